@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant", "template", "unknown"]
 ROLES: tuple[Role, ...] = ("system", "user", "assistant", "template", "unknown")
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """Severity of a rule; ordered so that `fail-on` can compare them."""
 
     INFO = "info"
@@ -130,7 +130,7 @@ class PositionMap:
         if text_end <= 0:
             return self.file_offset(0)
         i = bisect.bisect_right(self.runs, (text_end - 1, float("inf"), 0)) - 1
-        t, f, n = self.runs[max(i, 0)]
+        _t, f, n = self.runs[max(i, 0)]
         src = self.source_lengths[max(i, 0)]
         if src != n:  # an escape or placeholder: cover all of its source
             return f + src
@@ -184,6 +184,9 @@ class Prompt:
     #: For Python: the (start, end) file offsets of the whole statement holding
     #: the prompt, so `# noqa` on any of its lines applies.
     statement_span: tuple[int, int] | None = None
+    #: Set when the text lives in another file than the one extracted (a
+    #: promptfoo `file://` reference): `positions` then map into this file.
+    source_file: SourceFile | None = None
 
     def file_span(self, start: int, end: int) -> tuple[int, int]:
         """File offsets (start inclusive, end exclusive) of a text span."""
@@ -256,7 +259,7 @@ class Finding:
     hint: str = ""
     #: File offsets of the flagged span, used by suppressions and fixes.
     span: tuple[int, int] = (0, 0)
-    #: Offsets of the statement / key the noqa comment may sit on.
+    #: Offsets of the statement / key a suppression comment may sit on.
     statement_span: tuple[int, int] | None = None
     #: Normalised prompt text, for stable SARIF fingerprints.
     prompt_text: str = ""
