@@ -1,0 +1,1 @@
+"""Support desk: an example LLM application linted by promptlint."""
