@@ -1,0 +1,65 @@
+"""Building `Prompt`s from mapped template text, shared by the template extractors."""
+
+from __future__ import annotations
+
+from promptlint.extractors.placeholders import find_placeholders
+from promptlint.extractors.yaml_scalars import CharMap
+from promptlint.model import Prompt, Role, SourceFile
+
+#: chat role names used by template formats -> our roles
+ROLE_NAMES: dict[str, Role] = {
+    "system": "system",
+    "developer": "system",
+    "user": "user",
+    "human": "user",
+    "assistant": "assistant",
+    "ai": "assistant",
+    "model": "assistant",
+    "bot": "assistant",
+}
+
+
+def line_start(text: str, offset: int) -> int:
+    """Offset of the first character of the line holding `offset`."""
+    return text.rfind("\n", 0, offset) + 1
+
+
+def trimmed_end(text: str, start: int, end: int) -> int:
+    """`end` moved back over trailing whitespace, never before `start`."""
+    while end > start and text[end - 1] in " \t\r\n":
+        end -= 1
+    return end
+
+
+def build_prompt(
+    cmap: CharMap,
+    source: SourceFile,
+    *,
+    role: Role,
+    fmt: str,
+    name: str,
+    statement_span: tuple[int, int],
+    source_file: SourceFile | None = None,
+) -> Prompt:
+    """A Prompt whose positions map every character of `cmap` into `source`."""
+    text = cmap.text
+    return Prompt(
+        text=text,
+        role=role,
+        path=source.path,
+        format=fmt,
+        positions=cmap.position_map(),
+        placeholders=find_placeholders(text),
+        name=name,
+        statement_span=statement_span,
+        source_file=source_file,
+    )
+
+
+def span_of(cmap: CharMap, source: SourceFile, anchor: int) -> tuple[int, int]:
+    """Statement span: from the start of `anchor`'s line to the end of the text."""
+    start = line_start(source.text, anchor)
+    if not cmap.offsets:
+        return start, max(start, anchor)
+    end = max(o + n for o, n in zip(cmap.offsets, cmap.lengths, strict=True))
+    return start, max(end, anchor)
