@@ -1,0 +1,369 @@
+"""Command line: `promptlint check|extract|rules|rule|fix|probe|classify|lsp`.
+
+argparse keeps start-up fast; everything heavy (rules engine, extractors,
+rich, the LLM side) is imported only by the command that needs it. Errors
+are one line on stderr and exit 2; `--verbose` adds the traceback.
+
+Exit status: 0 no finding at or above `fail-on`; 1 findings; 2 usage,
+configuration, rule or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from typing import IO, Any
+
+from promptlint import __version__
+
+FORMATS = ("full", "concise", "json", "sarif", "github")
+SEVERITIES = ("info", "warning", "error")
+
+#: Commands owned by other packages: module with `run(args) -> int` (and optionally `add_arguments(parser)`).
+DELEGATED = {
+    "fix": ("promptlint.fix.cli", "apply the fixes of findings (rule-based, and LLM rewrites when asked)"),
+    "probe": ("promptlint.live.probe_cli", "send prompts to a model and measure how often it refuses"),
+    "classify": ("promptlint.refusal.cli", "classify model responses as refusals or not"),
+    "lsp": ("promptlint.lsp.server", "run the language server (diagnostics and code actions in editors)"),
+}
+
+
+class UsageError(Exception):
+    """A bad command line that argparse cannot see (exit 2)."""
+
+
+# -- parser -------------------------------------------------------------------
+
+
+def _common_selection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", metavar="FILE", help="config file (default: found walking up from the first path)"
+    )
+    parser.add_argument("--no-config", action="store_true", help="ignore every config file")
+    parser.add_argument("-v", "--verbose", action="store_true", help="say what is happening; tracebacks on errors")
+    parser.add_argument("--force-exclude", action="store_true", help="apply exclude globs to files named explicitly")
+
+
+def _add_check(sub: Any) -> None:
+    p = sub.add_parser("check", help="lint prompts in files and folders", description="Lint prompts.")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
+    p.add_argument("--format", choices=FORMATS, help="output format (default: full on a terminal, else concise)")
+    p.add_argument("--select", action="append", metavar="CODES", help="rules to enable (codes or prefixes), replaces")
+    p.add_argument("--extend-select", action="append", metavar="CODES", help="rules to enable in addition")
+    p.add_argument("--ignore", action="append", metavar="CODES", help="rules to disable")
+    p.add_argument("--fail-on", choices=SEVERITIES, help="lowest severity that makes the exit status 1")
+    p.add_argument("--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("--no-cache", action="store_true", help="(accepted; there is no cache yet)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+    p.add_argument("--statistics", action="store_true", help="print the number of findings per rule")
+    _common_selection(p)
+    p.set_defaults(handler=cmd_check)
+
+
+def _add_extract(sub: Any) -> None:
+    p = sub.add_parser("extract", help="print the prompts promptlint finds, with positions")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    _common_selection(p)
+    p.set_defaults(handler=cmd_extract)
+
+
+def _add_rules(sub: Any) -> None:
+    p = sub.add_parser("rules", help="list the rules (code, name, severity, enabled)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    _common_selection(p)
+    p.set_defaults(handler=cmd_rules)
+    r = sub.add_parser("rule", help="show a rule's documentation")
+    r.add_argument("code", metavar="CODE", help="rule code (PL101) or name (unrestricted-override)")
+    _common_selection(r)
+    r.set_defaults(handler=cmd_rule)
+
+
+def _add_delegated(sub: Any, name: str, chosen: bool) -> None:
+    module_name, help_text = DELEGATED[name]
+    p = sub.add_parser(name, help=help_text, description=help_text)
+    if not chosen:
+        return
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
+            p.add_argument("rest", nargs=argparse.REMAINDER)
+            p.set_defaults(handler=_not_available(name))
+            return
+        raise
+    if hasattr(module, "add_arguments"):
+        module.add_arguments(p)
+    elif name == "classify":
+        p.add_argument("file", nargs="?", metavar="FILE", help="JSON/JSONL of responses (default: stdin)")
+        p.add_argument("--field", metavar="NAME", help="field holding the response text")
+        p.add_argument("--format", choices=("text", "json"), default="text")
+    else:
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+    if not any(a.dest == "verbose" for a in p._actions):
+        p.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
+    p.set_defaults(handler=module.run)
+
+
+def _not_available(name: str) -> Any:
+    def handler(args: argparse.Namespace) -> int:
+        print(f"promptlint {name}: not available yet", file=sys.stderr)
+        return 2
+
+    return handler
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; the delegated command named by `command` gets its real arguments (imported lazily)."""
+    parser = argparse.ArgumentParser(
+        prog="promptlint", description="A linter for LLM prompts: finds what makes models refuse legitimate requests."
+    )
+    parser.add_argument("--version", action="version", version=f"promptlint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_check(sub)
+    _add_extract(sub)
+    _add_rules(sub)
+    for name in DELEGATED:
+        _add_delegated(sub, name, chosen=name == command)
+    return parser
+
+
+# -- shared helpers --------------------------------------------------------------
+
+
+def _selectors(values: Sequence[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [part for value in values for part in value.split(",") if part.strip()]
+
+
+def load_run_config(args: argparse.Namespace, paths: Sequence[str]) -> Any:
+    from promptlint.config import load_config
+
+    if getattr(args, "config", None) and getattr(args, "no_config", False):
+        raise UsageError("--config and --no-config cannot be used together")
+    config = load_config(paths, getattr(args, "config", None), isolated=getattr(args, "no_config", False))
+    config = config.with_overrides(
+        select=_selectors(getattr(args, "select", None)),
+        extend_select=_selectors(getattr(args, "extend_select", None)),
+        ignore=_selectors(getattr(args, "ignore", None)),
+        fail_on=getattr(args, "fail_on", None),
+    )
+    if getattr(args, "verbose", False):
+        print(f"promptlint: config: {config.path or '(defaults)'}", file=sys.stderr)
+    return config
+
+
+def load_all_rules(config: Any) -> list[Any]:
+    from promptlint.rules_engine import load_rules
+
+    return load_rules(list(config.rule_paths))
+
+
+def default_format(stream: IO[str]) -> str:
+    """`github` under GitHub Actions, `full` on a terminal, else `concise`."""
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        return "github"
+    isatty = getattr(stream, "isatty", None)
+    return "full" if isatty is not None and isatty() else "concise"
+
+
+class _Output:
+    """stdout, or `--output-file` opened for writing (UTF-8)."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.handle: IO[str] | None = None
+
+    def __enter__(self) -> IO[str]:
+        if self.path is None:
+            return sys.stdout
+        try:
+            self.handle = open(self.path, "w", encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        return self.handle
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+# -- commands --------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from promptlint.reporters import get_renderer, render_statistics
+    from promptlint.runner import lint_paths
+
+    paths = args.paths or ["."]
+    config = load_run_config(args, paths)
+    rules = load_all_rules(config)
+    report = lint_paths(paths, config, rules, force_exclude=args.force_exclude)
+    if args.verbose:
+        print(f"promptlint: {len(report.files)} files, {len(report.rules)} rules enabled", file=sys.stderr)
+    with _Output(args.output_file) as stream:
+        fmt = args.format or default_format(stream)
+        if args.statistics:
+            render_statistics(report, stream, as_json=fmt == "json")
+        else:
+            get_renderer(fmt)(report, config, stream, quiet=args.quiet)
+        stream.flush()
+    if args.exit_zero:
+        return 0
+    return 1 if report.failed(config.fail_on) else 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    import json
+
+    from promptlint.runner import extract_paths
+
+    paths = args.paths or ["."]
+    config = load_run_config(args, paths)
+    result = extract_paths(paths, config, force_exclude=args.force_exclude)
+    for problem in result.problems:
+        print(f"{problem.path}:{problem.line}:{problem.column}: {problem.code} {problem.message}", file=sys.stderr)
+    out = sys.stdout
+    if args.format == "json":
+        json.dump(result.prompts, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        for item in result.prompts:
+            name = f" {item['name']}" if item["name"] else ""
+            out.write(f"{item['path']}:{item['line']}:{item['column']}: [{item['role']}]{name} ({item['format']})\n")
+            for line in item["text"].splitlines() or [""]:
+                out.write(f"    {line}\n")
+    return 2 if result.problems and not result.prompts else 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    import json
+
+    config = load_run_config(args, [])
+    rules = sorted(load_all_rules(config), key=lambda r: r.code)
+    enabled = {r.code for r in config.select_rules(rules)}
+    rows = [
+        {
+            "code": r.code, "name": r.name, "severity": str(r.severity), "enabled": r.code in enabled,
+            "default_enabled": r.default_enabled, "kind": r.kind, "message": r.message, "hint": r.hint,
+        }
+        for r in rules
+    ]  # fmt: skip
+    if args.format == "json":
+        json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    name_width = max((len(r["name"]) for r in rows), default=4)
+    print(f"{'CODE':<7} {'NAME':<{name_width}} {'SEVERITY':<8} ENABLED")
+    for r in rows:
+        print(f"{r['code']:<7} {r['name']:<{name_width}} {r['severity']:<8} {'yes' if r['enabled'] else 'no'}")
+    return 0
+
+
+def render_rule_doc(rule: Any, enabled: bool | None = None) -> str:
+    """Markdown-ish documentation of one rule, ruff style."""
+    docs = rule.docs
+    lines = [f"# {rule.name} ({rule.code})", ""]
+    meta = f"Severity: {rule.severity}"
+    meta += f" · {'Enabled by default' if rule.default_enabled else 'Off by default (opt in with --extend-select)'}"
+    if enabled is not None:
+        meta += f" · {'enabled' if enabled else 'disabled'} here"
+    lines += [meta, ""]
+    if rule.message:
+        lines += [rule.message, ""]
+    for title, body, code in (
+        ("What it does", docs.what, False),
+        ("Why is this bad?", docs.why, False),
+        ("Example", docs.example, True),
+        ("Use instead", docs.use_instead, True),
+        ("Fix safety", docs.fix_safety, False),
+    ):
+        if not body or not body.strip():
+            continue
+        lines += [f"## {title}"]
+        text = body.strip("\n")
+        lines += [f"```\n{text}\n```" if code and "```" not in text else text.strip(), ""]
+    if rule.hint:
+        lines += ["## How to fix", rule.hint, ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def cmd_rule(args: argparse.Namespace) -> int:
+    config = load_run_config(args, [])
+    rules = load_all_rules(config)
+    wanted = args.code.strip()
+    for rule in rules:
+        if rule.code.upper() == wanted.upper() or rule.name == wanted.lower():
+            enabled = any(r.code == rule.code for r in config.select_rules(rules))
+            sys.stdout.write(render_rule_doc(rule, enabled))
+            return 0
+    raise UsageError(f"unknown rule {wanted!r} (see `promptlint rules`)")
+
+
+# -- entry point ------------------------------------------------------------------------
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    for token in argv:
+        if not token.startswith("-"):
+            return token
+    return None
+
+
+def _error(message: str) -> int:
+    print(f"promptlint: error: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = "-v" in argv or "--verbose" in argv
+    try:
+        parser = build_parser(_command_of(argv))
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version, usage errors
+            return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+        if getattr(args, "handler", None) is None:
+            parser.print_help(sys.stderr)
+            return 2
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if verbose:
+            import traceback
+
+            traceback.print_exc()
+        return _error(_describe(exc))
+
+
+def _describe(exc: Exception) -> str:
+    """One line for an error: config and rule errors already name their file and line."""
+    from promptlint.config import ConfigError
+
+    if isinstance(exc, ConfigError | UsageError):
+        return str(exc)
+    if type(exc).__name__ == "RuleError":
+        message = str(exc)
+        path = getattr(exc, "path", None)
+        if path is not None and str(path) not in message:
+            line = getattr(exc, "line", None)
+            message = f"{path}{f':{line}' if line else ''}: {message}"
+        return message
+    if type(exc).__name__ == "InternalError":
+        return f"internal error: {exc} (run with --verbose for the traceback)"
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"internal error: {type(exc).__name__}: {text} (run with --verbose for the traceback)"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

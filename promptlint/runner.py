@@ -1,0 +1,229 @@
+"""The one pipeline behind `check`, `fix` and the LSP: read, extract, run rules, suppress, sort.
+
+A file that cannot be read or parsed becomes a PL000 finding at the parser's
+line and the run goes on. Nothing here imports rich, libcst, ruamel.yaml or
+anthropic: the rules engine and extractors are imported lazily, once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from promptlint.config import Config
+from promptlint.discovery import SourcePath, display_path, iter_files
+from promptlint.model import Extraction, Finding, ParseProblem, Severity, SourceFile
+from promptlint.source import read_source
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.rules_engine.rule import Rule
+
+PARSE_ERROR_CODE = "PL000"
+PARSE_ERROR_NAME = "parse-error"
+UNUSED_NOQA_CODE = "PL001"
+_PREFIX_RE = re.compile(r"^[A-Za-z]+")
+
+
+class InternalError(Exception):
+    """A bug met while linting one file; the CLI reports it (exit 2) with the file's path."""
+
+
+@dataclass(slots=True)
+class Report:
+    """What a run found: findings (sorted, deduplicated), the files read and the rules in force."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+
+    def failed(self, fail_on: Severity) -> bool:
+        """True if any finding is at or above `fail_on`."""
+        return any(f.severity.rank >= fail_on.rank for f in self.findings)
+
+    def counts_by_code(self) -> list[tuple[str, str, int]]:
+        counts: dict[tuple[str, str], int] = {}
+        for finding in self.findings:
+            key = (finding.code, finding.name)
+            counts[key] = counts.get(key, 0) + 1
+        return sorted(((code, name, n) for (code, name), n in counts.items()), key=lambda t: (-t[2], t[0]))
+
+
+@dataclass(slots=True)
+class Selection:
+    """Rules selected for the run, with what suppressions need to know about codes."""
+
+    config: Config
+    rules: list[Rule]
+    all_rules: list[Rule]
+    prefixes: frozenset[str]
+
+    @classmethod
+    def build(cls, config: Config, rules: Sequence[Rule]) -> Selection:
+        selected = config.select_rules(rules)
+        prefixes = {"PL"} | {m.group().upper() for r in rules if (m := _PREFIX_RE.match(r.code))}
+        return cls(config, selected, list(rules), frozenset(prefixes))
+
+    def is_ours(self, code: str) -> bool:
+        match = _PREFIX_RE.match(code)
+        return bool(match) and match.group().upper() in self.prefixes
+
+    def rules_for(self, display: str, path: Path | None = None) -> list[Rule]:
+        """The selected rules minus what `per-file-ignores` removes for this file."""
+        extra = self.config.ignored_for(display, path)
+        if not extra:
+            return self.rules
+        return [r for r in self.rules if self.config.enabled_for_file(r, extra)]
+
+    def rule(self, code: str) -> Rule | None:
+        for rule in self.rules:
+            if rule.code == code:
+                return rule
+        return None
+
+
+def lint_paths(
+    paths: Sequence[str | Path], config: Config, rules: Sequence[Rule], *, force_exclude: bool = False
+) -> Report:
+    """Lint every file under `paths` (default `.`) with the rules `config` selects."""
+    selection = Selection.build(config, rules)
+    report = Report(rules=selection.rules)
+    for item in iter_files(paths, config, force_exclude=force_exclude):
+        report.files.append(item.display)
+        findings, source = lint_file(item, selection)
+        report.findings.extend(findings)
+        if source is not None:
+            report.sources[item.display] = source
+    report.findings = _dedupe_and_sort(report.findings)
+    return report
+
+
+def lint_file(item: SourcePath, selection: Selection) -> tuple[list[Finding], SourceFile | None]:
+    """Lint one file from disk."""
+    source = read_source(item.path, item.display, max_bytes=selection.config.max_file_size)
+    if isinstance(source, ParseProblem):
+        rules = selection.rules_for(item.display, item.path)
+        return _parse_error(item.display, source, selection, {r.code for r in rules}), None
+    return lint_source(source, selection, item.path), source
+
+
+def lint_text(text: str, path: str | Path, config: Config, rules: Sequence[Rule]) -> list[Finding]:
+    """Lint text that is not (or not yet) on disk, e.g. an editor buffer (the LSP's entry point)."""
+    selection = Selection.build(config, rules)
+    source = SourceFile(path=display_path(Path(path)), text=text)
+    return _dedupe_and_sort(lint_source(source, selection, Path(path)))
+
+
+def lint_source(source: SourceFile, selection: Selection, path: Path | None = None) -> list[Finding]:
+    """Extract, run rules, apply per-file ignores and suppressions."""
+    from promptlint.extractors import extractor_for, format_for
+    from promptlint.rules_engine import run_rules
+    from promptlint.suppressions import apply_suppressions
+
+    file_path = path or Path(source.path)
+    fmt = format_for(file_path) or "yaml"
+    rules = selection.rules_for(source.path, file_path)
+    enabled_codes = {r.code for r in rules}
+    try:
+        extraction: Extraction = extractor_for(file_path)(source)
+    except Exception as exc:  # a bug, not bad input: extractors never raise on bad input
+        raise InternalError(f"{source.path}: extractor crashed: {type(exc).__name__}: {exc}") from exc
+    findings: list[Finding] = []
+    if extraction.problem is not None:
+        findings.extend(_parse_error(source.path, extraction.problem, selection, enabled_codes))
+    runnable = [r for r in rules if r.kind != "builtin"]
+    if runnable and (extraction.prompts or extraction.calls or extraction.tree is not None):
+        try:
+            findings.extend(run_rules(extraction, runnable))
+        except Exception as exc:
+            raise InternalError(f"{source.path}: rules engine crashed: {type(exc).__name__}: {exc}") from exc
+    findings = [f for f in findings if f.code in enabled_codes or f.code == PARSE_ERROR_CODE]
+    unused_rule = next((r for r in rules if r.code == UNUSED_NOQA_CODE), None)
+    return apply_suppressions(
+        findings,
+        source,
+        fmt,
+        is_ours=selection.is_ours,
+        enabled=enabled_codes.__contains__,
+        unused_severity=unused_rule.severity if unused_rule else None,
+        extraction=extraction,
+    )
+
+
+def _parse_error(display: str, problem: ParseProblem, selection: Selection, enabled: set[str]) -> list[Finding]:
+    """PL000 at the parser's line, unless the config turned PL000 off for this file."""
+    known = any(r.code == PARSE_ERROR_CODE for r in selection.all_rules)
+    if known and PARSE_ERROR_CODE not in enabled:
+        return []
+    rule = selection.rule(PARSE_ERROR_CODE)
+    return [
+        Finding(
+            code=PARSE_ERROR_CODE,
+            name=PARSE_ERROR_NAME,
+            severity=rule.severity if rule else Severity.ERROR,
+            message=problem.message,
+            path=display,
+            line=problem.line,
+            column=problem.column,
+            end_line=problem.line,
+            end_column=problem.column,
+            hint=rule.hint if rule else "Fix the syntax error; the file's prompts were not checked",
+        )
+    ]
+
+
+def _dedupe_and_sort(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[Any, ...]] = set()
+    unique: list[Finding] = []
+    for f in findings:
+        key = (f.code, f.path, f.line, f.column, f.end_line, f.end_column, f.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    unique.sort(key=lambda f: (f.path, f.line, f.column, f.code, f.end_line, f.end_column))
+    return unique
+
+
+# -- extract ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ExtractReport:
+    prompts: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+
+
+def extract_paths(paths: Sequence[str | Path], config: Config, *, force_exclude: bool = False) -> ExtractReport:
+    """The prompts `check` would lint, with their positions (for `promptlint extract`)."""
+    from promptlint.extractors import extractor_for
+
+    result = ExtractReport()
+    for item in iter_files(paths, config, force_exclude=force_exclude):
+        source = read_source(item.path, item.display, max_bytes=config.max_file_size)
+        if isinstance(source, ParseProblem):
+            result.problems.append(_problem_finding(item.display, source))
+            continue
+        extraction = extractor_for(item.path)(source)
+        if extraction.problem is not None:
+            result.problems.append(_problem_finding(item.display, extraction.problem))
+        for prompt in extraction.prompts:
+            home = prompt.source_file or source
+            start, end = prompt.file_span(0, len(prompt.text))
+            line, column = home.position(start)
+            end_line, end_column = home.position(end)
+            result.prompts.append({
+                "path": home.path, "line": line, "column": column, "end_line": end_line,
+                "end_column": end_column, "role": prompt.role, "format": prompt.format,
+                "name": prompt.name, "text": prompt.text,
+            })  # fmt: skip
+    return result
+
+
+def _problem_finding(display: str, problem: ParseProblem) -> Finding:
+    return Finding(
+        code=PARSE_ERROR_CODE, name=PARSE_ERROR_NAME, severity=Severity.ERROR, message=problem.message,
+        path=display, line=problem.line, column=problem.column, end_line=problem.line, end_column=problem.column,
+    )  # fmt: skip
