@@ -1,0 +1,182 @@
+"""What the Python extractor knows about model APIs and the code around a call.
+
+Kept apart from the AST walk so the tables (method chains, keyword roles,
+message classes) and the loop / retry / refusal heuristics read as data.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+#: Chains ending like these are model calls (matched on the dotted chain as written).
+_ANTHROPIC_RE = re.compile(r"(?:^|\.)messages\.(?:create|stream|count_tokens|parse)$")
+_ANTHROPIC_BATCH_RE = re.compile(r"(?:^|\.)messages\.batches\.create$")
+_OPENAI_RE = re.compile(
+    r"(?:^|\.)(?:chat\.completions\.(?:create|parse|stream)|responses\.(?:create|parse|stream)"
+    r"|completions\.create|threads\.messages\.create|threads\.runs\.create|threads\.runs\.create_and_poll)$"
+)
+#: Methods that send a prompt when called on something that looks like a model.
+_INVOKE_METHODS = frozenset(
+    {"invoke", "ainvoke", "stream", "astream", "batch", "abatch", "predict", "apredict", "predict_messages",
+     "generate", "agenerate", "generate_content", "generate_content_async", "complete", "acomplete", "chat",
+     "achat", "completion", "acompletion", "run", "arun", "call"}
+)
+_MODELISH_RE = re.compile(
+    r"(?i)llm|model|chat|client|chain|agent|gemini|claude|gpt|openai|anthropic|litellm|completion"
+)
+
+SYSTEM_KWARGS = frozenset(
+    {"system", "system_prompt", "system_message", "instructions", "instruction", "backstory",
+     "system_instruction", "system_instructions", "preamble", "developer_message", "system_template"}
+)
+USER_KWARGS = frozenset({"prompt", "user_prompt", "user_message", "user_input", "human_message", "query_prompt"})
+TEMPLATE_KWARGS = frozenset({"template", "prompt_template", "prefix", "suffix"})
+
+#: Message classes (LangChain, autogen, others) -> role.
+MESSAGE_CLASSES = {
+    "SystemMessage": "system",
+    "HumanMessage": "user",
+    "UserMessage": "user",
+    "AIMessage": "assistant",
+    "AssistantMessage": "assistant",
+    "DeveloperMessage": "system",
+    "ChatMessage": "unknown",
+}
+#: LangChain message prompt templates: `X.from_template(text)` -> role.
+MESSAGE_TEMPLATES = {
+    "SystemMessagePromptTemplate": "system",
+    "HumanMessagePromptTemplate": "user",
+    "AIMessagePromptTemplate": "assistant",
+    "ChatMessagePromptTemplate": "unknown",
+}
+TEMPLATE_CLASSES = frozenset({"PromptTemplate", "ChatPromptTemplate", "FewShotPromptTemplate", "StringPromptTemplate"})
+
+#: Chat role strings -> Prompt.role; None means "not a prompt" (tool results, placeholders).
+ROLE_NAMES = {
+    "system": "system", "developer": "system",
+    "user": "user", "human": "user",
+    "assistant": "assistant", "ai": "assistant", "model": "assistant", "bot": "assistant",
+    "tool": None, "function": None, "placeholder": None, "ipython": None,
+}
+
+_NO_PROMPT_CALLS = frozenset({"print", "pprint", "warn", "warning", "debug", "info", "error", "exception",
+                              "critical", "fatal", "log", "echo", "secho", "write", "fail", "skip", "xfail"})
+_LOGGER_RE = re.compile(
+    r"(?i)(?:^|\.)(?:log|logger|logging|_log|_logger|warnings|click|typer|console|stderr|stdout|pytest|st)$"
+)
+
+
+def dotted(node: ast.AST) -> str:
+    """The attribute chain of a call's function as written: `self.client.messages.create`."""
+    parts: list[str] = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Name):
+            parts.append(node.id)
+            break
+        elif isinstance(node, ast.Call):
+            parts.append(dotted(node.func) + "()")
+            break
+        elif isinstance(node, ast.Subscript):
+            parts.append(dotted(node.value) + "[]")
+            break
+        else:
+            parts.append("…")
+            break
+    return ".".join(reversed(parts))
+
+
+def call_kind(chain: str) -> str | None:
+    """'anthropic', 'anthropic_batch', 'openai', 'invoke' or None for a dotted call chain."""
+    if _ANTHROPIC_BATCH_RE.search(chain):
+        return "anthropic_batch"
+    if _OPENAI_RE.search(chain):
+        return "openai"
+    if _ANTHROPIC_RE.search(chain):
+        return "openai" if ".threads." in chain else "anthropic"
+    head, _, last = chain.rpartition(".")
+    if last in _INVOKE_METHODS and head and _MODELISH_RE.search(head):
+        return "invoke"
+    if last in {"completion", "acompletion"}:  # litellm.completion(...)
+        return "invoke"
+    return None
+
+
+def provider_of(chain: str, kind: str | None) -> str:
+    low = chain.lower()
+    if kind in ("anthropic", "anthropic_batch") or "anthropic" in low or "claude" in low:
+        return "anthropic"
+    if kind == "openai" or "openai" in low or "chat.completions" in low:
+        return "openai"
+    last = chain.rsplit(".", 1)[-1]
+    if last.split("(")[0] in TEMPLATE_CLASSES or "PromptTemplate" in chain or (kind == "invoke" and "llm" in low):
+        return "langchain"
+    return "unknown"
+
+
+def is_no_prompt_call(chain: str) -> bool:
+    """print / logging / warnings / exception constructors: their strings are never prompts."""
+    head, _, last = chain.rpartition(".")
+    if last in ("print", "pprint") and not head:
+        return True
+    if last.endswith(("Error", "Exception", "Warning")) or last in ("Exception", "AssertionError"):
+        return True
+    return last in _NO_PROMPT_CALLS and bool(head) and bool(_LOGGER_RE.search(head))
+
+
+# --------------------------------------------------------------------------- loops, retries, refusals
+
+_RETRY_NAME_RE = re.compile(r"(?i)retr(?:y|ies|ied)|attempt|tries|tried|backoff")
+_REFUSAL_NAME_RE = re.compile(r"(?i)refus")
+_REFUSAL_PHRASE_RE = re.compile(
+    r"(?i)^\s*(?:i\s+can['’]?t|i\s+cannot|i['’]?m\s+sorry|i\s+am\s+sorry|i\s+apologi[sz]e|i['’]?m\s+unable|"
+    r"i\s+am\s+unable|i['’]?m\s+not\s+able|i\s+am\s+not\s+able|i\s+won['’]?t|as\s+an\s+ai|i\s+must\s+decline|"
+    r"i['’]?m\s+not\s+comfortable|sorry,?\s+(?:but\s+)?i|unable\s+to\s+(?:help|assist|comply))"
+)
+
+
+def _names(node: ast.AST) -> list[str]:
+    out = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            out.append(sub.id)
+        elif isinstance(sub, ast.Attribute):
+            out.append(sub.attr)
+    return out
+
+
+def is_retry_loop(node: ast.For | ast.AsyncFor | ast.While) -> bool:
+    """`for attempt in range(max_retries)`, `while retries < 3`, `while not done and tries < n`."""
+    if isinstance(node, ast.While):
+        return any(_RETRY_NAME_RE.search(n) for n in _names(node.test))
+    if any(_RETRY_NAME_RE.search(n) for n in _names(node.target)):
+        return True
+    it = node.iter
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id in ("range", "enumerate"):
+        return any(_RETRY_NAME_RE.search(n) for arg in it.args for n in _names(arg))
+    return False
+
+
+def is_retry_decorator(node: ast.expr) -> bool:
+    """tenacity `@retry(...)`, backoff `@backoff.on_exception(...)`, `@with_retries`."""
+    target = node.func if isinstance(node, ast.Call) else node
+    chain = dotted(target)
+    return bool(_RETRY_NAME_RE.search(chain)) or chain.startswith("backoff.")
+
+
+def is_refusal_test(test: ast.expr) -> bool:
+    """Does an `if` / `while` test check for a refusal?"""
+    for sub in ast.walk(test):
+        if isinstance(sub, ast.Name) and _REFUSAL_NAME_RE.search(sub.id):
+            return True
+        if isinstance(sub, ast.Attribute) and _REFUSAL_NAME_RE.search(sub.attr):
+            return True
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            if _REFUSAL_NAME_RE.search(sub.value) and len(sub.value) < 40:
+                return True
+            if _REFUSAL_PHRASE_RE.match(sub.value):
+                return True
+    return False
