@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -190,6 +189,8 @@ def _has_tool_section(pyproject: Path) -> bool:
         return False
     if "promptlint" not in text:
         return False
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -219,6 +220,8 @@ def load_config(
 
 def parse_config_file(file: Path) -> Config:
     """Read and validate one config file."""
+    import tomllib
+
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -14,8 +14,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import pathspec
+from typing import Any
 
 from promptlint.config import Config
 from promptlint.extractors import DEFAULT_SUFFIXES
@@ -47,13 +46,20 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
         return Path(os.path.normpath(absolute)).as_posix()
 
 
+def _spec(lines: Sequence[str]) -> Any:
+    """A gitignore-style spec; pathspec is imported only when a pattern needs it (start-up time)."""
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
 class _Matchers:
     """Compiled include / exclude specs, matched against paths relative to the config root."""
 
     def __init__(self, config: Config) -> None:
         self.root = config.root.resolve()
-        self.exclude = pathspec.GitIgnoreSpec.from_lines(config.exclude) if config.exclude else None
-        self.include = pathspec.GitIgnoreSpec.from_lines(config.include) if config.include else None
+        self.exclude = _spec(config.exclude) if config.exclude else None
+        self.include = _spec(config.include) if config.include else None
 
     def _relative(self, path: Path) -> str | None:
         try:
@@ -82,14 +88,14 @@ class _GitIgnores:
     """The stack of `.gitignore` files that apply to a directory; deeper files win."""
 
     def __init__(self) -> None:
-        self._cache: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self._cache: dict[Path, Any] = {}
 
-    def spec(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
+    def spec(self, directory: Path) -> Any:
         if directory not in self._cache:
             spec = None
             try:
                 lines = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
-                spec = pathspec.GitIgnoreSpec.from_lines(lines)
+                spec = _spec(lines)
             except OSError:
                 pass
             self._cache[directory] = spec

@@ -24,26 +24,46 @@ UNUSED_NOQA_NAME = "unused-noqa"
 
 _MARKER_RE = re.compile(r"noqa|promptlint", re.IGNORECASE)
 _CODE = r"[A-Za-z]+[0-9]+"
-_NOQA_RE = re.compile(
-    rf"(?P<lead>#[ \t]*)?\bnoqa[ \t]*:[ \t]*(?P<codes>{_CODE}(?:(?:[ \t]*,[ \t]*|[ \t]+){_CODE})*)", re.IGNORECASE
-)
-_CODE_RE = re.compile(_CODE)
-_DISABLE_RE = re.compile(
-    r"\bpromptlint[ \t]*:[ \t]*disable-file[ \t]*=[ \t]*(?P<codes>[A-Za-z]+[0-9]*(?:[ \t]*,[ \t]*[A-Za-z]+[0-9]*)*)",
-    re.IGNORECASE,
-)
-# Python strings and comments; everything else is skipped by the regex engine.
-_PY_TOKENS = re.compile(
-    r"""(?P<comment>\#[^\r\n]*)
-    |'''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)
-    |\"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\"|\Z)
-    |'(?:[^'\\\r\n]|\\.)*(?:'|$)
-    |"(?:[^"\\\r\n]|\\.)*(?:"|$)""",
-    re.VERBOSE | re.DOTALL | re.MULTILINE,
-)
-_TEMPLATE_COMMENTS = re.compile(r"\{\{!--.*?--\}\}|\{\{!.*?\}\}|\{#.*?#\}|<!--.*?-->", re.DOTALL)
-_BLOCK_INDICATOR_RE = re.compile(r"(?:^|[ \t])[|>][-+0-9]*$")
-_KEY_COLUMN_RE = re.compile(r"[ \t]*(?:-[ \t]+)*")
+
+
+class _Patterns:
+    """Regexes compiled on first use: most files have no marker, and compiling costs start-up time."""
+
+    def __init__(self) -> None:
+        self.noqa = re.compile(
+            rf"(?P<lead>#[ \t]*)?\bnoqa[ \t]*:[ \t]*(?P<codes>{_CODE}(?:(?:[ \t]*,[ \t]*|[ \t]+){_CODE})*)",
+            re.IGNORECASE,
+        )
+        self.code = re.compile(_CODE)
+        self.disable = re.compile(
+            r"\bpromptlint[ \t]*:[ \t]*disable-file[ \t]*=[ \t]*"
+            r"(?P<codes>[A-Za-z]+[0-9]*(?:[ \t]*,[ \t]*[A-Za-z]+[0-9]*)*)",
+            re.IGNORECASE,
+        )
+        # Python strings and comments; everything else is skipped by the regex engine.
+        self.py_tokens = re.compile(
+            r"""(?P<comment>\#[^\r\n]*)
+            |'''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)
+            |\"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\"|\Z)
+            |'(?:[^'\\\r\n]|\\.)*(?:'|$)
+            |"(?:[^"\\\r\n]|\\.)*(?:"|$)""",
+            re.VERBOSE | re.DOTALL | re.MULTILINE,
+        )
+        self.template_comments = re.compile(r"\{\{!--.*?--\}\}|\{\{!.*?\}\}|\{#.*?#\}|<!--.*?-->", re.DOTALL)
+        self.block_indicator = re.compile(r"(?:^|[ \t])[|>][-+0-9]*$")
+        self.key_column = re.compile(r"[ \t]*(?:-[ \t]+)*")
+        self.frontmatter_open = re.compile(r"\A---[ \t]*\r?\n")
+        self.frontmatter_close = re.compile(r"^---[ \t]*$", re.MULTILINE)
+
+
+_patterns: _Patterns | None = None
+
+
+def _re() -> _Patterns:
+    global _patterns
+    if _patterns is None:
+        _patterns = _Patterns()
+    return _patterns
 
 
 @dataclass(slots=True)
@@ -96,7 +116,7 @@ def _own_line(text: str, offset: int) -> bool:
 def python_comments(text: str) -> list[Comment]:
     """Real comments in Python source (not `#` inside string literals)."""
     out = []
-    for match in _PY_TOKENS.finditer(text):
+    for match in _re().py_tokens.finditer(text):
         if match.lastgroup == "comment" and _MARKER_RE.search(match.group()):
             out.append(Comment(match.start(), match.end(), _own_line(text, match.start())))
     return out
@@ -141,8 +161,8 @@ def yaml_comments(text: str, base: int = 0) -> list[Comment]:
         block_indent = None
         start = _yaml_comment_start(body) if "#" in body else None
         code_part = (body if start is None else body[:start]).rstrip()
-        if _BLOCK_INDICATOR_RE.search(code_part):
-            key = _KEY_COLUMN_RE.match(code_part)
+        if _re().block_indicator.search(code_part):
+            key = _re().key_column.match(code_part)
             block_indent = key.end() if key and ":" in code_part else indent
         if start is not None and _MARKER_RE.search(body, start):
             out.append(Comment(base + offset + start, base + offset + len(body), not body[:start].strip()))
@@ -152,10 +172,10 @@ def yaml_comments(text: str, base: int = 0) -> list[Comment]:
 
 def _frontmatter_end(text: str) -> int | None:
     """Offset just past the closing `---` of a leading YAML front matter block, if any."""
-    match = re.match(r"\A---[ \t]*\r?\n", text)
+    match = _re().frontmatter_open.match(text)
     if not match:
         return None
-    close = re.compile(r"^---[ \t]*$", re.MULTILINE).search(text, match.end())
+    close = _re().frontmatter_close.search(text, match.end())
     return close.end() if close else None
 
 
@@ -167,7 +187,7 @@ def template_comments(text: str) -> list[Comment]:
     if end is not None:
         out.extend(yaml_comments(text[:end]))
         body_start = end
-    for match in _TEMPLATE_COMMENTS.finditer(text, body_start):
+    for match in _re().template_comments.finditer(text, body_start):
         if _MARKER_RE.search(match.group()):
             out.append(Comment(match.start(), match.end(), _own_line(text, match.start())))
     return out
@@ -191,13 +211,13 @@ def scan(source: SourceFile, fmt: str | None, is_ours: Callable[[str], bool]) ->
     for comment in find_comments(source, fmt):
         chunk = text[comment.start : comment.end]
         if comment.own_line:
-            for match in _DISABLE_RE.finditer(chunk):
+            for match in _re().disable.finditer(chunk):
                 result.disabled.extend(c.strip().upper() for c in match.group("codes").split(",") if c.strip())
-        for match in _NOQA_RE.finditer(chunk):
+        for match in _re().noqa.finditer(chunk):
             codes_at = comment.start + match.start("codes")
             codes = [
                 NoqaCode(m.group().upper(), codes_at + m.start(), codes_at + m.end())
-                for m in _CODE_RE.finditer(match.group("codes"))
+                for m in _re().code.finditer(match.group("codes"))
             ]
             if not any(is_ours(c.code) for c in codes):
                 continue
