@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from promptlint.extractors.placeholders import find_placeholders
 from promptlint.extractors.yaml_scalars import CharMap
-from promptlint.model import Prompt, Role, SourceFile
+from promptlint.model import ParseProblem, Prompt, Role, SourceFile
 
 #: chat role names used by template formats -> our roles
 ROLE_NAMES: dict[str, Role] = {
@@ -63,3 +65,39 @@ def span_of(cmap: CharMap, source: SourceFile, anchor: int) -> tuple[int, int]:
         return start, max(start, anchor)
     end = max(o + n for o, n in zip(cmap.offsets, cmap.lengths, strict=True))
     return start, max(end, anchor)
+
+
+_FENCE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
+
+
+def front_matter(source: SourceFile, *, skip_comments: bool = False) -> tuple[int, ParseProblem | None]:
+    """Offset where the body starts after `---` front matter, and a problem if that YAML is invalid.
+
+    `skip_comments` allows `#` comment lines (a licence header) before the
+    opening fence, as Dotprompt files do. Without front matter the body is
+    the whole file.
+    """
+    text = source.text
+    start = 0
+    if skip_comments:
+        for match in re.finditer(r"[^\n]*(?:\n|$)", text):
+            line = match.group().strip()
+            if line and not line.startswith("#"):
+                start = match.start()
+                break
+            if not match.group():
+                return 0, None
+    opening = _FENCE.match(text, start)
+    if not opening:
+        return 0, None
+    closing = _FENCE.search(text, opening.end())
+    if not closing:
+        line, column = source.position(start)
+        return len(text), ParseProblem("front matter opened with `---` is never closed", line, column)
+    # Blank out everything but the front matter so the parser's marks are file positions.
+    masked = re.sub(r"[^\n]", " ", text[: opening.end()]) + text[opening.end(): closing.start()]
+    from promptlint.extractors.yaml_nodes import compose_documents
+
+    _docs, problem = compose_documents(source, masked)
+    body = closing.end() + 1 if text.startswith("\n", closing.end()) else closing.end()
+    return body, problem

@@ -350,7 +350,9 @@ def _is_promptfoo(source: SourceFile, root: Node) -> bool:
     if PurePath(source.path).name.lower().startswith("promptfooconfig"):
         return True
     markers = {"providers", "targets", "tests", "defaultTest", "redteam", "scenarios", "evaluateOptions"}
-    return ("prompts" in names and bool(names & markers)) or ("redteam" in names and bool(names & markers - {"redteam"}))
+    if "prompts" in names and names & markers:
+        return True
+    return "redteam" in names and bool(names & (markers - {"redteam"}))
 
 
 def extract(source: SourceFile) -> Extraction:
