@@ -22,6 +22,8 @@ class Hit:
     message: str | None = None  # overrides the rule's message when set
     prompt: Prompt | None = None
     fix: Fix | None = None
+    #: File offsets of the whole statement, so `# noqa` on any of its lines applies.
+    statement_span: tuple[int, int] | None = None
 
 
 CheckFn = Callable[[Extraction, "object"], Iterable[Hit]]

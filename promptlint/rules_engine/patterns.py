@@ -1,0 +1,134 @@
+"""Rule pattern syntax: Python regular expressions over the normalised text, plus macros.
+
+A pattern is matched case-insensitively against `text.normalise()`'s output,
+with word boundaries added at both ends. On top of regex syntax:
+
+* a literal space matches one space, optionally stepping over placeholders
+  (`no restrictions` matches "no {kind} restrictions");
+* `{gap}` / `{gap:N}` matches up to 3 / N words (or placeholders) inside a sentence;
+* `{lex:NAME}` / `{lex:NAME.GROUP}` matches any term of a lexicon (or one of its groups);
+* `{ph}` matches one placeholder;
+* `{end}` asserts the end of a clause (punctuation, line end, "and"/"or"/"but");
+* a named group `(?P<hit>...)` narrows the finding to that part of the match
+  (context words before or after it are required but not flagged);
+* a line break and the indentation after it are dropped, so a long pattern can
+  be wrapped in a YAML `|-` block at any point.
+
+Patterns are compiled once per rule set; `re` keeps them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from promptlint.rules_engine.text import PLACEHOLDER
+
+SEP = f"(?: {PLACEHOLDER})* "
+_WORD = f"[^ \\n.!?;{PLACEHOLDER}]+|{PLACEHOLDER}"
+END = f"(?= ?(?:[.,;:!?)\\]\"\\n]|$| - |{PLACEHOLDER}| and | or | but ))"
+_MACRO_RE = re.compile(r"\{(lex|gap|ph|end)(?::([A-Za-z0-9_.]+))?\}")
+_LINE_BREAK_RE = re.compile(r"\n[ \t]*")
+_PLURAL_OK_RE = re.compile(r"[a-z]$", re.IGNORECASE)
+
+
+class PatternError(ValueError):
+    """A pattern or lexicon term that does not compile; the loader adds file and line."""
+
+
+@dataclass(slots=True)
+class Lexicon:
+    """A named, documented list of terms, optionally split into groups; shared by rules."""
+
+    name: str
+    description: str
+    groups: dict[str, list[str]]  # "" holds ungrouped terms
+    plural: bool = True
+    path: str = ""
+    _cache: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def terms(self, group: str | None = None) -> list[str]:
+        if group is None:
+            return [t for terms in self.groups.values() for t in terms]
+        return list(self.groups.get(group, ()))
+
+    def alternation(self, group: str | None = None) -> str:
+        """Regex alternation of the (group's) terms, longest first; terms are patterns themselves."""
+        key = group or ""
+        if key not in self._cache:
+            parts = []
+            for term in sorted(set(self.terms(group)), key=len, reverse=True):
+                body = translate(term, {}, allow_lex=False)
+                if self.plural and _PLURAL_OK_RE.search(term):
+                    body += "(?:s|es)?"
+                parts.append(body)
+            self._cache[key] = "(?:" + "|".join(parts) + ")"
+        return self._cache[key]
+
+
+def _macro(kind: str, arg: str | None, lexicons: Mapping[str, Lexicon], allow_lex: bool) -> str:
+    if kind == "gap":
+        n = int(arg) if arg and arg.isdigit() else 3 if arg is None else -1
+        if n < 0:
+            raise PatternError(f"{{gap:{arg}}}: the gap size must be a whole number")
+        return f"(?:(?:{_WORD}) ){{0,{n}}}"
+    if kind == "ph":
+        return PLACEHOLDER
+    if kind == "end":
+        return END
+    if not allow_lex:
+        raise PatternError("{lex:...} cannot be used inside a lexicon term")
+    name, _, group = (arg or "").partition(".")
+    lexicon = lexicons.get(name)
+    if lexicon is None:
+        known = ", ".join(sorted(lexicons)) or "none"
+        raise PatternError(f"unknown lexicon {name!r} (known: {known})")
+    if group and group not in lexicon.groups:
+        raise PatternError(f"lexicon {name!r} has no group {group!r} (groups: {', '.join(sorted(lexicon.groups))})")
+    return lexicon.alternation(group or None)
+
+
+def translate(pattern: str, lexicons: Mapping[str, Lexicon], *, allow_lex: bool = True) -> str:
+    """Expand macros and spaces of a rule pattern into a plain regex (no boundaries added)."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    in_class = False
+    while i < n:
+        c = pattern[i]
+        if c == "\\" and i + 1 < n:
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+            out.append(c)
+        elif c == "[":
+            in_class = True
+            out.append(c)
+            if pattern[i + 1:i + 2] == "]":  # `[]...]`: a literal ] first in the class
+                out.append("]")
+                i += 1
+        elif c == "{" and (m := _MACRO_RE.match(pattern, i)):
+            out.append(_macro(m.group(1), m.group(2), lexicons, allow_lex))
+            i = m.end()
+            if m.group(1) == "gap" and pattern[i:i + 1] == " ":
+                i += 1  # the gap consumes its own trailing space
+            continue
+        elif c == " ":
+            out.append(SEP)
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def compile_pattern(pattern: str, lexicons: Mapping[str, Lexicon]) -> re.Pattern[str]:
+    """Compile a rule pattern; raises PatternError naming the regex problem."""
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise PatternError("a pattern must be a non-empty string")
+    body = translate(_LINE_BREAK_RE.sub("", pattern.strip()), lexicons)
+    try:
+        return re.compile(f"(?<!\\w)(?:{body})(?!\\w)", re.IGNORECASE)
+    except re.error as exc:
+        raise PatternError(f"invalid regular expression {pattern!r}: {exc.msg}") from None
