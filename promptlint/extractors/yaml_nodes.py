@@ -18,6 +18,7 @@ from promptlint.model import ParseProblem, SourceFile
 
 STR_TAG = "tag:yaml.org,2002:str"
 _MAX_C_DEPTH = 400
+_BRACKETS = re.compile(r"[\[\]{}]")
 _DASH_PREFIX = re.compile(r"^[ \t\-?]*", re.MULTILINE)
 
 
@@ -38,12 +39,13 @@ if _FAST is not None and not _index_is_characters(_FAST):  # pragma: no cover
 def _deep(text: str) -> bool:
     """Cheap upper bound on nesting depth: flow brackets and compact `- - -` prefixes."""
     depth = peak = 0
-    for ch in text:
-        if ch in "[{":
-            depth += 1
-            peak = max(peak, depth)
-        elif ch in "]}" and depth:
-            depth -= 1
+    if text.count("[") + text.count("{") > _MAX_C_DEPTH:
+        for match in _BRACKETS.finditer(text):
+            if match.group() in "[{":
+                depth += 1
+                peak = max(peak, depth)
+            elif depth:
+                depth -= 1
     if peak > _MAX_C_DEPTH:
         return True
     return any(len(m.group()) > 2 * _MAX_C_DEPTH for m in _DASH_PREFIX.finditer(text))

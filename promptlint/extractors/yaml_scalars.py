@@ -14,6 +14,7 @@ positions degrade gracefully instead of being wrong by whole lines.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from promptlint.model import PositionMap
@@ -25,6 +26,7 @@ _ESCAPES = {
     "L": "\u2028", "P": "\u2029",
 }
 _ESCAPE_CODES = {"x": 2, "u": 4, "U": 8}
+_BREAK_RE = re.compile("[\r\n\x85\u2028\u2029]")
 
 
 @dataclass(slots=True)
@@ -68,10 +70,23 @@ class CharMap:
         return self.slice(start, end)
 
     def position_map(self) -> PositionMap:
-        pmap = PositionMap()
+        """Runs of the model's PositionMap: 1:1 stretches merged, escapes and breaks on their own."""
+        runs: list[tuple[int, int, int]] = []
+        sources: list[int] = []
+        run_start, run_offset, run_length = 0, -2, 0
         for i, (offset, length) in enumerate(zip(self.offsets, self.lengths, strict=True)):
-            pmap.add(i, offset, 1, length)
-        return pmap
+            if length == 1 and run_length and offset == run_offset + run_length and sources[-1] == -1:
+                run_length += 1
+                continue
+            if run_length:
+                runs.append((run_start, run_offset, run_length))
+                sources[-1] = run_length if sources[-1] == -1 else sources[-1]
+            run_start, run_offset, run_length = i, offset, 1
+            sources.append(-1 if length == 1 else length)
+        if run_length:
+            runs.append((run_start, run_offset, run_length))
+            sources[-1] = run_length if sources[-1] == -1 else sources[-1]
+        return PositionMap(runs, sources)
 
     @classmethod
     def verbatim(cls, source: str, start: int, end: int) -> CharMap:
@@ -272,8 +287,8 @@ def scan_block(src: str, start: int, end: int, column: int, parent_indent: int) 
             out.add(*item)
         leading_non_space = cur.peek() not in " \t"
         run = cur.pos
-        while cur.pos < len(src) and cur.peek() not in _BREAKS:
-            cur.pos += 1
+        found = _BREAK_RE.search(src, run)
+        cur.pos = found.start() if found else len(src)
         cur.column += cur.pos - run
         out.add_span(src, run, cur.pos)
         line_break = cur.line_break()
