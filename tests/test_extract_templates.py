@@ -514,3 +514,20 @@ def test_dotprompt_block_role_and_crlf() -> None:
     assert [(p.role, p.text) for p in extraction.prompts] == [("system", "Be exact, café."), ("user", "Hi {{n}}")]
     assert at(source, extraction.prompts[0], "café") == (5, 11)
     assert at(source, extraction.prompts[1], "Hi") == (7, 17)
+
+
+_PIECES = st.sampled_from(
+    [*"ab :-|>'\"\\#\n\r\t[]{}&*!%@`?,é\u2028\x85",
+     "---\n", "system:\n", '{{role "user"}}', "{{!", "}}", "prompt: ", "  ", "file://missing.yaml"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=60).map("".join))
+def test_extractors_never_raise_and_map_inside_the_file(text: str) -> None:
+    for module, path in ((yaml_extractor, "a.yaml"), (prompty, "a.prompty"), (dotprompt, "a.prompt"),
+                         (yaml_extractor, "promptfooconfig.yaml")):
+        extraction = module.extract(src(text, path))
+        for p in extraction.prompts:
+            assert p.text
+            assert all(0 <= p.positions.file_offset(i) < len(text) for i in range(len(p.text)))
