@@ -1,0 +1,164 @@
+"""Hand-made features for the refusal detector.
+
+The detector is a small multinomial logistic regression over *linguistic
+signals* rather than memorised strings: first-person inability statements
+near the start, apologies, moral lecturing, redirects to professionals,
+"instead, I can" offers, and answer-shaped content (lists, "here are").
+The regular expressions live in `phrases.json` so they can be read and
+tuned as data; this module only compiles them and turns a text into a
+sparse feature dict plus the phrase that fired for each feature (the
+evidence shown to users). Only `re` and `json`: importing this is cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+PHRASES_PATH = Path(__file__).with_name("phrases.json")
+
+# Apostrophe-like characters folded to ASCII so curly quotes match the same.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u2032": "'", "\u02bc": "'", "\uff07": "'", "`": "'"})
+_SPACES = re.compile(r"\s+")
+# Quoted spans and fenced code are blanked before matching: a response that
+# *quotes* a refusal ("reply with 'I can't help with that'") is not refusing.
+_QUOTED = re.compile(r"\"[^\"\n]{0,300}\"|\u201c[^\u201d\n]{0,300}\u201d|```.*?(?:```|$)", re.S)
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One named signal: compiled patterns, where they apply, how they count."""
+
+    name: str
+    scope: str  # start | first | open | rest | any
+    patterns: tuple[re.Pattern[str], ...]
+    cap: int = 0  # 0: binary; otherwise min(count, cap) / cap
+    raw: bool = False  # match the un-collapsed text (keeps newlines)
+    #: Substrings of which at least one must occur for any pattern to match: a
+    #: cheap `in` test that skips most regex scans (keeps detect() fast).
+    keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    open_chars: int
+    signals: tuple[Signal, ...]
+
+
+@cache
+def load_lexicon(path: Path = PHRASES_PATH) -> Lexicon:
+    """Compile phrases.json once; macros like {NEG} are expanded first."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    macros: dict[str, str] = data.get("macros", {})
+    signals = []
+    for name, spec in data["signals"].items():
+        compiled = []
+        for pattern in spec["patterns"]:
+            for key, value in macros.items():
+                pattern = pattern.replace("{" + key + "}", value)
+            compiled.append(re.compile(pattern, re.S if spec.get("raw") else 0))
+        signals.append(Signal(name, spec["scope"], tuple(compiled), int(spec.get("count", 0)), bool(spec.get("raw")),
+                              tuple(spec.get("keys", ()))))
+    return Lexicon(int(data.get("open_chars", 260)), tuple(signals))
+
+
+def normalise(text: str) -> tuple[str, str]:
+    """Return (raw, flat): lowercased with apostrophes folded; flat also has
+    quotes/code blanked and whitespace collapsed."""
+    raw = text.translate(_APOSTROPHES).lower().strip()
+    flat = _QUOTED.sub(" \u00a7 ", raw)
+    flat = _SPACES.sub(" ", flat).strip()
+    return raw, flat
+
+
+def _opening_end(flat: str, open_chars: int) -> int:
+    """End of the opening: whole sentences up to about `open_chars`."""
+    if len(flat) <= open_chars:
+        return len(flat)
+    end = 0
+    for match in _SENTENCE_END.finditer(flat):
+        if match.end() > open_chars and end:
+            break
+        end = match.end()
+        if end > open_chars:
+            break
+    return end or open_chars
+
+
+def _first_sentence_end(flat: str) -> int:
+    match = _SENTENCE_END.search(flat)
+    return match.end() if match else len(flat)
+
+
+def extract(
+    text: str, lexicon: Lexicon | None = None, prefilter: bool = True
+) -> tuple[dict[str, float], dict[str, str]]:
+    """Sparse features of `text` and, per firing feature, the matched phrase.
+
+    `prefilter=False` ignores the signals' `keys` (tests use it to prove the
+    keys are only a speed-up and never change a result)."""
+    lex = lexicon or load_lexicon()
+    raw, flat = normalise(text)
+    cut = _opening_end(flat, lex.open_chars)
+    scopes = {
+        "start": flat,
+        "first": flat[: _first_sentence_end(flat)],
+        "open": flat[:cut],
+        "rest": flat[cut:],
+        "any": flat,
+    }
+    feats: dict[str, float] = {}
+    evidence: dict[str, str] = {}
+    for sig in lex.signals:
+        hay = raw if sig.raw else scopes[sig.scope]
+        if prefilter and sig.keys and not any(key in hay for key in sig.keys):
+            continue
+        if sig.cap:
+            count = 0
+            for pattern in sig.patterns:
+                for match in pattern.finditer(hay):
+                    if count == 0:
+                        evidence[sig.name] = match.group(0).strip()
+                    count += 1
+            if count:
+                feats[sig.name] = min(count, sig.cap) / sig.cap
+            continue
+        for pattern in sig.patterns:
+            match = pattern.search(hay)
+            if match:
+                feats[sig.name] = 1.0
+                evidence[sig.name] = match.group(0).strip()
+                break
+    _add_shape(feats, flat)
+    return feats, evidence
+
+
+def _add_shape(feats: dict[str, float], flat: str) -> None:
+    """Length and interaction features: a refusal that goes on to answer at
+    length is what XSTest calls partial; a short opening-only refusal is full."""
+    length = len(flat)
+    feats["log_len"] = min(math.log1p(length) / 8.0, 1.0)
+    if length > 900:
+        feats["long"] = 1.0
+    refuse = feats.get("refuse_open", 0.0)
+    if refuse:
+        if feats.get("list"):
+            feats["refuse_x_list"] = feats["list"]
+        if feats.get("turn_to_content"):
+            feats["refuse_x_turn"] = 1.0
+        if length > 900:
+            feats["refuse_x_long"] = 1.0
+        if feats.get("meaningless_premise"):
+            feats["refuse_x_premise"] = 1.0
+    moral = feats.get("not_appropriate_open", 0.0) or feats.get("must_point_out", 0.0)
+    if moral and feats.get("list"):
+        feats["moral_x_list"] = feats["list"]
+    if feats.get("sympathy") and (feats.get("list") or feats.get("here_are")):
+        feats["sympathy_x_help"] = 1.0
+    if feats.get("ai_identity_open") and not (refuse or feats.get("condone")):
+        feats["ai_identity_only"] = 1.0
