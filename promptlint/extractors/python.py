@@ -22,7 +22,20 @@ from promptlint.extractors.placeholders import find_placeholders, merge_spans
 from promptlint.model import CallSite, Extraction, ParseProblem, Prompt, Role, SourceFile
 
 #: A file with none of these cannot hold a prompt we would find: skip the parse.
-_MARKERS = re.compile(r"prompt|system|instruct|template|message|backstory|role|invoke|completion", re.IGNORECASE)
+_MARKER_SOURCE = (
+    r"prompt|system|instruct|template|message|backstory|role|invoke|complet|generat|predict|chat|description"
+    r"|\.a?(?:run|call|stream|batch)\("
+)
+_MARKERS = re.compile(_MARKER_SOURCE)  # searched in lower-cased text: 10x faster than IGNORECASE
+_MARKERS_ANY_CASE = re.compile(_MARKER_SOURCE, re.IGNORECASE)
+
+
+def _marker_text(text: str) -> tuple[str, re.Pattern[str]]:
+    """Lower-cased text (same offsets) and the pattern to search it with."""
+    lower = text.lower()
+    if len(lower) == len(text):
+        return lower, _MARKERS
+    return text, _MARKERS_ANY_CASE  # a character whose lower case is longer: keep offsets right
 
 _PROMPT_NAME_RE = re.compile(r"(?i)prompt|system|instruction|template|message|backstory|(?:^|_)sys(?:_|$)")
 _NAME_DENY_RE = re.compile(r"(?i)error|warn|exception|usage|help|(?:^|_)log|status|fail|success|commit_msg|_type$|_key$"
@@ -32,13 +45,16 @@ _HUMAN_NAME_RE = re.compile(r"(?i)human")
 _TEMPLATE_NAME_RE = re.compile(r"(?i)template|prompt")
 _WORD_RE = re.compile(r"[^\W\d_]{2,}")
 
+_COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.AsyncFor, ast.While, ast.If,
+             ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.Match)
 _STRINGISH_CALLS = frozenset({"format", "format_map", "strip", "lstrip", "rstrip", "join", "dedent", "cleandoc"})
 
 
 def extract(source: SourceFile) -> Extraction:
     """Prompts and model calls of one Python file. Never raises."""
     text = source.text
-    if not _MARKERS.search(text):
+    marker_text, markers = _marker_text(text)
+    if not markers.search(marker_text):
         return Extraction(source=source)
     try:
         tree = ast.parse(text, filename=source.path)
@@ -48,7 +64,7 @@ def extract(source: SourceFile) -> Extraction:
         return Extraction(source=source, problem=ParseProblem(f"cannot parse: {exc}"))
     extraction = Extraction(source=source, tree=tree)
     try:
-        _Extractor(source, tree, extraction).run()
+        _Extractor(source, tree, extraction, marker_text, markers).run()
     except RecursionError:  # pathologically nested code: keep what was found
         return extraction
     except Exception as exc:  # a bug here must not stop the run: report it as PL000
@@ -86,15 +102,16 @@ class _Def:
 
 
 class _Extractor:
-    def __init__(self, source: SourceFile, tree: ast.Module, out: Extraction) -> None:
+    def __init__(self, source: SourceFile, tree: ast.Module, out: Extraction, marker_text: str,
+                 markers: re.Pattern[str]) -> None:
+        self.marker_text = marker_text
+        self.markers = markers
         self.src = source
         self.text = source.text
         self.tree = tree
         self.out = out
         self.defs: dict[tuple[int, str], list[_Def]] = {}
         self.quiet_names: set[tuple[int, str]] = set()
-        self.links: dict[tuple[int, str], ast.Call] = {}  # (scope, name) passed as messages -> call
-        self.links_any: dict[str, ast.Call] = {}
         self.sites: dict[int, CallSite] = {}  # id(node) -> CallSite (registered or not)
         self.groups: dict[tuple[int, str], CallSite] = {}
         self.done: set[int] = set()
@@ -128,48 +145,39 @@ class _Extractor:
     # ------------------------------------------------------------------ pass 1
 
     def run(self) -> None:
-        self._collect(self.tree, 0)
+        self._collect(self.tree.body, 0)
         self._visit_body(self.tree.body, _Ctx())
         self._report_named_defs()
         self.out.prompts.sort(key=lambda p: p.positions.file_offset(0))
 
-    def _collect(self, root: ast.AST, scope: int) -> None:
-        """Assignments of strings, names passed as messages, names used in logging."""
-        stack: list[tuple[ast.AST, int]] = [(root, scope)]
-        while stack:
-            node, scope = stack.pop()
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-                inner = id(node)
-                for child in ast.iter_child_nodes(node):
-                    in_body = child in getattr(node, "body", ()) or node.body is child
-                    stack.append((child, inner if in_body else scope))
-                continue
-            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if _stringish(node.value):
+    def _collect(self, body: list[ast.stmt], scope: int) -> None:
+        """String assignments per scope and names used in logging (statements only: cheap)."""
+        for node in body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                self._collect(node.body, id(node))
+            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                if node.value is not None and _stringish(node.value):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     for target in targets:
                         key = _target_key(target, scope)
                         if key:
                             self.defs.setdefault(key, []).append(_Def(key[1], node.value, node, key[0]))
-            elif isinstance(node, ast.Call):
-                self._collect_call(node, scope)
+            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+                call = node.value
+                if pc.is_no_prompt_call(pc.dotted(call.func)):
+                    for arg in [*call.args, *(k.value for k in call.keywords)]:
+                        self._mark_quiet(arg, scope)
             elif isinstance(node, ast.Raise) and node.exc is not None:
                 self._mark_quiet(node.exc, scope)
-            stack.extend((child, scope) for child in ast.iter_child_nodes(node))
-
-    def _collect_call(self, node: ast.Call, scope: int) -> None:
-        chain = pc.dotted(node.func)
-        if pc.is_no_prompt_call(chain):
-            for arg in [*node.args, *(k.value for k in node.keywords)]:
-                self._mark_quiet(arg, scope)
-            return
-        for kw in node.keywords:
-            if kw.arg in ("messages", "input", "requests") and isinstance(kw.value, ast.Name):
-                self.links[(scope, kw.value.id)] = node
-                self.links_any.setdefault(kw.value.id, node)
-        if node.args and isinstance(node.args[0], ast.Name) and pc.call_kind(chain) == "invoke":
-            self.links[(scope, node.args[0].id)] = node
-            self.links_any.setdefault(node.args[0].id, node)
+            else:
+                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    sub = getattr(node, field, None)
+                    if sub:
+                        if field in ("handlers", "cases"):
+                            for item in sub:
+                                self._collect(item.body, scope)
+                        else:
+                            self._collect(sub, scope)
 
     def _mark_quiet(self, node: ast.AST, scope: int) -> None:
         for sub in ast.walk(node):
@@ -184,6 +192,8 @@ class _Extractor:
             self._visit_stmt(stmt, ctx)
 
     def _visit_stmt(self, node: ast.stmt, ctx: _Ctx) -> None:
+        if not isinstance(node, _COMPOUND) and not self._has_marker(node):
+            return  # nothing in this statement can be a prompt or a model call
         ctx = replace(ctx, stmt=node)
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             self._visit_function(node, ctx)
@@ -218,6 +228,12 @@ class _Extractor:
                     self._visit_body(child.body, ctx)
                 elif isinstance(child, ast.withitem):
                     self._visit_expr(child.context_expr, ctx)
+
+    def _has_marker(self, node: ast.stmt) -> bool:
+        starts = self.src.line_starts
+        a = starts[node.lineno - 1]
+        b = starts[node.end_lineno] if node.end_lineno < len(starts) else len(self.text)
+        return self.markers.search(self.marker_text, a, b) is not None
 
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: _Ctx) -> None:
         for deco in node.decorator_list:
@@ -272,10 +288,7 @@ class _Extractor:
             return True
         if ctx.quiet or id(node) in self.done:
             return False
-        known = self.sites.get(id(node))
-        if known is not None:  # created ahead of the walk (a linked message list): facts from here
-            known.in_loop, known.in_retry = ctx.in_loop, ctx.in_retry
-            known.after_refusal_check, known.function = ctx.after_refusal, ctx.function
+        self._adopt(node, ctx)
         last = chain.rsplit(".", 1)[-1]
         head = chain.rsplit(".", 2)[-2] if "." in chain else ""
         kind = pc.call_kind(chain)
@@ -449,11 +462,27 @@ class _Extractor:
                 return self._group_for(ctx.scope, func.value.id, node, ctx)
         return None
 
+    def _adopt(self, node: ast.Call, ctx: _Ctx) -> None:
+        """A call passed a message list built earlier (`messages=msgs`) takes over that list's group."""
+        names = [k.value.id for k in node.keywords if k.arg in ("messages", "input") and isinstance(k.value, ast.Name)]
+        if node.args and isinstance(node.args[0], ast.Name):
+            names.append(node.args[0].id)
+        for name in names:
+            group = self.groups.get((ctx.scope, name)) or self.groups.get((0, name))
+            if group is None or group.method != "<messages>":
+                continue
+            chain = pc.dotted(node.func)
+            kind = pc.call_kind(chain)
+            if kind is None and not any(k.arg == "messages" for k in node.keywords):
+                continue
+            fresh = self._site(node, chain, kind, ctx, register=False)
+            for slot in CallSite.__slots__:
+                if slot != "id":
+                    setattr(group, slot, getattr(fresh, slot))
+            self.sites[id(node)] = group
+            return
+
     def _group_for(self, scope: int, name: str, node: ast.AST, ctx: _Ctx) -> CallSite:
-        call = self.links.get((scope, name)) or (self.links_any.get(name) if scope == 0 else None)
-        if call is not None:
-            chain = pc.dotted(call.func)
-            return self._site(call, chain, pc.call_kind(chain), ctx, register=True)
         key = (scope, name)
         if key not in self.groups:
             self.groups[key] = self._pseudo_site(node, ctx, "unknown")
