@@ -105,6 +105,11 @@ def call_kind(chain: str) -> str | None:
     return None
 
 
+def looks_like_model(chain: str) -> bool:
+    """`llm.something(...)`, `self.chat_model.run(...)`: a receiver named like a model or client."""
+    return bool(_MODELISH_RE.search(chain))
+
+
 def provider_of(chain: str, kind: str | None) -> str:
     low = chain.lower()
     if kind in ("anthropic", "anthropic_batch") or "anthropic" in low or "claude" in low:

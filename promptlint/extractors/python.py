@@ -371,8 +371,9 @@ class _Extractor:
         site = self._site(node, chain, kind, ctx, register=False)
         kwargs = [(k.arg, k.value) for k in node.keywords if k.arg]
         found = self._kwargs(kwargs, site, ctx, chain, model_call=kind is not None) if kwargs else False
+        modelish = kind is not None or pc.looks_like_model(chain)
         for arg in node.args[:2]:
-            if _is_message_list(arg):
+            if modelish and _is_message_list(arg):
                 self._messages(arg, site, ctx)
                 found = True
             elif kind == "invoke" and arg is node.args[0] and _stringish(arg):
