@@ -22,7 +22,7 @@ class Hit:
     message: str | None = None  # overrides the rule's message when set
     prompt: Prompt | None = None
     fix: Fix | None = None
-    #: File offsets of the whole statement, so `# noqa` on any of its lines applies.
+    #: File offsets of the whole statement, so a noqa comment on any of its lines applies.
     statement_span: tuple[int, int] | None = None
 
 

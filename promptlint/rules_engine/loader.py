@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ import yaml
 
 from promptlint.model import ROLES, Severity
 from promptlint.rules_engine.errors import RuleError
-from promptlint.rules_engine.patterns import Lexicon, PatternError, compile_pattern, translate
+from promptlint.rules_engine.patterns import Lexicon, PatternError, compile_pattern
 from promptlint.rules_engine.rule import Rule, RuleDoc
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -150,16 +150,28 @@ def load_lexicon(path: Path) -> Lexicon:
     plural = data.get("plural", True)
     if not isinstance(plural, bool):
         raise doc.error(("plural",), "`plural` must be true or false")
+    lines = {(g, i): doc.line(*(("groups", g, i) if g else ("terms", i)))
+             for g, terms in groups.items() for i in range(len(terms))}
+    lexicon = Lexicon(name, description, groups, plural, str(path), lines)
+    bad = lexicon.check_brackets()
+    if bad is not None:
+        raise RuleError(path, lines[bad], f"invalid term {groups[bad[0]][bad[1]]!r}: unbalanced parenthesis or bracket")
     for group, terms in groups.items():
         for i, term in enumerate(terms):
-            at = ("groups", group, i) if group else ("terms", i)
-            try:
-                re.compile(translate(term, {}, allow_lex=False))
-            except PatternError as exc:
-                raise doc.error(at, str(exc)) from None
-            except re.error as exc:
-                raise doc.error(at, f"invalid term {term!r}: {exc.msg}") from None
-    return Lexicon(name, description, groups, plural, str(path))
+            if "{lex:" in term:
+                raise RuleError(path, lines[(group, i)], "{lex:...} cannot be used inside a lexicon term")
+    return lexicon
+
+
+def _lexicon_error(lexicons: dict[str, Lexicon]) -> RuleError | None:
+    """The lexicon term that breaks a rule's full regex (only looked for after a failure)."""
+    for lexicon in lexicons.values():
+        bad = lexicon.find_invalid()
+        if bad is not None:
+            group, index, message = bad
+            term = lexicon.groups[group][index]
+            return RuleError(lexicon.path, lexicon.lines.get((group, index)), f"invalid term {term!r}: {message}")
+    return None
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -294,17 +306,18 @@ def parse_rule(doc: _Doc, builtin_dir: bool) -> Rule:
 # --- compiling the kind-specific parts ----------------------------------------------------------
 
 
-def _patterns(doc: _Doc, at: tuple[Any, ...], value: Any, lexicons: dict[str, Lexicon], what: str) -> list[Any]:
+def _patterns(doc: _Doc, at: tuple[Any, ...], value: Any, lexicons: dict[str, Lexicon], what: str,
+              stub: bool) -> list[Any]:
     compiled = []
     for i, pattern in enumerate(_string_list(doc, at, value, what)):
         try:
-            compiled.append(compile_pattern(pattern, lexicons))
+            compiled.append(compile_pattern(pattern, lexicons, stub=stub))
         except PatternError as exc:
             raise doc.error((*at, i), str(exc)) from None
     return compiled
 
 
-def _exceptions(doc: _Doc, value: Any, lexicons: dict[str, Lexicon]) -> list[tuple[Any, str]]:
+def _exceptions(doc: _Doc, value: Any, lexicons: dict[str, Lexicon], stub: bool) -> list[tuple[Any, str]]:
     if not isinstance(value, list):
         raise doc.error(("exceptions",), "`exceptions` must be a list of patterns or {pattern, scope} mappings")
     result = []
@@ -318,22 +331,22 @@ def _exceptions(doc: _Doc, value: Any, lexicons: dict[str, Lexicon]) -> list[tup
             raise doc.error((*at, "scope"), f"bad exception scope {scope!r} (scopes: {', '.join(EXCEPTION_SCOPES)})")
         if "pattern" not in data:
             raise doc.error(at, "an exception needs a `pattern`")
-        (pattern,) = _patterns(doc, (*at, "pattern"), data["pattern"], lexicons, "exception `pattern`")[:1]
+        (pattern,) = _patterns(doc, (*at, "pattern"), data["pattern"], lexicons, "exception `pattern`", stub)[:1]
         result.append((pattern, scope))
     return result
 
 
-def _condition(doc: _Doc, value: Any, lexicons: dict[str, Lexicon]) -> dict[str, Any]:
+def _condition(doc: _Doc, value: Any, lexicons: dict[str, Lexicon], stub: bool) -> dict[str, Any]:
     data = _check_keys(doc, ("condition",), value, CONDITION_KEYS, "`condition`")
     if "trigger" not in data:
         raise doc.error(("condition",), "`condition` needs a `trigger` (patterns that find the subject)")
     compiled: dict[str, Any] = {
-        "trigger": _patterns(doc, ("condition", "trigger"), data["trigger"], lexicons, "`trigger`"),
+        "trigger": _patterns(doc, ("condition", "trigger"), data["trigger"], lexicons, "`trigger`", stub),
         "unless": [],
         "unless_call": None,
     }
     if "unless" in data:
-        compiled["unless"] = _patterns(doc, ("condition", "unless"), data["unless"], lexicons, "`unless`")
+        compiled["unless"] = _patterns(doc, ("condition", "unless"), data["unless"], lexicons, "`unless`", stub)
     if "unless_call" in data:
         at = ("condition", "unless_call")
         call = _check_keys(doc, at, data["unless_call"], UNLESS_CALL_KEYS, "`unless_call`")
@@ -343,25 +356,70 @@ def _condition(doc: _Doc, value: Any, lexicons: dict[str, Lexicon]) -> dict[str,
         for i, role in enumerate(sorted(roles)):
             if role not in ROLES:
                 raise doc.error((*at, "roles", i), f"unknown role {role!r}")
-        groups = [(name, _patterns(doc, (*at, "all", name), pats, lexicons, f"`all.{name}`"))
+        groups = [(name, _patterns(doc, (*at, "all", name), pats, lexicons, f"`all.{name}`", stub))
                   for name, pats in call["all"].items()]
         compiled["unless_call"] = (roles, groups)
     return compiled
 
 
-def compile_rule(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon]) -> None:
-    """Compile patterns / resolve the check of a parsed rule into `rule.spec["compiled"]`."""
+class LazyCompiled(Mapping[str, Any]):
+    """A rule's compiled patterns, built on first use.
+
+    Loading validates every pattern cheaply (lexicon macros stubbed, lexicons checked on their own),
+    so a broken rule file still fails at load with its line; the full regexes, with the lexicon
+    alternations expanded, are compiled only when a rule first runs.
+    """
+
+    def __init__(self, build: Callable[[], dict[str, Any]]) -> None:
+        self._build: Callable[[], dict[str, Any]] | None = build
+        self._data: dict[str, Any] = {}
+
+    def _get(self) -> dict[str, Any]:
+        if self._build is not None:
+            self._data = self._build()
+            self._build = None
+        return self._data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+def _compile_parts(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon], stub: bool) -> dict[str, Any]:
     spec = rule.spec
     compiled: dict[str, Any] = {}
     if rule.kind == "pattern":
-        compiled["patterns"] = _patterns(doc, ("patterns",), spec["patterns"], lexicons, "`patterns`")
+        compiled["patterns"] = _patterns(doc, ("patterns",), spec["patterns"], lexicons, "`patterns`", stub)
     if rule.kind == "condition":
-        compiled.update(_condition(doc, spec["condition"], lexicons))
+        compiled.update(_condition(doc, spec["condition"], lexicons, stub))
     if rule.kind in ("pattern", "condition"):
-        compiled["exceptions"] = _exceptions(doc, spec.get("exceptions", []), lexicons)
+        compiled["exceptions"] = _exceptions(doc, spec.get("exceptions", []), lexicons, stub)
     if rule.kind == "check":
         name = _string(doc, ("check",), spec["check"], "`check`")
         if not name.isidentifier() or importlib.util.find_spec(f"promptlint.checks.{name}") is None:
             raise doc.error(("check",), f"unknown check {name!r}: no module promptlint/checks/{name}.py")
         compiled["check"] = name
-    spec["compiled"] = compiled
+    return compiled
+
+
+def compile_rule(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon], *, eager: bool = False) -> None:
+    """Validate the kind-specific parts now; `rule.spec["compiled"]` compiles them on first use (or now)."""
+    checked = _compile_parts(rule, doc, lexicons, stub=not eager)
+    if eager or rule.kind not in ("pattern", "condition"):
+        rule.spec["compiled"] = checked
+    else:
+        rule.spec["compiled"] = LazyCompiled(lambda: _compile_full(rule, doc, lexicons))
+
+
+def _compile_full(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon]) -> dict[str, Any]:
+    """The real compile; the rule's own syntax was validated at load, so a failure points at a lexicon."""
+    try:
+        return _compile_parts(rule, doc, lexicons, stub=False)
+    except RuleError as exc:
+        used = {name: lexicons[name] for name in lexicons if f"{{lex:{name}" in str(rule.spec)}
+        raise (_lexicon_error(used) or exc) from None

@@ -46,12 +46,36 @@ class Lexicon:
     groups: dict[str, list[str]]  # "" holds ungrouped terms
     plural: bool = True
     path: str = ""
+    #: (group, index) -> line of the term in the lexicon file, for error messages
+    lines: dict[tuple[str, int], int] = field(default_factory=dict)
     _cache: dict[str, str] = field(default_factory=dict, repr=False)
 
     def terms(self, group: str | None = None) -> list[str]:
         if group is None:
             return [t for terms in self.groups.values() for t in terms]
         return list(self.groups.get(group, ()))
+
+    def check_brackets(self) -> tuple[str, int] | None:
+        """(group, index) of the first term with unbalanced brackets: cheap enough for load time.
+
+        Checked per term because a term with an open bracket could pair up with its neighbours
+        inside the alternation and compile.
+        """
+        for group, terms in self.groups.items():
+            for i, term in enumerate(terms):
+                if not _balanced(term):
+                    return group, i
+        return None
+
+    def find_invalid(self) -> tuple[str, int, str] | None:
+        """(group, index, regex error) of the first term that does not compile (slow: per term)."""
+        for group, terms in self.groups.items():
+            for i, term in enumerate(terms):
+                try:
+                    re.compile(translate(term, {}, allow_lex=False))
+                except (re.error, PatternError) as exc:
+                    return group, i, getattr(exc, "msg", str(exc))
+        return None
 
     def alternation(self, group: str | None = None) -> str:
         """Regex alternation of the (group's) terms, longest first; terms are patterns themselves."""
@@ -67,7 +91,31 @@ class Lexicon:
         return self._cache[key]
 
 
-def _macro(kind: str, arg: str | None, lexicons: Mapping[str, Lexicon], allow_lex: bool) -> str:
+def _balanced(pattern: str) -> bool:
+    """Parentheses balanced and character classes closed (escapes respected)."""
+    depth, i, n, in_class = 0, 0, len(pattern), False
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1:i + 2] == "]":
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+        i += 1
+    return depth == 0 and not in_class
+
+
+def _macro(kind: str, arg: str | None, lexicons: Mapping[str, Lexicon], allow_lex: bool, stub: bool) -> str:
     if kind == "gap":
         n = int(arg) if arg and arg.isdigit() else 3 if arg is None else -1
         if n < 0:
@@ -86,11 +134,15 @@ def _macro(kind: str, arg: str | None, lexicons: Mapping[str, Lexicon], allow_le
         raise PatternError(f"unknown lexicon {name!r} (known: {known})")
     if group and group not in lexicon.groups:
         raise PatternError(f"lexicon {name!r} has no group {group!r} (groups: {', '.join(sorted(lexicon.groups))})")
-    return lexicon.alternation(group or None)
+    return "(?:x)" if stub else lexicon.alternation(group or None)
 
 
-def translate(pattern: str, lexicons: Mapping[str, Lexicon], *, allow_lex: bool = True) -> str:
-    """Expand macros and spaces of a rule pattern into a plain regex (no boundaries added)."""
+def translate(pattern: str, lexicons: Mapping[str, Lexicon], *, allow_lex: bool = True, stub: bool = False) -> str:
+    """Expand macros and spaces of a rule pattern into a plain regex (no boundaries added).
+
+    With `stub`, lexicon macros become a trivial group: enough to validate the pattern's own syntax
+    (lexicons are validated on their own) without building the large alternations.
+    """
     out: list[str] = []
     i, n = 0, len(pattern)
     in_class = False
@@ -110,7 +162,7 @@ def translate(pattern: str, lexicons: Mapping[str, Lexicon], *, allow_lex: bool 
                 out.append("]")
                 i += 1
         elif c == "{" and (m := _MACRO_RE.match(pattern, i)):
-            out.append(_macro(m.group(1), m.group(2), lexicons, allow_lex))
+            out.append(_macro(m.group(1), m.group(2), lexicons, allow_lex, stub))
             i = m.end()
             if m.group(1) == "gap" and pattern[i:i + 1] == " ":
                 i += 1  # the gap consumes its own trailing space
@@ -123,11 +175,14 @@ def translate(pattern: str, lexicons: Mapping[str, Lexicon], *, allow_lex: bool 
     return "".join(out)
 
 
-def compile_pattern(pattern: str, lexicons: Mapping[str, Lexicon]) -> re.Pattern[str]:
-    """Compile a rule pattern; raises PatternError naming the regex problem."""
+def compile_pattern(pattern: str, lexicons: Mapping[str, Lexicon], *, stub: bool = False) -> re.Pattern[str]:
+    """Compile a rule pattern; raises PatternError naming the regex problem.
+
+    `stub=True` validates cheaply (see `translate`); the engine compiles the real pattern on first use.
+    """
     if not isinstance(pattern, str) or not pattern.strip():
         raise PatternError("a pattern must be a non-empty string")
-    body = translate(_LINE_BREAK_RE.sub("", pattern.strip()), lexicons)
+    body = translate(_LINE_BREAK_RE.sub("", pattern.strip()), lexicons, stub=stub)
     try:
         return re.compile(f"(?<!\\w)(?:{body})(?!\\w)", re.IGNORECASE)
     except re.error as exc:
