@@ -39,9 +39,7 @@ class UsageError(Exception):
 
 
 def _common_selection(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config", metavar="FILE", help="config file (default: found walking up from the first path)"
-    )
+    parser.add_argument("--config", metavar="FILE", help="config file (default: found walking up from the first path)")
     parser.add_argument("--no-config", action="store_true", help="ignore every config file")
     parser.add_argument("-v", "--verbose", action="store_true", help="say what is happening; tracebacks on errors")
     parser.add_argument("--force-exclude", action="store_true", help="apply exclude globs to files named explicitly")
@@ -238,7 +236,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             out.write(f"{item['path']}:{item['line']}:{item['column']}: [{item['role']}]{name} ({item['format']})\n")
             for line in item["text"].splitlines() or [""]:
                 out.write(f"    {line}\n")
-    return 2 if result.problems and not result.prompts else 0
+    return 1 if result.problems else 0
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

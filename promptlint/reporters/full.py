@@ -39,7 +39,7 @@ def code_frame(finding: Any, source: Any) -> Text | None:
     """The offending lines with a gutter and carets under the flagged span."""
     if source is None:
         return None
-    total = len(source.line_starts)
+    total = len(source.line_starts) - (1 if source.text.endswith("\n") else 0)
     if finding.line < 1 or finding.line > total:
         return None
     last = min(finding.end_line, total, finding.line + _MAX_FRAME_LINES - 1)
