@@ -15,10 +15,26 @@ from typing import IO, Any
 import promptlint
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/promptlint/promptlint"
+#: Used when the installed package metadata names no project URL (`[project.urls]` in pyproject.toml).
+FALLBACK_INFORMATION_URI = "https://pypi.org/project/promptlint/"
 _LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 _WS_RE = re.compile(r"\s+")
 FINGERPRINT_KEY = "promptlintFingerprint/v1"
+
+
+def information_uri() -> str:
+    """The project's home page from the package metadata, else its PyPI page."""
+    try:
+        from importlib.metadata import metadata
+
+        meta = metadata("promptlint")
+    except Exception:  # not installed, or broken metadata: the fallback is still a valid URI
+        return FALLBACK_INFORMATION_URI
+    for entry in meta.get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() in ("homepage", "home", "repository", "source") and url.strip():
+            return url.strip()
+    return meta.get("Home-page") or FALLBACK_INFORMATION_URI
 
 
 def _normalise(text: str) -> str:
@@ -74,7 +90,6 @@ def rule_descriptor(rule: Any) -> dict[str, Any]:
         "shortDescription": {"text": rule.message or rule.name},
         "fullDescription": {"text": (rule.docs.what or rule.message or rule.name).strip()},
         "help": {"text": _rule_text(rule), "markdown": _rule_markdown(rule)},
-        "helpUri": f"{INFORMATION_URI}/blob/main/rules/{rule.code}-{rule.name}.yaml",
         "defaultConfiguration": {"level": _LEVELS.get(str(rule.severity), "warning")},
         "properties": {"tags": ["prompt", "refusal-risk"]},
     }
@@ -134,7 +149,7 @@ def build_log(report: Any) -> dict[str, Any]:
                 "name": "promptlint",
                 "version": promptlint.__version__,
                 "semanticVersion": promptlint.__version__,
-                "informationUri": INFORMATION_URI,
+                "informationUri": information_uri(),
                 "rules": descriptors,
             }},
             "columnKind": "unicodeCodePoints",
