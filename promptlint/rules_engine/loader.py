@@ -251,6 +251,8 @@ def parse_rule(doc: _Doc, builtin_dir: bool) -> Rule:
     if not isinstance(data, dict):
         raise doc.error((), "a rule file must be a mapping")
     kind = data.get("kind")
+    if "kind" in data and kind not in KIND_KEYS:
+        raise doc.error(("kind",), f"bad kind {kind!r} (kinds: {', '.join(KIND_KEYS)})")
     kind_keys = KIND_KEYS.get(kind, ())
     all_kind_keys = {k for keys in KIND_KEYS.values() for k in keys}
     for key in data:
@@ -262,8 +264,6 @@ def parse_rule(doc: _Doc, builtin_dir: bool) -> Rule:
     for key in REQUIRED_KEYS:
         if key not in data:
             raise doc.error((), f"missing required key {key!r}")
-    if kind not in KIND_KEYS:
-        raise doc.error(("kind",), f"bad kind {kind!r} (kinds: {', '.join(KIND_KEYS)})")
     if kind in KIND_REQUIRED and KIND_REQUIRED[kind] not in data:
         raise doc.error(("kind",), f"a {kind} rule needs key {KIND_REQUIRED[kind]!r}")
     try:
