@@ -119,16 +119,15 @@ def lint_text(text: str, path: str | Path, config: Config, rules: Sequence[Rule]
 
 def lint_source(source: SourceFile, selection: Selection, path: Path | None = None) -> list[Finding]:
     """Extract, run rules, apply per-file ignores and suppressions."""
-    from promptlint.extractors import extractor_for, format_for
     from promptlint.rules_engine import run_rules
     from promptlint.suppressions import apply_suppressions
 
     file_path = path or Path(source.path)
-    fmt = format_for(file_path) or "yaml"
+    fmt, extract = extractor_of(file_path)
     rules = selection.rules_for(source.path, file_path)
     enabled_codes = {r.code for r in rules}
     try:
-        extraction: Extraction = extractor_for(file_path)(source)
+        extraction: Extraction = extract(source)
     except Exception as exc:  # a bug, not bad input: extractors never raise on bad input
         raise InternalError(f"{source.path}: extractor crashed: {type(exc).__name__}: {exc}") from exc
     findings: list[Finding] = []
@@ -151,6 +150,20 @@ def lint_source(source: SourceFile, selection: Selection, path: Path | None = No
         unused_severity=unused_rule.severity if unused_rule else None,
         extraction=extraction,
     )
+
+
+def extractor_of(path: Path) -> tuple[str, Any]:
+    """(format, extract function) for a path.
+
+    A file matched only by a configured `include` glob is read as YAML when
+    it is `.json` (JSON is YAML) and otherwise as a plain prompt template
+    (the dotprompt extractor: optional front matter, the body is the prompt),
+    so `include = ["prompts/*.txt"]` lints the text itself.
+    """
+    from promptlint.extractors import extractor_for, format_for
+
+    fmt = format_for(path) or ("yaml" if path.suffix.lower() == ".json" else "dotprompt")
+    return fmt, extractor_for(path, default=fmt)
 
 
 def _parse_error(display: str, problem: ParseProblem, selection: Selection, enabled: set[str]) -> list[Finding]:
@@ -198,15 +211,13 @@ class ExtractReport:
 
 def extract_paths(paths: Sequence[str | Path], config: Config, *, force_exclude: bool = False) -> ExtractReport:
     """The prompts `check` would lint, with their positions (for `promptlint extract`)."""
-    from promptlint.extractors import extractor_for
-
     result = ExtractReport()
     for item in iter_files(paths, config, force_exclude=force_exclude):
         source = read_source(item.path, item.display, max_bytes=config.max_file_size)
         if isinstance(source, ParseProblem):
             result.problems.append(_problem_finding(item.display, source))
             continue
-        extraction = extractor_for(item.path)(source)
+        extraction = extractor_of(item.path)[1](source)
         if extraction.problem is not None:
             result.problems.append(_problem_finding(item.display, extraction.problem))
         for prompt in extraction.prompts:

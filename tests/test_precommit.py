@@ -8,6 +8,7 @@ reach it, and runs in CI, which has it.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,8 +28,6 @@ def test_hook_definition() -> None:
     assert hook["id"] == "promptlint" and hook["language"] == "python"
     assert hook["entry"] == "promptlint check --force-exclude"
     assert {"python", "yaml"} <= set(hook["types_or"]) and hook["require_serial"] is False
-    import re
-
     files = re.compile(hook["files"])
     assert all(files.search(n) for n in ("a.py", "b.yaml", "c.yml", "d.prompty", "e.prompt"))
     assert not files.search("README.md")
@@ -54,13 +53,9 @@ def _git(cwd: Path, *args: str) -> None:
 def test_try_repo_fails_on_a_bad_prompt_then_passes(tmp_path: Path) -> None:
     if not _index_reachable(tmp_path / "pipcheck"):
         pytest.skip("pip cannot reach the package index, which pre-commit needs to build the hook environment")
-    sys.path.insert(0, str(REPO))
-    try:
-        from promptlint.rules_engine import load_rules
+    from promptlint.rules_engine import load_rules
 
-        has_pl101 = any(r.code == "PL101" for r in load_rules([]))
-    finally:
-        sys.path.remove(str(REPO))
+    has_pl101 = any(r.code == "PL101" for r in load_rules([]))
     bad, expected = (BAD, "PL101") if has_pl101 else (BROKEN, "PL000")
 
     project = tmp_path / "project"
