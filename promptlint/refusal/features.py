@@ -146,7 +146,11 @@ def _add_shape(feats: dict[str, float], flat: str) -> None:
     if length > 900:
         feats["long"] = 1.0
     refuse = feats.get("refuse_open", 0.0)
+    if feats.get("refuse_first") and length < 200 and not (feats.get("list") or feats.get("here_are")):
+        feats["refuse_only"] = 1.0  # the whole response is the refusal
     if refuse:
+        if feats.get("but_i_can") and (feats.get("list") or feats.get("here_are")):
+            feats["refuse_then_answer"] = 1.0
         if feats.get("list"):
             feats["refuse_x_list"] = feats["list"]
         if feats.get("turn_to_content"):
