@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from promptlint.rules_engine.engine import find_hits, problem_finding, prompt_finding, run_rules
+from promptlint.rules_engine.engine import find_hits, prompt_finding, run_rules
 from promptlint.rules_engine.errors import RuleError
 from promptlint.rules_engine.loader import compile_rule, load_lexicon, parse_rule, read_yaml
 from promptlint.rules_engine.patterns import Lexicon
@@ -27,7 +27,6 @@ __all__ = [
     "find_hits",
     "load_lexicons",
     "load_rules",
-    "problem_finding",
     "prompt_finding",
     "run_rules",
 ]

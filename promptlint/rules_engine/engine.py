@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from promptlint.checks import Hit, load_check
-from promptlint.model import Extraction, Finding, ParseProblem, Prompt, SourceFile
+from promptlint.model import Extraction, Finding, Prompt, SourceFile
 from promptlint.rules_engine.rule import Rule
 from promptlint.rules_engine.text import PLACEHOLDER, NormalText, normalise
 
@@ -168,12 +168,4 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
     return findings
 
 
-def problem_finding(rule: Rule, source: SourceFile | str, problem: ParseProblem) -> Finding:
-    """The PL000 finding for a file that could not be read or parsed (for the runner)."""
-    path = source if isinstance(source, str) else source.path
-    return Finding(code=rule.code, name=rule.name, severity=rule.severity, message=problem.message,
-                   path=path, line=problem.line, column=problem.column, end_line=problem.line,
-                   end_column=problem.column + 1, hint=rule.hint)
-
-
-__all__ = ["find_hits", "problem_finding", "prompt_finding", "run_rules"]
+__all__ = ["find_hits", "prompt_finding", "run_rules"]
