@@ -108,9 +108,10 @@ class _Finder:
         for loop in self.ctx.loops_of(call):
             if not is_retry_loop(loop):
                 continue
-            if names(value) & loop_counters(loop) and constant_number(value) is None:
+            counters = loop_counters(loop)
+            if names(value) & counters and constant_number(value) is None:
                 self.hit(value, _LOOP_COUNTER)
-            for var in names(value):
+            for var in names(value) - counters:  # counting attempts up is not the offence itself
                 for node in walk_body(loop.body):
                     raised = _raises(node, var)
                     if raised is not None:
