@@ -25,6 +25,7 @@ PARSE_ERROR_CODE = "PL000"
 PARSE_ERROR_NAME = "parse-error"
 UNUSED_NOQA_CODE = "PL001"
 _PREFIX_RE = re.compile(r"^[A-Za-z]+")
+_MARKER_RE = re.compile(r"noqa|promptlint", re.IGNORECASE)
 
 
 class InternalError(Exception):
@@ -120,7 +121,6 @@ def lint_text(text: str, path: str | Path, config: Config, rules: Sequence[Rule]
 def lint_source(source: SourceFile, selection: Selection, path: Path | None = None) -> list[Finding]:
     """Extract, run rules, apply per-file ignores and suppressions."""
     from promptlint.rules_engine import run_rules
-    from promptlint.suppressions import apply_suppressions
 
     file_path = path or Path(source.path)
     fmt, extract = extractor_of(file_path)
@@ -140,6 +140,10 @@ def lint_source(source: SourceFile, selection: Selection, path: Path | None = No
         except Exception as exc:
             raise InternalError(f"{source.path}: rules engine crashed: {type(exc).__name__}: {exc}") from exc
     findings = [f for f in findings if f.code in enabled_codes or f.code == PARSE_ERROR_CODE]
+    if not _MARKER_RE.search(source.text) and not any(p.source_file is not None for p in extraction.prompts):
+        return findings  # no noqa / disable-file comment can exist: skip the suppressions machinery
+    from promptlint.suppressions import apply_suppressions
+
     unused_rule = next((r for r in rules if r.code == UNUSED_NOQA_CODE), None)
     return apply_suppressions(
         findings,
