@@ -69,8 +69,22 @@ def find_hits(patterns: Sequence[Any], exceptions: Sequence[tuple[Any, str]], nt
             merged.append((start, end))
     if not exceptions:
         return merged
-    cancels = [(m.span(), scope) for pattern, scope in exceptions for m in pattern.finditer(text)]
-    return [hit for hit in merged if not any(_cancelled(hit, exc, scope, nt) for exc, scope in cancels)]
+    if any(scope == "prompt" and pattern.search(text) for pattern, scope in exceptions):
+        return []
+    return [hit for hit in merged if not _excepted(hit, exceptions, nt)]
+
+
+def _excepted(hit: Span, exceptions: Sequence[tuple[Any, str]], nt: NormalText) -> bool:
+    """Does an exception cancel `hit`? Searched only in the hit's sentence (all scopes but `prompt` stay there)."""
+    start, end = nt.sentence_at(hit[0])
+    end = max(end, nt.sentence_at(max(hit[1] - 1, hit[0]))[1])
+    for pattern, scope in exceptions:
+        if scope == "prompt":
+            continue
+        for m in pattern.finditer(nt.text, start, end):
+            if _cancelled(hit, m.span(), scope, nt):
+                return True
+    return False
 
 
 def _siblings(prompt: Prompt, extraction: Extraction) -> list[Prompt]:

@@ -28,38 +28,50 @@ from dataclasses import dataclass, field
 #: Stands for one template placeholder in the normalised text (private use area).
 PLACEHOLDER = "\ue000"
 
-_CHAR_MAP = str.maketrans({
+_CHARS = {
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
     "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
-})
-_EMPHASIS_RE = re.compile(r"(?:\*+|`+|~~)(?=\w)|(?<=[\w.!?])(?:\*+|`+|~~)")
-_CONTRACTION_RE = re.compile(
-    r"\b(?:(won)'t|(can)'t|(shan)'t|(ain)'t|(\w+)n't|(can)not|(\w+)'(re|ll|ve|m|d)"
-    r"|(there|here|it|that|what|who|where|he|she|this|everything|nothing)'s)\b",
-    re.IGNORECASE,
-)
+}
+#: One character for one: the map stays as it is. A regex scan beats str.translate on long texts.
+_CHARS_RE = re.compile("[" + "".join(_CHARS) + "]")
+#: Emphasis markers; whether one is glued to a word is decided in `_strip_emphasis` (cheaper than lookarounds).
+_EMPHASIS_RE = re.compile(r"\*+|`+|~~")
+#: `word'suffix` and `cannot`, anchored at word starts so the scan stays linear.
+_CONTRACTION_RE = re.compile(r"(?<!\w)(?:(\w+)'(t|re|ll|ve|m|d|s)|(can)(not))(?!\w)", re.IGNORECASE)
+_IRREGULAR_NOT = {"won": "will not", "can": "can not", "shan": "shall not", "ain": "is not"}
+_IS_PRONOUNS = frozenset({"there", "here", "it", "that", "what", "who", "where", "he", "she", "this", "everything",
+                          "nothing"})
 _SUFFIXES = {"re": "are", "ll": "will", "ve": "have", "m": "am", "d": "would"}
-_WS_RE = re.compile(r"\s+")
+#: Whitespace runs other than a single plain space (those need no rewrite, and are most of them).
+_WS_RE = re.compile(r" ?[^\S ]\s*| {2,}\s*")
 _LIST_MARK_RE = re.compile(r"(?:[-*+\u2022>#]|\d{1,3}[.)])(?:\s|$)")
 _SENTENCE_END_RE = re.compile(r"[.!?]+[\"')\]]*(?= )|\n")
 
 
 def _expand_contraction(m: re.Match[str]) -> str:
-    won, can, shan, ain, stem, cannot, word, suffix, pronoun = m.groups()
-    if pronoun:
-        return pronoun + " is"
-    if won:
-        return "will not"
-    if can or cannot:
-        return (can or cannot) + " not"
-    if shan:
-        return "shall not"
-    if ain:
-        return "is not"
-    if stem:
-        return stem + " not"
-    return f"{word} {_SUFFIXES[suffix.lower()]}"
+    """`won't` -> `will not`, `don't` -> `do not`, `you're` -> `you are`, `there's` -> `there is`; else unchanged."""
+    word, suffix, can, _not = m.groups()
+    if can:
+        return can + " not"
+    low, suffix = word.lower(), suffix.lower()
+    if suffix == "t":
+        if low in _IRREGULAR_NOT:
+            return _IRREGULAR_NOT[low]
+        return word[:-1] + " not" if low.endswith("n") and len(low) > 1 else m.group()
+    if suffix == "s":
+        return word + " is" if low in _IS_PRONOUNS else m.group()
+    return f"{word} {_SUFFIXES[suffix]}"
+
+
+def _strip_emphasis(text: str) -> Callable[[re.Match[str]], str]:
+    def repl(m: re.Match[str]) -> str:
+        a, b = m.span()
+        glued = (b < len(text) and (text[b].isalnum() or text[b] == "_")) or (
+            a > 0 and (text[a - 1].isalnum() or text[a - 1] in "_.!?"))
+        return "" if glued else m.group()
+
+    return repl
 
 
 @dataclass(slots=True)
@@ -110,10 +122,12 @@ def _rewrite(
         a, b = m.span()
         if a == b:
             continue
+        rep = repl(m)
+        if rep == m.group():
+            continue  # unchanged: keep the finer per-character map
         out.append(text[pos:a])
         new_starts.extend(starts[pos:a])
         new_ends.extend(ends[pos:a])
-        rep = repl(m)
         out.append(rep)
         new_starts.extend([starts[a]] * len(rep))
         new_ends.extend([ends[b - 1]] * len(rep))
@@ -166,8 +180,9 @@ def _placeholders_to_sentinel(
 def normalise(text: str, placeholders: Sequence[tuple[int, int]] = ()) -> NormalText:
     """Build the normalised view of a prompt text (see the module docstring)."""
     norm, starts, ends = _placeholders_to_sentinel(text, placeholders)
-    norm = norm.translate(_CHAR_MAP)  # 1:1, keeps the map
-    norm, starts, ends = _rewrite(norm, starts, ends, _EMPHASIS_RE, lambda m: "")
+    if not norm.isascii():
+        norm = _CHARS_RE.sub(lambda m: _CHARS[m.group()], norm)
+    norm, starts, ends = _rewrite(norm, starts, ends, _EMPHASIS_RE, _strip_emphasis(norm))
     if "'" in norm or "nnot" in norm.lower():
         norm, starts, ends = _rewrite(norm, starts, ends, _CONTRACTION_RE, _expand_contraction)
     current = norm
