@@ -168,7 +168,7 @@ def translate(pattern: str, lexicons: Mapping[str, Lexicon], *, allow_lex: bool 
                 i += 1  # the gap consumes its own trailing space
             continue
         elif c == " ":
-            out.append(SEP)
+            out.append(" " if stub else SEP)  # validity does not depend on it; the stub stays small
         else:
             out.append(c)
         i += 1
