@@ -407,13 +407,13 @@ def _compile_parts(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon], stub: bo
     return compiled
 
 
-def compile_rule(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon], *, eager: bool = False) -> None:
-    """Validate the kind-specific parts now; `rule.spec["compiled"]` compiles them on first use (or now)."""
-    checked = _compile_parts(rule, doc, lexicons, stub=not eager)
-    if eager or rule.kind not in ("pattern", "condition"):
-        rule.spec["compiled"] = checked
-    else:
+def compile_rule(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon]) -> None:
+    """Validate the kind-specific parts now; `rule.spec["compiled"]` compiles the full regexes on first use."""
+    checked = _compile_parts(rule, doc, lexicons, stub=True)
+    if rule.kind in ("pattern", "condition"):
         rule.spec["compiled"] = LazyCompiled(lambda: _compile_full(rule, doc, lexicons))
+    else:
+        rule.spec["compiled"] = checked
 
 
 def _compile_full(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon]) -> dict[str, Any]:
