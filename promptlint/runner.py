@@ -120,7 +120,7 @@ def lint_text(text: str, path: str | Path, config: Config, rules: Sequence[Rule]
 
 def lint_source(source: SourceFile, selection: Selection, path: Path | None = None) -> list[Finding]:
     """Extract, run rules, apply per-file ignores and suppressions."""
-    from promptlint.rules_engine import run_rules
+    from promptlint.rules_engine import RuleError, run_rules
 
     file_path = path or Path(source.path)
     fmt, extract = extractor_of(file_path)
@@ -137,6 +137,8 @@ def lint_source(source: SourceFile, selection: Selection, path: Path | None = No
     if runnable and (extraction.prompts or extraction.calls or extraction.tree is not None):
         try:
             findings.extend(run_rules(extraction, runnable))
+        except RuleError:
+            raise  # a broken rule file (found at first use): reported as such, naming file and line
         except Exception as exc:
             raise InternalError(f"{source.path}: rules engine crashed: {type(exc).__name__}: {exc}") from exc
     findings = [f for f in findings if f.code in enabled_codes or f.code == PARSE_ERROR_CODE]
