@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from promptlint import __version__
 
-FORMATS = ("full", "concise", "json", "sarif", "github")
+FORMATS = ("full", "concise", "json", "sarif", "github", "junit")
 SEVERITIES = ("info", "warning", "error")
 
 #: Commands owned by other packages: module with `run(args) -> int` (and optionally `add_arguments(parser)`).
@@ -58,6 +58,7 @@ def _add_check(sub: Any) -> None:
     p.add_argument("--no-cache", action="store_true", help="(accepted; there is no cache yet)")
     p.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
     p.add_argument("--statistics", action="store_true", help="print the number of findings per rule")
+    p.add_argument("--add-noqa", action="store_true", help="add a `noqa` comment for every current finding")
     _common_selection(p)
     p.set_defaults(handler=cmd_check)
 
@@ -204,6 +205,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     report = lint_paths(paths, config, rules, force_exclude=args.force_exclude)
     if args.verbose:
         print(f"promptlint: {len(report.files)} files, {len(report.rules)} rules enabled", file=sys.stderr)
+    if getattr(args, "add_noqa", False):
+        return _add_noqa(report)
     with _Output(args.output_file) as stream:
         fmt = args.format or default_format(stream)
         if args.statistics:
@@ -214,6 +217,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.exit_zero:
         return 0
     return 1 if report.failed(config.fail_on) else 0
+
+
+def _add_noqa(report: Any) -> int:
+    """`check --add-noqa`: 0 when every finding is now silenced, 1 when some could not be (listed)."""
+    from promptlint.noqa_writer import add_noqa
+
+    result = add_noqa(report)
+    plural = "s" if result.added != 1 else ""
+    print(f"Added {result.added} noqa directive{plural} to {len(result.files)} file(s).", file=sys.stderr)
+    reasons = {"PL000": "fix the file so it parses", "PL001": "`promptlint fix` removes unused noqa codes"}
+    for f in result.skipped:
+        reason = reasons.get(f.code, "no place for a noqa comment that keeps the prompt unchanged")
+        print(f"{f.path}:{f.line}:{f.column}: {f.code} not silenced: {reason}", file=sys.stderr)
+    return 1 if result.skipped else 0
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

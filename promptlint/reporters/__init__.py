@@ -14,7 +14,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from promptlint.runner import Report
 
 #: format name -> module under promptlint.reporters
-FORMATS = {"full": "full", "concise": "concise", "json": "json_", "sarif": "sarif", "github": "github"}
+FORMATS = {
+    "full": "full", "concise": "concise", "json": "json_", "sarif": "sarif", "github": "github", "junit": "junit",
+}  # fmt: skip
 
 Renderer = Callable[..., None]
 
