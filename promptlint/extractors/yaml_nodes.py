@@ -62,6 +62,10 @@ def problem_from(exc: BaseException, source: SourceFile) -> ParseProblem:
         line, column = source.position(min(exc.position, len(source.text)))
         return ParseProblem(f"invalid YAML: {exc.reason}", line, column)
     message = " ".join(str(part) for part in (context, problem) if part) or str(exc).splitlines()[0]
+    context_mark = getattr(exc, "context_mark", None)
+    if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
+        # "while scanning a quoted scalar ... found end of stream": say where the scalar began.
+        message += f" (the construct began at line {context_mark.line + 1}, column {context_mark.column + 1})"
     if mark is None:
         return ParseProblem(f"invalid YAML: {message}", 1, 1)
     return ParseProblem(f"invalid YAML: {message}", mark.line + 1, mark.column + 1)
