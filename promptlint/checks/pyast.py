@@ -141,9 +141,9 @@ def refusal_branches(body: list[ast.stmt]) -> list[list[ast.stmt]]:
                 blocks.append(block)
     for block in blocks:
         for i, stmt in enumerate(block):
-            if isinstance(stmt, ast.While) and is_refusal_test(stmt.test):
+            if isinstance(stmt, ast.While) and is_refusal_check(stmt.test):
                 branches.append(stmt.body)
-            if not isinstance(stmt, ast.If) or not is_refusal_test(stmt.test):
+            if not isinstance(stmt, ast.If) or not is_refusal_check(stmt.test):
                 continue
             if _negated(stmt.test):
                 if stmt.orelse:
@@ -233,3 +233,149 @@ class PyContext:
         """The extractor's verdict, when it recorded this call."""
         line, column = self.extraction.source.position(node_span(self.extraction.source, call)[0])
         return any(c.after_refusal_check for c in self.extraction.calls if (c.line, c.column) == (line, column))
+
+
+# --------------------------------------------------------------------------- refusal checks, model names (PL402-PL404)
+
+#: Stop / finish reasons that mean "the model declined": Anthropic `refusal`, OpenAI `content_filter`.
+REFUSAL_REASONS = frozenset({"refusal", "content_filter"})
+
+
+def mentions_refusal_reason(node: ast.AST) -> bool:
+    """`finish_reason == "content_filter"` and the like: a refusal test `pycalls` does not name."""
+    return any(isinstance(n, ast.Constant) and n.value in REFUSAL_REASONS for n in ast.walk(node))
+
+
+def is_refusal_check(test: ast.expr) -> bool:
+    """`is_refusal_test`, plus OpenAI's `finish_reason == "content_filter"`."""
+    return is_refusal_test(test) or mentions_refusal_reason(test)
+
+
+def assigned_names(body: list[ast.stmt]) -> set[str]:
+    """Names bound anywhere under `body` (assignments, loop targets, `with ... as`, walrus)."""
+    bound: set[str] = set()
+    for node in walk_body(body):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+    return bound
+
+
+def has_exit(body: list[ast.stmt]) -> bool:
+    """Does the block leave early (`break` / `return`)? A fallback loop stops at the first success."""
+    return any(isinstance(n, ast.Break | ast.Return) for n in walk_body(body))
+
+
+def constant_assignments(body: list[ast.stmt], name: str) -> list[tuple[int, ast.expr]]:
+    """(line, value) of every plain `name = <value>` under `body`, in source order."""
+    found = []
+    for node in walk_body(body):
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets = [node.target]
+        else:
+            continue
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            found.append((node.lineno, node.value))
+    return sorted(found, key=lambda item: item[0])
+
+
+def resolve(ctx: PyContext, node: ast.expr | None, before_line: int | None = None) -> ast.expr | None:
+    """A Name replaced by the last value assigned to it (in its function, else at module level)."""
+    for _ in range(3):  # MODEL = DEFAULT_MODEL = "..." chains, not deeper
+        if not isinstance(node, ast.Name):
+            return node
+        function = ctx.function_of(node)
+        line = before_line if before_line is not None else node.lineno
+        value = None
+        for scope in ([function.body] if function else []) + [ctx.tree.body]:
+            earlier = [v for n, v in constant_assignments(scope, node.id) if n <= line or scope is ctx.tree.body]
+            if earlier:
+                value = earlier[-1]
+                break
+        if value is None:
+            return node
+        node, before_line = value, None
+    return node
+
+
+def string_value(ctx: PyContext, node: ast.expr | None, before_line: int | None = None) -> str | None:
+    """The literal string an expression holds, following simple name assignments."""
+    node = resolve(ctx, node, before_line)
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def string_list(ctx: PyContext, node: ast.expr | None) -> list[str] | None:
+    """`["claude-opus-x", "claude-haiku-x"]` (directly or through a name) as strings, else None."""
+    node = resolve(ctx, node)
+    if not isinstance(node, ast.List | ast.Tuple):
+        return None
+    values = [string_value(ctx, e) for e in node.elts]
+    return [v for v in values if v is not None] if all(v is not None for v in values) and values else None
+
+
+_SIZE_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*([bm])(?![a-z])", re.IGNORECASE)
+#: Tier words, smallest first (matched as whole words: "gemini" holds no "mini").
+_TIERS = tuple((tier, re.compile(rf"(?i)(?<![a-z])(?:{words})(?![a-z])")) for tier, words in (
+    (0, r"nano|tiny|flash[-_]?lite|flash[-_]?8b|ministral|lite"),
+    (1, r"haiku|mini|flash|small|instant|gpt-3\.5[-\w]*|light|fast"),
+    (2, r"sonnet|medium|gpt-4[-\w.]*|gpt-5[-\w.]*|pro|command-r(?!-plus)"),
+    (3, r"opus|large|ultra|command-r-plus|max"),
+))
+
+
+def model_size(name: str) -> float | None:
+    """Parameter count in billions for open models named like `llama-3-70b` / `qwen2.5-7b-instruct`."""
+    match = _SIZE_RE.search(name)
+    if match is None:
+        return None
+    value = float(match.group(1))
+    return value / 1000 if match.group(2).lower() == "m" else value
+
+
+def model_tier(name: str) -> int | None:
+    """0 (nano / lite) .. 3 (opus / large) from the name's size words, None when the name says nothing."""
+    for tier, pattern in _TIERS:
+        if pattern.search(name):
+            return tier
+    return None
+
+
+def is_smaller_model(new: str, old: str | None) -> bool:
+    """Is `new` a smaller / cheaper model than `old` (or, with `old` unknown, a small one by name)?"""
+    if old is not None and new == old:
+        return False
+    new_size = model_size(new)
+    old_size = model_size(old) if old else None
+    if new_size is not None and old_size is not None:
+        return new_size < old_size
+    new_tier = model_tier(new)
+    if new_tier is None:
+        return False
+    old_tier = model_tier(old) if old else None
+    if old_tier is None:
+        return new_tier <= 1 and not (old and model_size(old) is not None)
+    return new_tier < old_tier
+
+
+def model_argument(call: ast.Call) -> ast.expr | None:
+    """The `model=` (or `model_name=` / `model_id=`) argument of a model call or constructor."""
+    for name in ("model", "model_name", "model_id", "deployment_name", "azure_deployment"):
+        kw = keyword(call, name)
+        if kw is not None:
+            return kw.value
+    return None
+
+
+def scope_bodies(tree: ast.Module) -> list[list[ast.stmt]]:
+    """Module-level statements (functions and classes left out) and every function body, one scope each."""
+    bodies = [[s for s in tree.body if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]]
+    bodies += [n.body for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    return bodies
+
+
+def loop_has_refusal_check(loop: Loop) -> bool:
+    """A refusal test in the loop's own test or anywhere in its body."""
+    if isinstance(loop, ast.While) and is_refusal_check(loop.test):
+        return True
+    return any(isinstance(n, ast.If | ast.While | ast.IfExp) and is_refusal_check(n.test) for n in walk_body(loop.body))

@@ -1,0 +1,174 @@
+"""PL404: a loop that sends each step of a plan to the model on its own, without the task's context.
+
+`for step in plan: client.messages.create(messages=[{"role": "user", "content": step}])` asks the model
+to judge every step in isolation: a later step that sounds sensitive out of context ("now write the
+payload", "list the doses") gets refused mid-chain. Quiet when the call has a system prompt (`system=`,
+`instructions=`, a system message), when the messages are history accumulated across iterations (a
+list appended to), or when the content interpolates something from outside the loop that carries the
+task (the goal, the plan, the document, the context).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+from collections.abc import Iterator
+
+from promptlint.checks import Hit
+from promptlint.checks.pyast import (
+    Loop,
+    PyContext,
+    assigned_names,
+    chain,
+    constant_assignments,
+    is_model_call,
+    names,
+    node_span,
+    string_value,
+    walk_body,
+)
+from promptlint.extractors import pycalls
+from promptlint.model import Extraction
+
+#: Loop variables / iterables that hold the steps of one task.
+_STEP_RE = re.compile(r"(?i)step|plan|sub_?tasks?|(?:^|_)tasks?(?:$|_)|stage|phase|todo|action|milestone|instruction"
+                      r"|agenda|pipeline|chain")
+#: Names that carry the overall task when interpolated into a step.
+_CONTEXT_RE = re.compile(r"(?i)task|context|goal|plan|objective|background|brief|mission|purpose|history|conversation"
+                         r"|overall|document|spec|requirement|summary|system|instruction|memory|state|scratchpad"
+                         r"|notes|previous|prior|transcript|ticket|request|question|query")
+_MESSAGE_KWARGS = ("messages", "input", "prompt", "contents")
+_RECEIVER_WITH_PROMPT_RE = re.compile(r"(?i)chain|agent|crew|graph|executor|runnable|pipeline")
+_BUILTINS = frozenset(dir(builtins))
+_SYSTEM_ROLES = frozenset({"system", "developer"})
+
+
+def _step_loop(ctx: PyContext, call: ast.Call) -> Loop | None:
+    """The innermost enclosing `for` loop over steps (not a retry loop)."""
+    for loop in ctx.loops_of(call):
+        if not isinstance(loop, ast.For | ast.AsyncFor) or pycalls.is_retry_loop(loop):
+            continue
+        if any(_STEP_RE.search(n) for n in names(loop.target) | names(loop.iter)) or (
+                isinstance(loop.iter, ast.Attribute) and _STEP_RE.search(loop.iter.attr)):
+            return loop
+    return None
+
+
+def _messages_of(call: ast.Call) -> ast.expr | None:
+    for name in _MESSAGE_KWARGS:
+        kw = next((k for k in call.keywords if k.arg == name), None)
+        if kw is not None:
+            return kw.value
+    return call.args[0] if call.args else None
+
+
+def _has_system(call: ast.Call, messages: ast.AST) -> bool:
+    if any(k.arg in pycalls.SYSTEM_KWARGS for k in call.keywords):
+        return True
+    for node in ast.walk(messages):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value == "role" and isinstance(value, ast.Constant) \
+                        and value.value in _SYSTEM_ROLES:
+                    return True
+        if isinstance(node, ast.Call) and pycalls.MESSAGE_CLASSES.get(chain(node).rsplit(".", 1)[-1]) == "system":
+            return True
+        if isinstance(node, ast.Tuple) and node.elts and isinstance(node.elts[0], ast.Constant) \
+                and node.elts[0].value in _SYSTEM_ROLES:
+            return True
+    return False
+
+
+def _grows(loop_body: list[ast.stmt], name: str) -> bool:
+    """`name.append(...)` / `name.extend(...)` / `name += ...`: history carried from step to step."""
+    for node in walk_body(loop_body):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
+                "append", "extend", "insert", "add_message", "add_messages") \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == name:
+            return True
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+            return True
+    return False
+
+
+def _read_names(node: ast.AST) -> set[str]:
+    """Names an expression reads as data (not `json` of `json.dumps(...)`, not called functions)."""
+    called = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call):
+            func = sub.func
+            while isinstance(func, ast.Attribute):
+                func = func.value
+            if isinstance(func, ast.Name):
+                called.add(id(func))
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and id(n) not in called} - _BUILTINS
+
+
+class _Step:
+    """What one step's messages are built from, following assignments made inside the loop."""
+
+    def __init__(self, ctx: PyContext, loop: Loop, messages: ast.expr) -> None:
+        self.ctx = ctx
+        self.loop = loop
+        self.local = assigned_names(loop.body) | names(loop.target)
+        self.reads: set[str] = set()
+        self.history = False
+        self._follow(messages, depth=0)
+
+    def _follow(self, node: ast.AST, depth: int) -> None:
+        for name in _read_names(node):
+            if name in self.reads:
+                continue
+            self.reads.add(name)
+            if _grows(self.loop.body, name) or _grows(self._scope(), name):
+                self.history = True
+            if name in self.local and depth < 4:
+                for _line, value in constant_assignments(self.loop.body, name):
+                    self._follow(value, depth + 1)
+
+    def _scope(self) -> list[ast.stmt]:
+        function = self.ctx.function_of(self.loop)
+        return function.body if function else self.ctx.tree.body
+
+    def per_step(self) -> bool:
+        return bool(self.reads & names(self.loop.target))
+
+    def carries_context(self) -> bool:
+        """Something from outside the loop that holds the task, not a fixed template string."""
+        for name in self.reads - self.local:
+            if _CONTEXT_RE.search(name):
+                return True
+            value = string_value(self.ctx, ast.Name(id=name, ctx=ast.Load(), lineno=self.loop.lineno,
+                                                    col_offset=self.loop.col_offset))
+            if value is None and not _is_constant_name(self.ctx, name):
+                return True  # runtime data (a parameter, a loaded document): assume it carries the task
+        return False
+
+
+def _is_constant_name(ctx: PyContext, name: str) -> bool:
+    """A module-level string template (`STEP_PROMPT = "..."`): fixed text, no task context."""
+    assignments = constant_assignments(
+        [s for s in ctx.tree.body if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)], name)
+    return bool(assignments) and all(isinstance(v, ast.Constant | ast.JoinedStr) for _line, v in assignments)
+
+
+def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
+    """Hits on the messages of a per-step model call that carry neither a system prompt nor the task."""
+    ctx = PyContext.of(extraction)
+    if ctx is None:
+        return iter(())
+    hits: list[Hit] = []
+    for call in ctx.model_calls():
+        if not is_model_call(call) or _RECEIVER_WITH_PROMPT_RE.search(chain(call).rsplit(".", 1)[0]):
+            continue
+        loop = _step_loop(ctx, call)
+        messages = _messages_of(call)
+        if loop is None or messages is None or _has_system(call, messages):
+            continue
+        step = _Step(ctx, loop, messages)
+        if step.history or not step.per_step() or step.carries_context():
+            continue
+        start, end = node_span(extraction.source, messages)
+        hits.append(Hit(start, end, statement_span=ctx.statement_span(call)))
+    return iter(hits)

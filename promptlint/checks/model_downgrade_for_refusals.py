@@ -1,0 +1,173 @@
+"""PL402: answering a refusal by switching to a smaller or cheaper model.
+
+Two shapes, both found from the ast (see `pyast`): a model call (or a `model = ...` assignment) in the
+branch taken after a refusal check whose model is smaller than the one used before, and a fallback
+loop that walks a list of models ordered toward smaller ones, stopping at the first answer that is not
+a refusal. Error fallbacks (`except APIError`, overloaded / rate-limited) carry no refusal check and
+stay quiet, as do routing by task size and evaluation loops (no early exit).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from promptlint.checks import Hit
+from promptlint.checks.pyast import (
+    Loop,
+    PyContext,
+    constant_assignments,
+    has_exit,
+    is_smaller_model,
+    loop_has_refusal_check,
+    model_argument,
+    names,
+    node_span,
+    refusal_branches,
+    resolve,
+    scope_bodies,
+    string_list,
+    string_value,
+    walk_body,
+)
+from promptlint.model import Extraction
+
+_WHY = ("a smaller model infers intent from the same words, and is usually no more willing, so the refusal comes "
+        "back with a weaker answer; add the purpose, audience and scope the prompt is missing instead.")
+_BRANCH = "Switches to the smaller model {new!r} after a refusal: " + _WHY
+_LIST = "Falls back along models ordered toward smaller ones ({first!r} -> {last!r}) after a refusal: " + _WHY
+
+
+class _Finder:
+    def __init__(self, ctx: PyContext) -> None:
+        self.ctx = ctx
+        self.calls = [c for c in ctx.model_calls() if model_argument(c) is not None]
+        self.model_vars = {n for c in self.calls for n in names(model_argument(c))}
+        self.hits: dict[tuple[int, int], Hit] = {}
+
+    def hit(self, node: ast.AST, message: str) -> None:
+        span = node_span(self.ctx.extraction.source, node)
+        if span not in self.hits:
+            self.hits[span] = Hit(span[0], span[1], message=message, statement_span=self.ctx.statement_span(node))
+
+    def run(self) -> Iterator[Hit]:
+        for body in scope_bodies(self.ctx.tree):
+            for branch in refusal_branches(body):
+                self._branch(branch)
+        for node in ast.walk(self.ctx.tree):
+            if isinstance(node, ast.For | ast.AsyncFor | ast.While) and loop_has_refusal_check(node) \
+                    and has_exit(node.body):
+                self._model_list_loop(node)
+        return iter(sorted(self.hits.values(), key=lambda h: h.start))
+
+    # ------------------------------------------------------------------ after a refusal check
+
+    def _branch(self, branch: list[ast.stmt]) -> None:
+        first = branch[0]
+        before = self._model_before(first)
+        inside = {id(n) for n in walk_body(branch)}
+        for call in self.calls:
+            if id(call) not in inside:
+                continue
+            arg = model_argument(call)
+            new = string_value(self.ctx, arg, call.lineno)
+            if new is not None and is_smaller_model(new, before):
+                self.hit(self._assignment_in(branch, arg) or arg, _BRANCH.format(new=new))
+        for node in walk_body(branch):
+            target, value = _model_assignment(node, self.model_vars)
+            if target is None:
+                continue
+            new = string_value(self.ctx, value, node.lineno)
+            old = before if before is not None else self._value_before(target, first)
+            if new is not None and is_smaller_model(new, old):
+                self.hit(value, _BRANCH.format(new=new))
+
+    def _model_before(self, first: ast.stmt) -> str | None:
+        """Model of the closest model call before the branch, in the same function."""
+        function = self.ctx.function_of(first)
+        earlier = [c for c in self.calls if self.ctx.function_of(c) is function
+                   and (c.lineno, c.col_offset) < (first.lineno, first.col_offset)]
+        if not earlier:
+            return None
+        return string_value(self.ctx, model_argument(earlier[-1]), first.lineno - 1)
+
+    def _value_before(self, target: str, first: ast.stmt) -> str | None:
+        """The string `target` held before the branch (`model = "claude-opus-x"` earlier in the function)."""
+        if not target:
+            return None
+        function = self.ctx.function_of(first)
+        for body in ([function.body] if function else []) + [self.ctx.tree.body]:
+            earlier = [v for line, v in constant_assignments(body, target) if line < first.lineno]
+            if earlier:
+                return string_value(self.ctx, earlier[-1], first.lineno - 1)
+        return None
+
+    def _assignment_in(self, branch: list[ast.stmt], arg: ast.expr | None) -> ast.expr | None:
+        """`model = "x-mini"` in the branch feeding the call's `model=model`: the finding goes there."""
+        if not isinstance(arg, ast.Name):
+            return None
+        for node in walk_body(branch):
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == arg.id for t in node.targets):
+                return node.value
+        return None
+
+    # ------------------------------------------------------------------ fallback lists
+
+    def _model_list_loop(self, loop: Loop) -> None:
+        inside = {id(n) for n in walk_body(loop.body)}
+        targets = names(loop.target) if isinstance(loop, ast.For | ast.AsyncFor) else set()
+        iterated = self._iterated_list(loop)
+        for call in self.calls:
+            if id(call) not in inside:
+                continue
+            arg = model_argument(call)
+            by_target = iterated is not None and names(arg) & targets
+            models = iterated if by_target else self._indexed_list(arg, loop)
+            if models and len(models) > 1 and is_smaller_model(models[-1], models[0]):
+                self.hit(arg, _LIST.format(first=models[0], last=models[-1]))
+
+    def _iterated_list(self, loop: Loop) -> list[str] | None:
+        """`for model in MODELS` / `for i, model in enumerate(MODELS)`."""
+        if not isinstance(loop, ast.For | ast.AsyncFor):
+            return None
+        it = loop.iter
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "enumerate" and it.args:
+            it = it.args[0]
+        return string_list(self.ctx, it)
+
+    def _indexed_list(self, arg: ast.expr | None, loop: Loop) -> list[str] | None:
+        """`model=MODELS[attempt]`, or `model=model` after `model = MODELS[attempt]` in the loop."""
+        if isinstance(arg, ast.Name):
+            for node in walk_body(loop.body):
+                if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == arg.id
+                                                        for t in node.targets):
+                    arg = node.value
+                    break
+        arg = resolve(self.ctx, arg) if isinstance(arg, ast.Name) else arg
+        for node in ast.walk(arg) if arg is not None else ():
+            if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Constant):
+                models = string_list(self.ctx, node.value)
+                if models:
+                    return models
+        return None
+
+
+def _model_assignment(node: ast.AST, model_vars: set[str]) -> tuple[str | None, ast.expr | None]:
+    """`model = ...` (a name some call passes as `model=`) or `params["model"] = ...`."""
+    if not isinstance(node, ast.Assign):
+        return None, None
+    for target in node.targets:
+        if isinstance(target, ast.Name) and target.id in model_vars:
+            return target.id, node.value
+        if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) \
+                and target.slice.value == "model":
+            return "", node.value
+    return None, None
+
+
+def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
+    """Hits on the smaller model chosen after a refusal (the argument, or the assignment feeding it)."""
+    ctx = PyContext.of(extraction)
+    if ctx is None:
+        return iter(())
+    return _Finder(ctx).run()
