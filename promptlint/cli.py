@@ -55,7 +55,7 @@ def _add_check(sub: Any) -> None:
     p.add_argument("--fail-on", choices=SEVERITIES, help="lowest severity that makes the exit status 1")
     p.add_argument("--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    p.add_argument("--no-cache", action="store_true", help="(accepted; there is no cache yet)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     p.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
     p.add_argument("--statistics", action="store_true", help="print the number of findings per rule")
     p.add_argument("--add-noqa", action="store_true", help="add a `noqa` comment for every current finding")
@@ -202,7 +202,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     paths = args.paths or ["."]
     config = load_run_config(args, paths)
     rules = load_all_rules(config)
-    report = lint_paths(paths, config, rules, force_exclude=args.force_exclude)
+    cache = None
+    if not args.no_cache:
+        from promptlint.cache import ResultCache
+
+        cache = ResultCache.for_run(config, rules)
+    report = lint_paths(paths, config, rules, force_exclude=args.force_exclude, cache=cache)
     if args.verbose:
         print(f"promptlint: {len(report.files)} files, {len(report.rules)} rules enabled", file=sys.stderr)
     if getattr(args, "add_noqa", False):

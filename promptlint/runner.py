@@ -19,6 +19,7 @@ from promptlint.model import Extraction, Finding, ParseProblem, Severity, Source
 from promptlint.source import read_source
 
 if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.cache import ResultCache
     from promptlint.rules_engine.rule import Rule
 
 PARSE_ERROR_CODE = "PL000"
@@ -34,7 +35,11 @@ class InternalError(Exception):
 
 @dataclass(slots=True)
 class Report:
-    """What a run found: findings (sorted, deduplicated), the files read and the rules in force."""
+    """What a run found: findings (sorted, deduplicated), the files read and the rules in force.
+
+    `sources` holds the decoded text of the files that have findings (what reporters quote and
+    `--add-noqa` edits); files without findings are not kept, so memory stays flat on large trees.
+    """
 
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
@@ -87,28 +92,69 @@ class Selection:
 
 
 def lint_paths(
-    paths: Sequence[str | Path], config: Config, rules: Sequence[Rule], *, force_exclude: bool = False
+    paths: Sequence[str | Path],
+    config: Config,
+    rules: Sequence[Rule],
+    *,
+    force_exclude: bool = False,
+    cache: ResultCache | None = None,
+    jobs: int | None = None,
 ) -> Report:
-    """Lint every file under `paths` (default `.`) with the rules `config` selects."""
+    """Lint every file under `paths` (default `.`) with the rules `config` selects.
+
+    `cache` (see promptlint.cache) skips files whose findings are known; the files left are linted
+    in a process pool when there are enough of them (`jobs`: None/0 automatic, 1 in-process).
+    """
+    from promptlint.parallel import MIN_FILES, lint_items, worker_count
+
     selection = Selection.build(config, rules)
     report = Report(rules=selection.rules)
-    for item in iter_files(paths, config, force_exclude=force_exclude):
-        report.files.append(item.display)
-        findings, source = lint_file(item, selection)
+    items = list(iter_files(paths, config, force_exclude=force_exclude))
+    report.files = [item.display for item in items]
+    results: list[tuple[list[Finding], SourceFile | None] | None] = [None] * len(items)
+    if cache is not None and len(items) >= MIN_FILES and jobs != 1:  # find the misses before sizing a pool
+        results = [cached_result(item, selection, cache) for item in items]
+    todo = [i for i, result in enumerate(results) if result is None]
+    done = lint_items([items[i] for i in todo], selection, cache, worker_count(len(todo), jobs))
+    for i, result in zip(todo, done, strict=True):
+        results[i] = result
+    for item, result in zip(items, results, strict=True):
+        findings, source = result or ([], None)
         report.findings.extend(findings)
-        if source is not None:
+        if source is not None and findings:
             report.sources[item.display] = source
     report.findings = _dedupe_and_sort(report.findings)
     return report
 
 
-def lint_file(item: SourcePath, selection: Selection) -> tuple[list[Finding], SourceFile | None]:
-    """Lint one file from disk."""
+def lint_file(
+    item: SourcePath, selection: Selection, cache: ResultCache | None = None
+) -> tuple[list[Finding], SourceFile | None]:
+    """Lint one file from disk (through `cache` when given: a hit skips extraction and rules)."""
     source = read_source(item.path, item.display, max_bytes=selection.config.max_file_size)
     if isinstance(source, ParseProblem):
         rules = selection.rules_for(item.display, item.path)
         return _parse_error(item.display, source, selection, {r.code for r in rules}), None
-    return lint_source(source, selection, item.path), source
+    if cache is None:
+        return lint_source(source, selection, item.path), source
+    key = cache.file_key(source, [r.code for r in selection.rules_for(item.display, item.path)])
+    findings = cache.get(key)
+    if findings is None:
+        findings, alone = _lint_source(source, selection, item.path)
+        if alone:
+            cache.put(key, findings)
+    return findings, source
+
+
+def cached_result(
+    item: SourcePath, selection: Selection, cache: ResultCache
+) -> tuple[list[Finding], SourceFile | None] | None:
+    """The cached findings of a file from disk, or None when it must be linted."""
+    source = read_source(item.path, item.display, max_bytes=selection.config.max_file_size)
+    if isinstance(source, ParseProblem):
+        return None
+    findings = cache.get(cache.file_key(source, [r.code for r in selection.rules_for(item.display, item.path)]))
+    return None if findings is None else (findings, source)
 
 
 def lint_text(text: str, path: str | Path, config: Config, rules: Sequence[Rule]) -> list[Finding]:
@@ -120,6 +166,11 @@ def lint_text(text: str, path: str | Path, config: Config, rules: Sequence[Rule]
 
 def lint_source(source: SourceFile, selection: Selection, path: Path | None = None) -> list[Finding]:
     """Extract, run rules, apply per-file ignores and suppressions."""
+    return _lint_source(source, selection, path)[0]
+
+
+def _lint_source(source: SourceFile, selection: Selection, path: Path | None = None) -> tuple[list[Finding], bool]:
+    """`lint_source`, plus whether the findings depend on this file alone (so they may be cached)."""
     from promptlint.rules_engine import RuleError, run_rules
 
     file_path = path or Path(source.path)
@@ -142,12 +193,15 @@ def lint_source(source: SourceFile, selection: Selection, path: Path | None = No
         except Exception as exc:
             raise InternalError(f"{source.path}: rules engine crashed: {type(exc).__name__}: {exc}") from exc
     findings = [f for f in findings if f.code in enabled_codes or f.code == PARSE_ERROR_CODE]
+    # promptfoo configs read the prompt files they name: their findings depend on other files
+    alone = not (any(p.source_file is not None or p.format == "promptfoo" for p in extraction.prompts)
+                 or (fmt == "yaml" and "prompts:" in source.text))  # fmt: skip
     if not _MARKER_RE.search(source.text) and not any(p.source_file is not None for p in extraction.prompts):
-        return findings  # no noqa / disable-file comment can exist: skip the suppressions machinery
+        return findings, alone  # no noqa / disable-file comment can exist: skip the suppressions machinery
     from promptlint.suppressions import apply_suppressions
 
     unused_rule = next((r for r in rules if r.code == UNUSED_NOQA_CODE), None)
-    return apply_suppressions(
+    suppressed = apply_suppressions(
         findings,
         source,
         fmt,
@@ -156,6 +210,7 @@ def lint_source(source: SourceFile, selection: Selection, path: Path | None = No
         unused_severity=unused_rule.severity if unused_rule else None,
         extraction=extraction,
     )
+    return suppressed, alone
 
 
 def extractor_of(path: Path) -> tuple[str, Any]:

@@ -1,0 +1,260 @@
+"""Per-file result cache: a file whose content, rules and effective config are unchanged is not linted again.
+
+An entry holds the final findings of one file (after per-file ignores, `# noqa` and PL001), so a hit
+returns exactly what a fresh run would. Its key hashes everything those findings depend on:
+
+- the file's decoded text, its display path (findings carry it) and the codes enabled for it
+  (selection and the `per-file-ignores` that apply);
+- the run key: promptlint's version and the stat fingerprint of its own source files (an editable
+  install changes without a version bump), the Python minor version (`ast` differs), the content of
+  every rule and lexicon file (built-in and `rule-paths`), the rule set handed to the run, and the
+  config that shapes findings (select / extend-select / ignore / per-file-ignores / max-file-size /
+  operator-context).
+
+Entries are JSON files written atomically (temporary file + `os.replace`) with user-only permissions
+(0600 files, 0700 folders) under `.promptlint_cache/` at the config root, or `PROMPTLINT_CACHE_DIR`,
+or a `cache-dir` config key when the config has one. The folder carries `CACHEDIR.TAG` and a `.gitignore`
+of `*`. A corrupt, foreign or unreadable entry is a miss; a cache that cannot be written is silently
+skipped (linting never fails because of the cache). Nothing here imports the rules engine or yaml, so
+a warm run need not pay for them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from promptlint import __version__
+from promptlint.model import Edit, Finding, Fix, Severity, SourceFile
+
+#: Bumped when the entry layout changes.
+FORMAT = 1
+CACHE_DIR_NAME = ".promptlint_cache"
+ENV_CACHE_DIR = "PROMPTLINT_CACHE_DIR"
+_CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by promptlint.\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def cache_dir_for(config: Any) -> Path:
+    """Where the cache lives: `PROMPTLINT_CACHE_DIR`, else the config's `cache_dir`, else `<root>/.promptlint_cache`."""
+    env = os.environ.get(ENV_CACHE_DIR)
+    if env:
+        return Path(env).expanduser().resolve()
+    configured = getattr(config, "cache_dir", None)
+    if configured:
+        return Path(configured)
+    return Path(config.root) / CACHE_DIR_NAME
+
+
+def _digest(parts: Iterable[bytes]) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.hexdigest()
+
+
+def builtin_rules_dir() -> Path:
+    """Same answer as `promptlint.rules_engine.builtin_rules_dir()`, without importing the engine (start-up)."""
+    packaged = _PACKAGE_DIR / "_builtin_rules"
+    return packaged if packaged.is_dir() else _PACKAGE_DIR.parent / "rules"
+
+
+def rule_files(dirs: Sequence[Path]) -> list[Path]:
+    """Every rule and lexicon file the engine reads from these folders, in a stable order."""
+    files: list[Path] = []
+    for directory in dirs:
+        files += sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+        files += sorted((directory / "lexicons").glob("*.yaml"))
+    return files
+
+
+def rules_hash(rule_paths: Sequence[Path] = ()) -> str:
+    """Hash of the content of every built-in and custom rule and lexicon file."""
+    parts: list[bytes] = []
+    for path in rule_files([builtin_rules_dir(), *map(Path, rule_paths)]):
+        try:
+            parts += [str(path).encode(), path.read_bytes()]
+        except OSError:
+            parts += [str(path).encode(), b"<unreadable>"]
+    return _digest(parts)
+
+
+def code_fingerprint() -> str:
+    """Stat fingerprint of promptlint's own modules: an edited checkout invalidates the cache without a bump."""
+    parts: list[bytes] = []
+    for path in sorted(_PACKAGE_DIR.rglob("*.py")):
+        with contextlib.suppress(OSError):
+            stat = path.stat()
+            parts.append(f"{path.relative_to(_PACKAGE_DIR)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return _digest(parts)
+
+
+def _rules_summary(rules: Sequence[Any]) -> list[Any]:
+    return sorted(
+        [r.code, r.name, str(r.severity), r.kind, bool(r.default_enabled), sorted(r.roles),
+         sorted(r.formats) if r.formats is not None else None, r.hint, str(r.path) if r.path else None]
+        for r in rules
+    )  # fmt: skip
+
+
+def _config_summary(config: Any) -> dict[str, Any]:
+    llm = getattr(config, "llm", None)
+    return {
+        "select": config.select,
+        "extend_select": list(config.extend_select),
+        "ignore": list(config.ignore),
+        "per_file_ignores": sorted([glob, list(codes)] for glob, codes in config.per_file_ignores.items()),
+        "include": list(config.include),
+        "max_file_size": config.max_file_size,
+        "root": str(config.root),
+        "operator_context": getattr(llm, "operator_context", None),
+    }
+
+
+def run_key(config: Any, rules: Sequence[Any]) -> str:
+    """Everything the findings of every file depend on, besides the file itself."""
+    summary = {
+        "format": FORMAT,
+        "version": __version__,
+        "python": list(sys.version_info[:2]),
+        "code": code_fingerprint(),
+        "rules": rules_hash(list(config.rule_paths)),
+        "rule_set": _rules_summary(rules),
+        "config": _config_summary(config),
+    }
+    return _digest([json.dumps(summary, sort_keys=True, default=str).encode()])
+
+
+# -- (de)serialising findings -------------------------------------------------------
+
+
+def finding_to_dict(f: Finding) -> dict[str, Any]:
+    """A JSON-safe dict holding every field of a Finding (its Fix included)."""
+    fix = None
+    if f.fix is not None:
+        fix = {
+            "message": f.fix.message, "applicability": f.fix.applicability,
+            "edits": [[e.start, e.end, e.content] for e in f.fix.edits],
+            "text_edits": [list(t) for t in f.fix.text_edits],
+        }  # fmt: skip
+    return {
+        "code": f.code, "name": f.name, "severity": str(f.severity), "message": f.message, "path": f.path,
+        "line": f.line, "column": f.column, "end_line": f.end_line, "end_column": f.end_column, "role": f.role,
+        "fix": fix, "hint": f.hint, "span": list(f.span),
+        "statement_span": list(f.statement_span) if f.statement_span is not None else None,
+        "prompt_text": f.prompt_text, "never_fix": f.never_fix,
+    }  # fmt: skip
+
+
+def finding_from_dict(d: dict[str, Any]) -> Finding:
+    """Inverse of `finding_to_dict`; raises KeyError / TypeError / ValueError on a malformed dict."""
+    fix = None
+    if d["fix"] is not None:
+        raw = d["fix"]
+        fix = Fix(raw["message"], raw["applicability"], [Edit(int(s), int(e), str(c)) for s, e, c in raw["edits"]],
+                  [(int(s), int(e), str(c)) for s, e, c in raw["text_edits"]])  # fmt: skip
+    span = d["statement_span"]
+    return Finding(
+        code=str(d["code"]), name=str(d["name"]), severity=Severity(d["severity"]), message=str(d["message"]),
+        path=str(d["path"]), line=int(d["line"]), column=int(d["column"]), end_line=int(d["end_line"]),
+        end_column=int(d["end_column"]), role=d["role"], fix=fix, hint=str(d["hint"]),
+        span=(int(d["span"][0]), int(d["span"][1])),
+        statement_span=(int(span[0]), int(span[1])) if span is not None else None,
+        prompt_text=str(d["prompt_text"]), never_fix=bool(d["never_fix"]),
+    )  # fmt: skip
+
+
+# -- the cache ----------------------------------------------------------------------
+
+
+class ResultCache:
+    """Final findings per file, keyed by content, path, enabled codes and the run key.
+
+    Picklable (a folder and a string), so pool workers write their own entries.
+    """
+
+    def __init__(self, directory: Path, key: str) -> None:
+        self.directory = Path(directory)
+        self.key = key
+        self._ready = False
+
+    @classmethod
+    def for_run(cls, config: Any, rules: Sequence[Any]) -> ResultCache:
+        return cls(cache_dir_for(config), run_key(config, rules))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"directory": self.directory, "key": self.key}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.directory, self.key, self._ready = state["directory"], state["key"], False
+
+    def file_key(self, source: SourceFile, enabled_codes: Iterable[str]) -> str:
+        """Key of one file's entry: run key, display path, enabled codes and decoded content."""
+        meta = f"{self.key}\0{source.path}\0{','.join(sorted(enabled_codes))}\0{int(source.bom)}\0{source.encoding}"
+        return _digest([meta.encode(), source.text.encode("utf-8", "surrogatepass")])
+
+    def _entry(self, key: str) -> Path:
+        return self.directory / f"v{FORMAT}" / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> list[Finding] | None:
+        """The cached findings, or None on a miss (absent, corrupt, or written for another key)."""
+        try:
+            data = json.loads(self._entry(key).read_bytes())
+            if not isinstance(data, dict) or data.get("key") != key:
+                return None
+            return [finding_from_dict(d) for d in data["findings"]]
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return None
+
+    def put(self, key: str, findings: Sequence[Finding]) -> None:
+        """Store findings atomically; any OS error just leaves the entry out."""
+        path = self._entry(key)
+        payload = json.dumps({"key": key, "findings": [finding_to_dict(f) for f in findings]},
+                             ensure_ascii=False, separators=(",", ":")).encode()  # fmt: skip
+        with contextlib.suppress(OSError):
+            self._prepare()
+            _mkdir_private(path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)  # mkstemp creates it 0600
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(payload)
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+
+    def _prepare(self) -> None:
+        """Create the folder (0700) with CACHEDIR.TAG and a `.gitignore`, once per process."""
+        if self._ready:
+            return
+        _mkdir_private(self.directory)
+        for name, text in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", "# Created by promptlint.\n*\n")):
+            target = self.directory / name
+            if not target.exists():
+                fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.directory)
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                os.replace(tmp, target)
+        self._ready = True
+
+
+def _mkdir_private(path: Path) -> None:
+    """`mkdir -p` with mode 0700 for every folder it creates."""
+    if path.is_dir():
+        return
+    _mkdir_private(path.parent)
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o700)

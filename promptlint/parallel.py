@@ -1,0 +1,152 @@
+"""Linting many files across cores with a process pool, started only when the work pays for it.
+
+Python's `ast` and the regex engine hold the GIL, so threads would not help: files go to worker
+processes. A pool costs tens of milliseconds to start (more with `spawn`), so small runs — the
+pre-commit case, one or a few files — stay in the calling process. Results come back in input
+order, so output is byte-identical to a serial run.
+
+Workers are forked on Linux (they inherit the loaded rules and already compiled regexes); elsewhere
+they are spawned and reload the rule set from `config.rule_paths` in an initializer. A worker returns
+a file's findings and, only when there are findings, its `SourceFile` (reporters quote source lines),
+so memory does not grow with the size of the tree. Errors in a worker come back as values and are
+raised again in the parent with their type (RuleError, InternalError).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from promptlint.model import Finding, SourceFile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.cache import ResultCache
+    from promptlint.discovery import SourcePath
+    from promptlint.runner import Selection
+
+#: Fewer files than this to lint (cache misses) and the pool is not started.
+MIN_FILES = 48
+#: Each worker should get at least this many files, or it costs more to start than it saves.
+FILES_PER_WORKER = 24
+ENV_JOBS = "PROMPTLINT_JOBS"
+
+Result = tuple[list[Finding], SourceFile | None]
+
+_STATE: dict[str, Any] = {}
+
+
+@dataclass(slots=True)
+class _Failure:
+    """An exception raised in a worker, carried back as plain data."""
+
+    kind: str  # "rule" | "internal"
+    message: str
+    path: str | None = None
+    line: int | None = None
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (the affinity mask, not the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def worker_count(n_files: int, jobs: int | None = None) -> int:
+    """How many processes to lint `n_files` with: 1 means in-process.
+
+    `jobs` (or `PROMPTLINT_JOBS`) forces a number; 0 or None means automatic.
+    """
+    if not jobs:
+        env = os.environ.get(ENV_JOBS, "").strip()
+        jobs = int(env) if env.isdigit() else 0
+    if jobs:
+        return max(1, min(jobs, n_files))
+    if n_files < MIN_FILES:
+        return 1
+    return max(1, min(available_cpus(), n_files // FILES_PER_WORKER))
+
+
+def _context() -> Any:
+    import multiprocessing
+
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    return multiprocessing.get_context(method)
+
+
+def lint_items(
+    items: Sequence[SourcePath], selection: Selection, cache: ResultCache | None, workers: int
+) -> list[Result]:
+    """Lint `items` with `workers` processes; results in the order of `items`."""
+    if workers <= 1 or len(items) <= 1:
+        return [_lint_one(item, selection, cache) for item in items]
+    ctx = _context()
+    chunksize = max(1, min(16, len(items) // (workers * 4)))
+    if ctx.get_start_method() == "fork":
+        _STATE.update(selection=selection, cache=cache)
+        initializer, initargs = None, ()
+    else:
+        codes = [r.code for r in selection.all_rules]
+        initializer, initargs = _init_spawned, (selection.config, codes, cache)
+    try:
+        with ctx.Pool(workers, initializer=initializer, initargs=initargs) as pool:
+            results = pool.map(_work, items, chunksize=chunksize)
+    finally:
+        _STATE.clear()
+    out: list[Result] = []
+    for result in results:
+        if isinstance(result, _Failure):
+            raise _exception(result)
+        out.append(result)
+    return out
+
+
+def _init_spawned(config: Any, codes: list[str], cache: ResultCache | None) -> None:
+    """Spawned workers rebuild the selection from the rule files (rules hold compiled closures)."""
+    from promptlint.rules_engine import load_rules
+    from promptlint.runner import Selection
+
+    wanted = set(codes)
+    rules = [r for r in load_rules(list(config.rule_paths)) if r.code in wanted]
+    _STATE.update(selection=Selection.build(config, rules), cache=cache)
+
+
+def _lint_one(item: SourcePath, selection: Selection, cache: ResultCache | None) -> Result:
+    from promptlint.runner import lint_file
+
+    findings, source = lint_file(item, selection, cache=cache)
+    return findings, source
+
+
+def _work(item: SourcePath) -> Result | _Failure:
+    """Worker side: lint one file; drop the source text unless a reporter will need it."""
+    try:
+        findings, source = _lint_one(item, _STATE["selection"], _STATE["cache"])
+    except Exception as exc:
+        return _failure(exc, item.display)
+    if source is not None:
+        source = SourceFile(source.path, source.text, source.bom, source.encoding) if findings else None
+    return findings, source
+
+
+def _failure(exc: Exception, display: str) -> _Failure:
+    if type(exc).__name__ == "RuleError":
+        path = getattr(exc, "path", None)
+        return _Failure("rule", getattr(exc, "message", str(exc)), str(path) if path else None,
+                        getattr(exc, "line", None))  # fmt: skip
+    if type(exc).__name__ == "InternalError":
+        return _Failure("internal", str(exc))
+    return _Failure("internal", f"{display}: {type(exc).__name__}: {exc}")
+
+
+def _exception(failure: _Failure) -> Exception:
+    if failure.kind == "rule":
+        from promptlint.rules_engine.errors import RuleError
+
+        return RuleError(failure.path, failure.line, failure.message)
+    from promptlint.runner import InternalError
+
+    return InternalError(failure.message)
