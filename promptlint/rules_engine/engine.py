@@ -7,6 +7,7 @@ from typing import Any
 
 from promptlint.checks import Hit, load_check
 from promptlint.model import Extraction, Finding, Prompt, SourceFile
+from promptlint.rules_engine.fixes import build_fix
 from promptlint.rules_engine.rule import Rule
 from promptlint.rules_engine.text import PLACEHOLDER, NormalText, normalise
 
@@ -144,6 +145,14 @@ def _hit_finding(rule: Rule, extraction: Extraction, hit: Hit) -> Finding:
                     prompt_text=source.line_text(line).strip())
 
 
+def _with_fix(finding: Finding, compiled: Any, prompt: Prompt, nt: NormalText, hit: Span) -> Finding:
+    """Attach the rule's `fix:` data as a Fix (text edits, plus file edits when trivially exact)."""
+    spec = compiled.get("fix")
+    if spec and not finding.never_fix and prompt.source_file is None:
+        finding.fix = build_fix(spec, prompt, nt, hit)
+    return finding
+
+
 def _file_format(extraction: Extraction) -> str | None:
     if extraction.prompts:
         return extraction.prompts[0].format
@@ -166,13 +175,15 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
                 if _applies(rule, prompt):
                     nt = texts(prompt)
                     for hit in find_hits(compiled["patterns"], compiled["exceptions"], nt):
-                        findings.append(prompt_finding(rule, extraction, prompt, nt, hit))
+                        findings.append(_with_fix(prompt_finding(rule, extraction, prompt, nt, hit), compiled,
+                                                  prompt, nt, hit))
         elif rule.kind == "condition":
             for prompt in extraction.prompts:
                 if _applies(rule, prompt):
                     hit = _condition_hit(compiled, prompt, _siblings(prompt, extraction), texts)
                     if hit is not None:
-                        findings.append(prompt_finding(rule, extraction, prompt, texts(prompt), hit))
+                        findings.append(_with_fix(prompt_finding(rule, extraction, prompt, texts(prompt), hit),
+                                                  compiled, prompt, texts(prompt), hit))
         elif rule.kind == "check":
             if rule.formats is not None and _file_format(extraction) not in rule.formats:
                 continue

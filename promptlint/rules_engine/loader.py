@@ -18,13 +18,14 @@ import yaml
 
 from promptlint.model import ROLES, Severity
 from promptlint.rules_engine.errors import RuleError
+from promptlint.rules_engine.fixes import compile_fix, validate_fix
 from promptlint.rules_engine.patterns import Lexicon, PatternError, compile_pattern
 from promptlint.rules_engine.rule import Rule, RuleDoc
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 REQUIRED_KEYS = ("code", "name", "severity", "kind", "message", "hint", "docs", "examples")
-OPTIONAL_KEYS = ("roles", "formats", "default_enabled", "never_fix")
+OPTIONAL_KEYS = ("roles", "formats", "default_enabled", "never_fix", "fix")
 KIND_KEYS = {
     "pattern": ("patterns", "exceptions"),
     "condition": ("condition", "exceptions"),
@@ -284,6 +285,10 @@ def parse_rule(doc: _Doc, builtin_dir: bool) -> Rule:
     if "formats" in data:
         formats = frozenset(_string_list(doc, ("formats",), data["formats"], "`formats`"))
     spec = {key: data[key] for key in kind_keys if key in data}
+    if "fix" in data:
+        if kind not in ("pattern", "condition") or data.get("never_fix"):
+            raise doc.error(("fix",), "`fix` is valid only for pattern and condition rules without never_fix")
+        spec["fix"] = validate_fix(data["fix"], doc.error)
     return Rule(
         code=_code(doc, data["code"], builtin_dir),
         name=name,
@@ -362,6 +367,13 @@ def _condition(doc: _Doc, value: Any, lexicons: dict[str, Lexicon], stub: bool) 
     return compiled
 
 
+def _compile_fix(doc: _Doc, spec: dict[str, Any], lexicons: dict[str, Lexicon], stub: bool) -> dict[str, Any]:
+    def one(at: tuple[Any, ...], pattern: str) -> Any:
+        return _patterns(doc, at, pattern, lexicons, "substitution `match`", stub)[0]
+
+    return compile_fix(spec, one, doc.error)
+
+
 class LazyCompiled(Mapping[str, Any]):
     """A rule's compiled patterns, built on first use.
 
@@ -399,6 +411,8 @@ def _compile_parts(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon], stub: bo
         compiled.update(_condition(doc, spec["condition"], lexicons, stub))
     if rule.kind in ("pattern", "condition"):
         compiled["exceptions"] = _exceptions(doc, spec.get("exceptions", []), lexicons, stub)
+        if "fix" in spec:
+            compiled["fix"] = _compile_fix(doc, spec["fix"], lexicons, stub)
     if rule.kind == "check":
         name = _string(doc, ("check",), spec["check"], "`check`")
         if not name.isidentifier() or importlib.util.find_spec(f"promptlint.checks.{name}") is None:

@@ -1,0 +1,205 @@
+"""What the language server does, without pygls: lint a buffer, and turn findings into actions.
+
+Each document is linted with `runner.lint_text` and the config `check`
+would use for its path: found by walking up from the document's folder (the
+nearest existing one, so an unsaved file in a new folder still gets its
+project's config), or the `--config` / `--no-config` the server was started
+with. Config and rules are re-read only when their files change (the rules
+engine caches by file stamps; the config here by path and mtime).
+
+A broken config or rule file is not a crash: `LintOutcome.error` carries
+its one-line message (naming file and line) and the server shows it.
+Actions are plain data (file offsets); the server converts them to LSP
+positions in the encoding the client negotiated.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from promptlint.model import Edit, Finding, SourceFile
+
+#: LSP language ids -> the file suffix whose extractor reads them (for buffers with no usable file name).
+LANGUAGE_SUFFIXES = {
+    "python": ".py",
+    "yaml": ".yaml",
+    "prompty": ".prompty",
+    "dotprompt": ".prompt",
+    "handlebars": ".prompt",
+}
+FIX_ALL_KIND = "source.fixAll.promptlint"
+
+
+@dataclass(slots=True)
+class LintOutcome:
+    """One lint of one buffer: the findings on it, or why there are none."""
+
+    source: SourceFile
+    fmt: str | None
+    findings: list[Finding] = field(default_factory=list)
+    #: One-line message of a config / rule / internal error; findings are empty then.
+    error: str | None = None
+    #: "config", "rules" or "internal" when `error` is set.
+    error_kind: str | None = None
+    details: str | None = None  # a traceback for internal errors, for the server log
+
+
+@dataclass(slots=True)
+class Action:
+    """A code action as offsets into the linted text."""
+
+    title: str
+    kind: str  # "quickfix" or FIX_ALL_KIND
+    edits: list[Edit]
+    findings: list[Finding] = field(default_factory=list)
+    preferred: bool = False
+    disabled_reason: str | None = None
+
+
+def _existing_folder(path: Path) -> Path:
+    """The nearest folder of `path` that exists (config discovery starts there)."""
+    for folder in (path.parent, *path.parent.parents):
+        if folder.is_dir():
+            return folder
+    return Path.cwd()
+
+
+class Linter:
+    """Lints buffers with the right config; caches config by file and mtime."""
+
+    def __init__(self, config_file: str | None = None, isolated: bool = False) -> None:
+        self.config_file = config_file
+        self.isolated = isolated
+        self._configs: dict[tuple[str, int], Any] = {}
+
+    def document_path(self, path: str | None, language_id: str | None, uri: str) -> Path | None:
+        """The path to lint a buffer as, or None when promptlint does not read this kind of file."""
+        from promptlint.extractors import format_for
+
+        if path:
+            candidate = Path(path)
+            if format_for(candidate) is not None:
+                return candidate
+            suffix = LANGUAGE_SUFFIXES.get(language_id or "")
+            return candidate.with_name(candidate.name + suffix) if suffix else None
+        suffix = LANGUAGE_SUFFIXES.get(language_id or "")
+        if suffix is None:
+            return None
+        name = "".join(ch if ch.isalnum() else "_" for ch in uri.rsplit("/", 1)[-1]) or "untitled"
+        return Path.cwd() / f"{name}{suffix}"
+
+    def config_for(self, path: Path) -> Any:
+        from promptlint.config import Config, find_config_file, load_config, parse_config_file
+
+        if self.isolated or self.config_file is not None:
+            return load_config([], self.config_file, isolated=self.isolated)
+        found = find_config_file(_existing_folder(path))
+        if found is None:
+            return Config(root=Path.cwd().resolve())
+        key = (str(found), found.stat().st_mtime_ns)
+        if key not in self._configs:
+            self._configs = {key: parse_config_file(found)}  # keep one: the common case is one project
+        return self._configs[key]
+
+    def lint(self, path: Path, text: str) -> LintOutcome:
+        """Lint `text` as the file `path`; never raises."""
+        from promptlint.discovery import display_path
+        from promptlint.runner import extractor_of, lint_text
+
+        display = display_path(path)
+        source = SourceFile(path=display, text=text)
+        try:
+            fmt = extractor_of(path)[0]
+            config = self.config_for(path)
+            from promptlint.rules_engine import load_rules
+
+            rules = load_rules(list(config.rule_paths))
+            findings = lint_text(text, path, config, rules)
+        except Exception as exc:
+            return _failed(source, exc)
+        return LintOutcome(source, fmt, [f for f in findings if f.path == display])
+
+
+def _failed(source: SourceFile, exc: Exception) -> LintOutcome:
+    from promptlint.config import ConfigError
+
+    name = type(exc).__name__
+    if isinstance(exc, ConfigError):
+        return LintOutcome(source, None, error=f"promptlint config error: {exc}", error_kind="config")
+    if name == "RuleError":
+        return LintOutcome(source, None, error=f"promptlint rule error: {exc}", error_kind="rules")
+    first = str(exc).splitlines()[0] if str(exc) else name
+    return LintOutcome(source, None, error=f"promptlint internal error: {first}", error_kind="internal",
+                       details=traceback.format_exc())  # fmt: skip
+
+
+# -- code actions ------------------------------------------------------------------------------
+
+
+def finding_span(source: SourceFile, finding: Finding) -> tuple[int, int]:
+    """File offsets a finding covers (its line/column range, clamped to the text)."""
+    starts = source.line_starts
+
+    def offset(line: int, column: int) -> int:
+        if line > len(starts):
+            return len(source.text)
+        return min(source.offset(max(line, 1), max(column, 1)), len(source.text))
+
+    start = offset(finding.line, finding.column)
+    end = max(offset(finding.end_line, finding.end_column), start)
+    return start, end
+
+
+def _overlaps(span: tuple[int, int], start: int, end: int) -> bool:
+    """Whether a finding's span touches the requested range (an empty range at its edge counts)."""
+    return span[0] <= end and start <= span[1]
+
+
+def quick_fixes(outcome: LintOutcome, start: int, end: int) -> list[Action]:
+    """The actions for findings under [start, end]: their fixes, then "disable CODE for this line"."""
+    from promptlint.noqa_writer import SKIPPED_CODES, noqa_edit
+
+    actions: list[Action] = []
+    noqa: list[Action] = []
+    source = outcome.source
+    for finding in outcome.findings:
+        if not _overlaps(finding_span(source, finding), start, end):
+            continue
+        fix = finding.fix
+        if fix is not None and fix.applicability == "safe" and fix.edits:
+            actions.append(Action(f"{fix.message} ({finding.code})", "quickfix", list(fix.edits), [finding], True))
+        elif fix is not None and fix.applicability == "unsafe" and fix.edits:
+            actions.append(Action(f"{fix.message} ({finding.code}, unsafe fix: review the result)", "quickfix",
+                                  list(fix.edits), [finding]))  # fmt: skip
+        elif fix is not None:
+            actions.append(Action(f"{fix.message} ({finding.code})", "quickfix", [], [finding],
+                                  disabled_reason="suggestion only: promptlint cannot apply it for you"))  # fmt: skip
+        if finding.code not in SKIPPED_CODES and outcome.fmt is not None:
+            edit = noqa_edit(source, outcome.fmt, finding)
+            if edit is not None and not any(a.title.startswith(f"Disable {finding.code} ") for a in noqa):
+                noqa.append(Action(f"Disable {finding.code} for this line", "quickfix", [edit], [finding]))
+    return actions + noqa
+
+
+def fix_all(outcome: LintOutcome) -> Action | None:
+    """Every safe fix of the buffer in one edit (overlapping fixes: the first wins; the rest next time)."""
+    edits: list[Edit] = []
+    fixed: list[Finding] = []
+    taken: list[tuple[int, int]] = []
+    for finding in outcome.findings:
+        fix = finding.fix
+        if fix is None or fix.applicability != "safe" or not fix.edits:
+            continue
+        spans = [(e.start, e.end) for e in fix.edits]
+        if any((s < te and ts < e) or (s == e == ts == te) for s, e in spans for ts, te in taken):
+            continue
+        taken.extend(spans)
+        edits.extend(fix.edits)
+        fixed.append(finding)
+    if not edits:
+        return None
+    edits.sort(key=lambda e: (e.start, e.end))
+    return Action("promptlint: apply all safe fixes", FIX_ALL_KIND, edits, fixed)
