@@ -1,0 +1,503 @@
+"""Probing: send prompt variants × test cases N times, classify each reply, report refusal rates.
+
+Library API (the CLI and `fix --llm --verify` both build on it):
+
+    runner = Runner(client, cache=ResponseCache(dir), budget=Budget(0.50), concurrency=4)
+    result = probe_variants(variants, cases, runner, samples=20)     # -> ProbeResult
+    comparison = compare(variants[0], variants[1], cases, runner, max_samples=100)
+
+Every reply is classified by the offline detector (`promptlint.refusal`).
+Replies come from the cache when present (free, no request); a request
+whose worst-case cost would take the spend past the budget is not sent.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from promptlint.live.cache import NullCache, ResponseCache, cache_key
+from promptlint.live.client import DEFAULT_MAX_TOKENS, LLMError, ModelClient, Request, Response, describe_kind
+from promptlint.live.pricing import Price, price_for
+from promptlint.live.stats import Decision, SequentialPlan, wilson
+
+
+class ProbeError(Exception):
+    """A bad suite or setting: one line naming the file (and key); the CLI exits 2."""
+
+
+# -- suite ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One way of prompting: a system prompt and/or a user template (`{input}` and `{var}` placeholders)."""
+
+    name: str
+    system: str | None = None
+    user_template: str | None = None
+    origin: str | None = None  # "path:line" when the text came from the code base
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One test input: a user message and/or variables for the variant's template."""
+
+    name: str
+    user: str | None = None
+    vars: tuple[tuple[str, str], ...] = ()
+
+
+_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}|\{(\w+)\}")
+
+
+def render(variant: Variant, case: Case, max_tokens: int = DEFAULT_MAX_TOKENS) -> Request:
+    """The request for a (variant, case): `{name}` / `{{ name }}` filled from the case; other braces kept."""
+    values = dict(case.vars)
+    if case.user is not None:
+        values.setdefault("input", case.user)
+
+    def fill(text: str) -> str:
+        def sub(match: re.Match[str]) -> str:
+            name = match.group(1) or match.group(2)
+            return values.get(name, match.group(0))
+
+        return _PLACEHOLDER.sub(sub, text)
+
+    if variant.user_template is not None:
+        user = fill(variant.user_template)
+    elif case.user is not None:
+        user = case.user
+    else:
+        raise ProbeError(f"case {case.name!r} has no user message and variant {variant.name!r} no user template")
+    system = fill(variant.system) if variant.system else None
+    return Request.user(user, system, max_tokens)
+
+
+@dataclass(slots=True)
+class Suite:
+    variants: list[Variant]
+    cases: list[Case]
+    samples: int | None = None
+    model: str | None = None
+    max_tokens: int = DEFAULT_MAX_TOKENS
+
+
+def load_suite(path: str | Path) -> Suite:
+    """Read a suite YAML file (schema in docs/probe.md); every mistake is a `ProbeError` naming file and key."""
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ProbeError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ProbeError(f"{path}: not valid UTF-8") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ProbeError(f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(data, dict):
+        raise ProbeError(f"{path}: expected a mapping with 'variants' and 'cases'")
+    unknown = set(data) - {"variants", "cases", "samples", "model", "max_tokens"}
+    if unknown:
+        raise ProbeError(f"{path}: unknown key {sorted(unknown)[0]!r}")
+    variants = [_variant(item, i, path) for i, item in enumerate(_list(data, "variants", path))]
+    cases = [_case(item, i, path) for i, item in enumerate(_list(data, "cases", path))]
+    names = [v.name for v in variants]
+    if len(set(names)) != len(names):
+        raise ProbeError(f"{path}: variants: duplicate variant name")
+    suite = Suite(variants, cases, model=_opt_str(data, "model", path))
+    for key in ("samples", "max_tokens"):
+        if key in data:
+            value = data[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ProbeError(f"{path}: {key}: expected a positive integer, got {value!r}")
+            setattr(suite, key, value)
+    for variant in variants:
+        for case in cases:
+            render(variant, case)  # every combination must render
+    return suite
+
+
+def _list(data: dict[str, Any], key: str, path: Path) -> list[Any]:
+    value = data.get(key)
+    if not isinstance(value, list) or not value:
+        raise ProbeError(f"{path}: {key}: expected a non-empty list")
+    return value
+
+
+def _opt_str(data: dict[str, Any], key: str, path: Path) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ProbeError(f"{path}: {key}: expected a string, got {type(value).__name__}")
+    return value
+
+
+def _variant(item: Any, index: int, path: Path) -> Variant:
+    where = f"variants[{index}]"
+    if not isinstance(item, dict):
+        raise ProbeError(f"{path}: {where}: expected a mapping")
+    unknown = set(item) - {"name", "system", "user", "prompt"}
+    if unknown:
+        raise ProbeError(f"{path}: {where}: unknown key {sorted(unknown)[0]!r}")
+    name = _opt_str(item, "name", path) or f"variant{index + 1}"
+    system, user = _opt_str(item, "system", path), _opt_str(item, "user", path)
+    origin = None
+    if "prompt" in item:
+        ref = item["prompt"]
+        if not isinstance(ref, dict) or "path" not in ref or "line" not in ref:
+            raise ProbeError(f"{path}: {where}.prompt: expected {{path: FILE, line: N[, as: system|user]}}")
+        role = ref.get("as", "system")
+        if role not in ("system", "user"):
+            raise ProbeError(f"{path}: {where}.prompt.as: expected 'system' or 'user'")
+        text, origin = prompt_at(path.parent / str(ref["path"]), ref["line"], f"{path}: {where}.prompt")
+        if role == "system":
+            system = text
+        else:
+            user = text
+    if system is None and user is None:
+        raise ProbeError(f"{path}: {where}: needs 'system', 'user' or 'prompt'")
+    return Variant(name, system, user, origin)
+
+
+def _case(item: Any, index: int, path: Path) -> Case:
+    where = f"cases[{index}]"
+    if isinstance(item, str):
+        return Case(f"case{index + 1}", item)
+    if not isinstance(item, dict):
+        raise ProbeError(f"{path}: {where}: expected a string or a mapping")
+    unknown = set(item) - {"name", "user", "vars"}
+    if unknown:
+        raise ProbeError(f"{path}: {where}: unknown key {sorted(unknown)[0]!r}")
+    variables = item.get("vars") or {}
+    if not isinstance(variables, dict):
+        raise ProbeError(f"{path}: {where}.vars: expected a mapping")
+    return Case(
+        _opt_str(item, "name", path) or f"case{index + 1}",
+        _opt_str(item, "user", path),
+        tuple((str(k), str(v)) for k, v in variables.items()),
+    )
+
+
+def prompt_at(file: Path, line: Any, where: str) -> tuple[str, str]:
+    """The text of the prompt extracted from `file` that spans `line` (how `check` sees it)."""
+    from promptlint.runner import extractor_of
+    from promptlint.source import read_source
+
+    if isinstance(line, bool) or not isinstance(line, int) or line < 1:
+        raise ProbeError(f"{where}.line: expected a positive integer, got {line!r}")
+    source = read_source(file, str(file))
+    if not hasattr(source, "text"):
+        raise ProbeError(f"{where}: cannot read {file}: {getattr(source, 'message', '')}")
+    extraction = extractor_of(file)[1](source)
+    for prompt in extraction.prompts:
+        start, end = prompt.file_span(0, len(prompt.text))
+        first, last = source.position(start)[0], source.position(max(start, end - 1))[0]
+        if first <= line <= last:
+            return prompt.text, f"{file}:{first}"
+    raise ProbeError(f"{where}: no prompt found at {file}:{line}")
+
+
+# -- running -------------------------------------------------------------------
+
+
+class Budget:
+    """A spending cap: a request is sent only if its worst-case cost still fits (thread-safe)."""
+
+    def __init__(self, max_usd: float | None) -> None:
+        self.max_usd = max_usd
+        self.spent = 0.0
+        self._reserved = 0.0
+        self._lock = threading.Lock()
+        self.exhausted = False
+
+    def reserve(self, worst_case: float) -> bool:
+        with self._lock:
+            if self.max_usd is not None and self.spent + self._reserved + worst_case > self.max_usd + 1e-12:
+                self.exhausted = True
+                return False
+            self._reserved += worst_case
+            return True
+
+    def settle(self, reserved: float, actual: float) -> None:
+        with self._lock:
+            self._reserved -= reserved
+            self.spent += actual
+
+
+@dataclass(slots=True)
+class Outcome:
+    """One sample: the reply and its verdict, or why there is none (`error` kind, or "budget")."""
+
+    variant: str
+    case: str
+    sample: int
+    response: Response | None = None
+    label: str | None = None  # "compliance" | "refusal" | "partial"
+    cost: float = 0.0
+    error: str | None = None  # an LLMError kind or "budget"
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    variant: Variant
+    case: Case
+    sample: int
+
+
+class Runner:
+    """Sends jobs with a concurrency limit, through the cache and under the budget; counts requests."""
+
+    def __init__(
+        self, client: ModelClient, *, cache: ResponseCache | NullCache | None = None, budget: Budget | None = None,
+        concurrency: int = 4, max_tokens: int = DEFAULT_MAX_TOKENS, price: Price | None = None,
+        on_outcome: Callable[[Outcome], None] | None = None,
+    ) -> None:  # fmt: skip
+        self.client = client
+        self.cache = cache if cache is not None else NullCache()
+        self.budget = budget or Budget(None)
+        self.concurrency = max(1, concurrency)
+        self.max_tokens = max_tokens
+        self.price = price if price is not None else price_for(client.provider, client.model)
+        if self.budget.max_usd is not None and self.price is None:
+            raise ProbeError(f"no price known for model {client.model!r}: cannot keep to max-cost-usd")
+        self.on_outcome = on_outcome
+        self.requests_sent = 0
+        self.cache_hits = 0
+        self._token_estimates: dict[Request, int] = {}
+        #: Set by an authentication failure: later jobs are not sent (every one would fail the same way).
+        self.fatal: str | None = None
+        self._lock = threading.Lock()
+
+    def run(self, jobs: Sequence[Job]) -> list[Outcome]:
+        """Outcomes in job order."""
+        if self.concurrency == 1 or len(jobs) <= 1:
+            return [self._run_one(job) for job in jobs]
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            return list(pool.map(self._run_one, jobs))
+
+    def _run_one(self, job: Job) -> Outcome:
+        outcome = self._sample(job)
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+        return outcome
+
+    def _sample(self, job: Job) -> Outcome:
+        from promptlint.refusal import detect
+
+        request = render(job.variant, job.case, self.max_tokens)
+        key = cache_key(self.client.provider, self.client.model, request, job.sample)
+        outcome = Outcome(job.variant.name, job.case.name, job.sample)
+        response = self.cache.get(key)
+        if response is not None:
+            with self._lock:
+                self.cache_hits += 1
+        elif self.fatal is not None:
+            outcome.error, outcome.message = "aborted", f"not sent: {self.fatal}"
+            return outcome
+        else:
+            worst = self.worst_case(request)
+            if not self.budget.reserve(worst):
+                outcome.error, outcome.message = "budget", describe_kind("budget")
+                return outcome
+            try:
+                with self._lock:
+                    self.requests_sent += 1
+                response = self.client.send(request)
+            except LLMError as exc:
+                # Failed attempts are not billed by the API (errors carry no usage); nothing is cached.
+                self.budget.settle(worst, 0.0)
+                outcome.error, outcome.message = exc.kind, str(exc)
+                if exc.kind == "auth":
+                    self.fatal = str(exc)
+                return outcome
+            cost = self.price.cost(response.input_tokens, response.output_tokens) if self.price else 0.0
+            self.budget.settle(worst, cost)
+            outcome.cost = cost
+            self.cache.put(key, response)
+        outcome.response = response
+        outcome.label = detect(response.text, response.stop_reason).label
+        return outcome
+
+    def worst_case(self, request: Request, *, batch: bool = False) -> float:
+        """Cost if the input is as counted (or estimated at 1 token per 3 characters) and the output maxes out."""
+        if self.price is None or self.budget.max_usd is None:
+            return 0.0
+        tokens = self._token_estimates.get(request)
+        if tokens is None:
+            counted = self.client.count_tokens(request)
+            chars = len(request.system or "") + sum(len(c) for _, c in request.messages)
+            tokens = counted if counted is not None else math.ceil(chars / 3) + 10
+            self._token_estimates[request] = tokens
+        return self.price.cost(tokens, request.max_tokens, batch=batch)
+
+
+# -- results -------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class VariantStats:
+    """Per-variant figures: rates over successful samples, Wilson 95% interval on the refusal rate."""
+
+    name: str
+    samples: int = 0
+    refusals: int = 0  # "refusal" label only
+    partials: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost: float = 0.0
+    cached: int = 0
+
+    @property
+    def refusal_rate(self) -> float:
+        return self.refusals / self.samples if self.samples else 0.0
+
+    @property
+    def partial_rate(self) -> float:
+        return self.partials / self.samples if self.samples else 0.0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return wilson(self.refusals, self.samples)
+
+    def add(self, outcome: Outcome) -> None:
+        if outcome.error:
+            self.errors[outcome.error] += 1
+            return
+        assert outcome.response is not None
+        self.samples += 1
+        self.refusals += outcome.label == "refusal"
+        self.partials += outcome.label == "partial"
+        self.cached += outcome.response.cached
+        self.input_tokens += outcome.response.input_tokens
+        self.output_tokens += outcome.response.output_tokens
+        self.cost += outcome.cost
+
+    def to_json(self) -> dict[str, Any]:
+        low, high = self.interval
+        return {
+            "variant": self.name, "samples": self.samples, "refusals": self.refusals,
+            "refusal_rate": round(self.refusal_rate, 4), "refusal_ci95": [round(low, 4), round(high, 4)],
+            "partials": self.partials, "partial_rate": round(self.partial_rate, 4),
+            "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
+            "cost_usd": round(self.cost, 6), "cached": self.cached, "errors": dict(self.errors),
+        }  # fmt: skip
+
+
+@dataclass(slots=True)
+class ProbeResult:
+    variants: list[VariantStats]
+    outcomes: list[Outcome]
+    requests_sent: int
+    cache_hits: int
+    spent: float
+    budget: float | None
+    budget_exhausted: bool
+
+    def stats(self, name: str) -> VariantStats:
+        return next(v for v in self.variants if v.name == name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "variants": [v.to_json() for v in self.variants],
+            "requests_sent": self.requests_sent, "cache_hits": self.cache_hits,
+            "spent_usd": round(self.spent, 6), "max_cost_usd": self.budget,
+            "budget_exhausted": self.budget_exhausted,
+            "errors": [{"variant": o.variant, "case": o.case, "sample": o.sample, "kind": o.error,
+                        "message": o.message} for o in self.outcomes if o.error and o.error != "budget"],
+        }  # fmt: skip
+
+
+def jobs_for(variants: Iterable[Variant], cases: Sequence[Case], samples: int, start: int = 0) -> list[Job]:
+    """Samples interleaved (sample-major) so a budget stop leaves every variant and case evenly sampled."""
+    variants = list(variants)
+    return [Job(v, c, s) for s in range(start, start + samples) for c in cases for v in variants]
+
+
+def summarise(variants: Sequence[Variant], outcomes: Sequence[Outcome], runner: Runner) -> ProbeResult:
+    stats = {v.name: VariantStats(v.name) for v in variants}
+    for outcome in outcomes:
+        stats[outcome.variant].add(outcome)
+    return ProbeResult(
+        list(stats.values()), list(outcomes), runner.requests_sent, runner.cache_hits,
+        runner.budget.spent, runner.budget.max_usd, runner.budget.exhausted,
+    )  # fmt: skip
+
+
+def probe_variants(variants: Sequence[Variant], cases: Sequence[Case], runner: Runner, *, samples: int) -> ProbeResult:
+    """`samples` replies per (variant, case), classified; per-variant rates with Wilson intervals."""
+    return summarise(variants, runner.run(jobs_for(variants, cases, samples)), runner)
+
+
+# -- sequential comparison -----------------------------------------------------
+
+
+@dataclass(slots=True)
+class Comparison:
+    """Result of `compare`: the decision, what was spent, and the calls a fixed design would have made."""
+
+    a: VariantStats
+    b: VariantStats
+    decision: Decision | None
+    calls_used: int
+    calls_fixed: int
+    result: ProbeResult
+
+    @property
+    def calls_saved(self) -> int:
+        return max(0, self.calls_fixed - self.calls_used)
+
+    def to_json(self) -> dict[str, Any]:
+        d = self.decision
+        return {
+            "a": self.a.to_json(), "b": self.b.to_json(),
+            "decision": d.outcome if d else "stopped", "look": d.look if d else None,
+            "p_value": round(d.p_value, 6) if d else None,
+            "diff_ci": [round(x, 4) for x in d.diff_interval] if d else None,
+            "samples_per_variant": d.n_per_variant if d else self.a.samples,
+            "calls_used": self.calls_used, "calls_fixed": self.calls_fixed, "calls_saved": self.calls_saved,
+            "spent_usd": round(self.result.spent, 6), "budget_exhausted": self.result.budget_exhausted,
+        }  # fmt: skip
+
+
+def compare(
+    a: Variant, b: Variant, cases: Sequence[Case], runner: Runner, *, max_samples: int = 100, step: int = 10,
+    alpha: float = 0.05, margin: float = 0.15,
+) -> Comparison:  # fmt: skip
+    """Refusal rates of two variants, sampled in rounds until the group-sequential test decides.
+
+    `max_samples` is per variant (the fixed design's N); each round adds
+    `step` samples per variant spread over the cases. Cached replies count
+    as calls used too (they are samples), so the saving is comparable.
+    """
+    plan = SequentialPlan(max_samples, step, alpha, margin)
+    # Sample index i of the flattened (sample, case) sequence: round-robin over cases.
+    order = [(s, c) for s in range(max_samples) for c in cases][:max_samples]
+    outcomes: list[Outcome] = []
+    decision: Decision | None = None
+    done = 0
+    for size in plan.look_sizes():
+        batch = [Job(v, c, s) for s, c in order[done:size] for v in (a, b)]
+        outcomes += runner.run(batch)
+        done = size
+        result = summarise([a, b], outcomes, runner)
+        sa, sb = result.stats(a.name), result.stats(b.name)
+        if runner.budget.exhausted or sa.samples < size or sb.samples < size:
+            break  # budget or errors: the look sizes no longer hold, stop without a decision
+        decision = plan.decide(sa.refusals, sa.samples, sb.refusals, sb.samples)
+        if decision is not None:
+            break
+    result = summarise([a, b], outcomes, runner)
+    used = sum(1 for o in outcomes if o.error != "budget")
+    return Comparison(result.stats(a.name), result.stats(b.name), decision, used, 2 * max_samples, result)

@@ -1,0 +1,250 @@
+"""`promptlint probe SUITE.yaml`: refusal rates per prompt variant against a live model.
+
+Exit status: 0 every sample collected; 1 some samples failed or the budget
+stopped the run (the figures are still printed); 2 bad suite, config or
+command line, or no API key (then nothing is sent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from promptlint.live.client import PROVIDERS, describe_kind
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of `probe`; each overrides `[tool.promptlint.llm]`."""
+    parser.add_argument("suite", metavar="SUITE.yaml", help="variants and test cases (see docs/probe.md)")
+    parser.add_argument("--provider", choices=PROVIDERS, help="API: anthropic (default) or an OpenAI-compatible one")
+    parser.add_argument("--model", help="model id (default: [tool.promptlint.llm] model, then the suite's)")
+    parser.add_argument("--base-url", help="API base URL (a local server for provider openai)")
+    parser.add_argument("--samples", type=_positive, help="samples per variant and case (default 10)")
+    parser.add_argument("--concurrency", type=_positive, help="requests in flight at once (default 4)")
+    parser.add_argument("--max-cost-usd", type=float, help="stop before spending more than this")
+    parser.add_argument("--max-tokens", type=_positive, help="max_tokens per reply (default: suite's, else 512)")
+    parser.add_argument("--cache-dir", help="response cache directory (default ~/.cache/promptlint/responses)")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write cached responses")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--batch", action="store_true", help="send through the Message Batches API (half price)")
+    parser.add_argument("--poll-interval", type=float, default=10.0, help=argparse.SUPPRESS)
+    parser.add_argument("--compare", nargs=2, metavar=("A", "B"), help="sequential test between two variants")
+    parser.add_argument("--max-samples", type=_positive, help="compare: samples per variant of the fixed design")
+    parser.add_argument("--step", type=_positive, default=10, help="compare: samples per variant between looks")
+    parser.add_argument("--alpha", type=float, default=0.05, help="compare: overall false-difference rate")
+    parser.add_argument("--margin", type=float, default=0.15, help="compare: differences below this are 'equivalent'")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
+    parser.add_argument("--max-retries", type=int, default=3, help="retries per request (429/529/5xx/timeouts)")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def _fail(message: str) -> int:
+    print(f"promptlint: error: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load suite and settings, build the client (no key: exit 2, nothing sent), probe, report."""
+    from promptlint.config import ConfigError, load_config
+    from promptlint.live.client import MissingKeyError
+    from promptlint.live.probe import ProbeError
+
+    try:
+        settings = _settings(args, load_config([args.suite], getattr(args, "config", None),
+                                               isolated=getattr(args, "no_config", False)))  # fmt: skip
+        return _probe(args, settings)
+    except (ConfigError, ProbeError, MissingKeyError) as exc:
+        return _fail(str(exc))
+
+
+def _settings(args: argparse.Namespace, config: Any) -> dict[str, Any]:
+    from promptlint.live.probe import ProbeError, load_suite
+
+    llm = config.llm
+    suite = load_suite(args.suite)
+    model = args.model or llm.model or suite.model
+    if not model:
+        raise ProbeError("no model: pass --model, or set model in [tool.promptlint.llm] or the suite")
+    return {
+        "suite": suite, "model": model, "provider": args.provider or llm.provider or "anthropic",
+        "samples": args.samples or suite.samples or llm.samples or 10,
+        "concurrency": args.concurrency or llm.concurrency or 4,
+        "max_cost": args.max_cost_usd if args.max_cost_usd is not None else llm.max_cost_usd,
+        "cache_dir": Path(args.cache_dir) if args.cache_dir else llm.cache_dir,
+        "max_tokens": args.max_tokens or suite.max_tokens,
+    }  # fmt: skip
+
+
+def _probe(args: argparse.Namespace, s: dict[str, Any]) -> int:
+    from promptlint.live.cache import NullCache, ResponseCache, default_cache_dir
+    from promptlint.live.client import RetryPolicy, make_client
+    from promptlint.live.probe import Budget, ProbeError, Runner
+
+    if s["provider"] not in PROVIDERS:
+        raise ProbeError(f"unknown provider {s['provider']!r} (expected one of {', '.join(PROVIDERS)})")
+    if s["max_cost"] is not None and s["max_cost"] < 0:
+        raise ProbeError("--max-cost-usd: expected a non-negative number")
+    suite = s["suite"]
+    if args.compare:
+        names = {v.name for v in suite.variants}
+        for name in args.compare:
+            if name not in names:
+                raise ProbeError(f"{args.suite}: --compare: no variant named {name!r}")
+    client = make_client(
+        s["provider"], s["model"], base_url=args.base_url, timeout=args.timeout,
+        policy=RetryPolicy(max_retries=max(0, args.max_retries)),
+    )  # fmt: skip
+    cache = NullCache() if args.no_cache else ResponseCache(s["cache_dir"] or default_cache_dir())
+    runner = Runner(client, cache=cache, budget=Budget(s["max_cost"]), concurrency=s["concurrency"],
+                    max_tokens=s["max_tokens"])  # fmt: skip
+    with _Progress(args.format == "text") as progress:
+        runner.on_outcome = progress.advance
+        if args.compare:
+            return _run_compare(args, s, runner, progress)
+        return _run_probe(args, s, runner, progress)
+
+
+def _run_probe(args: argparse.Namespace, s: dict[str, Any], runner: Any, progress: _Progress) -> int:
+    from promptlint.live.probe import jobs_for, summarise
+
+    suite = s["suite"]
+    jobs = jobs_for(suite.variants, suite.cases, s["samples"])
+    progress.start(len(jobs), f"probing {s['model']}")
+    if args.batch:
+        from promptlint.live.batch import run_batch
+
+        outcomes = run_batch(runner, jobs, poll_interval=args.poll_interval, on_poll=progress.set)
+    else:
+        outcomes = runner.run(jobs)
+    progress.stop()
+    result = summarise(suite.variants, outcomes, runner)
+    if args.format == "json":
+        payload = {"model": s["model"], "provider": s["provider"], "samples": s["samples"],
+                   "batch": bool(args.batch), **result.to_json(), "price_checked": _price_date()}  # fmt: skip
+        print(json.dumps(payload, indent=2))
+    else:
+        _print_table(result, s)
+    return _status(result)
+
+
+def _run_compare(args: argparse.Namespace, s: dict[str, Any], runner: Any, progress: _Progress) -> int:
+    from promptlint.live.probe import compare
+
+    suite = s["suite"]
+    by_name = {v.name: v for v in suite.variants}
+    a, b = (by_name[name] for name in args.compare)
+    max_samples = args.max_samples or s["samples"] * len(suite.cases)
+    progress.start(2 * max_samples, f"comparing {a.name} vs {b.name}")
+    comparison = compare(a, b, suite.cases, runner, max_samples=max_samples, step=args.step, alpha=args.alpha,
+                         margin=args.margin)  # fmt: skip
+    progress.stop()
+    if args.format == "json":
+        print(json.dumps({"model": s["model"], **comparison.to_json(), "price_checked": _price_date()}, indent=2))
+    else:
+        _print_table(comparison.result, s)
+        print(_describe_comparison(comparison))
+    return _status(comparison.result)
+
+
+def _describe_comparison(c: Any) -> str:
+    d = c.decision
+    saved = f"{c.calls_used} calls, a fixed N={c.calls_fixed // 2} per variant would use {c.calls_fixed}"
+    saved += f" (saved {c.calls_saved})"
+    if d is None:
+        return f"{c.a.name} vs {c.b.name}: stopped before a decision ({saved})"
+    low, high = d.diff_interval
+    verdict = {
+        "a-higher": f"{c.a.name} refuses more than {c.b.name}",
+        "b-higher": f"{c.b.name} refuses more than {c.a.name}",
+        "equivalent": f"no difference larger than ±{_equivalence_bound(c)}",
+        "undecided": "undecided at the maximum sample size",
+    }[d.outcome]
+    return (f"{c.a.name} vs {c.b.name}: {verdict} (p={d.p_value:.4g}, difference {low:+.2f}..{high:+.2f}) "
+            f"after {d.n_per_variant} samples per variant: {saved}")  # fmt: skip
+
+
+def _equivalence_bound(c: Any) -> str:
+    low, high = c.decision.diff_interval
+    return f"{max(abs(low), abs(high)):.2f}"
+
+
+def _status(result: Any) -> int:
+    failed = any(o.error for o in result.outcomes)
+    return 1 if failed or result.budget_exhausted else 0
+
+
+def _price_date() -> str:
+    from promptlint.live.pricing import checked_date
+
+    return checked_date()
+
+
+def _print_table(result: Any, s: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"refusal rates: {s['model']} ({s['samples']} samples per case)")
+    for column in ("variant", "n", "refusal", "95% CI", "partial", "in tok", "out tok", "cost $", "errors"):
+        table.add_column(column, justify="left" if column in ("variant", "errors") else "right")
+    for v in result.variants:
+        low, high = v.interval
+        errors = ", ".join(f"{describe_kind(k)}: {n}" for k, n in sorted(v.errors.items())) or "-"
+        table.add_row(v.name, str(v.samples), f"{v.refusal_rate:.0%}", f"{low:.0%}-{high:.0%}",
+                      f"{v.partial_rate:.0%}", str(v.input_tokens), str(v.output_tokens), f"{v.cost:.4f}",
+                      errors)  # fmt: skip
+    console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+    console.print(table)
+    budget = f" of {result.budget:.4f}" if result.budget is not None else ""
+    line = (f"{result.requests_sent} requests sent, {result.cache_hits} from cache; "
+            f"spent ${result.spent:.4f}{budget} (prices checked {_price_date()})")  # fmt: skip
+    if result.budget_exhausted:
+        line += "; budget reached: stopped before exceeding it"
+    console.print(line, highlight=False)
+
+
+class _Progress:
+    """A rich progress bar on stderr for text output; silent for JSON."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self, total: int, label: str) -> None:
+        if not self.enabled:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TimeElapsedColumn(), console=Console(stderr=True), transient=True)  # fmt: skip
+        self._task = self._bar.add_task(label, total=total)
+        self._bar.start()
+
+    def advance(self, _outcome: Any = None) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task)
+
+    def set(self, done: int, total: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done, total=total)
+
+    def stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
