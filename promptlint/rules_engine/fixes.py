@@ -156,7 +156,10 @@ def _substitute(spec: dict[str, Any], prompt: Prompt, nt: NormalText,
         for m in sub["pattern"].finditer(nt.text, lo, hi):
             region = m.span("hit") if "hit" in m.re.groupindex and m.start("hit") >= 0 else m.span()
             if region[0] < hit[1] and region[1] > hit[0]:
-                edits = _template_edits(sub["replace"], m, region, prompt, nt)
+                if sub["applicability"] == "display":  # never applied: one readable edit, groups filled in
+                    edits = _whole_edit(sub["replace"], m, region, prompt, nt)
+                else:
+                    edits = _template_edits(sub["replace"], m, region, prompt, nt)
                 if edits is None:
                     continue
                 old = prompt.text[edits[0][0]:edits[-1][1]]
@@ -169,11 +172,22 @@ def _text_span(nt: NormalText, start: int, end: int, prompt: Prompt) -> Span:
     """Prompt-text span of normalised [start, end); an empty span maps to an insertion point."""
     if end > start:
         return nt.source_span(start, end)
-    if start < len(nt.starts):
-        point = nt.starts[start]
-    else:
-        point = nt.ends[-1] if nt.ends else len(prompt.text)
+    point = nt.starts[start] if start < len(nt.starts) else nt.ends[-1] if nt.ends else len(prompt.text)
     return point, point
+
+
+def _whole_edit(template: str, m: re.Match[str], region: Span, prompt: Prompt,
+                nt: NormalText) -> list[tuple[int, int, str]]:
+    a, b = _text_span(nt, region[0], region[1], prompt)
+
+    def field(f: re.Match[str]) -> str:
+        start, end = _text_span(nt, *m.span(f.group(1)), prompt)
+        return prompt.text[start:end]
+
+    content = _TEMPLATE_FIELD_RE.sub(field, template)
+    if content[:1].islower() and prompt.text[a:a + 1].isupper():
+        content = content[0].upper() + content[1:]
+    return [(a, b, content)]
 
 
 def _template_edits(template: str, m: re.Match[str], region: Span, prompt: Prompt,

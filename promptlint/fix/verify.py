@@ -1,0 +1,125 @@
+"""Proving a rewritten file: it parses, only prompt strings changed, and each prompt reads as intended.
+
+Python is re-parsed with libcst, and the module's code with every string token's contents
+blanked must equal the original's blanked the same way: whatever changed sits inside string
+quotes (prefixes, quotes, f-string expressions and all code outside strings compare equal).
+YAML is re-loaded with ruamel.yaml (round-trip mode, the parser that keeps comments and
+styles) and the composed node trees must match except for the values of edited scalars.
+Then the file is re-extracted and every prompt's text compared with the intended text.
+libcst and ruamel are imported here, lazily: `check` never imports this package.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from promptlint.model import Extraction, SourceFile
+
+
+class Rejected(Exception):
+    """The rewritten file failed a check; the message says which."""
+
+
+def _blank_python(code: str) -> str:
+    import libcst as cst
+
+    class Blank(cst.CSTTransformer):
+        def leave_SimpleString(self, original: Any, updated: Any) -> Any:
+            return updated.with_changes(value=updated.prefix + updated.quote + updated.quote)
+
+        def leave_FormattedStringText(self, original: Any, updated: Any) -> Any:
+            return updated.with_changes(value="")
+
+    try:
+        module = cst.parse_module(code)
+    except cst.ParserSyntaxError as exc:
+        raise Rejected(f"the fixed file does not parse: {str(exc).splitlines()[0]}") from None
+    return module.visit(Blank()).code
+
+
+def check_python(old: str, new: str) -> None:
+    if _blank_python(old) != _blank_python(new):
+        raise Rejected("a change reached outside the prompt strings")
+
+
+def _yaml_shape(text: str) -> list[Any]:
+    import yaml
+
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    out: list[Any] = []
+    for doc in yaml.compose_all(text, Loader=loader_cls):
+        stack = [doc]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, yaml.ScalarNode):
+                out.append(("s", node.tag, node.style, node.start_mark.index, node.end_mark.index))
+            elif isinstance(node, yaml.MappingNode):
+                out.append(("m", node.tag, node.flow_style, len(node.value)))
+                for k, v in reversed(node.value):
+                    stack.extend((v, k))
+            elif isinstance(node, yaml.SequenceNode):
+                out.append(("q", node.tag, node.flow_style, len(node.value)))
+                stack.extend(reversed(node.value))
+            elif node is not None:
+                out.append(("?", type(node).__name__))
+    return out
+
+
+def _yaml_values(text: str) -> list[str]:
+    import yaml
+
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    values: list[str] = []
+    for doc in yaml.compose_all(text, Loader=loader_cls):
+        stack = [doc]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, yaml.ScalarNode):
+                values.append(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                for k, v in reversed(node.value):
+                    stack.extend((v, k))
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(reversed(node.value))
+    return values
+
+
+def check_yaml(old: str, new: str, edits: list[tuple[int, int]]) -> None:
+    """Same node tree (kinds, tags, styles); scalars other than the edited ones keep their values."""
+    try:
+        from ruamel.yaml import YAML
+
+        list(YAML(typ="rt").load_all(new))
+    except Exception as exc:  # ruamel raises many error types; any of them means "does not parse"
+        raise Rejected(f"the fixed YAML does not parse: {str(exc).splitlines()[0]}") from None
+    try:
+        old_shape, new_shape = _yaml_shape(old), _yaml_shape(new)
+        old_values, new_values = _yaml_values(old), _yaml_values(new)
+    except Exception as exc:  # PyYAML errors: same meaning
+        raise Rejected(f"the fixed YAML does not parse: {str(exc).splitlines()[0]}") from None
+    if len(old_shape) != len(new_shape) or any(a[:3] != b[:3] for a, b in zip(old_shape, new_shape, strict=True)):
+        raise Rejected("the YAML structure changed (a key, a style or a node)")
+    spans = [(s[3], s[4]) for s in old_shape if s[0] == "s"]
+    for (start, end), before, after in zip(spans, old_values, new_values, strict=True):
+        edited = any(start <= a and b <= end for a, b in edits)
+        if before != after and not edited:
+            raise Rejected("a YAML value outside the edited prompts changed")
+
+
+def check_prompts(before: Extraction, after: Extraction, expected: dict[int, str]) -> None:
+    """Each prompt of `after` has the text intended: `expected[i]` for edited prompt i, else the old text."""
+    if after.problem is not None and before.problem is None:
+        raise Rejected(f"the fixed file does not parse: {after.problem.message} (line {after.problem.line})")
+    old_texts = [p.text for p in before.prompts]
+    new_texts = [p.text for p in after.prompts]
+    if len(old_texts) != len(new_texts):
+        raise Rejected(f"the fixed file has {len(new_texts)} prompts instead of {len(old_texts)}")
+    for i, (old, new) in enumerate(zip(old_texts, new_texts, strict=True)):
+        want = expected.get(i, old)
+        if new != want:
+            raise Rejected(f"prompt {i + 1} does not read as intended after the edit ({new[:60]!r} vs {want[:60]!r})")
+
+
+def reextract(source: SourceFile, text: str, extract: Any) -> tuple[SourceFile, Extraction]:
+    new = SourceFile(path=source.path, text=text, bom=source.bom, encoding=source.encoding)
+    return new, extract(new)
