@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -103,7 +104,15 @@ def _condition_hit(compiled: dict[str, Any], prompt: Prompt, siblings: list[Prom
     if not hits:
         return None
     own = [prompt, *(p for p in siblings if p.role == prompt.role)]
+    if compiled.get("when_all") and not _groups_met(compiled["when_all"], own, texts):
+        return None
+    if compiled.get("when_call"):
+        roles, groups = compiled["when_call"]
+        if not _groups_met(groups, [prompt, *(p for p in siblings if p.role in roles)], texts):
+            return None
     if any(pattern.search(texts(p).text) for p in own for pattern in compiled["unless"]):
+        return None
+    if compiled.get("unless_all") and _groups_met(compiled["unless_all"], own, texts):
         return None
     if compiled["unless_call"]:
         roles, groups = compiled["unless_call"]
@@ -112,7 +121,19 @@ def _condition_hit(compiled: dict[str, Any], prompt: Prompt, siblings: list[Prom
                 any(pattern.search(texts(sibling).text) for pattern in patterns) for _name, patterns in groups
             ):
                 return None
+    if compiled.get("report") == "start":  # the rule is about something missing: point at the prompt's start
+        first = _FIRST_WORD_RE.search(texts(prompt).text)
+        return first.span() if first else hits[0]
     return hits[0]
+
+
+_FIRST_WORD_RE = re.compile(r"[^\s#>*`|-]+")
+
+
+def _groups_met(groups: Sequence[tuple[str, Sequence[Any]]], pool: Sequence[Prompt],
+                texts: Callable[[Prompt], NormalText]) -> bool:
+    """Does every group have a pattern matching somewhere in `pool` (groups may match in different prompts)?"""
+    return all(any(pattern.search(texts(p).text) for p in pool for pattern in patterns) for _name, patterns in groups)
 
 
 def _finding(rule: Rule, source: SourceFile, start: int, end: int, **extra: Any) -> Finding:

@@ -36,7 +36,8 @@ KIND_REQUIRED = {"pattern": "patterns", "condition": "condition", "check": "chec
 DOC_KEYS = ("what", "why", "example", "use_instead", "fix_safety")
 EXAMPLE_KEYS = ("text", "python", "role", "system", "line", "format", "name", "note")
 EXCEPTION_SCOPES = ("sentence", "after", "before", "overlap", "prompt")
-CONDITION_KEYS = ("trigger", "unless", "unless_call")
+CONDITION_KEYS = ("trigger", "unless", "unless_call", "unless_all", "when_all", "when_call", "report")
+CONDITION_REPORTS = ("trigger", "start")
 UNLESS_CALL_KEYS = ("roles", "all")
 LEXICON_KEYS = ("name", "description", "terms", "groups", "plural", "used_by")
 _BUILTIN_CODE_RE = re.compile(r"PL\d{3}")
@@ -178,12 +179,12 @@ def _lexicon_error(lexicons: dict[str, Lexicon]) -> RuleError | None:
 # --- rules --------------------------------------------------------------------------------------
 
 
-def _roles(doc: _Doc, value: Any) -> frozenset[str]:
+def _roles(doc: _Doc, value: Any, at: tuple[Any, ...] = ("roles",)) -> frozenset[str]:
     if value is None:
         return frozenset(ROLES)
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items:
-        raise doc.error(("roles",), "`roles` must be `any` or a list of roles")
+        raise doc.error(at, "`roles` must be `any` or a list of roles")
     roles: set[str] = set()
     for i, role in enumerate(items):
         if role == "any":
@@ -191,7 +192,7 @@ def _roles(doc: _Doc, value: Any) -> frozenset[str]:
         elif role in ROLES:
             roles.add(role)
         else:
-            raise doc.error(("roles", i), f"unknown role {role!r} (roles: any, {', '.join(ROLES)})")
+            raise doc.error((*at, i), f"unknown role {role!r} (roles: any, {', '.join(ROLES)})")
     return frozenset(roles)
 
 
@@ -314,12 +315,20 @@ def parse_rule(doc: _Doc, builtin_dir: bool) -> Rule:
 def _patterns(doc: _Doc, at: tuple[Any, ...], value: Any, lexicons: dict[str, Lexicon], what: str,
               stub: bool) -> list[Any]:
     compiled = []
+    custom = _is_custom(doc.path)  # custom rules' patterns are screened and time-limited (patterns.BoundedPattern)
     for i, pattern in enumerate(_string_list(doc, at, value, what)):
         try:
-            compiled.append(compile_pattern(pattern, lexicons, stub=stub))
+            bounded = (doc.path, doc.line(*at, i)) if custom else None
+            compiled.append(compile_pattern(pattern, lexicons, stub=stub, bounded=bounded))
         except PatternError as exc:
             raise doc.error((*at, i), str(exc)) from None
     return compiled
+
+
+def _is_custom(path: Path) -> bool:
+    from promptlint.rules_engine import builtin_rules_dir
+
+    return path.resolve().parent != builtin_rules_dir().resolve()
 
 
 def _exceptions(doc: _Doc, value: Any, lexicons: dict[str, Lexicon], stub: bool) -> list[tuple[Any, str]]:
@@ -364,7 +373,26 @@ def _condition(doc: _Doc, value: Any, lexicons: dict[str, Lexicon], stub: bool) 
         groups = [(name, _patterns(doc, (*at, "all", name), pats, lexicons, f"`all.{name}`", stub))
                   for name, pats in call["all"].items()]
         compiled["unless_call"] = (roles, groups)
+    for key in ("unless_all", "when_all"):
+        if key in data:
+            compiled[key] = _groups(doc, ("condition", key), data[key], lexicons, stub)
+    if "when_call" in data:
+        at = ("condition", "when_call")
+        call = _check_keys(doc, at, data["when_call"], UNLESS_CALL_KEYS, "`when_call`")
+        roles = _roles(doc, call.get("roles"), at=(*at, "roles"))
+        compiled["when_call"] = (roles, _groups(doc, (*at, "all"), call.get("all"), lexicons, stub))
+    compiled["report"] = data.get("report", "trigger")
+    if compiled["report"] not in CONDITION_REPORTS:
+        raise doc.error(("condition", "report"), f"bad report {compiled['report']!r} (one of: trigger, start)")
     return compiled
+
+
+def _groups(doc: _Doc, at: tuple[Any, ...], value: Any, lexicons: dict[str, Lexicon],
+            stub: bool) -> list[tuple[str, list[Any]]]:
+    """A mapping of requirement names to pattern lists (`unless_all`, `when_all`, `when_call.all`)."""
+    if not isinstance(value, dict) or not value:
+        raise doc.error(at, f"`{'.'.join(map(str, at[1:]))}` must map requirement names to lists of patterns")
+    return [(name, _patterns(doc, (*at, name), pats, lexicons, f"`{name}`", stub)) for name, pats in value.items()]
 
 
 def _compile_fix(doc: _Doc, spec: dict[str, Any], lexicons: dict[str, Lexicon], stub: bool) -> dict[str, Any]:
