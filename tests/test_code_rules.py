@@ -91,6 +91,15 @@ PL402_GOOD = {
                 r = client.messages.create(model="claude-haiku-4-5", max_tokens=10, system=system, messages=messages)
             return r
         ''',
+    "side_task_on_small_model_in_branch": '''
+        def ask(client, messages):
+            r = client.messages.create(model="claude-opus-4-1", max_tokens=10, messages=messages)
+            if r.stop_reason == "refusal":
+                note = client.messages.create(model="claude-haiku-4-5", max_tokens=10,
+                                              messages=[{"role": "user", "content": f"Tag this refusal: {r}"}])
+                store(note)
+            return r
+        ''',
     "list_toward_larger": '''
         MODELS = ["gpt-4o-mini", "gpt-4o"]
         def ask(client, messages):
@@ -279,6 +288,12 @@ PL404_GOOD = {
         def execute(chain, plan):
             for step in plan:
                 chain.invoke({"input": step})
+        ''',
+    "independent_benchmark_tasks": '''
+        def evaluate(client, benchmark_tasks):
+            for task in benchmark_tasks:
+                client.messages.create(model="claude-x", max_tokens=10,
+                                       messages=[{"role": "user", "content": task["prompt"]}])
         ''',
     "messages_do_not_depend_on_step": '''
         def execute(client, plan, messages):

@@ -32,8 +32,8 @@ from promptlint.extractors import pycalls
 from promptlint.model import Extraction
 
 #: Loop variables / iterables that hold the steps of one task.
-_STEP_RE = re.compile(r"(?i)step|plan|sub_?tasks?|(?:^|_)tasks?(?:$|_)|stage|phase|todo|action|milestone|instruction"
-                      r"|agenda|pipeline|chain")
+#: Not bare `task`: `for task in benchmark_tasks` is usually a set of independent requests, each complete.
+_STEP_RE = re.compile(r"(?i)step|plan|sub_?tasks?|stage|phase|todo|action|milestone|instruction|agenda|pipeline|chain")
 #: Names that carry the overall task when interpolated into a step.
 _CONTEXT_RE = re.compile(r"(?i)task|context|goal|plan|objective|background|brief|mission|purpose|history|conversation"
                          r"|overall|document|spec|requirement|summary|system|instruction|memory|state|scratchpad"

@@ -64,11 +64,12 @@ class _Finder:
 
     def _branch(self, branch: list[ast.stmt]) -> None:
         first = branch[0]
-        before = self._model_before(first)
+        previous = self._call_before(first)
+        before = string_value(self.ctx, model_argument(previous), first.lineno - 1) if previous else None
         inside = {id(n) for n in walk_body(branch)}
         for call in self.calls:
-            if id(call) not in inside:
-                continue
+            if id(call) not in inside or (previous is not None and not _same_request(call, previous)):
+                continue  # a side task (classify or log the refusal) on a small model is fine
             arg = model_argument(call)
             new = string_value(self.ctx, arg, call.lineno)
             if new is not None and is_smaller_model(new, before):
@@ -82,14 +83,12 @@ class _Finder:
             if new is not None and is_smaller_model(new, old):
                 self.hit(value, _BRANCH.format(new=new))
 
-    def _model_before(self, first: ast.stmt) -> str | None:
-        """Model of the closest model call before the branch, in the same function."""
+    def _call_before(self, first: ast.stmt) -> ast.Call | None:
+        """The closest model call before the branch, in the same function: the request that was refused."""
         function = self.ctx.function_of(first)
         earlier = [c for c in self.calls if self.ctx.function_of(c) is function
                    and (c.lineno, c.col_offset) < (first.lineno, first.col_offset)]
-        if not earlier:
-            return None
-        return string_value(self.ctx, model_argument(earlier[-1]), first.lineno - 1)
+        return earlier[-1] if earlier else None
 
     def _value_before(self, target: str, first: ast.stmt) -> str | None:
         """The string `target` held before the branch (`model = "claude-opus-x"` earlier in the function)."""
@@ -150,6 +149,22 @@ class _Finder:
                 if models:
                     return models
         return None
+
+
+def _request(call: ast.Call) -> list[ast.expr]:
+    """What a call sends: its messages / input / prompt arguments, else its positional ones."""
+    sent = [k.value for k in call.keywords if k.arg in ("messages", "input", "prompt", "contents", "system")]
+    return sent or list(call.args)
+
+
+def _same_request(call: ast.Call, previous: ast.Call) -> bool:
+    """Does `call` re-send what `previous` sent (same expression, or built from the same names)?"""
+    now, before = _request(call), _request(previous)
+    if not now or not before:
+        return True
+    if {ast.dump(n) for n in now} & {ast.dump(n) for n in before}:
+        return True
+    return bool(set().union(*(names(n) for n in now)) & set().union(*(names(n) for n in before)))
 
 
 def _model_assignment(node: ast.AST, model_vars: set[str]) -> tuple[str | None, ast.expr | None]:
