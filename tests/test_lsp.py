@@ -141,6 +141,28 @@ async def test_diagnostic_at_utf16_range_then_noqa_action_clears_it(client: Lang
 
 
 @pytest.mark.asyncio
+async def test_unsafe_prompt_text_fix_is_marked_and_applies(client: LanguageClient, tmp_path: Path) -> None:
+    """PL101's sentence removal (a prompt-text fix, unsafe) is offered, not preferred, and removes the finding."""
+    text = PL101_SRC.format(prefix=EMOJI_PREFIX).replace("assistant.", "assistant. Answer briefly.")
+    uri = (tmp_path / "unsafe.py").as_uri()
+    diag = next(d for d in await _open(client, uri, text) if d.code == "PL101")
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=diag.range,
+            context=types.CodeActionContext(diagnostics=[diag]),
+        )
+    )
+    unsafe = [a for a in actions or [] if "unsafe fix" in a.title]
+    assert len(unsafe) == 1 and not unsafe[0].is_preferred and unsafe[0].edit is not None
+    new_text = _apply(text, unsafe[0].edit.changes[uri])
+    assert new_text.splitlines()[4] == '    system="Answer briefly.",'  # the sentence (emoji and all) went, exactly
+    await _change(client, uri, 2, new_text)
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert [d for d in client.diagnostics[uri] if d.code == "PL101"] == []
+
+
+@pytest.mark.asyncio
 async def test_safe_fix_quick_fix_and_fix_all(client: LanguageClient, tmp_path: Path) -> None:
     """PL001's safe fix (remove the unused noqa code) as a preferred quick fix and via source.fixAll.promptlint."""
     text = 'x = "hello 日本"  # noqa: PL101\n'

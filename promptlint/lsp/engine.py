@@ -158,6 +158,61 @@ def _overlaps(span: tuple[int, int], start: int, end: int) -> bool:
     return span[0] <= end and start <= span[1]
 
 
+def _prompt_index(finding: Finding, prompts: list[Any]) -> int | None:
+    """The smallest prompt of this file whose file range holds the finding's start."""
+    from promptlint.fix.encode import char_source
+
+    best: tuple[int, int] | None = None
+    for i, prompt in enumerate(prompts):
+        if prompt.source_file is not None or not prompt.text:
+            continue
+        lo, hi = char_source(prompt, 0)[0], char_source(prompt, len(prompt.text) - 1)[1]
+        if lo <= finding.span[0] <= hi and (best is None or hi - lo < best[1]):
+            best = (i, hi - lo)
+    return None if best is None else best[0]
+
+
+def file_edits(outcome: LintOutcome, finding: Finding) -> tuple[list[Edit] | None, str]:
+    """A fix's edits in file offsets, or (None, why not).
+
+    Fixes written in prompt-text coordinates (`Fix.text_edits`) are spelled
+    into the file by `promptlint.fix.encode` (quotes, escapes, YAML styles)
+    and checked the way `promptlint fix` checks them: the file still parses
+    and the prompt then reads exactly as the fix intends.
+    """
+    fix = finding.fix
+    if fix is None or finding.never_fix:
+        return None, "this finding is never fixed automatically"
+    if not fix.text_edits:
+        return (list(fix.edits), "") if fix.edits else (None, "suggestion only: no edit to apply")
+    from promptlint.fix.encode import Skip, containers_for, encode
+    from promptlint.fix.verify import Rejected, check_prompts, reextract
+    from promptlint.runner import extractor_of
+
+    source = outcome.source
+    extract = extractor_of(Path(source.path))[1]
+    try:
+        extraction = extract(source)
+        index = _prompt_index(finding, extraction.prompts)
+        if index is None:
+            return None, "the prompt of this finding was not found"
+        prompt = extraction.prompts[index]
+        containers = containers_for(source, outcome.fmt or "python")
+        edits = [e for a, b, c in fix.text_edits for e in encode(prompt, source, containers, a, b, c)]
+        text = prompt.text
+        for a, b, content in sorted(fix.text_edits, key=lambda t: (t[0], t[1]), reverse=True):
+            text = text[:a] + content + text[b:]
+        new_text = source.text
+        for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+            new_text = new_text[: edit.start] + edit.content + new_text[edit.end :]
+        check_prompts(extraction, reextract(source, new_text, extract)[1], {index: text})
+    except (Skip, Rejected) as why:
+        return None, str(why)
+    except Exception as exc:  # an encoder bug must not take the server down
+        return None, f"cannot apply this fix here ({type(exc).__name__})"
+    return edits, ""
+
+
 def quick_fixes(outcome: LintOutcome, start: int, end: int) -> list[Action]:
     """The actions for findings under [start, end]: their fixes, then "disable CODE for this line"."""
     from promptlint.noqa_writer import SKIPPED_CODES, noqa_edit
@@ -169,14 +224,17 @@ def quick_fixes(outcome: LintOutcome, start: int, end: int) -> list[Action]:
         if not _overlaps(finding_span(source, finding), start, end):
             continue
         fix = finding.fix
-        if fix is not None and fix.applicability == "safe" and fix.edits:
-            actions.append(Action(f"{fix.message} ({finding.code})", "quickfix", list(fix.edits), [finding], True))
-        elif fix is not None and fix.applicability == "unsafe" and fix.edits:
-            actions.append(Action(f"{fix.message} ({finding.code}, unsafe fix: review the result)", "quickfix",
-                                  list(fix.edits), [finding]))  # fmt: skip
-        elif fix is not None:
-            actions.append(Action(f"{fix.message} ({finding.code})", "quickfix", [], [finding],
-                                  disabled_reason="suggestion only: promptlint cannot apply it for you"))  # fmt: skip
+        if fix is not None:
+            edits, why = file_edits(outcome, finding) if fix.applicability != "display" else (None, "")
+            title = f"{fix.message} ({finding.code})"
+            if edits and fix.applicability == "safe":
+                actions.append(Action(title, "quickfix", edits, [finding], preferred=True))
+            elif edits:
+                title = f"{fix.message} ({finding.code}, unsafe fix: review the result)"
+                actions.append(Action(title, "quickfix", edits, [finding]))
+            else:
+                reason = why or "suggestion only: promptlint cannot apply it for you"
+                actions.append(Action(title, "quickfix", [], [finding], disabled_reason=reason))
         if finding.code not in SKIPPED_CODES and outcome.fmt is not None:
             edit = noqa_edit(source, outcome.fmt, finding)
             if edit is not None and not any(a.title.startswith(f"Disable {finding.code} ") for a in noqa):
@@ -191,13 +249,16 @@ def fix_all(outcome: LintOutcome) -> Action | None:
     taken: list[tuple[int, int]] = []
     for finding in outcome.findings:
         fix = finding.fix
-        if fix is None or fix.applicability != "safe" or not fix.edits:
+        if fix is None or fix.applicability != "safe":
             continue
-        spans = [(e.start, e.end) for e in fix.edits]
+        found, _why = file_edits(outcome, finding)
+        if not found:
+            continue
+        spans = [(e.start, e.end) for e in found]
         if any((s < te and ts < e) or (s == e == ts == te) for s, e in spans for ts, te in taken):
             continue
         taken.extend(spans)
-        edits.extend(fix.edits)
+        edits.extend(found)
         fixed.append(finding)
     if not edits:
         return None
