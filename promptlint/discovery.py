@@ -141,17 +141,29 @@ def iter_files(paths: Sequence[str | Path], config: Config, *, force_exclude: bo
             base_chain = ignores.ancestors_to_repo_root(absolute)
             base_chain.reverse()
             for file in _walk(absolute, matchers, ignores, base_chain):
-                key = file.resolve()
+                key = _identity(file)
                 if key not in seen:
                     seen.add(key)
                     yield SourcePath(file, display_path(file, cwd))
         else:
             if force_exclude and _force_excluded(absolute, matchers):
                 continue
-            key = absolute.resolve()
+            key = _identity(absolute)
             if key not in seen:
                 seen.add(key)
                 yield SourcePath(absolute, display_path(absolute, cwd), explicit=True)
+
+
+def _identity(path: Path) -> Path:
+    """The resolved path (so a file reached twice is linted once); a symlink loop stays as given.
+
+    Why: `Path.resolve()` raises RuntimeError on a loop in Python 3.11 and OSError in 3.13; the
+    file is then yielded as is and reading it reports the loop as PL000.
+    """
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path
 
 
 def _force_excluded(path: Path, matchers: _Matchers) -> bool:
