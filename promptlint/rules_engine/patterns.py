@@ -20,9 +20,12 @@ Patterns are compiled once per rule set; `re` keeps them.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from promptlint.rules_engine.errors import RuleError
 from promptlint.rules_engine.text import PLACEHOLDER
 
 SEP = f"(?: {PLACEHOLDER})* "
@@ -175,15 +178,119 @@ def translate(pattern: str, lexicons: Mapping[str, Lexicon], *, allow_lex: bool 
     return "".join(out)
 
 
-def compile_pattern(pattern: str, lexicons: Mapping[str, Lexicon], *, stub: bool = False) -> re.Pattern[str]:
+def compile_pattern(pattern: str, lexicons: Mapping[str, Lexicon], *, stub: bool = False,
+                    bounded: tuple[Path, int] | None = None) -> Any:
     """Compile a rule pattern; raises PatternError naming the regex problem.
 
     `stub=True` validates cheaply (see `translate`); the engine compiles the real pattern on first use.
+    `bounded=(rule file, line)` marks a custom rule's pattern: nested unbounded repeats are refused at
+    load and the pattern runs under a time limit (`BoundedPattern`), so a user's regex cannot hang a run.
     """
     if not isinstance(pattern, str) or not pattern.strip():
         raise PatternError("a pattern must be a non-empty string")
     body = translate(_LINE_BREAK_RE.sub("", pattern.strip()), lexicons, stub=stub)
+    full = f"(?<!\\w)(?:{body})(?!\\w)"
     try:
-        return re.compile(f"(?<!\\w)(?:{body})(?!\\w)", re.IGNORECASE)
+        compiled = re.compile(full, re.IGNORECASE)
     except re.error as exc:
         raise PatternError(f"invalid regular expression {pattern!r}: {exc.msg}") from None
+    if bounded is None:
+        return compiled
+    if stub:
+        nested = nested_repeat(body)
+        if nested:
+            raise PatternError(f"pattern {pattern!r} repeats a repeat ({nested}): it can backtrack catastrophically; "
+                               "rewrite it so that each repeated part must consume a fixed separator")
+        return compiled
+    return BoundedPattern(full, pattern, *bounded)
+
+
+#: Seconds one custom-rule pattern may spend on one prompt before the run stops with a RuleError.
+CUSTOM_PATTERN_TIMEOUT = 1.0
+
+
+class BoundedPattern:
+    """A custom rule's regex run by the `regex` package with a time limit.
+
+    Why: `re` cannot be interrupted, so a user's pattern such as `(a|aa)+$` could hang a whole run (or an
+    editor via the LSP). Built-in patterns are reviewed and tested and stay on `re`; only custom rules pay
+    for this. A timeout becomes a RuleError naming the rule file and the pattern's line (exit 2).
+    """
+
+    __slots__ = ("_compiled", "groupindex", "line", "path", "pattern")
+
+    def __init__(self, full: str, pattern: str, path: Path, line: int) -> None:
+        import regex  # imported only when a custom rule is used (start-up time)
+
+        self._compiled = regex.compile(full, regex.IGNORECASE | regex.VERSION0)
+        self.groupindex = self._compiled.groupindex
+        self.pattern, self.path, self.line = pattern, path, line
+
+    def _timeout(self) -> RuleError:
+        limit = CUSTOM_PATTERN_TIMEOUT
+        return RuleError(self.path, self.line, f"pattern {self.pattern!r} ran for more than {limit:g} s on one prompt "
+                         "(catastrophic backtracking?): rewrite it without nested or overlapping repeats")
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> Any:
+        try:
+            return self._compiled.search(text, pos, endpos, timeout=CUSTOM_PATTERN_TIMEOUT)
+        except TimeoutError:
+            raise self._timeout() from None
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[Any]:
+        """All matches, found up front so that one time limit covers the whole scan."""
+        try:
+            return iter(list(self._compiled.finditer(text, pos, endpos, timeout=CUSTOM_PATTERN_TIMEOUT)))
+        except TimeoutError:
+            raise self._timeout() from None
+
+
+def nested_repeat(body: str) -> str | None:
+    """Text of an unbounded repeat whose body is only another unbounded repeat plus optional parts.
+
+    `(a+)+`, `(\\w+ ?)*` and `(?:x*)*` match a string in exponentially many ways and backtrack
+    catastrophically on a near miss; `(\\w+ )+` (a required separator) does not and is allowed.
+    A cheap load-time screen for custom rules; the time limit catches what it cannot see.
+    """
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        tree = _parser.parse(body)
+    except Exception:  # a private API: without it, rely on the time limit
+        return None
+    return _find_nested(tree, _parser)
+
+
+def _find_nested(items: Any, parser: Any) -> str | None:
+    for op, arg in items:
+        if op in (parser.MAX_REPEAT, parser.MIN_REPEAT, parser.POSSESSIVE_REPEAT):
+            _low, high, sub = arg
+            if high == parser.MAXREPEAT and op != parser.POSSESSIVE_REPEAT and _only_repeat(sub, parser):
+                return "a repeated group whose content is itself repeated"
+            inner = _find_nested(sub, parser)
+        elif op is parser.SUBPATTERN:
+            inner = _find_nested(arg[-1], parser)
+        elif op is parser.BRANCH:
+            inner = next((r for branch in arg[1] if (r := _find_nested(branch, parser))), None)
+        else:
+            inner = None
+        if inner:
+            return inner
+    return None
+
+
+def _only_repeat(sub: Any, parser: Any) -> bool:
+    """Does `sub` hold an unbounded repeat, everything else in it being optional (zero width at least)?"""
+    items = list(sub)
+    while len(items) == 1 and items[0][0] is parser.SUBPATTERN:
+        items = list(items[0][1][-1])
+    has_repeat = False
+    for op, arg in items:
+        if op in (parser.MAX_REPEAT, parser.MIN_REPEAT) and arg[1] == parser.MAXREPEAT:
+            has_repeat = True
+            continue
+        if op in (parser.AT, parser.ASSERT, parser.ASSERT_NOT):
+            continue
+        if parser.SubPattern(parser.State(), [(op, arg)]).getwidth()[0] > 0:
+            return False
+    return has_repeat
