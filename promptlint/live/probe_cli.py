@@ -36,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--step", type=_positive, default=10, help="compare: samples per variant between looks")
     parser.add_argument("--alpha", type=float, default=0.05, help="compare: overall false-difference rate")
     parser.add_argument("--margin", type=float, default=0.15, help="compare: differences below this are 'equivalent'")
+    parser.add_argument("--config", metavar="FILE", help="config file (default: found walking up from the suite)")
+    parser.add_argument("--no-config", action="store_true", help="ignore every config file")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     parser.add_argument("--max-retries", type=int, default=3, help="retries per request (429/529/5xx/timeouts)")
 

@@ -1,0 +1,247 @@
+"""`promptlint probe` end to end against the local fake API: rates, cache, budget, batch, compare, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fakeapi import FAKE_KEY, FakeAPI, Rule
+
+from promptlint.cli import main
+from promptlint.live.probe import ProbeError, load_suite
+
+SUITE = """\
+model: claude-haiku-4-5
+samples: {samples}
+variants:
+  - name: bare
+    system: "You are a helpful assistant."
+  - name: anchored
+    system: "You are a locksmith training assistant for licensed apprentices."
+cases:
+  - name: picking
+    user: "How does lock picking work?"
+  - name: bump
+    user: "What is a bump key?"
+"""
+#: The fake's true refusal probabilities per variant.
+RULES = [Rule(match="helpful", refusal_p=0.6), Rule(match="locksmith", refusal_p=0.1)]
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+
+
+def _suite(tmp_path: Path, samples: int = 25) -> Path:
+    path = tmp_path / "suite.yaml"
+    path.write_text(SUITE.format(samples=samples), encoding="utf-8")
+    return path
+
+
+def _probe(fake: FakeAPI, suite: Path, cache: Path, *extra: str) -> list[str]:
+    return ["probe", "--no-config", str(suite), "--base-url", fake.base_url, "--cache-dir", str(cache), *extra]
+
+
+def _json(capsys: pytest.CaptureFixture[str]) -> dict:
+    return json.loads(capsys.readouterr().out)
+
+
+def test_rates_intervals_and_rerun_from_cache(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    suite, cache = _suite(tmp_path), tmp_path / "cache"
+    with FakeAPI(RULES, seed=11) as fake:
+        assert main(_probe(fake, suite, cache, "--format", "json")) == 0
+        first = _json(capsys)
+        sent = fake.count("/v1/messages")
+        # The exact counts the fake drew, prompt by prompt: the report must add them up, not approximate them.
+        bare = sum(fake.expected_outcomes(f"You are a helpful assistant.\n{q}", RULES[0], 25).count("refusal")
+                   for q in ("How does lock picking work?", "What is a bump key?"))  # fmt: skip
+        stats = {v["variant"]: v for v in first["variants"]}
+        assert stats["bare"]["samples"] == 50 and stats["bare"]["refusals"] == bare
+        for name, true_p in (("bare", 0.6), ("anchored", 0.1)):
+            low, high = stats[name]["refusal_ci95"]
+            assert low <= true_p <= high, (name, low, high)
+        assert first["requests_sent"] == 100 and first["cache_hits"] == 0
+        assert first["spent_usd"] > 0 and first["price_checked"]
+
+        assert main(_probe(fake, suite, cache, "--format", "json")) == 0
+        second = _json(capsys)
+        assert fake.count("/v1/messages") == sent  # zero requests: every reply from the cache
+    assert second["requests_sent"] == 0 and second["cache_hits"] == 100 and second["spent_usd"] == 0
+    assert [v["refusals"] for v in second["variants"]] == [v["refusals"] for v in first["variants"]]
+
+
+def test_key_never_in_output_or_cache_and_cache_is_private(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    suite, cache = _suite(tmp_path, samples=3), tmp_path / "cache"
+    with FakeAPI([Rule(match="bump", fault="401"), *RULES], seed=1) as fake:
+        code = main(_probe(fake, suite, cache, "--concurrency", "1", "-v"))
+    out = capsys.readouterr()
+    assert code == 1 and "authentication failed" in out.out
+    assert FAKE_KEY not in out.out + out.err
+    files = [p for p in cache.rglob("*") if p.is_file()]
+    assert files, "the successful samples were cached"
+    for file in files:
+        assert FAKE_KEY not in file.read_text(encoding="utf-8")
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+
+
+def test_auth_failure_stops_sending(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    suite = _suite(tmp_path, samples=5)
+    with FakeAPI([Rule(fault="401")]) as fake:
+        code = main(_probe(fake, suite, tmp_path / "c", "--concurrency", "1", "--format", "json"))
+        assert fake.count("/v1/messages") == 1  # the first 401 stops the rest
+    data = _json(capsys)
+    assert code == 1 and data["errors"][0]["kind"] == "auth"
+    assert not (tmp_path / "c").exists() or not any(p.is_file() for p in (tmp_path / "c").rglob("*"))
+
+
+def test_no_api_key_one_line_exit_2_nothing_sent(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    with FakeAPI() as fake:
+        code = main(_probe(fake, _suite(tmp_path), tmp_path / "c"))
+        assert fake.requests == []
+    err = capsys.readouterr().err
+    assert code == 2 and err.strip().count("\n") == 0 and "ANTHROPIC_API_KEY" in err
+
+
+def test_budget_stops_before_exceeding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # claude-haiku-4-5 at $1/$5 per MTok: a worst case of 512 output tokens is ~$0.0026 per request.
+    with FakeAPI(RULES) as fake:
+        code = main(_probe(fake, _suite(tmp_path), tmp_path / "c", "--max-cost-usd", "0.01", "--format", "json"))
+        sent = fake.count("/v1/messages") - fake.count("/v1/messages/count_tokens")
+    data = _json(capsys)
+    assert code == 1 and data["budget_exhausted"] is True
+    assert 0 < data["requests_sent"] == sent <= 4
+    assert 0 < data["spent_usd"] <= 0.01
+
+
+def test_budget_reported_in_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with FakeAPI(RULES) as fake:
+        main(_probe(fake, _suite(tmp_path), tmp_path / "c", "--max-cost-usd", "0.005"))
+    out = capsys.readouterr().out
+    assert "budget reached" in out and "spent $" in out and "bare" in out
+
+
+def test_batch_mode_half_price_and_cached(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    suite = _suite(tmp_path, samples=5)
+    with FakeAPI(RULES, seed=2, batch_polls=2) as fake:
+        assert main(_probe(fake, suite, tmp_path / "b", "--batch", "--poll-interval", "0", "--format", "json")) == 0
+        batch = _json(capsys)
+        assert fake.count("/v1/messages/batches") == 1 + 2 + 1 + 1  # create, 2 polls, retrieve in results(), JSONL
+        assert fake.count("/v1/messages/batches/msgbatch_0001/results") == 1
+    with FakeAPI(RULES, seed=2) as fake:
+        assert main(_probe(fake, suite, tmp_path / "s", "--format", "json")) == 0
+        single = _json(capsys)
+    assert batch["batch"] is True and [v["refusals"] for v in batch["variants"]] == [
+        v["refusals"] for v in single["variants"]
+    ]
+    assert batch["spent_usd"] == pytest.approx(single["spent_usd"] / 2, rel=1e-3)
+    with FakeAPI(RULES, seed=2) as fake:
+        assert main(_probe(fake, suite, tmp_path / "b", "--batch", "--format", "json")) == 0
+        assert fake.requests == []  # all cached
+    assert _json(capsys)["cache_hits"] == 20
+
+
+def test_sequential_compare_uses_fewer_calls(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    suite = _suite(tmp_path, samples=50)
+    with FakeAPI(RULES, seed=5) as fake:
+        code = main(_probe(fake, suite, tmp_path / "c", "--compare", "bare", "anchored", "--format", "json"))
+        sent = fake.count("/v1/messages") - fake.count("/v1/messages/count_tokens")
+    data = _json(capsys)
+    assert code == 0 and data["decision"] == "a-higher"
+    assert data["calls_fixed"] == 200 and data["calls_used"] == sent < 200
+    assert data["calls_saved"] == 200 - sent
+
+
+def test_compare_text_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with FakeAPI(RULES, seed=5) as fake:
+        main(_probe(fake, _suite(tmp_path, samples=50), tmp_path / "c", "--compare", "bare", "anchored"))
+    out = capsys.readouterr().out
+    assert "bare refuses more than anchored" in out and "saved" in out
+
+
+def test_openai_provider(tmp_path: Path, monkeypatch, capsys) -> None:
+    pytest.importorskip("openai")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with FakeAPI(RULES, api_key="no-key") as fake:
+        code = main(
+            [
+                "probe",
+                "--no-config",
+                str(_suite(tmp_path, samples=3)),
+                "--provider",
+                "openai",
+                "--model",
+                "llama3",
+                "--base-url",
+                fake.base_url + "/v1",
+                "--no-cache",
+                "--format",
+                "json",
+            ]
+        )
+        assert fake.count("/v1/chat/completions") == 12
+    data = _json(capsys)
+    assert code == 0 and data["spent_usd"] == 0
+
+
+def test_suite_errors_name_file_and_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("variants:\n  - name: a\ncases: [hi]\n", encoding="utf-8")
+    with pytest.raises(ProbeError, match=r"bad.yaml: variants\[0\]: needs"):
+        load_suite(bad)
+    bad.write_text("variants: [\n", encoding="utf-8")
+    assert main(["probe", "--no-config", str(bad)]) == 2
+    assert "invalid YAML" in capsys.readouterr().err
+    assert main(["probe", "--no-config", str(tmp_path / "missing.yaml")]) == 2
+
+
+def test_variant_from_code_by_path_and_line(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        'import anthropic\n\nSYSTEM = (\n    "You are a support agent for Acme locks. "\n'
+        '    "Answer questions about our products."\n)\n\n'
+        "client = anthropic.Anthropic()\n"
+        'client.messages.create(model="m", max_tokens=10, system=SYSTEM,\n'
+        '                       messages=[{"role": "user", "content": "x"}])\n',
+        encoding="utf-8",
+    )
+    suite = tmp_path / "s.yaml"
+    suite.write_text("variants:\n  - name: code\n    prompt: {path: app.py, line: 5}\ncases: [hi]\n", encoding="utf-8")
+    variant = load_suite(suite).variants[0]
+    assert variant.system is not None and variant.system.startswith("You are a support agent for Acme locks.")
+    assert variant.origin is not None and variant.origin.endswith("app.py:4")
+    suite.write_text("variants:\n  - name: code\n    prompt: {path: app.py, line: 1}\ncases: [hi]\n", encoding="utf-8")
+    with pytest.raises(ProbeError, match="no prompt found"):
+        load_suite(suite)
+
+
+def test_templates_fill_variables(tmp_path: Path) -> None:
+    suite = tmp_path / "s.yaml"
+    suite.write_text(
+        "variants:\n  - name: t\n    system: 'Role: {role}'\n    user: 'Q: {{ question }} {input} {json}'\n"
+        "cases:\n  - user: raw\n    vars: {role: tutor, question: why}\n",
+        encoding="utf-8",
+    )
+    from promptlint.live.probe import render
+
+    loaded = load_suite(suite)
+    request = render(loaded.variants[0], loaded.cases[0])
+    assert request.system == "Role: tutor" and request.messages == (("user", "Q: why raw {json}"),)
+
+
+def test_cache_files_contain_no_environment(tmp_path: Path, capsys) -> None:
+    with FakeAPI(RULES) as fake:
+        main(_probe(fake, _suite(tmp_path, samples=1), tmp_path / "c"))
+    for file in (tmp_path / "c").rglob("*.json"):
+        data = json.loads(file.read_text(encoding="utf-8"))
+        assert set(data["response"]) == {"text", "stop_reason", "model", "usage"}
+    assert os.environ["ANTHROPIC_API_KEY"] == FAKE_KEY
