@@ -204,13 +204,20 @@ def fix_source(source: SourceFile, selection: Any, path: Path, *, unsafe: bool =
 
 def _check_findings(before: list[Finding], old_text: str, after: list[Finding], new_text: str,
                     fixed: list[Finding]) -> None:
-    expected = Counter(_key(f, old_text) for f in before) - Counter(_key(f, old_text) for f in fixed)
-    for key, count in Counter(_key(f, new_text) for f in after).items():
-        if count > expected.get(key, 0):
+    """No finding may appear (counted per rule and message, so a finding that merely moved is fine),
+    and no fixed finding may still sit on its old words."""
+    coarse = Counter((f.code, f.message) for f in before) - Counter((f.code, f.message) for f in fixed)
+    for (code, _message), count in Counter((f.code, f.message) for f in after).items():
+        if count > coarse.get((code, _message), 0):
             fixed_codes = {f.code for f in fixed}
-            what = "a fix did not remove its finding" if key[0] in fixed_codes and \
-                any(_key(f, old_text) == key for f in fixed) else "a new finding appeared"
-            raise Rejected(f"{what}: {key[0]} on {key[2][:60]!r}")
+            what = "a fix did not remove its finding" if code in fixed_codes else "a new finding appeared"
+            raise Rejected(f"{what} ({code})")
+    fine = Counter(_key(f, old_text) for f in before)
+    for f in fixed:
+        key = _key(f, old_text)
+        if sum(1 for g in after if _key(g, new_text) == key) > fine[key] - sum(
+                1 for g in fixed if _key(g, old_text) == key):
+            raise Rejected(f"a fix did not remove its finding: {f.code} on {key[2][:60]!r}")
 
 
 # --- files on disk -------------------------------------------------------------------------------

@@ -275,6 +275,11 @@ def encode(prompt: Prompt, source: SourceFile, containers: Containers, a: int, b
             raise Skip("the text runs backwards in the file")
         segments.append((s, e, c))
     first_s, first_e, first_c = segments[0]
+    if not content and text[b - 1] == "\n" and (a == 0 or text[a - 1] == "\n"):
+        # a whole line goes: take the indentation before it too (dedent margin, YAML block indentation)
+        line_start = source.text.rfind("\n", 0, first_s) + 1
+        if line_start >= first_c.start and not source.text[line_start:first_s].strip(" \t"):
+            first_s = line_start
     edits = [Edit(first_s, first_e, spell(content, first_c, source, _margin(prompt, source, a, first_c)))]
     edits.extend(Edit(s, e, "") for s, e, _c in segments[1:])
     return edits

@@ -35,7 +35,7 @@ FIX_KEYS = ("kind", "applicability", "message", "substitutions", "text", "positi
 SUBSTITUTION_KEYS = ("match", "replace", "applicability", "message")
 _TEMPLATE_FIELD_RE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 #: Characters no string style (Python quotes and prefixes, YAML scalar styles) needs to escape.
-_PLAIN_SAFE_RE = re.compile(r"[A-Za-z0-9 .,;!?()\-]*")
+_PLAIN_SAFE_RE = re.compile(r"[A-Za-z0-9 .,;!?()<>\-]*")
 
 Span = tuple[int, int]
 ErrorAt = Callable[[tuple[Any, ...], str], Exception]
@@ -253,7 +253,7 @@ def _trivial_file_edits(prompt: Prompt, edits: list[tuple[int, int, str]]) -> li
     for a, b, content in edits:
         if not _PLAIN_SAFE_RE.fullmatch(content) or any(pa < b and pb > a for pa, pb in prompt.placeholders):
             return []
-        if a == 0 and content[:1] in "-?!":  # would change a YAML plain scalar's meaning
+        if a == 0 and content[:1] in "-?!<>":  # would change a YAML plain scalar's meaning
             return []
         if a == b:
             if not prompt.text:
