@@ -22,12 +22,14 @@ a warm run need not pay for them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +93,7 @@ def rules_hash(rule_paths: Sequence[Path] = ()) -> str:
     return _digest(parts)
 
 
+@functools.cache
 def code_fingerprint() -> str:
     """Stat fingerprint of promptlint's own modules: an edited checkout invalidates the cache without a bump."""
     parts: list[bytes] = []
@@ -135,6 +138,77 @@ def run_key(config: Any, rules: Sequence[Any]) -> str:
         "config": _config_summary(config),
     }
     return _digest([json.dumps(summary, sort_keys=True, default=str).encode()])
+
+
+# -- rules without the engine -------------------------------------------------------
+
+
+@dataclass(slots=True, frozen=True)
+class RuleDocInfo:
+    what: str
+    why: str
+    example: str
+    use_instead: str
+    fix_safety: str
+
+
+@dataclass(slots=True)
+class RuleInfo:
+    """The parts of a `Rule` that selection, suppressions and reporters read, restored without the engine.
+
+    A warm run builds its selection from these; it never imports yaml or the rules engine unless a
+    file misses the cache (then the runner loads the real rules).
+    """
+
+    code: str
+    name: str
+    severity: Severity
+    kind: str
+    message: str
+    hint: str
+    docs: RuleDocInfo
+    roles: frozenset[str]
+    formats: frozenset[str] | None = None
+    default_enabled: bool = True
+    never_fix: bool = False
+    examples: dict[str, list[Any]] = field(default_factory=dict)
+    spec: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+    line: int = 1
+
+
+def _rules_entry(directory: Path, config: Any) -> Path:
+    key = _digest([f"{FORMAT}\0{__version__}\0{code_fingerprint()}".encode(),
+                   rules_hash(list(config.rule_paths)).encode()])  # fmt: skip
+    return directory / f"v{FORMAT}" / f"rules-{key}.json"
+
+
+def store_rules(config: Any, rules: Sequence[Any]) -> None:
+    """Remember the rule set's metadata for `cached_rules` (keyed by the rule files' content)."""
+    rows = [{
+        "code": r.code, "name": r.name, "severity": str(r.severity), "kind": r.kind, "message": r.message,
+        "hint": r.hint, "docs": [r.docs.what, r.docs.why, r.docs.example, r.docs.use_instead, r.docs.fix_safety],
+        "roles": sorted(r.roles), "formats": sorted(r.formats) if r.formats is not None else None,
+        "default_enabled": bool(r.default_enabled), "never_fix": bool(r.never_fix),
+        "path": str(r.path) if r.path else None, "line": r.line,
+    } for r in rules]  # fmt: skip
+    cache = ResultCache(cache_dir_for(config), "rules")
+    cache.write(_rules_entry(cache.directory, config), json.dumps(rows, ensure_ascii=False).encode())
+
+
+def cached_rules(config: Any) -> list[RuleInfo] | None:
+    """The rule set's metadata stored by a previous run with the same rule files, or None."""
+    try:
+        rows = json.loads(_rules_entry(cache_dir_for(config), config).read_bytes())
+        return [RuleInfo(
+            code=row["code"], name=row["name"], severity=Severity(row["severity"]), kind=row["kind"],
+            message=row["message"], hint=row["hint"], docs=RuleDocInfo(*row["docs"]), roles=frozenset(row["roles"]),
+            formats=frozenset(row["formats"]) if row["formats"] is not None else None,
+            default_enabled=row["default_enabled"], never_fix=row["never_fix"],
+            path=Path(row["path"]) if row["path"] else None, line=row["line"],
+        ) for row in rows]  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return None
 
 
 # -- (de)serialising findings -------------------------------------------------------
@@ -220,9 +294,12 @@ class ResultCache:
 
     def put(self, key: str, findings: Sequence[Finding]) -> None:
         """Store findings atomically; any OS error just leaves the entry out."""
-        path = self._entry(key)
         payload = json.dumps({"key": key, "findings": [finding_to_dict(f) for f in findings]},
                              ensure_ascii=False, separators=(",", ":")).encode()  # fmt: skip
+        self.write(self._entry(key), payload)
+
+    def write(self, path: Path, payload: bytes) -> None:
+        """Write one file under the cache folder atomically (0600); OS errors leave it out."""
         with contextlib.suppress(OSError):
             self._prepare()
             _mkdir_private(path.parent)

@@ -201,13 +201,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     paths = args.paths or ["."]
     config = load_run_config(args, paths)
-    rules = load_all_rules(config)
-    cache = None
-    if not args.no_cache:
-        from promptlint.cache import ResultCache
-
-        cache = ResultCache.for_run(config, rules)
-    report = lint_paths(paths, config, rules, force_exclude=args.force_exclude, cache=cache)
+    if args.no_cache:
+        rules, cache, load = load_all_rules(config), None, None
+    else:
+        rules, cache, load = _cached_rules_and_cache(config)
+    report = lint_paths(paths, config, rules, force_exclude=args.force_exclude, cache=cache, load_rules=load)
     if args.verbose:
         print(f"promptlint: {len(report.files)} files, {len(report.rules)} rules enabled", file=sys.stderr)
     if getattr(args, "add_noqa", False):
@@ -222,6 +220,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.exit_zero:
         return 0
     return 1 if report.failed(config.fail_on) else 0
+
+
+def _cached_rules_and_cache(config: Any) -> tuple[list[Any], Any, Any]:
+    """Rules, result cache and rule loader for a cached run.
+
+    When the rule files are unchanged since the last run, the rules are the cache's metadata
+    stand-ins and the real ones are loaded only if a file misses the cache (a warm run never
+    imports the rules engine or yaml).
+    """
+    from promptlint.cache import ResultCache, cached_rules, store_rules
+
+    stand_ins = cached_rules(config)
+    if stand_ins is not None:
+        return stand_ins, ResultCache.for_run(config, stand_ins), lambda: load_all_rules(config)
+    rules = load_all_rules(config)
+    store_rules(config, rules)
+    return rules, ResultCache.for_run(config, rules), None
 
 
 def _add_noqa(report: Any) -> int:

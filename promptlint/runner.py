@@ -8,7 +8,7 @@ anthropic: the rules engine and extractors are imported lazily, once.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,22 +99,28 @@ def lint_paths(
     force_exclude: bool = False,
     cache: ResultCache | None = None,
     jobs: int | None = None,
+    load_rules: Callable[[], Sequence[Rule]] | None = None,
 ) -> Report:
     """Lint every file under `paths` (default `.`) with the rules `config` selects.
 
     `cache` (see promptlint.cache) skips files whose findings are known; the files left are linted
     in a process pool when there are enough of them (`jobs`: None/0 automatic, 1 in-process).
+    With `load_rules`, `rules` may be the cache's metadata-only stand-ins: the real rules are loaded
+    only if some file must be linted, so a fully cached run never imports the rules engine.
     """
-    from promptlint.parallel import MIN_FILES, lint_items, worker_count
+    from promptlint.parallel import lint_items, worker_count
 
     selection = Selection.build(config, rules)
     report = Report(rules=selection.rules)
     items = list(iter_files(paths, config, force_exclude=force_exclude))
     report.files = [item.display for item in items]
     results: list[tuple[list[Finding], SourceFile | None] | None] = [None] * len(items)
-    if cache is not None and len(items) >= MIN_FILES and jobs != 1:  # find the misses before sizing a pool
+    if cache is not None:  # find the misses first: they size the pool, and may need the real rules
         results = [cached_result(item, selection, cache) for item in items]
     todo = [i for i, result in enumerate(results) if result is None]
+    if todo and load_rules is not None:
+        selection = Selection.build(config, load_rules())
+        report.rules = selection.rules
     done = lint_items([items[i] for i in todo], selection, cache, worker_count(len(todo), jobs))
     for i, result in zip(todo, done, strict=True):
         results[i] = result
@@ -149,11 +155,12 @@ def lint_file(
 def cached_result(
     item: SourcePath, selection: Selection, cache: ResultCache
 ) -> tuple[list[Finding], SourceFile | None] | None:
-    """The cached findings of a file from disk, or None when it must be linted."""
+    """The cached findings of a file from disk, or None when it must be linted (unreadable: PL000 at once)."""
     source = read_source(item.path, item.display, max_bytes=selection.config.max_file_size)
+    rules = selection.rules_for(item.display, item.path)
     if isinstance(source, ParseProblem):
-        return None
-    findings = cache.get(cache.file_key(source, [r.code for r in selection.rules_for(item.display, item.path)]))
+        return _parse_error(item.display, source, selection, {r.code for r in rules}), None
+    findings = cache.get(cache.file_key(source, [r.code for r in rules]))
     return None if findings is None else (findings, source)
 
 

@@ -195,3 +195,22 @@ def test_cli_uses_the_cache_unless_no_cache(project: Path, capsys: pytest.Captur
     assert list((project / CACHE_DIR_NAME).rglob("*.json"))
     assert cli.main(["check", "--format", "json", "."]) == 1
     assert capsys.readouterr().out == fresh
+
+
+def test_warm_run_needs_neither_the_rules_engine_nor_yaml(project: Path) -> None:
+    """A fully cached run builds its selection from stored rule metadata; its output is the cold run's."""
+    import subprocess
+    import sys
+
+    script = (
+        "import io, sys, contextlib\nimport promptlint.cli as cli\nout = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n    code = cli.main(['check', '--format', 'json', '.'])\n"
+        "print(code, 'promptlint.rules_engine' in sys.modules, 'yaml' in sys.modules)\nprint(out.getvalue())\n"
+    )
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "PATH": "/usr/bin:/bin"}
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True).stdout
+            for _ in range(2)]  # fmt: skip
+    cold, warm = (run.split("\n", 1) for run in runs)
+    assert cold[0] == "1 True True"
+    assert warm[0] == "1 False False"
+    assert warm[1] == cold[1] and json.loads(warm[1])
