@@ -31,11 +31,14 @@ def test_newcombe_interval_brackets_the_difference() -> None:
     assert low == pytest.approx(0.0524, abs=5e-4) and high == pytest.approx(0.3339, abs=5e-4)
 
 
-def test_plan_spends_alpha_linearly_and_always_decides_at_the_end() -> None:
+def test_plan_levels_pocock_and_bonferroni_and_always_decides_at_the_end() -> None:
     plan = SequentialPlan(max_n=95, step=10, alpha=0.05)
     sizes = plan.look_sizes()
     assert sizes[-1] == 95 and len(sizes) == 10
-    assert sum(plan.alpha_at(n) for n in sizes) == pytest.approx(0.05)
+    assert all(plan.alpha_at(n) == pytest.approx(0.0106, abs=1e-4) for n in sizes)  # Pocock, K=10
+    bonferroni = SequentialPlan(max_n=95, step=10, alpha=0.05, boundary="bonferroni")
+    assert sum(bonferroni.alpha_at(n) for n in sizes) == pytest.approx(0.05)
+    assert SequentialPlan(max_n=100, alpha=0.01).alpha_at(10) == pytest.approx(0.001)  # outside the table
     assert plan.decide(5, 50, 5, 50) is None  # nothing decided mid-way on equal small samples
     final = plan.decide(30, 95, 30, 95)
     assert final is not None and final.outcome in {"equivalent", "undecided"}

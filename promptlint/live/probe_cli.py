@@ -96,6 +96,8 @@ def _probe(args: argparse.Namespace, s: dict[str, Any]) -> int:
     if s["max_cost"] is not None and s["max_cost"] < 0:
         raise ProbeError("--max-cost-usd: expected a non-negative number")
     suite = s["suite"]
+    if args.compare and args.batch:
+        raise ProbeError("--compare samples in rounds and cannot use --batch")
     if args.compare:
         names = {v.name for v in suite.variants}
         for name in args.compare:

@@ -5,13 +5,16 @@ first twenty already show one variant refusing 60% and the other 5%. The
 plan here looks at the data every `step` samples per variant and stops as
 soon as either (a) Fisher's exact test rejects equality at the alpha spent
 so far, or (b) the Newcombe interval for the difference lies inside
-±`margin` (the variants are equivalent for practical purposes). Each look
-k of K is tested at alpha·(t_k − t_{k−1}) (linear alpha spending, a
-Bonferroni bound over looks), so the chance of a false "different" over the
-whole run stays below alpha without any numerical integration; the same
-holds for a false "equivalent" claim. The cost is some power against a
-fixed-N Fisher test at level alpha; benchmarks/probe_sequential.py measures
-both sides.
+±`margin` (the variants are equivalent for practical purposes). Every
+look tests at Pocock's constant nominal level (0.0106 for ten looks at an
+overall alpha of 0.05, from the published table), which keeps the chance of
+a false "different" over the whole run at alpha; Fisher's test is itself
+conservative, so the true rate is lower. Outside the table (other alpha or
+look counts) each look k of K is tested at alpha·(t_k − t_{k−1}) instead
+(linear alpha spending with a Bonferroni bound: valid, more conservative).
+The same level serves the equivalence test (two one-sided tests). The cost
+is some power against a fixed-N Fisher test at level alpha;
+benchmarks/probe_sequential.py measures both sides.
 """
 
 from __future__ import annotations
@@ -76,6 +79,12 @@ class Decision:
     diff_interval: tuple[float, float]
 
 
+#: Pocock's critical values for K equally spaced looks, two-sided alpha 0.05 (Jennison & Turnbull 2000,
+#: Table 2.1): testing at nominal level 2·(1 − Φ(c_K)) at every look keeps the overall level at 0.05.
+POCOCK_005 = {1: 1.960, 2: 2.178, 3: 2.289, 4: 2.361, 5: 2.413, 6: 2.453, 7: 2.485, 8: 2.512, 9: 2.535,
+              10: 2.555, 11: 2.572, 12: 2.588, 15: 2.626, 20: 2.672}  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class SequentialPlan:
     """Looks every `step` samples per variant up to `max_n`; see the module docstring for the rule."""
@@ -84,6 +93,8 @@ class SequentialPlan:
     step: int = 10
     alpha: float = 0.05
     margin: float = 0.15
+    #: "pocock" (the tabulated constant nominal level; alpha 0.05 only) or "bonferroni" (linear spending).
+    boundary: str = "pocock"
 
     @property
     def looks(self) -> int:
@@ -93,8 +104,11 @@ class SequentialPlan:
         return [min(self.max_n, self.step * (k + 1)) for k in range(self.looks)]
 
     def alpha_at(self, n: int) -> float:
-        """Alpha spent at the look with n samples per variant (linear spending in information time)."""
+        """Nominal level of the test at the look with n samples per variant."""
         sizes = self.look_sizes()
+        critical = POCOCK_005.get(len(sizes))
+        if self.boundary == "pocock" and critical is not None and abs(self.alpha - 0.05) < 1e-12:
+            return 2 * (1 - NormalDist().cdf(critical))
         k = sizes.index(n)
         previous = sizes[k - 1] if k else 0
         return self.alpha * (n - previous) / self.max_n
