@@ -182,7 +182,9 @@ def test_cache_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     file = tmp_path / "pyproject.toml"
     file.write_text("[tool.promptlint]\nselect = ['PL1']\n", encoding="utf-8")
     assert cache_dir_for(parse_config_file(file)) == tmp_path / CACHE_DIR_NAME
-    monkeypatch.setenv("PROMPTLINT_CACHE_DIR", str(tmp_path / "elsewhere"))
+    file.write_text("[tool.promptlint.llm]\ncache-dir = 'build/cache'\n", encoding="utf-8")
+    assert cache_dir_for(parse_config_file(file)) == (tmp_path / "build" / "cache").resolve()
+    monkeypatch.setenv("PROMPTLINT_CACHE_DIR", str(tmp_path / "elsewhere"))  # wins over the config
     assert cache_dir_for(parse_config_file(file)) == (tmp_path / "elsewhere").resolve()
 
 
