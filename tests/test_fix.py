@@ -363,3 +363,17 @@ def test_pl101_whole_line_removal_in_a_yaml_block_takes_its_indentation() -> Non
     result = _fix(src, "p.yaml", unsafe=True)
     assert result.rejected is None, result.rejected
     assert result.fixed == "messages:\n  - role: system\n    content: |\n      Classify this ticket: {{ticket}}\n"
+
+
+def test_precommit_fix_hook_definition() -> None:
+    import re
+
+    import yaml
+
+    hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+    hook = hooks["promptlint-fix"]
+    assert hook["entry"].startswith("promptlint fix ") and "--diff" not in hook["entry"]
+    assert hook["language"] == "python" and hook["require_serial"] is True
+    files = re.compile(hook["files"])
+    assert all(files.search(n) for n in ("a.py", "b.yaml", "d.prompty", "e.prompt")) and not files.search("x.md")
+    assert main([*hook["entry"].split()[1:], "--no-config", "--help"]) == 0  # the entry's flags parse
