@@ -245,3 +245,27 @@ def test_cache_files_contain_no_environment(tmp_path: Path, capsys) -> None:
         data = json.loads(file.read_text(encoding="utf-8"))
         assert set(data["response"]) == {"text", "stop_reason", "model", "usage"}
     assert os.environ["ANTHROPIC_API_KEY"] == FAKE_KEY
+
+
+@pytest.mark.parametrize("fault", ["529", "malformed", "notext", "drop"])
+def test_faults_reported_and_nothing_cached(tmp_path: Path, capsys, fault: str) -> None:
+    cache = tmp_path / "c"
+    with FakeAPI([Rule(fault=fault)]) as fake:
+        code = main(_probe(fake, _suite(tmp_path, samples=1), cache, "--max-retries", "1", "--format", "json"))
+    data = _json(capsys)
+    assert code == 1 and len(data["errors"]) == 4 and all(v["samples"] == 0 for v in data["variants"])
+    assert not cache.exists() or not any(p.is_file() for p in cache.rglob("*"))
+
+
+def test_settings_from_pyproject(tmp_path: Path, capsys) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.promptlint.llm]\nmodel = "claude-sonnet-4-6"\nconcurrency = 2\ncache-dir = "probe-cache"\n',
+        encoding="utf-8",
+    )
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(SUITE.replace("model: claude-haiku-4-5\n", "").format(samples=2), encoding="utf-8")
+    with FakeAPI(RULES) as fake:
+        code = main(["probe", str(suite), "--base-url", fake.base_url, "--format", "json"])
+    data = _json(capsys)
+    assert code == 0 and data["model"] == "claude-sonnet-4-6"
+    assert any((tmp_path / "probe-cache").rglob("*.json"))
