@@ -91,7 +91,7 @@ def test_key_never_in_output_or_cache_and_cache_is_private(tmp_path: Path, capsy
     for file in files:
         assert FAKE_KEY not in file.read_text(encoding="utf-8")
         assert stat.S_IMODE(file.stat().st_mode) == 0o600
-    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert stat.S_IMODE((cache / "responses").stat().st_mode) == 0o700
 
 
 def test_auth_failure_stops_sending(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -107,7 +107,10 @@ def _probe(args: argparse.Namespace, s: dict[str, Any]) -> int:
         s["provider"], s["model"], base_url=args.base_url, timeout=args.timeout,
         policy=RetryPolicy(max_retries=max(0, args.max_retries)),
     )  # fmt: skip
-    cache = NullCache() if args.no_cache else ResponseCache(s["cache_dir"] or default_cache_dir())
+    # The configured cache-dir is promptlint's one cache folder (check's results live under v1/): replies
+    # go in their own subfolder.
+    folder = s["cache_dir"] / "responses" if s["cache_dir"] else default_cache_dir()
+    cache = NullCache() if args.no_cache else ResponseCache(folder)
     runner = Runner(client, cache=cache, budget=Budget(s["max_cost"]), concurrency=s["concurrency"],
                     max_tokens=s["max_tokens"])  # fmt: skip
     with _Progress(args.format == "text") as progress:
