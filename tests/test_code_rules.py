@@ -205,6 +205,15 @@ PL403_GOOD = {
                 return None
             return c.choices[0].message.content
         ''',
+    # tests/fixtures/python/varied.py: a refusal-phrase test on the reply text is a check (was a false positive)
+    "refusal_phrase_test": '''
+        def chat(oai, messages):
+            out = oai.chat.completions.create(model="gpt-4o-mini", messages=messages, temperature=0)
+            text = out.choices[0].message.content
+            if "I can't" in text:
+                out = oai.chat.completions.create(model="gpt-4o", messages=messages, temperature=0.9)
+            return out
+        ''',
     "not_a_model_response": '''
         def render(doc):
             page = load_page(doc)

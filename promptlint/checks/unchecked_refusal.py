@@ -14,7 +14,16 @@ import re
 from collections.abc import Iterator
 
 from promptlint.checks import Hit
-from promptlint.checks.pyast import REFUSAL_REASONS, PyContext, chain, is_model_call, node_span, scope_bodies, walk_body
+from promptlint.checks.pyast import (
+    REFUSAL_REASONS,
+    PyContext,
+    chain,
+    is_model_call,
+    is_refusal_check,
+    node_span,
+    scope_bodies,
+    walk_body,
+)
 from promptlint.model import Extraction
 
 #: Calls that detect a refusal (or classify / moderate the reply): any of them counts as a check.
@@ -79,6 +88,8 @@ def checks_refusal(body: list[ast.stmt], detectors: set[str]) -> bool:
             return True
         if isinstance(node, ast.Compare) and _tests_normal_end(node):
             return True
+        if isinstance(node, ast.If | ast.While | ast.IfExp | ast.Assert) and is_refusal_check(node.test):
+            return True  # `if "I can't" in text:` and other refusal-phrase tests
     return False
 
 
