@@ -144,7 +144,30 @@ def _operator_rules(tmp_path: Path) -> list:
     rules_dir.mkdir()
     (rules_dir / "ACME201-operator.yaml").write_text((Path(__file__).parent / "fixtures" / "fix_rules"
                                                       / "ACME201-operator.yaml.txt").read_text())
-    return load_rules([rules_dir])
+    # The built-in PL201 carries the same kind of fix; leave it out so this test sees ACME201 alone.
+    return [rule for rule in load_rules([rules_dir]) if rule.code != "PL201"]
+
+
+def test_pl201_inserts_configured_operator_context_when_it_states_audience_and_purpose() -> None:
+    src = _call("'Hi'", system="'You are a pharmacology tutor.'")
+    shown = next(f.fix for f in _fix(src, unsafe=True).remaining if f.code == "PL201")
+    assert shown.applicability == "display" and "<who your users are>" in shown.text_edits[0][2]
+    context = ("Our users are nursing students at Acme College; they use this assistant to study "
+               "drug interactions for their pharmacology exams.")
+    config = Config(llm=LLMConfig(operator_context=context))
+    assert _fix(src, config=config).fixed == src  # inserting facts is unsafe: needs --unsafe-fixes
+    result = _fix(src, config=config, unsafe=True)
+    assert result.rejected is None, result.rejected
+    assert f"system='{context} You are a pharmacology tutor.'" in result.fixed
+    assert not [f for f in result.remaining if f.code == "PL201"]
+
+
+def test_pl201_fix_is_dropped_when_configured_context_lacks_a_purpose() -> None:
+    src = _call("'Hi'", system="'You are a pharmacology tutor.'")
+    config = Config(llm=LLMConfig(operator_context="Our users are nursing students at Acme College."))
+    result = _fix(src, config=config, unsafe=True)
+    assert result.fixed == src  # the insertion would not remove PL201: the file is left as it was
+    assert result.rejected and "PL201" in result.rejected
 
 
 def test_operator_context_scaffold_uses_configured_text_unsafe(tmp_path: Path) -> None:

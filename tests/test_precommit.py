@@ -24,7 +24,9 @@ BROKEN = 'SYSTEM_PROMPT = "x"\ndef f(:\n    pass\n'
 
 
 def test_hook_definition() -> None:
-    [hook] = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert [h["id"] for h in hooks] == ["promptlint", "promptlint-fix"]
+    hook = hooks[0]
     assert hook["id"] == "promptlint" and hook["language"] == "python"
     assert hook["entry"] == "promptlint check --force-exclude"
     assert {"python", "yaml"} <= set(hook["types_or"]) and hook["require_serial"] is False
