@@ -185,6 +185,16 @@ def test_pl201_needs_both_audience_and_purpose() -> None:
     assert not _fires("PL201", "You are an OSINT analyst.", "template")  # roles: system only
 
 
+def test_pl201_reads_audience_without_determiner_and_use_you_to_purpose() -> None:
+    # The example app's well-scoped prompt (examples/support_desk/security_assistant.py) was a false positive.
+    scoped = ("You are the security assistant of Northwind's internal IT helpdesk. Users are Northwind employees "
+              "on the security operations team; they use you to triage alerts and to prepare phishing-awareness "
+              "training for staff.")
+    assert not _fires("PL201", scoped, "system")
+    assert _fires("PL201", "You are the security assistant of Northwind's helpdesk. You triage phishing alerts.",
+                  "system")
+
+
 # --- PL202 permission-without-boundary ----------------------------------------------------------------
 
 @pytest.mark.parametrize("text", [

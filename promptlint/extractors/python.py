@@ -23,7 +23,7 @@ from promptlint.model import CallSite, Extraction, ParseProblem, Prompt, Role, S
 
 #: A file with none of these cannot hold a prompt we would find: skip the parse.
 _MARKER_SOURCE = (
-    r"prompt|system|instruct|template|message|backstory|role|invoke|complet|generat|predict|chat|description"
+    r"prompt|system|instruct|template|message|backstory|role|invoke|complet|generat|predict|chat|description|responses"
     r"|\.a?(?:run|call|stream|batch)\("
 )
 _MARKERS = re.compile(_MARKER_SOURCE)  # searched in lower-cased text: 10x faster than IGNORECASE
