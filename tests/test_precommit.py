@@ -51,41 +51,70 @@ def _git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-def test_try_repo_fails_on_a_bad_prompt_then_passes(tmp_path: Path) -> None:
-    if not _index_reachable(tmp_path / "pipcheck"):
+SALES = ('SYSTEM_PROMPT = "You coach Acme\'s sales reps on calls with prospects. '
+         'Help reps overcome objections about pricing."\n')
+
+
+@pytest.fixture(scope="module")
+def hook_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """One PRE_COMMIT_HOME for the module, so the hook environment is built once."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    home = tmp_path_factory.mktemp("pre-commit")
+    if not _index_reachable(home / "pipcheck"):
         pytest.skip("pip cannot reach the package index, which pre-commit needs to build the hook environment")
-    from promptlint.rules_engine import load_rules
-
-    has_pl101 = any(r.code == "PL101" for r in load_rules([]))
-    bad, expected = (BAD, "PL101") if has_pl101 else (BROKEN, "PL000")
-
-    project = tmp_path / "project"
-    project.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
     env.update(
-        PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+        PRE_COMMIT_HOME=str(home / "home"),
         GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid",
         GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.invalid",
     )  # fmt: skip
     env.pop("GITHUB_ACTIONS", None)
+    return env
+
+
+def _project(tmp_path: Path, content: str) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
     _git(project, "init", "-q")
-    (project / "agent.py").write_text(bad, encoding="utf-8")
+    (project / "agent.py").write_text(content, encoding="utf-8")
     (project / "README.md").write_text("not linted\n", encoding="utf-8")
     _git(project, "add", ".")
+    return project
 
-    def try_repo() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "promptlint", "--all-files"],
-            cwd=project, env=env, capture_output=True, text=True, timeout=1200, check=False,
-        )  # fmt: skip
 
-    failed = try_repo()
+def _try_repo(project: Path, env: dict[str, str], hook: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), hook, "--all-files"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=1200, check=False,
+    )  # fmt: skip
+
+
+def test_try_repo_fails_on_a_bad_prompt_then_passes(tmp_path: Path, hook_env: dict[str, str]) -> None:
+    project = _project(tmp_path, BAD)
+    failed = _try_repo(project, hook_env, "promptlint")
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert "agent.py" in failed.stdout and expected in failed.stdout, failed.stdout
+    assert "agent.py" in failed.stdout and "PL101" in failed.stdout, failed.stdout
 
     (project / "agent.py").write_text(GOOD, encoding="utf-8")
     _git(project, "add", ".")
-    passed = try_repo()
+    passed = _try_repo(project, hook_env, "promptlint")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout
+
+
+def test_fix_hook_rewrites_then_both_hooks_pass(tmp_path: Path, hook_env: dict[str, str]) -> None:
+    project = _project(tmp_path, SALES)
+    check = _try_repo(project, hook_env, "promptlint")
+    assert check.returncode == 1 and "PL302" in check.stdout, check.stdout + check.stderr
+
+    fixed = _try_repo(project, hook_env, "promptlint-fix")
+    assert fixed.returncode == 1, fixed.stdout + fixed.stderr  # pre-commit fails a hook that modifies files
+    assert "files were modified by this hook" in fixed.stdout, fixed.stdout
+    text = (project / "agent.py").read_text(encoding="utf-8")
+    assert text == SALES.replace("overcome objections", "address concerns")
+
+    _git(project, "add", ".")
+    for hook in ("promptlint-fix", "promptlint"):
+        again = _try_repo(project, hook_env, hook)
+        assert again.returncode == 0, hook + again.stdout + again.stderr
