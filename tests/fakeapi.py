@@ -9,7 +9,7 @@ Replies follow scripted rules, first match wins (`match` is a substring of
 system + user text; None matches everything). A rule either injects a
 fault (`fault`, for its first `times` matching requests, or always when
 `times` is None) or answers with a refusal with probability `refusal_p` /
-a partial answer with `partial_p`. Outcomes are drawn from a random stream
+a partial answer with `partial_p` (a compliant answer is `reply` when set). Outcomes are drawn from a random stream
 per (seed, prompt), so the multiset of outcomes for a prompt is the same on
 every run whatever the thread interleaving: the tests' rates are exact.
 
@@ -48,6 +48,8 @@ class Rule:
     fault: str | None = None
     times: int | None = None
     retry_after: str = "0"
+    #: Text of a compliant reply instead of COMPLIANCE_TEXT (a scripted rewrite or list of requests).
+    reply: str | None = None
     _used: int = field(default=0, repr=False)
 
 
@@ -145,6 +147,8 @@ class FakeAPI:
             return self.fault_reply(rule)
         kind = self.outcome(prompt, rule)
         text = {"refusal": REFUSAL_TEXT, "partial": PARTIAL_TEXT, "compliance": COMPLIANCE_TEXT}[kind]
+        if kind == "compliance" and rule.reply is not None:
+            text = rule.reply
         return 200, {}, message_body(params, text, "end_turn", prompt)
 
     def fault_reply(self, rule: Rule) -> tuple[int, dict[str, str], Any]:
