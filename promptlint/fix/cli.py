@@ -29,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-config", action="store_true", help="ignore every config file")
     parser.add_argument("-v", "--verbose", action="store_true", help="say what is happening; tracebacks on errors")
     parser.add_argument("--force-exclude", action="store_true", help="apply exclude globs to files named explicitly")
+    from promptlint.fix.llm_cli import add_llm_arguments
+
+    add_llm_arguments(parser)
 
 
 def unified_diff(result: Any) -> str:
@@ -59,6 +62,13 @@ def run(args: argparse.Namespace) -> int:
     from promptlint.cli import load_all_rules, load_run_config
     from promptlint.fix.core import fix_paths
 
+    if getattr(args, "llm", False):
+        from promptlint.fix.llm_cli import run_llm
+
+        return run_llm(args)
+    if getattr(args, "verify", False) or getattr(args, "suite", None):
+        print("promptlint: error: --verify and --suite need --llm", file=sys.stderr)
+        return 2
     paths = args.paths or ["."]
     config = load_run_config(args, paths)
     rules = load_all_rules(config)
