@@ -1,0 +1,465 @@
+"""LLM rewrites for `promptlint fix --llm`: ask a model to rewrite a flagged prompt, then prove the rewrite.
+
+Why a rewrite is checked before anything else: the model may drop a template placeholder, invent
+users, or trade one finding for another. So a rewrite is used only when
+
+- every placeholder of the original is still there, unchanged and in the same order (the rewrite is
+  split at them, and only the literal stretches between them become text edits, so the writer never
+  touches an f-string expression or a `{var}`);
+- it holds no new `<visible placeholder>` (a fact the model lacked: then it is shown, never applied);
+- it can be spelled into the file (`promptlint.fix.encode`) and the file proves out like any fix
+  (`promptlint.fix.verify`): parses, only that prompt changed, reads exactly as the rewrite;
+- re-linting shows every targeted finding gone and no new finding.
+
+A prompt with a `never_fix` finding (PL103: a request for something no rewording makes acceptable)
+is never sent anywhere: such prompts are dropped before any request is built.
+
+Public API:
+    targets_for(source, selection, path) -> list[Target]
+    build_meta_prompt(target, selection, operator_context) -> str
+    parse_rewrite(reply) -> str                     # RewriteError when there is no <rewrite> block
+    request_rewrite(target, selection, runner, operator_context) -> str
+    check_rewrite(source, selection, path, index, findings, new_text) -> Checked
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from promptlint.model import Finding, Prompt, SourceFile
+
+TEMPLATE_PATH = Path(__file__).with_name("rewrite_prompt.md")
+#: Max tokens of the rewrite reply (a whole prompt comes back).
+REWRITE_MAX_TOKENS = 4096
+#: A visible placeholder for a missing fact: angle brackets around words with a space, "<who your users are>".
+FACT_PLACEHOLDER = re.compile(r"<[A-Za-z][^<>\n]{0,100}\s[^<>\n]{0,100}>")
+_BLOCK = re.compile(r"<rewrite>\s*?\n?(.*?)\n?\s*</rewrite>", re.DOTALL | re.IGNORECASE)
+
+
+class RewriteError(Exception):
+    """The model's reply gives no usable rewrite (no block, empty); nothing is written."""
+
+
+def eligible(finding: Finding) -> bool:
+    """PL1xx (except never-fix ones such as PL103), PL2xx and PL3xx findings can be rewritten away."""
+    return not finding.never_fix and finding.code[:3] in ("PL1", "PL2", "PL3") and finding.code != "PL103"
+
+
+@dataclass(slots=True)
+class Target:
+    """One prompt to rewrite and the findings the rewrite must remove."""
+
+    path: str
+    index: int
+    prompt: Prompt
+    findings: list[Finding]
+    line: int
+    column: int
+    source: SourceFile
+
+    @property
+    def codes(self) -> list[str]:
+        return sorted({f.code for f in self.findings})
+
+
+def _blocked(extraction: Any, selection: Any, findings: list[Finding]) -> list[tuple[int, int]]:
+    """File spans of never-fix findings, whether or not the rule is selected or suppressed: PL103
+    keeps its prompt away from every model even when a config turns the rule off."""
+    from promptlint.rules_engine import run_rules
+
+    spans = [f.span for f in findings if f.never_fix or f.code == "PL103"]
+    guards = [r for r in selection.all_rules if r.never_fix]
+    if guards:
+        try:
+            spans += [f.span for f in run_rules(extraction, guards)]
+        except Exception:  # a broken custom rule must not open the gate: block everything
+            spans.append((0, len(extraction.source.text) + 1))
+    return spans
+
+
+def targets_for(source: SourceFile, selection: Any, path: Path) -> list[Target]:
+    """Prompts of the file with eligible findings, minus every prompt holding a never-fix finding."""
+    from promptlint.fix.core import _prompt_of
+    from promptlint.runner import extractor_of, lint_source
+
+    findings = lint_source(source, selection, path)
+    extraction = extractor_of(path)[1](source)
+    spans = _blocked(extraction, selection, findings)
+    if (0, len(source.text) + 1) in spans:
+        return []
+    blocked = {_prompt_of(_at(span), extraction.prompts) for span in spans}
+    grouped: dict[int, list[Finding]] = {}
+    for finding in findings:
+        if not eligible(finding):
+            continue
+        index = _prompt_of(finding, extraction.prompts)
+        if index is None or index in blocked:
+            continue
+        grouped.setdefault(index, []).append(finding)
+    targets = []
+    for index, group in sorted(grouped.items()):
+        prompt = extraction.prompts[index]
+        if prompt.source_file is not None:
+            continue  # text from another file (promptfoo file://): not writable here
+        first = min(group, key=lambda f: (f.line, f.column))
+        targets.append(Target(source.path, index, prompt, group, first.line, first.column, source))
+    return targets
+
+
+def _at(span: tuple[int, int]) -> Finding:
+    """A stand-in finding at a span, for `_prompt_of`."""
+    from promptlint.model import Severity
+
+    return Finding("PL103", "", Severity.ERROR, "", "", 1, 1, 1, 1, span=span)
+
+
+# --- the meta-prompt ---------------------------------------------------------------------------
+
+
+@cache
+def _template() -> string.Template:
+    return string.Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
+
+
+def placeholder_texts(prompt: Prompt) -> list[str]:
+    return [prompt.text[a:b] for a, b in sorted(prompt.placeholders)]
+
+
+def _describe(finding: Finding, file_text: str, selection: Any) -> str:
+    rule = selection.rule(finding.code)
+    lines = [f"- {finding.code} ({finding.name}): {' '.join(finding.message.split())}"]
+    a, b = finding.span
+    words = " ".join(file_text[a:b].split())[:200]
+    words = words if len(words.split()) >= 2 else ""  # a one-word span marks a place, not the problem
+    if rule is not None:
+        docs = rule.docs
+        lines.append(f"  Why it matters: {' '.join(docs.why.split())}")
+        if rule.hint:
+            lines.append(f"  How to fix: {' '.join(rule.hint.split())}")
+        if docs.use_instead.strip():
+            lines.append("  Example of good wording: " + " ".join(docs.use_instead.split()))
+        if docs.fix_safety.strip():
+            lines.append(f"  Limits: {' '.join(docs.fix_safety.split())}")
+    if words:
+        lines.append(f"  Flagged words: {words}")
+    return "\n".join(lines)
+
+
+def build_meta_prompt(target: Target, selection: Any, operator_context: str | None) -> str:
+    """The rewrite request: rule docs, findings, operator context (the only facts allowed), the prompt."""
+    holders = placeholder_texts(target.prompt)
+    listed = ", ".join(dict.fromkeys(holders)) if holders else "(none)"
+    seen: set[tuple[str, str]] = set()
+    described = []
+    for f in target.findings:
+        if (f.code, f.message) not in seen:
+            seen.add((f.code, f.message))
+            described.append(_describe(f, target.source.text, selection))
+    context = " ".join((operator_context or "").split()) or "(none given: use visible placeholders for such facts)"
+    return _template().substitute(
+        placeholders=listed, operator_context=context, findings="\n".join(described), role=target.prompt.role,
+        prompt=target.prompt.text,
+    )  # fmt: skip
+
+
+def parse_rewrite(reply: str) -> str:
+    """The text inside the first complete <rewrite> block; RewriteError when there is none or it is empty."""
+    match = _BLOCK.search(reply or "")
+    if match is None:
+        raise RewriteError("the model's reply has no <rewrite> block")
+    text = match.group(1)
+    if not text.strip():
+        raise RewriteError("the model's <rewrite> block is empty")
+    return text
+
+
+def keep_margins(original: str, rewrite: str) -> str:
+    """The rewrite with the original's leading and trailing whitespace (a triple-quoted string's newlines)."""
+    lead = original[: len(original) - len(original.lstrip())]
+    trail = original[len(original.rstrip()):]
+    return lead + rewrite.strip() + trail
+
+
+def request_rewrite(target: Target, selection: Any, runner: Any, operator_context: str | None) -> str:
+    """Ask the model (through the runner: cache, budget, retries) and return the parsed rewrite text."""
+    from promptlint.live.client import LLMError
+    from promptlint.live.probe import Case, Job, Variant
+
+    meta = build_meta_prompt(target, selection, operator_context)
+    outcome = runner.run([Job(Variant("rewrite"), Case("rewrite", meta), 0)])[0]
+    if outcome.error:
+        raise LLMError(outcome.error, outcome.message or outcome.error)
+    assert outcome.response is not None
+    return keep_margins(target.prompt.text, parse_rewrite(outcome.response.text))
+
+
+# --- checking and spelling a rewrite -----------------------------------------------------------
+
+
+def new_fact_placeholders(original: str, rewrite: str) -> list[str]:
+    """Visible `<...>` placeholders the rewrite adds (the model lacked a fact)."""
+    before = set(FACT_PLACEHOLDER.findall(original))
+    return [m for m in dict.fromkeys(FACT_PLACEHOLDER.findall(rewrite)) if m not in before]
+
+
+def text_edits(prompt: Prompt, rewrite: str) -> list[tuple[int, int, str]]:
+    """Edits over the literal stretches between placeholders turning the prompt into `rewrite`.
+
+    The rewrite must hold the original's placeholders unchanged, in order and just as often;
+    otherwise RewriteError. Each stretch's edit is trimmed to what really changed.
+    """
+    text = prompt.text
+    spans = sorted(prompt.placeholders)
+    holders = [text[a:b] for a, b in spans]
+    for holder in set(holders):
+        if rewrite.count(holder) != text.count(holder):
+            raise RewriteError(f"the rewrite does not keep the placeholder {holder!r} exactly as often as before")
+    pieces: list[str] = []
+    pos = 0
+    for holder in holders:
+        found = rewrite.find(holder, pos)
+        if found < 0:
+            raise RewriteError(f"the rewrite changes or reorders the placeholder {holder!r}")
+        pieces.append(rewrite[pos:found])
+        pos = found + len(holder)
+    pieces.append(rewrite[pos:])
+    bounds = [0, *[x for span in spans for x in span], len(text)]
+    edits = []
+    for k, new in enumerate(pieces):
+        a, b = bounds[2 * k], bounds[2 * k + 1]
+        old = text[a:b]
+        if old == new:
+            continue
+        head = _common_prefix(old, new)
+        tail = _common_prefix(old[head:][::-1], new[head:][::-1])
+        edits.append((a + head, b - tail, new[head:len(new) - tail]))
+    return edits
+
+
+def _common_prefix(x: str, y: str) -> int:
+    n = 0
+    for a, b in zip(x, y, strict=False):
+        if a != b:
+            break
+        n += 1
+    return n
+
+
+@dataclass(slots=True)
+class Checked:
+    """A rewrite proven writable: the new file text and what re-linting found."""
+
+    text: str
+    source: SourceFile
+    findings: list[Finding] = field(default_factory=list)
+
+
+def check_rewrite(source: SourceFile, selection: Any, path: Path, index: int, targeted: list[Finding],
+                  rewrite: str) -> Checked:
+    """Spell the rewrite of prompt `index` into the file and prove it; RewriteError says why not."""
+    from promptlint.fix.core import _apply, _check_findings
+    from promptlint.fix.encode import Skip, containers_for, encode
+    from promptlint.fix.verify import Rejected, check_prompts, check_python, check_yaml, reextract
+    from promptlint.runner import extractor_of, lint_source
+
+    fmt, extract = extractor_of(path)
+    extraction = extract(source)
+    prompt = extraction.prompts[index]
+    edits_text = text_edits(prompt, rewrite)
+    if not edits_text:
+        raise RewriteError("the rewrite is the same as the original")
+    containers = containers_for(source, fmt)
+    try:
+        edits = [e for a, b, c in edits_text for e in encode(prompt, source, containers, a, b, c)]
+    except Skip as why:
+        raise RewriteError(f"cannot be written into the file safely: {why}") from None
+    new_text = _apply(source.text, edits)
+    before = lint_source(source, selection, path)
+    try:
+        new_source, new_extraction = reextract(source, new_text, extract)
+        check_prompts(extraction, new_extraction, {index: rewrite})
+        if fmt == "python":
+            check_python(source.text, new_text)
+        elif fmt in ("yaml", "promptfoo"):
+            check_yaml(source.text, new_text, [(e.start, e.end) for e in edits])
+        after = lint_source(new_source, selection, path)
+        _check_findings(before, source.text, after, new_text, targeted)
+    except Rejected as why:
+        raise RewriteError(str(why)) from None
+    if sorted(new_extraction.prompts[index].placeholders) != _shifted(prompt, rewrite):
+        raise RewriteError("the rewrite adds or removes a template placeholder")
+    return Checked(new_text, new_source, after)
+
+
+def _shifted(prompt: Prompt, rewrite: str) -> list[tuple[int, int]]:
+    """Where the original placeholders sit in the rewrite (found in order)."""
+    out, pos = [], 0
+    for a, b in sorted(prompt.placeholders):
+        found = rewrite.find(prompt.text[a:b], pos)
+        out.append((found, found + (b - a)))
+        pos = found + (b - a)
+    return out
+
+
+# --- files -----------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class RewriteResult:
+    """What happened to one prompt: `status` is applied | would-apply | suggested | rejected | not-better | error."""
+
+    path: str
+    line: int
+    column: int
+    codes: list[str]
+    status: str = "error"
+    reason: str = ""
+    original: str = ""
+    rewrite: str | None = None
+    verdict: Any = None  # llm_verify.Verdict when --verify ran
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path, "line": self.line, "column": self.column, "codes": self.codes,
+            "status": self.status, "reason": self.reason, "original": self.original, "rewrite": self.rewrite,
+            "verify": self.verdict.to_json() if self.verdict is not None else None,
+        }  # fmt: skip
+
+
+@dataclass(slots=True)
+class LLMFixSettings:
+    """How to rewrite: runners (cache, budget, retries), and when a rewrite may be written."""
+
+    rewrite_runner: Any
+    probe_runner: Any
+    operator_context: str | None = None
+    verify: bool = False
+    cases: list[Any] | None = None  # the suite's; None: generated per prompt
+    generated_cases: int = 8
+    max_samples: int = 20
+    apply_unverified: bool = False
+    write: bool = True
+
+
+@dataclass(slots=True)
+class LLMFileResult:
+    path: str
+    original: str
+    fixed: str
+    results: list[RewriteResult] = field(default_factory=list)
+    remaining: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed != self.original
+
+
+def rewrite_source(source: SourceFile, selection: Any, path: Path, settings: LLMFixSettings) -> LLMFileResult:
+    """Rewrite every eligible prompt of one file in memory, one prompt at a time (indexes stay stable:
+    a proven rewrite changes only its own prompt)."""
+    from promptlint.runner import lint_source
+
+    out = LLMFileResult(source.path, source.text, source.text)
+    current = source
+    for first in targets_for(source, selection, path):
+        target = next((t for t in targets_for(current, selection, path) if t.index == first.index), None)
+        if target is None:
+            continue
+        result = RewriteResult(target.path, target.line, target.column, target.codes, original=target.prompt.text)
+        out.results.append(result)
+        checked = _rewrite_one(target, current, selection, path, settings, result)
+        if checked is not None:
+            current = checked.source
+    out.fixed = current.text
+    out.remaining = lint_source(current, selection, path)
+    return out
+
+
+def _rewrite_one(target: Target, current: SourceFile, selection: Any, path: Path, settings: LLMFixSettings,
+                 result: RewriteResult) -> Checked | None:
+    """Ask, check, optionally verify; sets `result` and returns the proven file when it is to be applied."""
+    from promptlint.fix.llm_verify import VerifyError, generate_cases, verify_rewrite
+    from promptlint.live.client import LLMError
+    from promptlint.live.probe import Case
+
+    try:
+        rewrite = request_rewrite(target, selection, settings.rewrite_runner, settings.operator_context)
+    except LLMError as exc:
+        result.status, result.reason = "error", str(exc)
+        return None
+    except RewriteError as exc:
+        result.status, result.reason = "rejected", str(exc)
+        return None
+    result.rewrite = rewrite
+    facts = new_fact_placeholders(target.prompt.text, rewrite)
+    if facts:
+        result.status = "suggested"
+        result.reason = f"needs facts only you know: {', '.join(facts)}"
+        return None
+    try:
+        checked = check_rewrite(current, selection, path, target.index, target.findings, rewrite)
+    except RewriteError as exc:
+        result.status, result.reason = "rejected", str(exc)
+        return None
+    if not settings.verify:
+        if not settings.apply_unverified:
+            result.status = "suggested"
+            result.reason = "passes re-lint; not verified against the model (use --verify, or --unsafe-fixes to apply)"
+            return None
+        result.status = "applied" if settings.write else "would-apply"
+        result.reason = "passes re-lint (not verified against the model)"
+        return checked
+    try:
+        if settings.cases is not None:
+            cases = settings.cases
+        elif target.prompt.role == "system":
+            cases = generate_cases(target.prompt.text, settings.rewrite_runner, settings.generated_cases)
+        else:
+            cases = [Case("prompt")]
+        verdict = verify_rewrite(target.prompt.text, rewrite, target.prompt.role, cases, settings.probe_runner,
+                                 max_samples=settings.max_samples)  # fmt: skip
+    except (LLMError, VerifyError) as exc:
+        result.status, result.reason = "error", str(exc)
+        return None
+    result.verdict = verdict
+    if not verdict.accepted:
+        result.status, result.reason = "not-better", verdict.reason
+        return None
+    result.status = "applied" if settings.write else "would-apply"
+    result.reason = verdict.reason
+    return checked
+
+
+def rewrite_paths(paths: list[str | Path], config: Any, rules: list[Any], settings: LLMFixSettings, *,
+                  force_exclude: bool = False) -> list[LLMFileResult]:
+    """`rewrite_source` over every lintable file; proven rewrites written atomically when `settings.write`."""
+    from promptlint.discovery import iter_files
+    from promptlint.fix.core import write_atomic
+    from promptlint.model import ParseProblem
+    from promptlint.runner import Selection
+    from promptlint.source import read_source
+
+    selection = Selection.build(config, rules)
+    results = []
+    for item in iter_files(paths, config, force_exclude=force_exclude):
+        source = read_source(item.path, item.display, max_bytes=config.max_file_size)
+        if isinstance(source, ParseProblem):
+            continue
+        result = rewrite_source(source, selection, item.path, settings)
+        if settings.write and result.changed:
+            try:
+                write_atomic(item.path, source, result.fixed)
+            except (OSError, ValueError) as exc:
+                result.notes.append(f"{item.display}: not written: {exc}")
+                result.fixed = result.original
+                for r in result.results:
+                    if r.status == "applied":
+                        r.status, r.reason = "error", f"not written: {exc}"
+        results.append(result)
+    return results
