@@ -8,7 +8,9 @@ separated block. Output is the same objects, one per line and in order,
 with `refusal` (bool: refusal or partial), `refusal_kind` and
 `refusal_evidence` added. The whole input is validated before anything is
 written, so bad input (invalid JSON, missing field) exits 2 with a message
-naming the line and leaves the output empty.
+naming the line and leaves the output empty. `--judge` sends the responses the
+detector is unsure of to a cheap model (`promptlint.refusal.judge`); no API key exits
+2 before anything is sent, and a failed judgement keeps the offline verdict (exit 1).
 """
 
 from __future__ import annotations
@@ -43,6 +45,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--field", metavar="NAME", help=f"JSON field holding the response (default: {DEFAULT_FIELD})")
     parser.add_argument("--format", choices=("jsonl", "json", "text"), default="jsonl",
                         help="jsonl (default): input objects with refusal fields added; text: one summary line each")
+    parser.add_argument("--judge", action="store_true",
+                        help="ask a cheap model about responses the offline detector is unsure of")
+    parser.add_argument("--judge-model", metavar="MODEL", help="--judge: model id (default: claude-haiku-4-5)")
+    parser.add_argument("--provider", choices=("anthropic", "openai"), help="--judge: API (default anthropic)")
+    parser.add_argument("--base-url", help="--judge: API base URL")
+    parser.add_argument("--cache-dir", help="--judge: cache directory (default ~/.cache/promptlint)")
+    parser.add_argument("--no-cache", action="store_true", help="--judge: neither read nor write cached replies")
+    parser.add_argument("--timeout", type=float, default=30.0, help="--judge: seconds per request")
+    parser.add_argument("--max-retries", type=int, default=3, help="--judge: retries per request")
 
 
 def parse_items(content: str, name: str, field: str | None) -> list[Item]:
@@ -150,9 +161,19 @@ def run(args: Any, stdin: TextIO | None = None, stdout: TextIO | None = None, st
     except InputError as exc:
         print(f"promptlint classify: {exc}", file=stderr)
         return EXIT_BAD_INPUT
-    stdout.write(_render(classify_items(items), fmt, field or DEFAULT_FIELD))
+    records, failures = classify_items(items), 0
+    if getattr(args, "judge", False):
+        from promptlint.refusal.judge import JudgeSetupError, apply_judge, make_runner
+
+        try:
+            runner = make_runner(args)
+        except JudgeSetupError as exc:
+            print(f"promptlint classify: {exc}", file=stderr)
+            return EXIT_BAD_INPUT
+        failures = apply_judge(items, records, runner, stderr)
+    stdout.write(_render(records, fmt, field or DEFAULT_FIELD))
     stdout.flush()
-    return EXIT_OK
+    return 1 if failures else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
