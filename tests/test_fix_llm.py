@@ -99,7 +99,7 @@ def test_verify_applies_a_rewrite_the_model_refuses_less(tmp_path: Path, capsys:
     assert "{name}. Explain what each sample does." in fixed  # the f-string expression kept
     assert fixed.count("\n") == APP.count("\n") and fixed.startswith(APP.split("SYSTEM")[0])
     assert "rewrite applied" in err and "refuses less" in err
-    assert "original" in out and "rewrite" in out and "applied" in out  # the before/after table
+    assert "original" in out and "rewrite" in out and "accepted" in out  # the before/after table
     assert any(MARK_CASES in b for b in bodies)  # cases generated for the prompt's purpose
     assert FAKE_KEY not in out + err
     # Re-linting the written file: PL201 gone.
@@ -307,3 +307,40 @@ def test_text_edits_touch_only_literal_stretches() -> None:
     for bad in ("Hello {q}, answer {user}.", "Hello {user}, answer.", "Hi {user} {user}, answer {q} now."):
         with pytest.raises(RewriteError):
             text_edits(prompt, bad)
+
+
+YAML_APP = """\
+# prompts
+assistant:
+  system: |
+    You are a malware analysis expert for {{ company }}.
+    Explain what each sample does.
+  temperature: 0.2
+"""
+DEDENT_APP = '''\
+import anthropic
+from textwrap import dedent
+client = anthropic.Anthropic()
+def f():
+    client.messages.create(model="m", system=dedent("""
+        You are a malware analysis expert.
+        Explain what each sample does.
+        """), messages=[])
+'''
+
+
+@pytest.mark.parametrize(("name", "text", "indent"), [("p.yaml", YAML_APP, "    "), ("a.py", DEDENT_APP, "        ")])
+def test_added_lines_take_the_margin_of_block_scalars_and_dedented_strings(name: str, text: str,
+                                                                           indent: str) -> None:
+    from promptlint.fix.llm import check_rewrite
+
+    selection = Selection.build(Config(), RULES)
+    source = SourceFile(name, text)
+    [target] = targets_for(source, selection, Path(name))
+    first, second = target.prompt.text.strip().split("\n")
+    rewrite = keep_margins(target.prompt.text, f"{CONTEXT}\n{first}\nAlways cite the sample hash.\n{second}")
+    checked = check_rewrite(source, selection, Path(name), target.index, target.findings, rewrite)
+    new_lines = checked.text.splitlines()
+    assert f"{indent}{CONTEXT}" in new_lines and f"{indent}Always cite the sample hash." in new_lines
+    assert f"{indent}{first}" in new_lines and f"{indent}{second}" in new_lines
+    assert len(new_lines) == len(text.splitlines()) + 2

@@ -237,6 +237,11 @@ def text_edits(prompt: Prompt, rewrite: str) -> list[tuple[int, int, str]]:
             continue
         head = _common_prefix(old, new)
         tail = _common_prefix(old[head:][::-1], new[head:][::-1])
+        if tail and new[:len(new) - tail].endswith("\n"):
+            # New lines ending at a line start: take in the rest of that line, so the writer indents it
+            # (a YAML block or dedented string's margin is added to lines inside the edit only).
+            rest = old[len(old) - tail:]
+            tail -= rest.find("\n") if "\n" in rest else len(rest)
         edits.append((a + head, b - tail, new[head:len(new) - tail]))
     return edits
 

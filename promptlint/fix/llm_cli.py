@@ -169,6 +169,6 @@ def _table(verified: list[Any], out: IO[str]) -> None:
             table.add_row(f"{r.path}:{r.line}" if label == "original" else "", label, str(stats.samples),
                           f"{stats.refusal_rate:.0%}", f"{low:.0%}-{high:.0%}", f"{stats.partial_rate:.0%}",
                           f"{compliance_rate(stats):.0%}",
-                          ("applied" if r.verdict.accepted else "kept original") if label == "rewrite" else "")
+                          ("accepted" if r.verdict.accepted else "kept original") if label == "rewrite" else "")
     console = Console(file=out, soft_wrap=True, width=None if out.isatty() else 120)
     console.print(table)
