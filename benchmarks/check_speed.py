@@ -96,7 +96,7 @@ PEERS = [
          lambda b, t: [str(b / "python"), "-c", AIPROOF_DRIVER, str(t)]),
     Peer("lintlang", "lintlang", "yes: AST extraction of embedded prompts (skips test code by default)",
          lambda b, t: [str(b / "lintlang"), "scan", "--format", "json", "--allow-empty", str(t)]),
-    Peer("llm-promptlint", "llm-promptlint", "partly: call sites (max_tokens, model ids), not the prompt text",
+    Peer("llm-promptlint", "llm-promptlint", "yes: regex over source lines (interpolation near prompt words)",
          lambda b, t: [str(b / "promptlint"), "--no-color", str(t)]),
     Peer("promptlint-cli", "promptlint-cli", "no: reads each file named as one whole prompt (given **/*.py here)",
          lambda b, t: [str(b / "promptlint"), "--quiet", "--fail-level", "none", f"{t}/**/*.py"]),
@@ -259,6 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--small-runs", type=int, default=7, help="runs of the small-file measurement")
     parser.add_argument("--packages", nargs="+", default=PACKAGES, help="sdists that make up the large tree")
     parser.add_argument("--quick", action="store_true", help="langchain-core only, 2 runs, no peers")
+    parser.add_argument("--serial", action="store_true", help="also time --no-cache in one process (no pool)")
     args = parser.parse_args(argv)
     if args.quick:
         args.packages, args.runs, args.small_runs = ["langchain-core"], 2, 5
@@ -294,18 +295,20 @@ def run(args: argparse.Namespace, work: Path) -> int:
     results["cold"] = repeat("promptlint cold", args.runs, check, clear_cache, env, "empty cache, pool on")
     results["warm"] = repeat("promptlint warm", args.runs, check, None, env, "cache filled by the cold run")
     results["nocache"] = repeat("promptlint --no-cache", args.runs, [*check, "--no-cache"], None, env, "")
-    serial_env = {**env, "PROMPTLINT_JOBS": "1"}
-    results["serial"] = repeat("promptlint --no-cache, 1 process", args.runs, [*check, "--no-cache"], None,
-                               serial_env, "PROMPTLINT_JOBS=1")  # fmt: skip
+    if args.serial:
+        serial_env = {**env, "PROMPTLINT_JOBS": "1"}
+        results["serial"] = repeat("promptlint --no-cache, 1 process", args.runs, [*check, "--no-cache"], None,
+                                   serial_env, "PROMPTLINT_JOBS=1")  # fmt: skip
     ruff = ruff_argv()
     if ruff:
         ruff_check = [*ruff, "check", "--no-cache", "--isolated", "--exit-zero", "--quiet", str(tree)]
         results["ruff"] = repeat("ruff check", args.runs, ruff_check, None, env, "parse floor")
+    peer_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}  # not our package
     for peer in peers:
         if peer.error or peer.bin_dir is None:
             results[peer.name] = Result(peer.name, note=peer.error or "not installed")
             continue
-        results[peer.name] = repeat(peer.name, args.runs, peer.command(peer.bin_dir, tree), None, env, "")
+        results[peer.name] = repeat(peer.name, args.runs, peer.command(peer.bin_dir, tree), None, peer_env, "")
     small = work / "small" / "support_bot.py"
     small.parent.mkdir(parents=True, exist_ok=True)
 
@@ -333,7 +336,7 @@ def print_table(results: dict[str, Result], peers: Sequence[Peer], files: int, s
     print(f"\nTree: {files:,} lintable files, {size / 1e6:.1f} MB ({', '.join(versions)})")
     print(f"Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; wall = median, RSS = peak of the "
           "process tree\n")  # fmt: skip
-    header = f"| {'run':<34} | {'wall s':>7} | {'files/s':>8} | {'MB/s':>6} | {'peak RSS MB':>11} | {'vs cold':>8} |"
+    header = f"| {'run':<34} | {'wall s':>7} | {'files/s':>8} | {'MB/s':>6} | {'peak RSS MB':>11} | {'cold/this':>9} |"
     print(header + " notes |")
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|-------|")
     peer_names = {p.name: p for p in peers}
@@ -341,17 +344,17 @@ def print_table(results: dict[str, Result], peers: Sequence[Peer], files: int, s
         if key in ("small", "small_warm", "python"):
             continue
         per_file, mb = _rate(result, files, size)
-        ratio = f"{result.seconds / cold:.2f}x" if result.samples else "-"
+        ratio = f"{cold / result.seconds:.2f}" if result.samples else "-"
         note = result.note
         if key in peer_names:
             note = f"Python prompts: {peer_names[key].reads_python}" + (f"; {result.note}" if result.note else "")
         wall = f"{result.seconds:.3f}" if result.samples else "-"
         peak = f"{result.peak_mb:.0f}" if result.samples else "-"
-        print(f"| {result.name:<34} | {wall:>7} | {per_file:>8} | {mb:>6} | {peak:>11} | {ratio:>8} | {note} |")
+        print(f"| {result.name:<34} | {wall:>7} | {per_file:>8} | {mb:>6} | {peak:>11} | {ratio:>9} | {note} |")
     for key in ("small", "small_warm", "python"):
         result = results[key]
         print(f"| {result.name:<34} | {result.seconds:>7.3f} | {'':>8} | {'':>6} | {result.peak_mb:>11.0f} | "
-              f"{'':>8} | {result.note} |")  # fmt: skip
+              f"{'':>9} | {result.note} |")  # fmt: skip
     print()
     _targets(results, peers)
 
