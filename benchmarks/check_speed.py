@@ -135,11 +135,11 @@ class Sample:
     stderr: str = ""
 
 
-def measure(argv: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Sample:
-    """Wall time from process start to exit, and the peak RSS of its process tree."""
+def measure(argv: Sequence[str], env: dict[str, str] | None = None, timeout: float | None = None) -> Sample:
+    """Wall time from process start to exit, and the peak RSS of its process tree (killed after `timeout` s)."""
     peak = [0]
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     done = threading.Event()
 
     def poll() -> None:
@@ -149,7 +149,12 @@ def measure(argv: Sequence[str], env: dict[str, str] | None = None, cwd: Path | 
 
     watcher = threading.Thread(target=poll, daemon=True)
     watcher.start()
-    _, err = proc.communicate()
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+        err += f"\ntimed out after {timeout:.0f} s".encode()
     elapsed = time.perf_counter() - start
     done.set()
     watcher.join()
@@ -172,12 +177,12 @@ class Result:
 
 
 def repeat(name: str, runs: int, argv: Sequence[str], before: Callable[[int], None] | None = None,
-           env: dict[str, str] | None = None, note: str = "") -> Result:  # fmt: skip
+           env: dict[str, str] | None = None, note: str = "", timeout: float | None = None) -> Result:  # fmt: skip
     result = Result(name, note=note)
     for i in range(runs):
         if before is not None:
             before(i)
-        sample = measure(argv, env)
+        sample = measure(argv, env, timeout)
         if sample.returncode not in (0, 1):
             result.note = f"exit {sample.returncode}: {sample.stderr.strip().splitlines()[-1] if sample.stderr else ''}"
         result.samples.append(sample)
@@ -260,6 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--packages", nargs="+", default=PACKAGES, help="sdists that make up the large tree")
     parser.add_argument("--quick", action="store_true", help="langchain-core only, 2 runs, no peers")
     parser.add_argument("--serial", action="store_true", help="also time --no-cache in one process (no pool)")
+    parser.add_argument("--peer-timeout", type=float, default=180, help="seconds before a peer's run is stopped")
     args = parser.parse_args(argv)
     if args.quick:
         args.packages, args.runs, args.small_runs = ["langchain-core"], 2, 5
@@ -308,7 +314,8 @@ def run(args: argparse.Namespace, work: Path) -> int:
         if peer.error or peer.bin_dir is None:
             results[peer.name] = Result(peer.name, note=peer.error or "not installed")
             continue
-        results[peer.name] = repeat(peer.name, args.runs, peer.command(peer.bin_dir, tree), None, peer_env, "")
+        results[peer.name] = repeat(peer.name, args.runs, peer.command(peer.bin_dir, tree), None, peer_env, "",
+                                    args.peer_timeout)  # fmt: skip
     small = work / "small" / "support_bot.py"
     small.parent.mkdir(parents=True, exist_ok=True)
 
