@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
+from promptlint.live.probe_cli import fail, positive_int
+
 DEFAULT_SAMPLES = 20
 
 
@@ -27,27 +29,15 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--model", help="model id (default: [tool.promptlint.llm] model)")
     g.add_argument("--provider", choices=PROVIDERS, help="API: anthropic (default) or an OpenAI-compatible one")
     g.add_argument("--base-url", help="API base URL")
-    g.add_argument("--samples", type=_positive, help=f"--verify: samples per variant (default {DEFAULT_SAMPLES})")
-    g.add_argument("--cases", type=_positive, default=8, help="--verify: requests to generate without --suite")
+    g.add_argument("--samples", type=positive_int, help=f"--verify: samples per variant (default {DEFAULT_SAMPLES})")
+    g.add_argument("--cases", type=positive_int, default=8, help="--verify: requests to generate without --suite")
     g.add_argument("--max-cost-usd", type=float, help="stop before spending more than this")
     g.add_argument("--cache-dir", help="cache directory (default ~/.cache/promptlint)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write cached replies")
-    g.add_argument("--concurrency", type=_positive, help="requests in flight at once (default 4)")
+    g.add_argument("--concurrency", type=positive_int, help="requests in flight at once (default 4)")
     g.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     g.add_argument("--max-retries", type=int, default=3, help="retries per request (429/529/5xx/timeouts)")
     g.add_argument("--format", choices=("text", "json"), default="text", help="--llm: report format")
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
-
-
-def _fail(message: str) -> int:
-    print(f"promptlint: error: {message}", file=sys.stderr)
-    return 2
 
 
 def run_llm(args: argparse.Namespace) -> int:
@@ -63,7 +53,7 @@ def run_llm(args: argparse.Namespace) -> int:
         config = load_run_config(args, paths)
         settings = _settings(args, config)
     except (ConfigError, ProbeError, MissingKeyError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     rules = load_all_rules(config)
     results = rewrite_paths(paths, config, rules, settings, force_exclude=args.force_exclude)
     if args.format == "json":

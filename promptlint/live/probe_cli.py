@@ -22,18 +22,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--provider", choices=PROVIDERS, help="API: anthropic (default) or an OpenAI-compatible one")
     parser.add_argument("--model", help="model id (default: [tool.promptlint.llm] model, then the suite's)")
     parser.add_argument("--base-url", help="API base URL (a local server for provider openai)")
-    parser.add_argument("--samples", type=_positive, help="samples per variant and case (default 10)")
-    parser.add_argument("--concurrency", type=_positive, help="requests in flight at once (default 4)")
+    parser.add_argument("--samples", type=positive_int, help="samples per variant and case (default 10)")
+    parser.add_argument("--concurrency", type=positive_int, help="requests in flight at once (default 4)")
     parser.add_argument("--max-cost-usd", type=float, help="stop before spending more than this")
-    parser.add_argument("--max-tokens", type=_positive, help="max_tokens per reply (default: suite's, else 512)")
+    parser.add_argument("--max-tokens", type=positive_int, help="max_tokens per reply (default: suite's, else 512)")
     parser.add_argument("--cache-dir", help="response cache directory (default ~/.cache/promptlint/responses)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write cached responses")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--batch", action="store_true", help="send through the Message Batches API (half price)")
     parser.add_argument("--poll-interval", type=float, default=10.0, help=argparse.SUPPRESS)
     parser.add_argument("--compare", nargs=2, metavar=("A", "B"), help="sequential test between two variants")
-    parser.add_argument("--max-samples", type=_positive, help="compare: samples per variant of the fixed design")
-    parser.add_argument("--step", type=_positive, default=10, help="compare: samples per variant between looks")
+    parser.add_argument("--max-samples", type=positive_int, help="compare: samples per variant of the fixed design")
+    parser.add_argument("--step", type=positive_int, default=10, help="compare: samples per variant between looks")
     parser.add_argument("--alpha", type=float, default=0.05, help="compare: overall false-difference rate")
     parser.add_argument("--margin", type=float, default=0.15, help="compare: differences below this are 'equivalent'")
     parser.add_argument("--config", metavar="FILE", help="config file (default: found walking up from the suite)")
@@ -42,14 +42,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-retries", type=int, default=3, help="retries per request (429/529/5xx/timeouts)")
 
 
-def _positive(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type for counts that must be at least 1."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
     return value
 
 
-def _fail(message: str) -> int:
+def fail(message: str) -> int:
+    """One line on stderr, exit status 2: the shape of every usage error of the LLM commands."""
     print(f"promptlint: error: {message}", file=sys.stderr)
     return 2
 
@@ -65,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
                                                isolated=getattr(args, "no_config", False)))  # fmt: skip
         return _probe(args, settings)
     except (ConfigError, ProbeError, MissingKeyError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
 
 
 def _settings(args: argparse.Namespace, config: Any) -> dict[str, Any]:
