@@ -1,6 +1,6 @@
 """Benchmark the refusal detector against peer phrase lists on XSTest dev.
 
-Run: `python benchmarks/refusal_detector.py [--data PATH] [--no-cv]`.
+Run: `python benchmarks/refusal_detector.py [--data PATH] [--no-cv] [--speed-only]`.
 
 Prints precision / recall / F1 per label (refusal, partial, compliance) and
 binary (refusal+partial vs compliance), for promptlint's detector and for
@@ -194,6 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=SHARED / "dev.jsonl")
     parser.add_argument("--no-cv", action="store_true", help="skip the held-out retraining (about 30 s)")
+    parser.add_argument("--speed-only", action="store_true", help="only measure responses per second")
     args = parser.parse_args(argv)
     if not args.data.exists():
         print(f"no data at {args.data}", file=sys.stderr)
@@ -201,6 +202,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     records = [json.loads(line) for line in args.data.open(encoding="utf-8") if line.strip()]
     gold = [r["label"] for r in records]
     print(f"{len(records)} records from {args.data}")
+    if args.speed_only:
+        print_speed(records)
+        return 0
     rows = detector_rows(records)
     if not args.no_cv:
         rows += heldout_rows(records)
@@ -208,9 +212,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for variant, texts in variants(records).items():
             rows.append((name, variant, scores([pred(t) for t in texts], gold)))
     print_table(rows)
+    print_speed(records)
+    return 0
+
+
+def print_speed(records: Sequence[dict]) -> None:
     mean = sum(len(r["completion"]) for r in records) / len(records)
     print(f"\nspeed: {speed(records):,.0f} responses/s (detect(), one process, mean {mean:.0f} chars)")
-    return 0
 
 
 if __name__ == "__main__":

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from promptlint.refusal import LABELS, Verdict, detect
-from promptlint.refusal.features import extract
+from promptlint.refusal import LABELS, Verdict, detect, detector
+from promptlint.refusal.features import extract, load_lexicon, normalise
+from promptlint.refusal.scan import Scanner, expand
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEV = SHARED / "data" / "refusals" / "dev.jsonl"
@@ -131,11 +135,81 @@ def test_binary_f1_on_xstest_dev(variant) -> None:
     assert _binary_f1(pred, gold) >= 0.91
 
 
-def test_keyword_prefilter_never_changes_features() -> None:
-    """The `keys` of each signal are only a speed-up: same features without them."""
-    texts = REFUSALS + COMPLIANCES + TRAPS + PARTIAL_OR_REFUSAL
-    if DEV.exists():
-        texts += [r["completion"] for r in _dev_records()]
-    for text in texts:
-        for variant in (text, curly(text)):
-            assert extract(variant) == extract(variant, prefilter=False)
+def test_scanned_features_equal_plain_search_on_dev(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one-scan matcher is only a speed-up: every dev text, straight and
+    curly, gets the same features, evidence, label, score and confidence as
+    with each pattern searched on its own (`reference=True`)."""
+    texts = REFUSALS + COMPLIANCES + TRAPS + PARTIAL_OR_REFUSAL + [r["completion"] for r in _dev_records()]
+    variants = [v for t in texts for v in (t, curly(t))]
+    fast = [(detect(v), extract(v)) for v in variants]
+    plain: list[tuple[dict[str, float], dict[str, str]]] = []
+
+    def plain_extract(text: str) -> tuple[dict[str, float], dict[str, str]]:
+        plain.append(extract(text, reference=True))
+        return plain[-1]
+
+    monkeypatch.setattr(detector, "extract", plain_extract)
+    slow = [(detector.detect(v), plain[-1]) for v in variants]
+    assert len(plain) == len(variants)
+    for variant, got, want in zip(variants, fast, slow, strict=True):
+        assert got == want, variant[:80]
+
+
+# Fragments that make the detector's patterns fire, overlap and nest.
+FRAGMENTS = [
+    "i", "i'm", "i can't", "i cannot", "i won't", "help", "assist", "provide", "sorry", "apologize", "but",
+    "however,", "instead,", "here are", "here's", "as an ai", "it is not", "is never", "appropriate",
+    "illegal", "harm", "harmful", "respect", "important to note", "professional", "seek", "a therapist",
+    "if you", "are feeling", "privacy", "personal information", "you can", "yes", "no", "not", "joke",
+    "\n1. ", "\n- ", "\n## ", '"', "\u201c", "\u2019", "```", ".", "!", "?", ",", " ", "  ", "\n",
+    "stress", "happy to help", "that said", "a python process", "is a", "refers to", "kill",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=3), max_size=40).map(" ".join))
+def test_scanned_features_equal_plain_search_on_generated_text(text: str) -> None:
+    assert extract(text) == extract(text, reference=True)
+
+
+SCAN_PATTERNS = [r"\b(?:ab|a)\b", r"\bb+a", r"(?:^|\n)a", r"\ba(?:b|c)?", r"\b(?:a|b) a", r"\bc(?! a)",
+                 r"^b", r"\bab(?<=ab)c", r"[ab]c"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="abc \n'.\u00e9", max_size=30))
+@example("a a a")  # finditer: the second "a a" overlaps the first by one character
+@example("")
+@example("\nab c a\n")
+@example("\u00e9ab bc")
+def test_scanner_gives_what_search_and_finditer_give(text: str) -> None:
+    """Overlapping and adjacent matches, text edges, `^`, lookarounds."""
+    patterns = [re.compile(p) for p in SCAN_PATTERNS]
+    for every in (False, True):
+        found = Scanner.build(patterns, [every] * len(patterns)).matches(text)
+        for index, pattern in enumerate(patterns):
+            want = list(pattern.finditer(text)) if every else [m for m in [pattern.search(text)] if m]
+            got = found.get(index, [])
+            assert [m.span() for m in got] == [m.span() for m in want], (pattern.pattern, every)
+
+
+def test_expand_moves_word_boundary_behind_a_literal_first_character() -> None:
+    assert expand(r"\b(?:it(?:'s| is)|is) x") == ("word", [("i", "t(?:'s| is) x"), ("i", "s x")])
+    assert expand(r"(?:^|\n)\s*-") == ("lead", [("^", r"\s*-"), ("\n", r"\s*-")])
+    assert expand(r"\b(?:a|b)?c") is None  # optional group: the first character is unknown
+    assert expand(r"\b\w+") is None
+    assert expand(r"\ba|b") is None  # `\b` binds only to the first alternative
+
+
+def test_every_detector_pattern_is_scanned_not_searched() -> None:
+    """Speed guard: a new pattern the scanner cannot expand is searched on its
+    own (correct, but a full pass per text); keep them all expandable."""
+    lex = load_lexicon()
+    assert all(not scanner.direct for scanner in lex.scanners.values())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \t\n\r\x0b\x0c\x1c\x85\xa0\u2028\u3000")), max_size=20))
+def test_whitespace_collapse_matches_regex(text: str) -> None:
+    """normalise() collapses with str.split(); it must agree with \\s+."""
+    assert normalise(text)[1] == re.sub(r"\s+", " ", text.lower()).strip()

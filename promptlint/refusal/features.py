@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from promptlint.refusal.scan import Scanner
+
 PHRASES_PATH = Path(__file__).with_name("phrases.json")
 
 # Apostrophe-like characters folded to ASCII so curly quotes match the same.
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u2032": "'", "\u02bc": "'", "\uff07": "'", "`": "'"})
-_SPACES = re.compile(r"\s+")
 # Quoted spans and fenced code are blanked before matching: a response that
 # *quotes* a refusal ("reply with 'I can't help with that'") is not refusing.
 _QUOTED = re.compile(r"\"[^\"\n]{0,300}\"|\u201c[^\u201d\n]{0,300}\u201d|```.*?(?:```|$)", re.S)
@@ -39,15 +40,40 @@ class Signal:
     patterns: tuple[re.Pattern[str], ...]
     cap: int = 0  # 0: binary; otherwise min(count, cap) / cap
     raw: bool = False  # match the un-collapsed text (keeps newlines)
-    #: Substrings of which at least one must occur for any pattern to match: a
-    #: cheap `in` test that skips most regex scans (keeps detect() fast).
-    keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
+    """The signals, plus the Scanners that find their matches quickly.
+
+    Build it with `Lexicon.build(open_chars, signals)`."""
+
     open_chars: int
     signals: tuple[Signal, ...]
+    #: One Scanner per haystack ("flat", "first", "open", "rest", "raw") over
+    #: the patterns of the signals that read it, in signal order.
+    scanners: dict[str, Scanner]
+    #: Per haystack: the index in `signals` of each of its scanner's patterns.
+    owners: dict[str, tuple[int, ...]]
+
+    @classmethod
+    def build(cls, open_chars: int, signals: tuple[Signal, ...]) -> Lexicon:
+        """Group every signal's patterns by haystack; one Scanner each."""
+        patterns: dict[str, list[re.Pattern[str]]] = {}
+        every: dict[str, list[bool]] = {}
+        owners: dict[str, list[int]] = {}
+        for number, sig in enumerate(signals):
+            hay = _haystack(sig)
+            patterns.setdefault(hay, []).extend(sig.patterns)
+            every.setdefault(hay, []).extend([bool(sig.cap)] * len(sig.patterns))
+            owners.setdefault(hay, []).extend([number] * len(sig.patterns))
+        scanners = {hay: Scanner.build(pats, every[hay]) for hay, pats in patterns.items()}
+        return cls(open_chars, signals, scanners, {hay: tuple(nums) for hay, nums in owners.items()})
+
+
+def _haystack(sig: Signal) -> str:
+    """"start" and "any" both read the whole flat text, so they share a scan."""
+    return "raw" if sig.raw else "flat" if sig.scope in ("start", "any") else sig.scope
 
 
 @cache
@@ -62,17 +88,17 @@ def load_lexicon(path: Path = PHRASES_PATH) -> Lexicon:
             for key, value in macros.items():
                 pattern = pattern.replace("{" + key + "}", value)
             compiled.append(re.compile(pattern, re.S if spec.get("raw") else 0))
-        signals.append(Signal(name, spec["scope"], tuple(compiled), int(spec.get("count", 0)), bool(spec.get("raw")),
-                              tuple(spec.get("keys", ()))))
-    return Lexicon(int(data.get("open_chars", 260)), tuple(signals))
+        signals.append(Signal(name, spec["scope"], tuple(compiled), int(spec.get("count", 0)), bool(spec.get("raw"))))
+    return Lexicon.build(int(data.get("open_chars", 260)), tuple(signals))
 
 
 def normalise(text: str) -> tuple[str, str]:
     """Return (raw, flat): lowercased with apostrophes folded; flat also has
     quotes/code blanked and whitespace collapsed."""
     raw = text.translate(_APOSTROPHES).lower().strip()
-    flat = _QUOTED.sub(" \u00a7 ", raw)
-    flat = _SPACES.sub(" ", flat).strip()
+    # str.split() and regex \s agree on what is whitespace (both use
+    # str.isspace), and split/join is ~3x faster than re.sub(r"\s+", " ").
+    flat = " ".join(_QUOTED.sub(" \u00a7 ", raw).split())
     return raw, flat
 
 
@@ -95,29 +121,40 @@ def _first_sentence_end(flat: str) -> int:
     return match.end() if match else len(flat)
 
 
+def _haystacks(raw: str, flat: str, open_chars: int) -> dict[str, str]:
+    """The texts signals read: all of it, its first sentence, its opening
+    (whole sentences up to about `open_chars`), the rest, and `raw`."""
+    cut = _opening_end(flat, open_chars)
+    return {"flat": flat, "first": flat[: _first_sentence_end(flat)], "open": flat[:cut], "rest": flat[cut:],
+            "raw": raw}
+
+
 def extract(
-    text: str, lexicon: Lexicon | None = None, prefilter: bool = True
+    text: str, lexicon: Lexicon | None = None, reference: bool = False
 ) -> tuple[dict[str, float], dict[str, str]]:
     """Sparse features of `text` and, per firing feature, the matched phrase.
 
-    `prefilter=False` ignores the signals' `keys` (tests use it to prove the
-    keys are only a speed-up and never change a result)."""
+    `reference=True` searches every pattern one by one, the plain way the
+    features are defined; the default finds the same matches with one scan
+    per haystack (see scan.py), and tests prove the two agree."""
     lex = lexicon or load_lexicon()
     raw, flat = normalise(text)
-    cut = _opening_end(flat, lex.open_chars)
-    scopes = {
-        "start": flat,
-        "first": flat[: _first_sentence_end(flat)],
-        "open": flat[:cut],
-        "rest": flat[cut:],
-        "any": flat,
-    }
+    hays = _haystacks(raw, flat, lex.open_chars)
+    if reference:
+        feats, evidence = _match_each(lex, hays)
+    else:
+        feats, evidence = _match_scanned(lex, hays)
+    _add_shape(feats, flat)
+    return feats, evidence
+
+
+def _match_each(lex: Lexicon, hays: dict[str, str]) -> tuple[dict[str, float], dict[str, str]]:
+    """Reference matching: `search` (binary signals) or `finditer` (counted)
+    for each pattern of each signal, in order."""
     feats: dict[str, float] = {}
     evidence: dict[str, str] = {}
     for sig in lex.signals:
-        hay = raw if sig.raw else scopes[sig.scope]
-        if prefilter and sig.keys and not any(key in hay for key in sig.keys):
-            continue
+        hay = hays[_haystack(sig)]
         if sig.cap:
             count = 0
             for pattern in sig.patterns:
@@ -134,7 +171,25 @@ def extract(
                 feats[sig.name] = 1.0
                 evidence[sig.name] = match.group(0).strip()
                 break
-    _add_shape(feats, flat)
+    return feats, evidence
+
+
+def _match_scanned(lex: Lexicon, hays: dict[str, str]) -> tuple[dict[str, float], dict[str, str]]:
+    """Same result as `_match_each` from one Scanner pass per haystack:
+    evidence is the first match of the first pattern (in order) that
+    matched; a counted signal sums its patterns' non-overlapping matches."""
+    by_signal: dict[int, list[list[re.Match[str]]]] = {}
+    for hay, scanner in lex.scanners.items():
+        found = scanner.matches(hays[hay])
+        owners = lex.owners[hay]
+        for index in sorted(found):
+            by_signal.setdefault(owners[index], []).append(found[index])
+    feats: dict[str, float] = {}
+    evidence: dict[str, str] = {}
+    for number in sorted(by_signal):
+        sig, matched = lex.signals[number], by_signal[number]
+        evidence[sig.name] = matched[0][0].group(0).strip()
+        feats[sig.name] = min(sum(map(len, matched)), sig.cap) / sig.cap if sig.cap else 1.0
     return feats, evidence
 
 
