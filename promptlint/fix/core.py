@@ -57,7 +57,7 @@ def wanted(fix: Fix | None, unsafe: bool) -> bool:
     return fix is not None and (fix.applicability == "safe" or (unsafe and fix.applicability == "unsafe"))
 
 
-def _prompt_of(finding: Finding, prompts: Sequence[Prompt]) -> int | None:
+def prompt_index_of(finding: Finding, prompts: Sequence[Prompt]) -> int | None:
     """Index of the prompt whose file range holds the finding (the smallest one)."""
     best: tuple[int, int] | None = None
     for i, p in enumerate(prompts):
@@ -130,7 +130,7 @@ def _plan(findings: list[Finding], extraction: Extraction, source: SourceFile, f
             if fix.edits:
                 file_plans.append(_Planned(finding, list(fix.edits), None, []))
             continue
-        index = _prompt_of(finding, extraction.prompts)
+        index = prompt_index_of(finding, extraction.prompts)
         if index is None:
             continue
         prompt = extraction.prompts[index]

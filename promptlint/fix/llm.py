@@ -84,7 +84,7 @@ def _blocked(extraction: Any, selection: Any, findings: list[Finding]) -> list[t
 
 def targets_for(source: SourceFile, selection: Any, path: Path) -> list[Target]:
     """Prompts of the file with eligible findings, minus every prompt holding a never-fix finding."""
-    from promptlint.fix.core import _prompt_of
+    from promptlint.fix.core import prompt_index_of
     from promptlint.runner import extractor_of, lint_source
 
     findings = lint_source(source, selection, path)
@@ -92,12 +92,12 @@ def targets_for(source: SourceFile, selection: Any, path: Path) -> list[Target]:
     spans = _blocked(extraction, selection, findings)
     if (0, len(source.text) + 1) in spans:
         return []
-    blocked = {_prompt_of(_at(span), extraction.prompts) for span in spans}
+    blocked = {prompt_index_of(_at(span), extraction.prompts) for span in spans}
     grouped: dict[int, list[Finding]] = {}
     for finding in findings:
         if not eligible(finding):
             continue
-        index = _prompt_of(finding, extraction.prompts)
+        index = prompt_index_of(finding, extraction.prompts)
         if index is None or index in blocked:
             continue
         grouped.setdefault(index, []).append(finding)
@@ -112,7 +112,7 @@ def targets_for(source: SourceFile, selection: Any, path: Path) -> list[Target]:
 
 
 def _at(span: tuple[int, int]) -> Finding:
-    """A stand-in finding at a span, for `_prompt_of`."""
+    """A stand-in finding at a span, for `prompt_index_of`."""
     from promptlint.model import Severity
 
     return Finding("PL103", "", Severity.ERROR, "", "", 1, 1, 1, 1, span=span)

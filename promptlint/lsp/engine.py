@@ -158,20 +158,6 @@ def _overlaps(span: tuple[int, int], start: int, end: int) -> bool:
     return span[0] <= end and start <= span[1]
 
 
-def _prompt_index(finding: Finding, prompts: list[Any]) -> int | None:
-    """The smallest prompt of this file whose file range holds the finding's start."""
-    from promptlint.fix.encode import char_source
-
-    best: tuple[int, int] | None = None
-    for i, prompt in enumerate(prompts):
-        if prompt.source_file is not None or not prompt.text:
-            continue
-        lo, hi = char_source(prompt, 0)[0], char_source(prompt, len(prompt.text) - 1)[1]
-        if lo <= finding.span[0] <= hi and (best is None or hi - lo < best[1]):
-            best = (i, hi - lo)
-    return None if best is None else best[0]
-
-
 def file_edits(outcome: LintOutcome, finding: Finding) -> tuple[list[Edit] | None, str]:
     """A fix's edits in file offsets, or (None, why not).
 
@@ -186,6 +172,7 @@ def file_edits(outcome: LintOutcome, finding: Finding) -> tuple[list[Edit] | Non
     if not fix.text_edits:
         return (list(fix.edits), "") if fix.edits else (None, "suggestion only: no edit to apply")
     from promptlint.fix.encode import Skip, containers_for, encode
+    from promptlint.fix.core import prompt_index_of
     from promptlint.fix.verify import Rejected, check_prompts, reextract
     from promptlint.runner import extractor_of
 
@@ -193,7 +180,7 @@ def file_edits(outcome: LintOutcome, finding: Finding) -> tuple[list[Edit] | Non
     extract = extractor_of(Path(source.path))[1]
     try:
         extraction = extract(source)
-        index = _prompt_index(finding, extraction.prompts)
+        index = prompt_index_of(finding, extraction.prompts)
         if index is None:
             return None, "the prompt of this finding was not found"
         prompt = extraction.prompts[index]
