@@ -171,8 +171,8 @@ def file_edits(outcome: LintOutcome, finding: Finding) -> tuple[list[Edit] | Non
         return None, "this finding is never fixed automatically"
     if not fix.text_edits:
         return (list(fix.edits), "") if fix.edits else (None, "suggestion only: no edit to apply")
-    from promptlint.fix.encode import Skip, containers_for, encode
     from promptlint.fix.core import prompt_index_of
+    from promptlint.fix.encode import Skip, containers_for, encode
     from promptlint.fix.verify import Rejected, check_prompts, reextract
     from promptlint.runner import extractor_of
 
