@@ -11,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from promptlint.refusal import LABELS, Verdict, detect, detector
-from promptlint.refusal.features import extract, load_lexicon, normalise
+from promptlint.refusal.features import _opening_end, extract, load_lexicon, normalise
 from promptlint.refusal.scan import Scanner, expand
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -213,3 +213,31 @@ def test_every_detector_pattern_is_scanned_not_searched() -> None:
 def test_whitespace_collapse_matches_regex(text: str) -> None:
     """normalise() collapses with str.split(); it must agree with \\s+."""
     assert normalise(text)[1] == re.sub(r"\s+", " ", text.lower()).strip()
+
+
+def _opening_end_loop(flat: str, open_chars: int) -> int:
+    """The plain definition: walk the sentence ends in order."""
+    if len(flat) <= open_chars:
+        return len(flat)
+    end = 0
+    for match in re.finditer(r"[.!?](?:\s|$)|\n", flat):
+        if match.end() > open_chars and end:
+            break
+        end = match.end()
+        if end > open_chars:
+            break
+    return end or open_chars
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ab .!?\n", max_size=40), st.integers(min_value=0, max_value=30))
+@example("ab. cd. efgh ij.", 9)
+@example("abcdefgh. ij", 3)
+def test_opening_end_is_the_sentence_walk(flat: str, open_chars: int) -> None:
+    assert _opening_end(flat, open_chars) == _opening_end_loop(flat, open_chars)
+
+
+@given(st.text(alphabet="ab'`\u2019\u2018\u2032\u02bc\uff07 ", max_size=20))
+def test_apostrophe_folding_is_the_translate_table(text: str) -> None:
+    table = str.maketrans({c: "'" for c in "\u2019\u2018\u2032\u02bc\uff07`"})
+    assert normalise(text)[0] == text.translate(table).lower().strip()

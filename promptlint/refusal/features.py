@@ -23,12 +23,15 @@ from promptlint.refusal.scan import Scanner
 
 PHRASES_PATH = Path(__file__).with_name("phrases.json")
 
-# Apostrophe-like characters folded to ASCII so curly quotes match the same.
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u2032": "'", "\u02bc": "'", "\uff07": "'", "`": "'"})
 # Quoted spans and fenced code are blanked before matching: a response that
 # *quotes* a refusal ("reply with 'I can't help with that'") is not refusing.
 _QUOTED = re.compile(r"\"[^\"\n]{0,300}\"|\u201c[^\u201d\n]{0,300}\u201d|```.*?(?:```|$)", re.S)
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
+_LAST_SENTENCE_END = re.compile(r".*(?:[.!?]\s|\n)", re.S)
+# Apostrophe-like characters folded to ASCII. Chained str.replace beats
+# str.translate here (~1 us vs ~6 us a response): translate has no fast path
+# for a table with non-ASCII keys; the result is the same as "'" is no key.
+_APOSTROPHE_CHARS = ("\u2019", "\u2018", "\u2032", "\u02bc", "\uff07", "`")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +98,9 @@ def load_lexicon(path: Path = PHRASES_PATH) -> Lexicon:
 def normalise(text: str) -> tuple[str, str]:
     """Return (raw, flat): lowercased with apostrophes folded; flat also has
     quotes/code blanked and whitespace collapsed."""
-    raw = text.translate(_APOSTROPHES).lower().strip()
+    for char in _APOSTROPHE_CHARS:
+        text = text.replace(char, "'")
+    raw = text.lower().strip()
     # str.split() and regex \s agree on what is whitespace (both use
     # str.isspace), and split/join is ~3x faster than re.sub(r"\s+", " ").
     flat = " ".join(_QUOTED.sub(" \u00a7 ", raw).split())
@@ -106,14 +111,14 @@ def _opening_end(flat: str, open_chars: int) -> int:
     """End of the opening: whole sentences up to about `open_chars`."""
     if len(flat) <= open_chars:
         return len(flat)
-    end = 0
-    for match in _SENTENCE_END.finditer(flat):
-        if match.end() > open_chars and end:
-            break
-        end = match.end()
-        if end > open_chars:
-            break
-    return end or open_chars
+    # The last sentence end within open_chars (`endpos` keeps the match
+    # inside; a `$` end cannot be there as the text is longer), else the
+    # first one after it. One C-level match instead of a Python loop.
+    last = _LAST_SENTENCE_END.match(flat, 0, open_chars)
+    if last:
+        return last.end()
+    first = _SENTENCE_END.search(flat)
+    return first.end() if first else open_chars
 
 
 def _first_sentence_end(flat: str) -> int:
