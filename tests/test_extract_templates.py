@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml as pyyaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from promptlint.extractors import dotprompt, prompty
@@ -234,6 +234,7 @@ _ALPHABET = st.sampled_from(list("abc XYZ é😀'\"\\#:-{}\n\t"))
 
 
 @settings(max_examples=300, deadline=None)
+@example(value=" :::: :", style=">", width=8, crlf=False)
 @given(
     value=st.text(_ALPHABET, min_size=1, max_size=60).filter(lambda s: s.strip()),
     style=st.sampled_from([None, "'", '"', "|", ">"]),
@@ -246,9 +247,12 @@ def test_every_character_maps_back(value: str, style: str | None, width: int, cr
         line_break="\r\n" if crlf else "\n",
     )
     source, prompts = prompts_of(document)
-    if value.strip():
+    # What the application loads; PyYAML's own dump does not always round-trip (a folded scalar whose
+    # second line starts with a space: value ' :::: :', style '>', width 8 loads as ' ::::\n:').
+    loaded = pyyaml.safe_load(document)[0]["content"]
+    if loaded.strip():
         (p,) = prompts
-        assert p.text == value
+        assert p.text == loaded
         assert_faithful(source, p)
 
 
