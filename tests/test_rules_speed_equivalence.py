@@ -1,0 +1,129 @@
+"""The rules engine's start-up work (rule loading, regex compiling) was cut; findings must not change.
+
+tests/fixtures/findings_baseline.json was written by the engine *before* that work
+(`python tests/test_rules_speed_equivalence.py --write`): findings of every rule example,
+of every shared-corpus prompt in its role (ids and findings only, no corpus text), and of every
+file under examples/. Each is recomputed here and compared with the stored findings.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from promptlint.model import Finding, SourceFile
+from promptlint.rules_engine import load_rules, run_rules
+from promptlint.rules_engine.examples import extraction_from_text, run_example
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "findings_baseline.json"
+CORPUS = ROOT.parent / "shared" / "corpus" / "prompts.jsonl"
+EXAMPLES = ROOT / "examples"
+
+
+def _rows(findings: list[Finding]) -> list[list[Any]]:
+    return [[f.code, f.line, f.column, f.end_line, f.end_column, f.message] for f in findings]
+
+
+def example_findings() -> dict[str, list[list[Any]]]:
+    """`CODE/bad|good/index` -> findings of that rule on that example."""
+    result = {}
+    for rule in load_rules():
+        for kind in ("bad", "good"):
+            for i, example in enumerate(rule.examples.get(kind, [])):
+                result[f"{rule.code}/{kind}/{i}"] = _rows(run_example(rule, example))
+    return result
+
+
+def cross_findings() -> dict[str, list[list[Any]]]:
+    """Every text example of every rule, as a user and as a system prompt, under all rules at once."""
+    rules = load_rules()
+    result = {}
+    for rule in rules:
+        for kind in ("bad", "good"):
+            for i, example in enumerate(rule.examples.get(kind, [])):
+                if "text" not in example:
+                    continue
+                for role in ("user", "system"):
+                    extraction = extraction_from_text(example["text"], role, fmt=example.get("format", "text"))
+                    result[f"{rule.code}/{kind}/{i}/{role}"] = _rows(run_rules(extraction, rules))
+    return result
+
+
+def corpus_findings() -> dict[str, list[list[Any]]]:
+    """Corpus id -> findings of every rule on that prompt in its role."""
+    rules = load_rules()
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {row["id"]: _rows(run_rules(extraction_from_text(row["text"], row["role"]), rules)) for row in rows}
+
+
+def example_app_findings() -> dict[str, list[list[Any]]]:
+    """examples/ file -> findings of every rule (defaults off included) on its extraction."""
+    from promptlint.extractors import extractor_for, format_for
+
+    rules = load_rules()
+    result = {}
+    for path in sorted(EXAMPLES.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        fmt = format_for(path)
+        if fmt is None:
+            continue
+        extract = extractor_for(path, default=fmt)
+        source = SourceFile(path=str(path.relative_to(ROOT)), text=path.read_text(encoding="utf-8"))
+        extraction = extract(source)
+        result[str(path.relative_to(ROOT))] = _rows(run_rules(extraction, rules))
+    return result
+
+
+def _baseline() -> dict[str, Any]:
+    if not FIXTURE.is_file():
+        pytest.skip("no baseline fixture")
+    return json.loads(FIXTURE.read_text(encoding="utf-8"))
+
+
+def test_rule_examples_unchanged() -> None:
+    expected = _baseline()["examples"]
+    actual = example_findings()
+    assert actual.keys() == expected.keys()
+    assert {k: v for k, v in actual.items() if v != expected[k]} == {}
+    assert any(expected.values())  # the bad examples do fire: the comparison is not vacuous
+
+
+def test_examples_under_all_rules_unchanged() -> None:
+    expected = _baseline()["cross"]
+    actual = cross_findings()
+    assert actual.keys() == expected.keys()
+    assert {k: v for k, v in actual.items() if v != expected[k]} == {}
+
+
+@pytest.mark.skipif(not CORPUS.is_file(), reason="shared corpus not available (../shared/corpus)")
+def test_corpus_unchanged() -> None:
+    expected = _baseline()["corpus"]
+    actual = corpus_findings()
+    assert actual.keys() == expected.keys()
+    assert {k: v for k, v in actual.items() if v != expected[k]} == {}
+
+
+def test_example_app_unchanged() -> None:
+    expected = _baseline()["example_app"]
+    actual = example_app_findings()
+    assert actual.keys() == expected.keys()
+    assert {k: v for k, v in actual.items() if v != expected[k]} == {}
+    assert sum(map(len, expected.values())) > 10
+
+
+def _write() -> None:
+    data = {"examples": example_findings(), "example_app": example_app_findings(),
+            "cross": cross_findings()}
+    data["corpus"] = corpus_findings() if CORPUS.is_file() else {}
+    FIXTURE.parent.mkdir(exist_ok=True)
+    FIXTURE.write_text(json.dumps(data, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--write"]:
+    _write()
