@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from promptlint.model import Finding, SourceFile
 from promptlint.rules_engine import load_rules, run_rules
@@ -115,6 +117,93 @@ def test_example_app_unchanged() -> None:
     assert actual.keys() == expected.keys()
     assert {k: v for k, v in actual.items() if v != expected[k]} == {}
     assert sum(map(len, expected.values())) > 10
+
+
+def _reference_translate(pattern: str, lexicons: Any, *, allow_lex: bool = True, stub: bool = False) -> str:
+    """`patterns.translate` as it was (a character loop), kept to prove the token-regex version equal."""
+    from promptlint.rules_engine.patterns import _MACRO_RE, SEP, _macro
+
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    in_class = False
+    while i < n:
+        c = pattern[i]
+        if c == "\\" and i + 1 < n:
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+            out.append(c)
+        elif c == "[":
+            in_class = True
+            out.append(c)
+            if pattern[i + 1:i + 2] == "]":
+                out.append("]")
+                i += 1
+        elif c == "{" and (m := _MACRO_RE.match(pattern, i)):
+            out.append(_macro(m.group(1), m.group(2), lexicons, allow_lex, stub))
+            i = m.end()
+            if m.group(1) == "gap" and pattern[i:i + 1] == " ":
+                i += 1
+            continue
+        elif c == " ":
+            out.append(" " if stub else SEP)
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _all_patterns(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [p for v in value.values() for p in _all_patterns(v)]
+    if isinstance(value, list):
+        return [p for v in value for p in _all_patterns(v)]
+    return []
+
+
+def _same_translation(pattern: str, lexicons: Any, allow_lex: bool = True) -> None:
+    from promptlint.rules_engine.patterns import PatternError, translate
+
+    for stub in (False, True):
+        try:
+            expected: Any = _reference_translate(pattern, lexicons, allow_lex=allow_lex, stub=stub)
+        except PatternError as exc:
+            expected = ("error", str(exc))
+        try:
+            actual: Any = translate(pattern, lexicons, allow_lex=allow_lex, stub=stub)
+        except PatternError as exc:
+            actual = ("error", str(exc))
+        assert actual == expected, pattern
+
+
+def test_translate_same_on_every_rule_pattern_and_term() -> None:
+    from promptlint.rules_engine import load_lexicons
+
+    lexicons = load_lexicons()
+    texts = [p for rule in load_rules() for key, value in rule.spec.items() if key != "compiled"
+             for p in _all_patterns(value)]
+    assert len(texts) > 100
+    for text in texts:
+        _same_translation(text, lexicons)
+    for lexicon in lexicons.values():
+        for term in lexicon.terms():
+            _same_translation(term, {}, allow_lex=False)
+
+
+_PIECES = [*"\\[]{}( )^ab:.9\n", "{gap}", "{gap:2}", "{ph}", "{end}", "{lex:x}", "{lex:refusal_verbs}", "{gap:x}",
+           "[]", "\\ "]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=30).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_translate_same_on_generated_patterns(pattern: str) -> None:
+    from promptlint.rules_engine import load_lexicons
+
+    _same_translation(pattern, load_lexicons())
 
 
 def _write() -> None:

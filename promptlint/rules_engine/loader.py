@@ -7,22 +7,23 @@ The schema is documented for users in docs/writing-rules.md.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from promptlint.model import ROLES, Severity
+from promptlint.rules_engine import diskcache
 from promptlint.rules_engine.errors import RuleError
 from promptlint.rules_engine.fixes import compile_fix, validate_fix
 from promptlint.rules_engine.patterns import Lexicon, PatternError, compile_pattern
 from promptlint.rules_engine.rule import Rule, RuleDoc
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
 
 REQUIRED_KEYS = ("code", "name", "severity", "kind", "message", "hint", "docs", "examples")
 OPTIONAL_KEYS = ("roles", "formats", "default_enabled", "never_fix", "fix")
@@ -66,6 +67,8 @@ class _Doc:
 
 
 def _index(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> None:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value
@@ -78,12 +81,27 @@ def _index(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], 
 
 
 def read_yaml(path: Path) -> _Doc:
-    """Parse one YAML document keeping key lines; YAML errors become RuleError with the parser's line."""
+    """Parse one YAML document keeping key lines; YAML errors become RuleError with the parser's line.
+
+    A text parsed before (same bytes) comes from the disk cache (`diskcache`): no yaml import, no parse.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(path, None, f"cannot read rule file: {exc}") from None
-    loader = _Loader(text)
+    key = diskcache.yaml_key(text)
+    cached = diskcache.get_yaml(key)
+    if cached is not None:
+        return _Doc(path, *cached)
+    doc = _parse_yaml(path, text)
+    diskcache.put_yaml(key, doc.data, doc.lines)
+    return doc
+
+
+def _parse_yaml(path: Path, text: str) -> _Doc:
+    import yaml  # only when the disk cache misses (start-up time)
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -328,7 +346,13 @@ def _patterns(doc: _Doc, at: tuple[Any, ...], value: Any, lexicons: dict[str, Le
 def _is_custom(path: Path) -> bool:
     from promptlint.rules_engine import builtin_rules_dir
 
-    return path.resolve().parent != builtin_rules_dir().resolve()
+    return _resolved(path).parent != _resolved(builtin_rules_dir())
+
+
+@functools.lru_cache(maxsize=1024)
+def _resolved(path: Path) -> Path:
+    """`path.resolve()`, once per path: asked for every pattern, and resolving walks the file system."""
+    return path.resolve()
 
 
 def _exceptions(doc: _Doc, value: Any, lexicons: dict[str, Lexicon], stub: bool) -> list[tuple[Any, str]]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from promptlint.rules_engine.diskcache import compile_regex
 from promptlint.rules_engine.errors import RuleError
 from promptlint.rules_engine.text import PLACEHOLDER
 
@@ -33,6 +34,10 @@ _WORD = f"[^ \\n.!?;{PLACEHOLDER}]+|{PLACEHOLDER}"
 END = f"(?= ?(?:[.,;:!?)\\]\"\\n]|$| - |{PLACEHOLDER}| and | or | but ))"
 _MACRO_RE = re.compile(r"\{(lex|gap|ph|end)(?::([A-Za-z0-9_.]+))?\}")
 _LINE_BREAK_RE = re.compile(r"\n[ \t]*")
+#: What `translate` rewrites or must step over whole: an escape, a character class (`[]...]` and an
+#: unclosed one included), a macro with the space after it, a space. One C-level scan, not a char loop.
+_TOKEN_RE = re.compile(r"\\.|\[\]?(?:\\.|[^\]\\])*\]?|\{(lex|gap|ph|end)(?::([A-Za-z0-9_.]+))?\}( ?)| ", re.DOTALL)
+_BRACKET_RE = re.compile(r"[][()]")
 _PLURAL_OK_RE = re.compile(r"[a-z]$", re.IGNORECASE)
 
 
@@ -85,7 +90,9 @@ class Lexicon:
         key = group or ""
         if key not in self._cache:
             parts = []
-            for term in sorted(set(self.terms(group)), key=len, reverse=True):
+            # dict.fromkeys, not set: the same order in every process (set order of str varies with the
+            # hash seed), so the regex text is stable and its compiled form can be cached on disk.
+            for term in sorted(dict.fromkeys(self.terms(group)), key=len, reverse=True):
                 body = translate(term, {}, allow_lex=False)
                 if self.plural and _PLURAL_OK_RE.search(term):
                     body += "(?:s|es)?"
@@ -96,6 +103,8 @@ class Lexicon:
 
 def _balanced(pattern: str) -> bool:
     """Parentheses balanced and character classes closed (escapes respected)."""
+    if not _BRACKET_RE.search(pattern):  # most terms are plain words
+        return True
     depth, i, n, in_class = 0, 0, len(pattern), False
     while i < n:
         c = pattern[i]
@@ -146,36 +155,18 @@ def translate(pattern: str, lexicons: Mapping[str, Lexicon], *, allow_lex: bool 
     With `stub`, lexicon macros become a trivial group: enough to validate the pattern's own syntax
     (lexicons are validated on their own) without building the large alternations.
     """
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    in_class = False
-    while i < n:
-        c = pattern[i]
-        if c == "\\" and i + 1 < n:
-            out.append(pattern[i:i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-            out.append(c)
-        elif c == "[":
-            in_class = True
-            out.append(c)
-            if pattern[i + 1:i + 2] == "]":  # `[]...]`: a literal ] first in the class
-                out.append("]")
-                i += 1
-        elif c == "{" and (m := _MACRO_RE.match(pattern, i)):
-            out.append(_macro(m.group(1), m.group(2), lexicons, allow_lex, stub))
-            i = m.end()
-            if m.group(1) == "gap" and pattern[i:i + 1] == " ":
-                i += 1  # the gap consumes its own trailing space
-            continue
-        elif c == " ":
-            out.append(" " if stub else SEP)  # validity does not depend on it; the stub stays small
-        else:
-            out.append(c)
-        i += 1
-    return "".join(out)
+    space = " " if stub else SEP  # validity does not depend on SEP; the stub stays small
+
+    def expand(m: re.Match[str]) -> str:
+        kind = m.group(1)
+        if kind is None:  # a space, or an escape / character class copied as it is
+            return space if m.group() == " " else m.group()
+        regex = _macro(kind, m.group(2), lexicons, allow_lex, stub)
+        if m.group(3) and kind != "gap":  # only a gap consumes its own trailing space
+            regex += space
+        return regex
+
+    return _TOKEN_RE.sub(expand, pattern)
 
 
 def compile_pattern(pattern: str, lexicons: Mapping[str, Lexicon], *, stub: bool = False,
@@ -191,7 +182,7 @@ def compile_pattern(pattern: str, lexicons: Mapping[str, Lexicon], *, stub: bool
     body = translate(_LINE_BREAK_RE.sub("", pattern.strip()), lexicons, stub=stub)
     full = f"(?<!\\w)(?:{body})(?!\\w)"
     try:
-        compiled = re.compile(full, re.IGNORECASE)
+        compiled = compile_regex(full, re.IGNORECASE)
     except re.error as exc:
         raise PatternError(f"invalid regular expression {pattern!r}: {exc.msg}") from None
     if bounded is None:

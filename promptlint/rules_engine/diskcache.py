@@ -1,0 +1,202 @@
+"""An on-disk cache of the deterministic, slow parts of loading rules: YAML parsing and regex compiling.
+
+Why: a pre-commit run lints one small file in a fresh process. Parsing the rule YAML and compiling
+the rule regexes (large lexicon alternations, parsed by `re`'s pure-Python parser) took most of it.
+Both results depend only on their input, so they are stored once and reused by later processes:
+
+* a YAML document by the blake2b hash of the file's bytes -> (data, key lines), exactly what
+  `loader.read_yaml` would build; a changed file has a new hash, is parsed again and still
+  reports its errors with file and line (nothing that fails to parse is stored);
+* a regex by (pattern, flags) -> the code `re` compiles it to, handed back to `_sre.compile`
+  the way `re._compiler.compile` does, so the pattern object is the same one `re.compile` makes.
+
+The file is keyed by the Python build and `_sre.MAGIC` (regex code format) and promptlint's
+version. It lives in `$PROMPTLINT_CACHE_DIR/rules`, else `$XDG_CACHE_HOME/promptlint` or
+`~/.cache/promptlint`; `PROMPTLINT_NO_RULE_CACHE=1` turns it off. Any problem reading or writing
+it (missing, corrupt, read-only, another interpreter) means plain parsing and compiling: the cache
+can make a run faster, never different or failing. New entries are written once, at exit.
+"""
+
+from __future__ import annotations
+
+import _sre
+import atexit
+import contextlib
+import marshal
+import os
+import re
+import sys
+from array import array
+from pathlib import Path
+from typing import Any
+
+from promptlint import __version__
+
+ENV_DISABLE = "PROMPTLINT_NO_RULE_CACHE"
+#: Entries kept when the file grows past this (custom rules being edited): only this process's are kept.
+MAX_ENTRIES = 5000
+
+#: (flags, code as machine words, groups - 1, groupindex, indexgroup): `_sre.compile`'s arguments.
+_Entry = tuple[int, bytes, int, dict[str, int], tuple[Any, ...]]
+#: An array type wide enough for one SRE code word: code is stored as its bytes (marshal loads those
+#: as one block; a list of ints would be read item by item).
+_CODE_TYPE = "I" if array("I").itemsize >= _sre.CODESIZE else "L"
+
+
+def _digest(data: bytes) -> str:
+    """blake2b without `hashlib` (it loads OpenSSL, several ms of start-up)."""
+    try:
+        from _blake2 import blake2b
+    except ImportError:
+        from hashlib import blake2b
+    return blake2b(data, digest_size=20).hexdigest()
+
+
+def cache_file() -> Path | None:
+    """Where the cache lives, or None when it is turned off."""
+    if os.environ.get(ENV_DISABLE, "") not in ("", "0"):
+        return None
+    env = os.environ.get("PROMPTLINT_CACHE_DIR")
+    if env:
+        base = Path(env).expanduser() / "rules"
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        base = Path(xdg) / "promptlint" if xdg else Path.home() / ".cache" / "promptlint"
+    tag = _digest(f"{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}|{_CODE_TYPE}|{__version__}".encode())[:16]
+    return base / f"rules-{tag}.marshal"
+
+
+class _Store:
+    """The process's view of the cache file: loaded on first use, saved at exit if it grew."""
+
+    def __init__(self) -> None:
+        self.loaded = False
+        self.dirty = False
+        self.yaml: dict[str, bytes] = {}
+        self.regex: dict[tuple[str, int], _Entry] = {}
+        self.used: set[Any] = set()
+        self.patterns: dict[tuple[str, int], re.Pattern[str]] = {}
+
+    def load(self) -> None:
+        if self.loaded:
+            return
+        self.loaded = True
+        path = cache_file()
+        if path is None:
+            return
+        with contextlib.suppress(Exception):  # missing, unreadable or corrupt: start empty
+            data = marshal.loads(path.read_bytes())
+            if isinstance(data, dict) and isinstance(data.get("yaml"), dict) and isinstance(data.get("re"), dict):
+                self.yaml, self.regex = data["yaml"], data["re"]
+
+    def mark_dirty(self) -> None:
+        if not self.dirty:
+            self.dirty = True
+            atexit.register(self.save)
+
+    def save(self) -> None:
+        """Write the file atomically (a concurrent process's write is replaced whole, never mixed)."""
+        path = cache_file()
+        if not self.dirty or path is None:
+            return
+        self.dirty = False
+        yaml_entries, regex_entries = self.yaml, self.regex
+        if len(yaml_entries) + len(regex_entries) > MAX_ENTRIES:
+            yaml_entries = {k: v for k, v in yaml_entries.items() if k in self.used}
+            regex_entries = {k: v for k, v in regex_entries.items() if k in self.used}
+        with contextlib.suppress(Exception):
+            payload = marshal.dumps({"yaml": yaml_entries, "re": regex_entries})
+            import tempfile
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(payload)
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+
+
+_STORE = _Store()
+
+
+def yaml_key(text: str) -> str:
+    return _digest(text.encode("utf-8"))
+
+
+def get_yaml(key: str) -> tuple[Any, dict[tuple[Any, ...], int]] | None:
+    """(data, lines) of a YAML text parsed before, as fresh objects (callers may keep or change them)."""
+    _STORE.load()
+    blob = _STORE.yaml.get(key)
+    if blob is None:
+        return None
+    try:
+        data, lines = marshal.loads(blob)
+    except Exception:
+        return None
+    _STORE.used.add(key)
+    return data, lines
+
+
+def put_yaml(key: str, data: Any, lines: dict[tuple[Any, ...], int]) -> None:
+    """Remember a successful parse; values marshal cannot store (dates, ...) are simply not cached."""
+    try:
+        blob = marshal.dumps((data, lines))
+    except ValueError:
+        return
+    _STORE.yaml[key] = blob
+    _STORE.used.add(key)
+    _STORE.mark_dirty()
+
+
+def _entry(pattern: str, flags: int) -> _Entry:
+    """What `re._compiler.compile` hands to `_sre.compile` (raises re.error like re.compile)."""
+    from re import _compiler, _parser  # type: ignore[attr-defined]
+
+    parsed = _parser.parse(pattern, flags)
+    code = array(_CODE_TYPE, _compiler._code(parsed, flags)).tobytes()
+    groupindex = dict(parsed.state.groupdict)
+    indexgroup: list[Any] = [None] * parsed.state.groups
+    for name, index in groupindex.items():
+        indexgroup[index] = name
+    return flags | parsed.state.flags, code, parsed.state.groups - 1, groupindex, tuple(indexgroup)
+
+
+def compile_regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """`re.compile(pattern, flags)`, with the compiled code taken from / added to the disk cache."""
+    flags = int(flags)
+    key = (pattern, flags)
+    compiled = _STORE.patterns.get(key)
+    if compiled is not None:
+        return compiled
+    _STORE.load()
+    entry = _STORE.regex.get(key)
+    try:
+        if entry is None:
+            entry = _entry(pattern, flags)
+            _STORE.regex[key] = entry
+            _STORE.mark_dirty()
+        code = array(_CODE_TYPE)
+        code.frombytes(entry[1])
+        compiled = _sre.compile(pattern, entry[0], code.tolist(), entry[2], entry[3], entry[4])
+    except re.error:
+        raise
+    except Exception:  # private API changed, odd platform or a bad entry: the public way, uncached
+        _STORE.regex.pop(key, None)
+        compiled = re.compile(pattern, flags)
+    _STORE.used.add(key)
+    if len(_STORE.patterns) >= MAX_ENTRIES:
+        _STORE.patterns.clear()
+    _STORE.patterns[key] = compiled
+    return compiled
+
+
+def save() -> None:
+    """Write new entries now (normally done at exit)."""
+    _STORE.save()
+
+
+__all__ = ["ENV_DISABLE", "cache_file", "compile_regex", "get_yaml", "put_yaml", "save", "yaml_key"]
