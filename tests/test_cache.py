@@ -213,6 +213,6 @@ def test_warm_run_needs_neither_the_rules_engine_nor_yaml(project: Path) -> None
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True).stdout
             for _ in range(2)]  # fmt: skip
     cold, warm = (run.split("\n", 1) for run in runs)
-    assert cold[0] == "1 True True"
+    assert cold[0].startswith("1 True ")  # the engine ran; yaml only if the rule disk cache (diskcache.py) missed
     assert warm[0] == "1 False False"
     assert warm[1] == cold[1] and json.loads(warm[1])
