@@ -156,15 +156,17 @@ def _is_constant_name(ctx: PyContext, name: str) -> bool:
 def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
     """Hits on the messages of a per-step model call that carry neither a system prompt nor the task."""
     ctx = PyContext.of(extraction)
-    if ctx is None:
-        return iter(())
+    if ctx is None or not any(isinstance(loop, ast.For | ast.AsyncFor) for loop in ctx.facts.loops):
+        return iter(())  # a step loop is a `for` loop: none, nothing to find
     hits: list[Hit] = []
     for call in ctx.model_calls():
         if not is_model_call(call) or _RECEIVER_WITH_PROMPT_RE.search(chain(call).rsplit(".", 1)[0]):
             continue
+        messages = _messages_of(call)  # checked before the loop: no parent links needed to rule a call out
+        if messages is None or _has_system(call, messages):
+            continue
         loop = _step_loop(ctx, call)
-        messages = _messages_of(call)
-        if loop is None or messages is None or _has_system(call, messages):
+        if loop is None:
             continue
         step = _Step(ctx, loop, messages)
         if step.history or not step.per_step() or step.carries_context():

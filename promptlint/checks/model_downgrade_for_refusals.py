@@ -20,6 +20,7 @@ from promptlint.checks.pyast import (
     has_exit,
     is_smaller_model,
     loop_has_refusal_check,
+    may_hold_refusal_check,
     model_argument,
     names,
     node_span,
@@ -54,9 +55,8 @@ class _Finder:
         for body in scope_bodies(self.ctx.tree):
             for branch in refusal_branches(body):
                 self._branch(branch)
-        for node in ast.walk(self.ctx.tree):
-            if isinstance(node, ast.For | ast.AsyncFor | ast.While) and loop_has_refusal_check(node) \
-                    and has_exit(node.body):
+        for node in self.ctx.facts.loops:  # ast.walk order
+            if loop_has_refusal_check(node) and has_exit(node.body):
                 self._model_list_loop(node)
         return iter(sorted(self.hits.values(), key=lambda h: h.start))
 
@@ -181,8 +181,16 @@ def _model_assignment(node: ast.AST, model_vars: set[str]) -> tuple[str | None, 
 
 
 def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
-    """Hits on the smaller model chosen after a refusal (the argument, or the assignment feeding it)."""
+    """Hits on the smaller model chosen after a refusal (the argument, or the assignment feeding it).
+
+    Both shapes need a `model=`-like argument or a `["model"]` item (text) and a refusal test in some
+    `if` / `while` / conditional expression (the shared walk), so files without them cost no further walk.
+    """
+    text = extraction.source.text
+    if ("model" not in text and "deployment" not in text) or not isinstance(extraction.tree, ast.Module) \
+            or not may_hold_refusal_check(text):
+        return iter(())
     ctx = PyContext.of(extraction)
-    if ctx is None:
+    if ctx is None or not ctx.has_refusal_test():
         return iter(())
     return _Finder(ctx).run()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from promptlint.extractors import pycalls
 from promptlint.model import Extraction, SourceFile
@@ -161,24 +161,123 @@ def _negated(test: ast.expr) -> bool:
     return isinstance(test, ast.Compare) and all(isinstance(op, ast.NotEq | ast.IsNot | ast.NotIn) for op in test.ops)
 
 
+#: Node types the one shared walk files away for the checks (see `_Facts`).
+_CALL, _LOOPS, _TESTED, _FUNCTIONS = ast.Call, (ast.For, ast.AsyncFor, ast.While), (ast.If, ast.While, ast.IfExp), \
+    (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+@dataclass(slots=True)
+class _Facts:
+    """What every code check needs from one module, gathered in a single breadth-first walk.
+
+    Lists are in `ast.walk` order (breadth first), so checks that iterate them behave exactly as
+    when each walked the tree on its own.
+    """
+
+    calls: list[ast.Call]
+    loops: list[Loop]
+    tested: list[ast.If | ast.While | ast.IfExp]
+    functions: list[FunctionNode]
+    imports_from: list[ast.ImportFrom]
+
+    @classmethod
+    def of(cls, tree: ast.Module) -> _Facts:
+        calls: list[ast.Call] = []
+        loops: list[Loop] = []
+        tested: list[ast.If | ast.While | ast.IfExp] = []
+        functions: list[FunctionNode] = []
+        imports_from: list[ast.ImportFrom] = []
+        queue: list[ast.AST] = [tree]
+        append = queue.append
+        ast_node = ast.AST
+        i = 0
+        while i < len(queue):  # ast.walk + iter_child_nodes inlined: no generator per node
+            node = queue[i]
+            i += 1
+            kind = type(node)
+            if kind is _CALL:
+                calls.append(node)
+            elif kind in _TESTED:
+                tested.append(node)
+                if kind is ast.While:
+                    loops.append(node)
+            elif kind is ast.For or kind is ast.AsyncFor:
+                loops.append(node)
+            elif kind in _FUNCTIONS:
+                functions.append(node)
+            elif kind is ast.ImportFrom:
+                imports_from.append(node)
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    queue.extend(item for item in value if isinstance(item, ast_node))
+                elif isinstance(value, ast_node):
+                    append(value)
+        return cls(calls, loops, tested, functions, imports_from)
+
+
+def parent_map(tree: ast.AST) -> dict[int, ast.AST]:
+    """id(node) -> parent node, for every node under `tree` (only built when a check needs ancestors)."""
+    parents: dict[int, ast.AST] = {}
+    stack: list[ast.AST] = [tree]
+    pop = stack.pop
+    push = stack.append
+    ast_node = ast.AST
+    while stack:
+        node = pop()
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast_node):
+                        parents[id(item)] = node
+                        push(item)
+            elif isinstance(value, ast_node):
+                parents[id(value)] = node
+                push(value)
+    return parents
+
+
+#: The context of the module checked last: the code checks run one after another on the same
+#: extraction, so they share one walk (a single entry, so nothing outlives the next file).
+_LAST: list[PyContext] = []
+
+
 @dataclass(slots=True)
 class PyContext:
     """Parent links, enclosing functions / loops / statements and model calls of one module."""
 
     extraction: Extraction
     tree: ast.Module
-    parents: dict[int, ast.AST] = field(default_factory=dict)
+    facts: _Facts
+    _model_calls: list[ast.Call] | None = None
+    _refusal_tested: bool | None = None
+    _parents: dict[int, ast.AST] | None = None
+
+    @property
+    def parents(self) -> dict[int, ast.AST]:
+        """Parent links, built on first use: most files never need them."""
+        if self._parents is None:
+            self._parents = parent_map(self.tree)
+        return self._parents
 
     @classmethod
     def of(cls, extraction: Extraction) -> PyContext | None:
+        """The shared context of `extraction` (built once, reused by every check of the same file)."""
         tree = extraction.tree
         if not isinstance(tree, ast.Module):
             return None
-        ctx = cls(extraction, tree)
-        for node in ast.walk(tree):
-            for child in ast.iter_child_nodes(node):
-                ctx.parents[id(child)] = node
+        if _LAST and _LAST[0].tree is tree and _LAST[0].extraction is extraction:
+            return _LAST[0]
+        ctx = cls(extraction, tree, _Facts.of(tree))
+        _LAST[:] = [ctx]
         return ctx
+
+    def has_refusal_test(self) -> bool:
+        """Is any `if` / `while` / conditional expression in the module a refusal check?"""
+        if self._refusal_tested is None:
+            self._refusal_tested = any(is_refusal_check(node.test) for node in self.facts.tested)
+        return self._refusal_tested
 
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
         parent = self.parents.get(id(node))
@@ -215,19 +314,19 @@ class PyContext:
         return node_span(self.extraction.source, stmt)
 
     def model_calls(self) -> list[ast.Call]:
-        """Every model call and model factory in the module, in source order."""
-        known = {(c.line, c.column) for c in self.extraction.calls}
-        source = self.extraction.source
-        calls = []
-        for node in ast.walk(self.tree):
-            if not isinstance(node, ast.Call):
-                continue
-            if is_model_call(node) or is_model_factory(node) or (
-                known and source.position(node_span(source, node)[0]) in known
-            ):
-                calls.append(node)
-        calls.sort(key=lambda c: (c.lineno, c.col_offset))
-        return calls
+        """Every model call and model factory in the module, in source order (computed once per file)."""
+        if self._model_calls is None:
+            known = {(c.line, c.column) for c in self.extraction.calls}
+            source = self.extraction.source
+            calls = []
+            for node in self.facts.calls:
+                if is_model_call(node) or is_model_factory(node) or (
+                    known and source.position(node_span(source, node)[0]) in known
+                ):
+                    calls.append(node)
+            calls.sort(key=lambda c: (c.lineno, c.col_offset))
+            self._model_calls = calls
+        return list(self._model_calls)
 
     def call_site_after_refusal(self, call: ast.Call) -> bool:
         """The extractor's verdict, when it recorded this call."""
@@ -244,6 +343,20 @@ REFUSAL_REASONS = frozenset({"refusal", "content_filter"})
 def mentions_refusal_reason(node: ast.AST) -> bool:
     """`finish_reason == "content_filter"` and the like: a refusal test `pycalls` does not name."""
     return any(isinstance(n, ast.Constant) and n.value in REFUSAL_REASONS for n in ast.walk(node))
+
+
+#: A superset, on the raw source, of what `is_refusal_check` can find: a name, attribute or string holding
+#: "refus", `content_filter`, or a string constant that opens (after a quote, a closing f-string brace, a
+#: backslash line continuation or whitespace escapes) with a refusal phrase's first word ("I ...", "Im ",
+#: "sorry", "unable", "as an").
+_MAYBE_REFUSAL_RE = re.compile(
+    r"""(?i)refus|content_filter|(?:["'}]|\\[ntrfv\n])(?:\s|\\[ntrfv])*(?:i(?:[\s'’\\]|m[\s\\])|sorry|unable|as[\s\\])"""
+)
+
+
+def may_hold_refusal_check(text: str) -> bool:
+    """False only when no `if` / `while` test in this source can be a refusal check: skip the tree walk."""
+    return _MAYBE_REFUSAL_RE.search(text) is not None
 
 
 def is_refusal_check(test: ast.expr) -> bool:
@@ -370,7 +483,10 @@ def model_argument(call: ast.Call) -> ast.expr | None:
 def scope_bodies(tree: ast.Module) -> list[list[ast.stmt]]:
     """Module-level statements (functions and classes left out) and every function body, one scope each."""
     bodies = [[s for s in tree.body if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]]
-    bodies += [n.body for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    ctx = _LAST[0] if _LAST and _LAST[0].tree is tree else None
+    functions = ctx.facts.functions if ctx is not None else (
+        n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
+    bodies += [n.body for n in functions]
     return bodies
 
 

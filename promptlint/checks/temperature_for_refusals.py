@@ -175,7 +175,13 @@ class _Finder:
 
 
 def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
-    """Hits on the temperature argument or assignment that re-samples hotter after a refusal."""
+    """Hits on the temperature argument or assignment that re-samples hotter after a refusal.
+
+    Every hit involves a `temperature=` argument or a `["temperature"]` item, so a file whose text never
+    says "temperature" is skipped before any tree walk.
+    """
+    if "temperature" not in extraction.source.text or not isinstance(extraction.tree, ast.Module):
+        return iter(())
     ctx = PyContext.of(extraction)
     if ctx is None:
         return iter(())

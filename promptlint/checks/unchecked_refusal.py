@@ -66,10 +66,10 @@ def _responses(body: list[ast.stmt]) -> set[str]:
     return bound
 
 
-def detector_names(tree: ast.Module) -> set[str]:
-    """Local names of `from promptlint.refusal import detect` (and the like)."""
+def detector_names(tree: ast.Module, imports: list[ast.ImportFrom] | None = None) -> set[str]:
+    """Local names of `from promptlint.refusal import detect` (and the like); `imports`: the module's, if known."""
     found = set()
-    for node in ast.walk(tree):
+    for node in imports if imports is not None else ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("refusal"):
             found |= {alias.asname or alias.name for alias in node.names}
     return found
@@ -102,11 +102,18 @@ def _tests_normal_end(node: ast.Compare) -> bool:
 
 
 def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
-    """Hits on the first reply-text access per response, in scopes that never check for a refusal."""
-    ctx = PyContext.of(extraction)
-    if ctx is None:
+    """Hits on the first reply-text access per response, in scopes that never check for a refusal.
+
+    A reply access reads `.output_text` or `.content` (text), of a model call's result (the shared walk):
+    files with neither are skipped before any scope is walked.
+    """
+    text = extraction.source.text
+    if ("output_text" not in text and "content" not in text) or not isinstance(extraction.tree, ast.Module):
         return iter(())
-    detectors = detector_names(ctx.tree)
+    ctx = PyContext.of(extraction)
+    if ctx is None or not any(is_model_call(c) for c in ctx.model_calls()):
+        return iter(())
+    detectors = detector_names(ctx.tree, ctx.facts.imports_from)
     hits: list[Hit] = []
     for body in scope_bodies(ctx.tree):
         if checks_refusal(body, detectors):

@@ -1,0 +1,108 @@
+"""The fast paths of the code checks and the Python extractor change speed, not results.
+
+Baselines were recorded with the code before the speed work (one walk per check, no text gates):
+the code-rule findings (PL401-PL404, message digests included) on examples/ and tests/fixtures/python,
+and a digest of every prompt extracted from those files. The refusal-test text gate is also checked
+to be a superset of what the AST-level refusal check accepts.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from promptlint.checks import pyast
+from promptlint.extractors import python as pyx
+from promptlint.model import SourceFile
+
+REPO = Path(__file__).resolve().parents[1]
+
+#: (path, code, line, column, end_line, end_column, sha1(message)[:10]) before the speed work.
+CODE_RULE_BASELINE = sorted([
+    ("examples/support_desk/agent_loop.py", "PL402", 62, 23, 62, 37, "c0cec92b81"),
+    ("examples/support_desk/agent_loop.py", "PL403", 47, 38, 47, 62, "d51c9fcd5d"),
+    ("examples/support_desk/agent_loop.py", "PL404", 57, 22, 57, 57, "bcd46e3792"),
+    ("examples/support_desk/agent_loop.py", "PL404", 64, 26, 64, 61, "bcd46e3792"),
+    ("examples/support_desk/openai_client.py", "PL403", 24, 12, 24, 49, "d51c9fcd5d"),
+    ("examples/support_desk/openai_client.py", "PL403", 33, 12, 33, 32, "d51c9fcd5d"),
+    ("examples/support_desk/security_assistant.py", "PL401", 77, 13, 77, 31, "34ef186134"),
+    ("examples/support_desk/security_assistant.py", "PL403", 41, 12, 41, 36, "d51c9fcd5d"),
+    ("examples/support_desk/security_assistant.py", "PL403", 61, 12, 61, 36, "d51c9fcd5d"),
+    ("tests/fixtures/python/varied.py", "PL401", 64, 25, 64, 44, "7a0bdeb0b7"),
+    ("tests/fixtures/python/varied.py", "PL401", 92, 94, 92, 97, "e1aca0a773"),
+])
+
+#: (path, number of prompts, digest of (text, role, name, position runs, placeholders) of each).
+PROMPT_BASELINE = [
+    ("examples/support_desk/__init__.py", 0, "da39a3ee5e6b"),
+    ("examples/support_desk/agent_loop.py", 3, "d6f0e5c9c036"),
+    ("examples/support_desk/chains.py", 3, "e03eb07459da"),
+    ("examples/support_desk/openai_client.py", 4, "0678c2301fff"),
+    ("examples/support_desk/pharmacy.py", 3, "88d4a4850b2f"),
+    ("examples/support_desk/redteam.py", 1, "32da97635ff5"),
+    ("examples/support_desk/security_assistant.py", 5, "0daa2bb14afb"),
+    ("tests/fixtures/python/varied.py", 34, "38fe3a7c2b81"),
+]
+
+
+def test_code_rule_findings_match_the_baseline() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "promptlint", "check", "examples", "tests/fixtures/python", "--select", "PL4",
+         "--format", "json", "--no-cache", "--no-config", "--exit-zero", "-q"],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    )
+    found = sorted(
+        (f["path"], f["code"], f["line"], f["column"], f["end_line"], f["end_column"],
+         hashlib.sha1(f["message"].encode()).hexdigest()[:10])
+        for f in json.loads(result.stdout)
+    )
+    assert found == CODE_RULE_BASELINE
+
+
+def test_extracted_prompts_match_the_baseline() -> None:
+    rows = []
+    for root in ("examples", "tests/fixtures/python"):
+        for path in sorted((REPO / root).rglob("*.py")):
+            rel = path.relative_to(REPO).as_posix()
+            extraction = pyx.extract(SourceFile(rel, path.read_text(encoding="utf-8")))
+            digest = hashlib.sha1()
+            for p in extraction.prompts:
+                digest.update(repr((p.text, p.role, p.name, p.positions.runs, p.placeholders)).encode())
+            rows.append((rel, len(extraction.prompts), digest.hexdigest()[:12]))
+    assert rows == PROMPT_BASELINE
+
+
+@pytest.mark.parametrize("source", [
+    'if "I can\'t" in text:\n    pass\n',
+    'if text.startswith("""\nI am sorry"""):\n    pass\n',
+    'if text.startswith("\\\nI am sorry"):\n    pass\n',
+    'if text.startswith(f"{a}I\\u2019m sorry"):\n    pass\n',
+    'if text.startswith("\\n\\tSorry, but I"):\n    pass\n',
+    'if x == "im sorry":\n    pass\n',
+    'while "As an AI" in reply:\n    pass\n',
+    'if r.stop_reason == "content_filter":\n    pass\n',
+    'if reply.REFUSED:\n    pass\n',
+    'y = 1 if is_refusal(t) else 2\n',
+])
+def test_refusal_text_gate_lets_every_refusal_check_through(source: str) -> None:
+    tests = [n.test for n in ast.walk(ast.parse(source)) if isinstance(n, ast.If | ast.While | ast.IfExp)]
+    assert any(pyast.is_refusal_check(t) for t in tests)  # the snippet really is a refusal check
+    assert pyast.may_hold_refusal_check(source)
+
+
+@pytest.mark.parametrize("source", ['if "Image" in kinds:\n    pass\n', "import os\nif ready:\n    pass\n"])
+def test_refusal_text_gate_skips_ordinary_code(source: str) -> None:
+    assert not pyast.may_hold_refusal_check(source)
+
+
+def test_checks_share_one_context_per_extraction() -> None:
+    extraction = pyx.extract(SourceFile("x.py", (REPO / "examples/support_desk/agent_loop.py").read_text()))
+    first = pyast.PyContext.of(extraction)
+    assert first is not None and pyast.PyContext.of(extraction) is first
+    assert first.model_calls() == first.model_calls() and first.model_calls() is not first.model_calls()
