@@ -343,16 +343,12 @@ def _patterns(doc: _Doc, at: tuple[Any, ...], value: Any, lexicons: dict[str, Le
     return compiled
 
 
+@functools.lru_cache(maxsize=1024)
 def _is_custom(path: Path) -> bool:
+    """Answered once per file: asked for every pattern, and resolving paths walks the file system."""
     from promptlint.rules_engine import builtin_rules_dir
 
-    return _resolved(path).parent != _resolved(builtin_rules_dir())
-
-
-@functools.lru_cache(maxsize=1024)
-def _resolved(path: Path) -> Path:
-    """`path.resolve()`, once per path: asked for every pattern, and resolving walks the file system."""
-    return path.resolve()
+    return path.resolve().parent != builtin_rules_dir().resolve()
 
 
 def _exceptions(doc: _Doc, value: Any, lexicons: dict[str, Lexicon], stub: bool) -> list[tuple[Any, str]]:

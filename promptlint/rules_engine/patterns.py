@@ -38,6 +38,9 @@ _LINE_BREAK_RE = re.compile(r"\n[ \t]*")
 #: unclosed one included), a macro with the space after it, a space. One C-level scan, not a char loop.
 _TOKEN_RE = re.compile(r"\\.|\[\]?(?:\\.|[^\]\\])*\]?|\{(lex|gap|ph|end)(?::([A-Za-z0-9_.]+))?\}( ?)| ", re.DOTALL)
 _BRACKET_RE = re.compile(r"[][()]")
+#: An escape (a trailing lone backslash too), a class (`[]...]` form included; group 1 is its closing
+#: bracket, None when it stays open) or a parenthesis.
+_BALANCE_TOKEN_RE = re.compile(r"\\.?|\[\]?(?:\\.?|[^\]\\])*(\])?|[()]", re.DOTALL)
 _PLURAL_OK_RE = re.compile(r"[a-z]$", re.IGNORECASE)
 
 
@@ -102,29 +105,24 @@ class Lexicon:
 
 
 def _balanced(pattern: str) -> bool:
-    """Parentheses balanced and character classes closed (escapes respected)."""
+    """Parentheses balanced and character classes closed (escapes respected).
+
+    Scans only the tokens that matter (escapes, classes, parentheses) with one regex: load time.
+    """
     if not _BRACKET_RE.search(pattern):  # most terms are plain words
         return True
-    depth, i, n, in_class = 0, 0, len(pattern), False
-    while i < n:
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-            if pattern[i + 1:i + 2] == "]":
-                i += 1
-        elif c == "(":
+    depth = 0
+    for m in _BALANCE_TOKEN_RE.finditer(pattern):
+        token = m.group()
+        if token == "(":
             depth += 1
-        elif c == ")":
+        elif token == ")":
             depth -= 1
             if depth < 0:
                 return False
-        i += 1
-    return depth == 0 and not in_class
+        elif token[0] == "[" and m.group(1) is None:
+            return False  # a class left open runs to the end of the pattern
+    return depth == 0
 
 
 def _macro(kind: str, arg: str | None, lexicons: Mapping[str, Lexicon], allow_lex: bool, stub: bool) -> str:
