@@ -106,3 +106,19 @@ def test_checks_share_one_context_per_extraction() -> None:
     first = pyast.PyContext.of(extraction)
     assert first is not None and pyast.PyContext.of(extraction) is first
     assert first.model_calls() == first.model_calls() and first.model_calls() is not first.model_calls()
+
+
+@pytest.mark.parametrize("lines", [
+    ["*.pyc", "/build", "dist/", "foo/*.txt", "# comment", "", "**/cache/**", "a?c", "[ab]x"],
+    ["*.log", "!keep.log", "tmp/"],  # a negation: falls back to pathspec's own matching
+])
+def test_gitignore_fast_spec_matches_pathspec(lines: list[str]) -> None:
+    from promptlint.discovery import _FastSpec, _spec
+
+    spec = _spec(lines)
+    fast = _FastSpec(spec)
+    assert (fast.regex is None) == any(line.startswith("!") for line in lines)
+    for rel in ["x.pyc", "a/b/x.pyc", "build", "build/", "src/build/", "dist/", "dist", "a/dist/", "foo/a.txt",
+                "foo/b/a.txt", "abc", "x/abc", "ax", "bx", "cx", "cache/", "a/cache/b.py", "keep.log", "a.log",
+                "tmp/", "tmp", "readme.md", "pyc"]:
+        assert fast.include(rel) == spec.check_file(rel).include, rel
