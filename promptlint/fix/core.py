@@ -112,6 +112,22 @@ def _key(f: Finding, text: str) -> tuple[str, str, str]:
     return f.code, f.message, " ".join(text[f.span[0]:f.span[1]].split()).lower()
 
 
+def _trim_tail(text: str, edit: tuple[int, int, str]) -> tuple[int, int, str]:
+    """A deletion that reaches the end of the prompt takes the white space before it too: "A. B." minus "B."
+    reads "A.", not "A. " (which a template turn, stripped when extracted, could never read)."""
+    a, b, content = edit
+    if content or b != len(text):
+        return edit
+    start = a
+    while start > 0 and text[start - 1] in " \t\r\n":
+        start -= 1
+    if text[b - 1:b] == "\n" and "\n" in text[start:a]:
+        # a whole last line: one line break before it stays (a block scalar's clip keeps one anyway), blank
+        # lines go (clip would drop them, so the text could never read as they were)
+        start = text.index("\n", start) + 1
+    return start, b, content
+
+
 def _plan(findings: list[Finding], extraction: Extraction, source: SourceFile, fmt: str, selection: Any,
           unsafe: bool, operator_context: str | None, notes: list[str]) -> list[_Planned]:
     """Encoded, non-overlapping fixes for this round: text-edit fixes first; file-edit-only ones
@@ -135,12 +151,13 @@ def _plan(findings: list[Finding], extraction: Extraction, source: SourceFile, f
             continue
         prompt = extraction.prompts[index]
         containers = containers or containers_for(source, fmt)
+        text_edits = [_trim_tail(prompt.text, edit) for edit in fix.text_edits]
         try:
-            edits = [e for a, b, c in fix.text_edits for e in encode(prompt, source, containers, a, b, c)]
+            edits = [e for a, b, c in text_edits for e in encode(prompt, source, containers, a, b, c)]
         except Skip as why:
             notes.append(f"{source.path}:{finding.line}:{finding.column}: {finding.code} fix skipped: {why}")
             continue
-        text_plans.append(_Planned(finding, edits, index, list(fix.text_edits)))
+        text_plans.append(_Planned(finding, edits, index, text_edits))
     chosen: list[_Planned] = []
     used: list[tuple[int, int]] = []
     used_text: dict[int, list[tuple[int, int]]] = {}

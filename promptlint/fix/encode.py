@@ -274,12 +274,37 @@ def encode(prompt: Prompt, source: SourceFile, containers: Containers, a: int, b
         if segments and s < segments[-1][1]:
             raise Skip("the text runs backwards in the file")
         segments.append((s, e, c))
+    if not content:
+        segments = _widen_deletion(prompt, source, segments, a, b)
     first_s, first_e, first_c = segments[0]
-    if not content and text[b - 1] == "\n" and (a == 0 or text[a - 1] == "\n"):
-        # a whole line goes: take the indentation before it too (dedent margin, YAML block indentation)
-        line_start = source.text.rfind("\n", 0, first_s) + 1
-        if line_start >= first_c.start and not source.text[line_start:first_s].strip(" \t"):
-            first_s = line_start
     edits = [Edit(first_s, first_e, spell(content, first_c, source, _margin(prompt, source, a, first_c)))]
     edits.extend(Edit(s, e, "") for s, e, _c in segments[1:])
     return edits
+
+
+def _widen_deletion(prompt: Prompt, source: SourceFile, segments: list[tuple[int, int, Container]], a: int,
+                    b: int) -> list[tuple[int, int, Container]]:
+    """A deletion that ends with a line break of the file (a text line break, or a YAML folded one that the
+    text reads as a space) must not leave indentation the text does not hold: when whole lines go, their
+    indentation goes too; else the next line's indentation (which would join this line and become text in
+    a folded or literal block, or a dedent margin) goes."""
+    text = prompt.text
+    first_s, first_e, first_c = segments[0]
+    last_s, last_e, last_c = segments[-1]
+    if b == len(text):
+        # to the end of the text: a YAML fold before it (a line break the text does not hold) goes too, else
+        # it would read as a space
+        prev_end = char_source(prompt, a - 1)[1] if a > 0 else first_c.start
+        if first_c.start <= prev_end < first_s and not source.text[prev_end:first_s].strip():
+            return [(prev_end, first_e, first_c), *segments[1:]]
+    file_break = source.text[last_e - 1:last_e] == "\n"
+    if not (file_break or (text[b - 1] == "\n" and (a == 0 or text[a - 1] == "\n"))):
+        return segments
+    line_start = source.text.rfind("\n", 0, first_s) + 1
+    if line_start >= first_c.start and not source.text[line_start:first_s].strip(" \t"):
+        return [(line_start, first_e, first_c), *segments[1:]]
+    if file_break and b < len(text):
+        nxt = char_source(prompt, b)[0]
+        if last_e < nxt <= last_c.end and not source.text[last_e:nxt].strip(" \t"):
+            return [*segments[:-1], (last_s, nxt, last_c)]
+    return segments
