@@ -53,7 +53,7 @@ class _Patterns:
         self.block_indicator = re.compile(r"(?:^|[ \t])[|>][-+0-9]*$")
         self.key_column = re.compile(r"[ \t]*(?:-[ \t]+)*")
         self.frontmatter_open = re.compile(r"\A---[ \t]*\r?\n")
-        self.frontmatter_close = re.compile(r"^---[ \t]*$", re.MULTILINE)
+        self.frontmatter_close = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
 
 
 _patterns: _Patterns | None = None

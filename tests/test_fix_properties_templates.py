@@ -405,8 +405,6 @@ def test_dotprompt_fix_keeps_everything_but_the_substituted_body(case: tuple[Doc
     _template_property(case, "sell.prompt")
 
 
-@pytest.mark.xfail(strict=True, reason="suppressions.py: the front matter's closing `---` regex ends in `$`, "
-                   "which does not match before `\\r`, so CRLF front matter comments are never scanned")
 def test_crlf_front_matter_noqa_is_reported() -> None:
     src = "---\r\nname: coach  # noqa: PL402\r\n---\r\nsystem:\r\nTask Summarise.\r\n"
     result, data = run_fix(src.encode(), "coach.prompty", False)
