@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -345,3 +346,33 @@ def test_changed_rule_file_still_reports_its_error(tmp_path: Path, monkeypatch: 
     path.write_text(text.replace("severity: ", "severity: loud #", 1), encoding="utf-8")
     with pytest.raises(RuleError, match="bad severity"):
         load_rules([rules_dir])
+
+
+def _compiled_view(value: Any) -> Any:
+    """Compiled rule parts with every regex shown as (pattern text, flags): comparable across loads."""
+    if hasattr(value, "pattern") and hasattr(value, "flags"):
+        return (value.pattern, value.flags)
+    if isinstance(value, (dict, Mapping)):
+        return {k: _compiled_view(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, frozenset)):
+        return [_compiled_view(v) for v in value]
+    return value
+
+
+def test_rule_set_rebuilt_from_snapshot_equals_fresh_load() -> None:
+    """The disk-cached rule set is the freshly validated one: every field, every compiled regex."""
+    import marshal
+
+    from promptlint.rules_engine import _dirs, _load_files, _rebuild, _snapshot
+
+    fresh, lexicons, docs = _load_files(_dirs([]))
+    rebuilt, rebuilt_lexicons = _rebuild(marshal.loads(marshal.dumps(_snapshot(fresh, lexicons, docs))))
+    assert rebuilt_lexicons == lexicons
+    assert len(rebuilt) == len(fresh) > 10
+    for new, old in zip(rebuilt, fresh, strict=True):
+        for name in ("code", "name", "severity", "kind", "message", "hint", "docs", "roles", "formats",
+                     "default_enabled", "never_fix", "examples", "path", "line"):
+            assert getattr(new, name) == getattr(old, name), (old.code, name)
+        assert {k: v for k, v in new.spec.items() if k != "compiled"} == {
+            k: v for k, v in old.spec.items() if k != "compiled"}
+        assert _compiled_view(dict(new.spec["compiled"])) == _compiled_view(dict(old.spec["compiled"]))

@@ -127,29 +127,45 @@ def yaml_key(text: str) -> str:
     return _digest(text.encode("utf-8"))
 
 
-def get_yaml(key: str) -> tuple[Any, dict[tuple[Any, ...], int]] | None:
-    """(data, lines) of a YAML text parsed before, as fresh objects (callers may keep or change them)."""
+def digest(parts: list[bytes]) -> str:
+    """One key for several byte strings (lengths included, so the parts cannot run into each other)."""
+    return _digest(b"".join(len(part).to_bytes(8, "little") + part for part in parts))
+
+
+def get_data(key: str) -> Any:
+    """A value stored under `key` by `put_data` (YAML parses, validated rule sets), as fresh objects, or None."""
     _STORE.load()
     blob = _STORE.yaml.get(key)
     if blob is None:
         return None
     try:
-        data, lines = marshal.loads(blob)
+        value = marshal.loads(blob)
     except Exception:
         return None
     _STORE.used.add(key)
-    return data, lines
+    return value
 
 
-def put_yaml(key: str, data: Any, lines: dict[tuple[Any, ...], int]) -> None:
-    """Remember a successful parse; values marshal cannot store (dates, ...) are simply not cached."""
+def put_data(key: str, value: Any) -> None:
+    """Remember plain data (what marshal stores); other values (dates, objects) are simply not cached."""
     try:
-        blob = marshal.dumps((data, lines))
+        blob = marshal.dumps(value)
     except ValueError:
         return
+    _STORE.load()
     _STORE.yaml[key] = blob
     _STORE.used.add(key)
     _STORE.mark_dirty()
+
+
+def get_yaml(key: str) -> tuple[Any, dict[tuple[Any, ...], int]] | None:
+    """(data, key lines) of a YAML text parsed before."""
+    value = get_data(key)
+    return (value[0], value[1]) if isinstance(value, tuple) and len(value) == 2 else None
+
+
+def put_yaml(key: str, data: Any, lines: dict[tuple[Any, ...], int]) -> None:
+    put_data(key, (data, lines))
 
 
 def _entry(pattern: str, flags: int) -> _Entry:
@@ -199,4 +215,5 @@ def save() -> None:
     _STORE.save()
 
 
-__all__ = ["ENV_DISABLE", "cache_file", "compile_regex", "get_yaml", "put_yaml", "save", "yaml_key"]
+__all__ = ["ENV_DISABLE", "cache_file", "compile_regex", "digest", "get_data", "get_yaml", "put_data", "put_yaml",
+           "save", "yaml_key"]

@@ -473,9 +473,14 @@ def compile_rule(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon]) -> None:
     """Validate the kind-specific parts now; `rule.spec["compiled"]` compiles the full regexes on first use."""
     checked = _compile_parts(rule, doc, lexicons, stub=True)
     if rule.kind in ("pattern", "condition"):
-        rule.spec["compiled"] = LazyCompiled(lambda: _compile_full(rule, doc, lexicons))
+        compile_lazily(rule, doc, lexicons)
     else:
         rule.spec["compiled"] = checked
+
+
+def compile_lazily(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon]) -> None:
+    """`rule.spec["compiled"]` builds the full regexes of a validated pattern / condition rule on first use."""
+    rule.spec["compiled"] = LazyCompiled(lambda: _compile_full(rule, doc, lexicons))
 
 
 def _compile_full(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon]) -> dict[str, Any]:
