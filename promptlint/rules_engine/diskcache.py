@@ -9,6 +9,8 @@ Both results depend only on their input, so they are stored once and reused by l
   reports its errors with file and line (nothing that fails to parse is stored);
 * a regex by (pattern, flags) -> the code `re` compiles it to, handed back to `_sre.compile`
   the way `re._compiler.compile` does, so the pattern object is the same one `re.compile` makes.
+* a validated rule set (`rules_engine._snapshot`) by the paths and bytes of all its rule and lexicon
+  files plus the engine's code stamp, so `load_rules` skips validation for files it has seen.
 
 The file is keyed by the Python build and `_sre.MAGIC` (regex code format) and promptlint's
 version. It lives in `$PROMPTLINT_CACHE_DIR/rules`, else `$XDG_CACHE_HOME/promptlint` or
