@@ -122,3 +122,11 @@ def test_gitignore_fast_spec_matches_pathspec(lines: list[str]) -> None:
                 "foo/b/a.txt", "abc", "x/abc", "ax", "bx", "cx", "cache/", "a/cache/b.py", "keep.log", "a.log",
                 "tmp/", "tmp", "readme.md", "pyc"]:
         assert fast.include(rel) == spec.check_file(rel).include, rel
+
+
+def test_text_gates_skip_only_ascii_sources_without_the_word() -> None:
+    assert pyast.lacks("x = 1\n", "temperature")
+    assert not pyast.lacks("call(Temperature=2)\n", "temperature")  # case-insensitive
+    # Non-ASCII source is never skipped: NFKC-normalised identifiers can spell the word without its letters.
+    assert not pyast.lacks("ｔemperature = 1  # é\n", "temperature")
+    assert pyast.may_hold_refusal_check("r = 'é'\nif 1: pass\n")

@@ -19,6 +19,7 @@ from promptlint.checks import Hit
 from promptlint.checks.pyast import (
     Loop,
     PyContext,
+    ascii_lower,
     assigned_names,
     chain,
     constant_assignments,
@@ -34,6 +35,7 @@ from promptlint.model import Extraction
 #: Loop variables / iterables that hold the steps of one task.
 #: Not bare `task`: `for task in benchmark_tasks` is usually a set of independent requests, each complete.
 _STEP_RE = re.compile(r"(?i)step|plan|sub_?tasks?|stage|phase|todo|action|milestone|instruction|agenda|pipeline|chain")
+_STEP_WORD_RE = re.compile(_STEP_RE.pattern.removeprefix("(?i)"))  # on lower-cased text: IGNORECASE is slow
 #: Names that carry the overall task when interpolated into a step.
 _CONTEXT_RE = re.compile(r"(?i)task|context|goal|plan|objective|background|brief|mission|purpose|history|conversation"
                          r"|overall|document|spec|requirement|summary|system|instruction|memory|state|scratchpad"
@@ -155,6 +157,10 @@ def _is_constant_name(ctx: PyContext, name: str) -> bool:
 
 def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
     """Hits on the messages of a per-step model call that carry neither a system prompt nor the task."""
+    lower = ascii_lower(extraction.source.text)
+    if not isinstance(extraction.tree, ast.Module) or (lower is not None and (
+            "for" not in lower or not _STEP_WORD_RE.search(lower))):
+        return iter(())  # a step loop is a `for` over a name or attribute that `_STEP_RE` matches: none here
     ctx = PyContext.of(extraction)
     if ctx is None or not any(isinstance(loop, ast.For | ast.AsyncFor) for loop in ctx.facts.loops):
         return iter(())  # a step loop is a `for` loop: none, nothing to find

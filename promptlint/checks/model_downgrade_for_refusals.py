@@ -19,6 +19,7 @@ from promptlint.checks.pyast import (
     constant_assignments,
     has_exit,
     is_smaller_model,
+    lacks,
     loop_has_refusal_check,
     may_hold_refusal_check,
     model_argument,
@@ -187,7 +188,7 @@ def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
     `if` / `while` / conditional expression (the shared walk), so files without them cost no further walk.
     """
     text = extraction.source.text
-    if ("model" not in text and "deployment" not in text) or not isinstance(extraction.tree, ast.Module) \
+    if not isinstance(extraction.tree, ast.Module) or lacks(text, "model", "deployment") \
             or not may_hold_refusal_check(text):
         return iter(())
     ctx = PyContext.of(extraction)

@@ -349,14 +349,38 @@ def mentions_refusal_reason(node: ast.AST) -> bool:
 #: "refus", `content_filter`, or a string constant that opens (after a quote, a closing f-string brace, a
 #: backslash line continuation or whitespace escapes) with a refusal phrase's first word ("I ...", "Im ",
 #: "sorry", "unable", "as an").
-_MAYBE_REFUSAL_RE = re.compile(
-    r"""(?i)refus|content_filter|(?:["'}]|\\[ntrfv\n])(?:\s|\\[ntrfv])*(?:i(?:[\s'’\\]|m[\s\\])|sorry|unable|as[\s\\])"""
+_MAYBE_REFUSAL_RE = re.compile(  # searched in lower-cased ASCII text: far faster than IGNORECASE
+    r"""refus|content_filter|(?:["'}]|\\[ntrfv\n])(?:\s|\\[ntrfv])*(?:i(?:[\s'’\\]|m[\s\\])|sorry|unable|as[\s\\])"""
 )
 
 
 def may_hold_refusal_check(text: str) -> bool:
     """False only when no `if` / `while` test in this source can be a refusal check: skip the tree walk."""
-    return _MAYBE_REFUSAL_RE.search(text) is not None
+    lower = ascii_lower(text)
+    return lower is None or _MAYBE_REFUSAL_RE.search(lower) is not None
+
+
+_LOWER: list[tuple[str, str | None]] = []
+
+
+def ascii_lower(text: str) -> str | None:
+    """The lower-cased text for the checks' text gates, or None when it is not ASCII.
+
+    Why None: Python normalises identifiers (NFKC), so non-ASCII source can spell a name the gates look
+    for without its letters; such a file is walked without gating. One entry cached: the checks of one
+    file ask in turn.
+    """
+    if _LOWER and _LOWER[0][0] is text:
+        return _LOWER[0][1]
+    lower = text.lower() if text.isascii() else None
+    _LOWER[:] = [(text, lower)]
+    return lower
+
+
+def lacks(text: str, *words: str) -> bool:
+    """True when the (ASCII) source holds none of `words` (lower case): a check needing one can skip the file."""
+    lower = ascii_lower(text)
+    return lower is not None and not any(word in lower for word in words)
 
 
 def is_refusal_check(test: ast.expr) -> bool:

@@ -17,6 +17,7 @@ from promptlint.checks.pyast import (
     is_increase,
     is_retry_loop,
     keyword,
+    lacks,
     loop_counters,
     names,
     node_span,
@@ -180,7 +181,7 @@ def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
     Every hit involves a `temperature=` argument or a `["temperature"]` item, so a file whose text never
     says "temperature" is skipped before any tree walk.
     """
-    if "temperature" not in extraction.source.text or not isinstance(extraction.tree, ast.Module):
+    if not isinstance(extraction.tree, ast.Module) or lacks(extraction.source.text, "temperature"):
         return iter(())
     ctx = PyContext.of(extraction)
     if ctx is None:

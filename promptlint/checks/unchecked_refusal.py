@@ -20,6 +20,7 @@ from promptlint.checks.pyast import (
     chain,
     is_model_call,
     is_refusal_check,
+    lacks,
     node_span,
     scope_bodies,
     walk_body,
@@ -107,8 +108,7 @@ def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
     A reply access reads `.output_text` or `.content` (text), of a model call's result (the shared walk):
     files with neither are skipped before any scope is walked.
     """
-    text = extraction.source.text
-    if ("output_text" not in text and "content" not in text) or not isinstance(extraction.tree, ast.Module):
+    if not isinstance(extraction.tree, ast.Module) or lacks(extraction.source.text, "output_text", "content"):
         return iter(())
     ctx = PyContext.of(extraction)
     if ctx is None or not any(is_model_call(c) for c in ctx.model_calls()):
