@@ -27,13 +27,13 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from promptlint import __version__
+from promptlint.atomic import private_dir, replace_file
 from promptlint.model import Edit, Finding, Fix, Severity, SourceFile
 
 #: Bumped when the entry layout changes.
@@ -309,36 +309,16 @@ class ResultCache:
         """Write one file under the cache folder atomically (0600); OS errors leave it out."""
         with contextlib.suppress(OSError):
             self._prepare()
-            _mkdir_private(path.parent)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)  # mkstemp creates it 0600
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(payload)
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            private_dir(path.parent)
+            replace_file(path, payload)
 
     def _prepare(self) -> None:
         """Create the folder (0700) with CACHEDIR.TAG and a `.gitignore`, once per process."""
         if self._ready:
             return
-        _mkdir_private(self.directory)
+        private_dir(self.directory)
         for name, text in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", "# Created by promptlint.\n*\n")):
             target = self.directory / name
             if not target.exists():
-                fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.directory)
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-                os.replace(tmp, target)
+                replace_file(target, text.encode("utf-8"))
         self._ready = True
-
-
-def _mkdir_private(path: Path) -> None:
-    """`mkdir -p` with mode 0700 for every folder it creates."""
-    if path.is_dir():
-        return
-    _mkdir_private(path.parent)
-    with contextlib.suppress(FileExistsError):
-        path.mkdir(mode=0o700)

@@ -30,15 +30,13 @@ unused `noqa`: `promptlint fix` removes it). Files are written atomically
 from __future__ import annotations
 
 import ast
-import contextlib
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from promptlint.atomic import replace_file
 from promptlint.model import Edit, Finding, SourceFile
 
 #: Codes never silenced by --add-noqa (see the module docstring).
@@ -224,17 +222,11 @@ def write_atomically(path: Path, source: SourceFile, text: str) -> None:
     data = text.encode(source.encoding)
     if source.bom:
         data = b"\xef\xbb\xbf" + data
-    directory = path.parent
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        with contextlib.suppress(OSError):
-            os.chmod(temp, path.stat().st_mode & 0o7777)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+        mode: int | None = path.stat().st_mode & 0o7777
+    except OSError:
+        mode = None
+    replace_file(path, data, mode=mode)
 
 
 def add_noqa(report: Any) -> AddNoqaResult:

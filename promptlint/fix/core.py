@@ -10,14 +10,13 @@ running `fix` twice changes nothing the second time.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from promptlint.atomic import replace_file
 from promptlint.fix.encode import Skip, char_source, containers_for, encode
 from promptlint.fix.verify import Rejected, check_prompts, check_python, check_yaml, reextract
 from promptlint.model import Edit, Extraction, Finding, Fix, Prompt, SourceFile
@@ -277,16 +276,4 @@ def write_atomic(path: Path, source: SourceFile, text: str) -> None:
     if current != encode_text(source, source.text):
         raise ValueError("the file changed on disk (or does not round-trip through its encoding) since it was read")
     data = encode_text(source, text)
-    mode = path.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".promptlint-fix")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    replace_file(path, data, mode=path.stat().st_mode & 0o7777, fsync=True)

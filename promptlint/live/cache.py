@@ -14,9 +14,9 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
+from promptlint.atomic import replace_file
 from promptlint.live.client import Request, Response
 
 CACHE_VERSION = 1
@@ -60,16 +60,7 @@ class ResponseCache:
         path = self._path(key)
         _make_private_dir(path.parent)
         data = json.dumps({"version": CACHE_VERSION, "response": response.to_json()}, ensure_ascii=False)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")  # created 0600
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        replace_file(path, data.encode("utf-8"), mode=0o600)
 
 
 def _make_private_dir(directory: Path) -> None:

@@ -108,18 +108,10 @@ class _Store:
             regex_entries = {k: v for k, v in regex_entries.items() if k in self.used}
         with contextlib.suppress(Exception):
             payload = marshal.dumps({"yaml": yaml_entries, "re": regex_entries})
-            import tempfile
+            from promptlint.atomic import replace_file
 
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(payload)
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            replace_file(path, payload)
 
 
 _STORE = _Store()
