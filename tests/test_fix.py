@@ -400,3 +400,20 @@ def test_precommit_fix_hook_definition() -> None:
     files = re.compile(hook["files"])
     assert all(files.search(n) for n in ("a.py", "b.yaml", "d.prompty", "e.prompt")) and not files.search("x.md")
     assert main([*hook["entry"].split()[1:], "--no-config", "--help"]) == 0  # the entry's flags parse
+
+
+def test_yaml_verification_does_not_expand_aliases() -> None:
+    """The fix verifier walks an alias bomb once per node (before, it walked every expansion: 8**29 nodes)."""
+    from promptlint.fix.verify import Rejected, check_yaml
+
+    lines = ['a: &a ["You are a helpful assistant who answers questions"]']
+    for i in range(1, 30):
+        prev, name = f"n{i - 1}" if i > 1 else "a", f"n{i}"
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 8) + "]")
+    text = "\n".join(lines) + "\n"
+    check_yaml(text, text, [])  # same text: accepted
+    changed = text.replace("answers questions", "answers billing questions")
+    with pytest.raises(Rejected, match="outside the edited prompts"):
+        check_yaml(text, changed, [])
+    start = text.index("You are")
+    check_yaml(text, changed, [(start, start + 10)])  # an edit inside that scalar: accepted

@@ -42,46 +42,41 @@ def check_python(old: str, new: str) -> None:
         raise Rejected("a change reached outside the prompt strings")
 
 
-def _yaml_shape(text: str) -> list[Any]:
+def _yaml_walk(text: str) -> tuple[list[Any], list[str]]:
+    """One pass over the node graph: its shape (kinds, tags, styles, scalar spans) and the scalar values.
+
+    A node reached again through an alias is recorded once as a back-reference and not walked
+    again, so an alias bomb costs linear time here as it does in the extractor.
+    """
     import yaml
 
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    out: list[Any] = []
-    for doc in yaml.compose_all(text, Loader=loader_cls):
-        stack = [doc]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, yaml.ScalarNode):
-                out.append(("s", node.tag, node.style, node.start_mark.index, node.end_mark.index))
-            elif isinstance(node, yaml.MappingNode):
-                out.append(("m", node.tag, node.flow_style, len(node.value)))
-                for k, v in reversed(node.value):
-                    stack.extend((v, k))
-            elif isinstance(node, yaml.SequenceNode):
-                out.append(("q", node.tag, node.flow_style, len(node.value)))
-                stack.extend(reversed(node.value))
-            elif node is not None:
-                out.append(("?", type(node).__name__))
-    return out
-
-
-def _yaml_values(text: str) -> list[str]:
-    import yaml
-
-    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    shape: list[Any] = []
     values: list[str] = []
+    seen: dict[int, int] = {}
     for doc in yaml.compose_all(text, Loader=loader_cls):
         stack = [doc]
         while stack:
             node = stack.pop()
+            if node is None:
+                continue
+            if id(node) in seen:
+                shape.append(("*", seen[id(node)]))
+                continue
+            seen[id(node)] = len(shape)
             if isinstance(node, yaml.ScalarNode):
+                shape.append(("s", node.tag, node.style, node.start_mark.index, node.end_mark.index))
                 values.append(node.value)
             elif isinstance(node, yaml.MappingNode):
+                shape.append(("m", node.tag, node.flow_style, len(node.value)))
                 for k, v in reversed(node.value):
                     stack.extend((v, k))
             elif isinstance(node, yaml.SequenceNode):
+                shape.append(("q", node.tag, node.flow_style, len(node.value)))
                 stack.extend(reversed(node.value))
-    return values
+            else:
+                shape.append(("?", type(node).__name__))
+    return shape, values
 
 
 def check_yaml(old: str, new: str, edits: list[tuple[int, int]]) -> None:
@@ -93,8 +88,7 @@ def check_yaml(old: str, new: str, edits: list[tuple[int, int]]) -> None:
     except Exception as exc:  # ruamel raises many error types; any of them means "does not parse"
         raise Rejected(f"the fixed YAML does not parse: {str(exc).splitlines()[0]}") from None
     try:
-        old_shape, new_shape = _yaml_shape(old), _yaml_shape(new)
-        old_values, new_values = _yaml_values(old), _yaml_values(new)
+        (old_shape, old_values), (new_shape, new_values) = _yaml_walk(old), _yaml_walk(new)
     except Exception as exc:  # PyYAML errors: same meaning
         raise Rejected(f"the fixed YAML does not parse: {str(exc).splitlines()[0]}") from None
     if len(old_shape) != len(new_shape) or any(a[:3] != b[:3] for a, b in zip(old_shape, new_shape, strict=True)):
