@@ -110,7 +110,7 @@ class Config:
             if selector != "ALL" and not any(code.startswith(selector) for code in codes):
                 raise ConfigError(f"{self._where()}: {key}: unknown rule selector {selector!r}")
 
-    def ignored_for(self, display_path: str, abs_path: Path | None = None) -> list[str]:
+    def ignored_for(self, display_path: str, abs_path: Path | str | None = None) -> list[str]:
         """Selectors that `per-file-ignores` removes for one file."""
         if not self.per_file_ignores:
             return []
@@ -123,7 +123,7 @@ class Config:
         candidates = [display_path]
         if abs_path is not None:
             with contextlib.suppress(ValueError):
-                candidates.append(abs_path.resolve().relative_to(self.root.resolve()).as_posix())
+                candidates.append(Path(abs_path).resolve().relative_to(self.root.resolve()).as_posix())
         ignored: list[str] = []
         for spec, codes in self._pfi_specs:
             if any(spec.match_file(c) for c in candidates):

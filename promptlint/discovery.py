@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +27,44 @@ SKIP_DIRS = frozenset({
 })  # fmt: skip
 
 
-@dataclass(slots=True, frozen=True)
 class SourcePath:
-    """A file to lint: where it is, and the path to show (relative to cwd, forward slashes)."""
+    """A file to lint: where it is, and the path to show (relative to cwd, forward slashes).
 
-    path: Path
-    display: str
-    explicit: bool = False
+    `file` is the path as a string; the `Path` is built on first use (a warm run over a large tree
+    answers most files from the stat index and never needs one).
+    """
+
+    __slots__ = ("_path", "display", "explicit", "file")
+
+    def __init__(self, path: Path | str, display: str, explicit: bool = False) -> None:
+        self.file = str(path)
+        self.display = display
+        self.explicit = explicit
+        self._path = path if isinstance(path, Path) else None
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            self._path = Path(self.file)
+        return self._path
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SourcePath):
+            return NotImplemented
+        return (self.file, self.display, self.explicit) == (other.file, other.display, other.explicit)
+
+    def __hash__(self) -> int:
+        return hash((self.file, self.display, self.explicit))
+
+    def __repr__(self) -> str:
+        return f"SourcePath({self.file!r}, {self.display!r}, explicit={self.explicit})"
+
+    def __getstate__(self) -> tuple[str, str, bool]:
+        return self.file, self.display, self.explicit
+
+    def __setstate__(self, state: tuple[str, str, bool]) -> None:
+        self.file, self.display, self.explicit = state
+        self._path = None
 
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
@@ -180,7 +210,7 @@ def iter_files(paths: Sequence[str | Path], config: Config, *, force_exclude: bo
                 if key not in seen:
                     seen.add(key)
                     display = file[len(cwd_prefix):] if file.startswith(cwd_prefix) else None
-                    yield SourcePath(Path(file), display or display_path(Path(file), cwd))
+                    yield SourcePath(file, display or display_path(Path(file), cwd))
         else:
             if force_exclude and _force_excluded(absolute, matchers):
                 continue
@@ -265,4 +295,4 @@ def _walk(
                 continue
         # Push in reverse so that subdirectories are walked in sorted order, after this folder's files.
         for sub, real_sub in reversed(subdirs):
-            stack.append((sub, real_sub, [*chain, sub]))
+            stack.append((sub, real_sub, [*chain, sub] if ignores.spec(sub) is not None else chain))

@@ -215,6 +215,9 @@ class Extraction:
     problem: ParseProblem | None = None
     #: Format-specific data for code rules: for Python, the `ast.Module`.
     tree: Any = None
+    #: Other files the prompts were read from or looked for (promptfoo `file://`): the findings
+    #: depend on them too, so caches must see them unchanged (a missing one included).
+    depends_on: list[str] = field(default_factory=list)
 
     def prompts_of(self, call: CallSite) -> list[Prompt]:
         return [p for p in self.prompts if p.call is call]

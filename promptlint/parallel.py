@@ -33,7 +33,8 @@ MIN_FILES = 48
 FILES_PER_WORKER = 24
 ENV_JOBS = "PROMPTLINT_JOBS"
 
-Result = tuple[list[Finding], SourceFile | None]
+#: (findings, the source if there are findings, the other files the findings depend on)
+Result = tuple[list[Finding], SourceFile | None, list[str]]
 
 _STATE: dict[str, Any] = {}
 
@@ -117,19 +118,18 @@ def _init_spawned(config: Any, codes: list[str], cache: ResultCache | None) -> N
 def _lint_one(item: SourcePath, selection: Selection, cache: ResultCache | None) -> Result:
     from promptlint.runner import lint_file
 
-    findings, source = lint_file(item, selection, cache=cache)
-    return findings, source
+    return lint_file(item, selection, cache=cache)
 
 
 def _work(item: SourcePath) -> Result | _Failure:
     """Worker side: lint one file; drop the source text unless a reporter will need it."""
     try:
-        findings, source = _lint_one(item, _STATE["selection"], _STATE["cache"])
+        findings, source, deps = _lint_one(item, _STATE["selection"], _STATE["cache"])
     except Exception as exc:
         return _failure(exc, item.display)
     if source is not None:
         source = SourceFile(source.path, source.text, source.bom, source.encoding) if findings else None
-    return findings, source
+    return findings, source, deps
 
 
 def _failure(exc: Exception, display: str) -> _Failure:

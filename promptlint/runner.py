@@ -7,6 +7,7 @@ anthropic: the rules engine and extractors are imported lazily, once.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -77,7 +78,7 @@ class Selection:
         match = _PREFIX_RE.match(code)
         return bool(match) and match.group().upper() in self.prefixes
 
-    def rules_for(self, display: str, path: Path | None = None) -> list[Rule]:
+    def rules_for(self, display: str, path: Path | str | None = None) -> list[Rule]:
         """The selected rules minus what `per-file-ignores` removes for this file."""
         extra = self.config.ignored_for(display, path)
         if not extra:
@@ -115,15 +116,20 @@ def lint_paths(
     items = list(iter_files(paths, config, force_exclude=force_exclude))
     report.files = [item.display for item in items]
     results: list[tuple[list[Finding], SourceFile | None] | None] = [None] * len(items)
-    if cache is not None:  # find the misses first: they size the pool, and may need the real rules
-        results = [cached_result(item, selection, cache) for item in items]
+    index = _Indexed(items, selection, cache) if cache is not None else None
+    if index is not None:  # find the misses first: they size the pool, and may need the real rules
+        results = [index.lookup(i, item) for i, item in enumerate(items)]
     todo = [i for i, result in enumerate(results) if result is None]
     if todo and load_rules is not None:
         selection = Selection.build(config, load_rules())
         report.rules = selection.rules
     done = lint_items([items[i] for i in todo], selection, cache, worker_count(len(todo), jobs))
-    for i, result in zip(todo, done, strict=True):
-        results[i] = result
+    for i, (findings, source, deps) in zip(todo, done, strict=True):
+        results[i] = (findings, source)
+        if index is not None:
+            index.record(i, findings, deps)
+    if index is not None:
+        index.save()
     for item, result in zip(items, results, strict=True):
         findings, source = result or ([], None)
         report.findings.extend(findings)
@@ -133,23 +139,72 @@ def lint_paths(
     return report
 
 
+class _Indexed:
+    """The result cache seen through the stat index (`promptlint.cache_index`) for one run.
+
+    A file whose stat is unchanged is answered from the index without being opened (read only when
+    it has findings: reporters quote it); other files go through the content-keyed cache; every
+    answer, cached or freshly linted, is recorded in the index with the stat taken before reading.
+    """
+
+    def __init__(self, items: Sequence[SourcePath], selection: Selection, cache: ResultCache) -> None:
+        from promptlint.cache_index import StatIndex
+
+        self.items = items
+        self.selection = selection
+        self.cache = cache
+        self.index = StatIndex(cache.directory, cache.key)
+        self.keys: list[str] = [""] * len(items)
+        self.stats: list[Any] = [None] * len(items)
+        self.taken: list[int] = [0] * len(items)
+
+    def lookup(self, i: int, item: SourcePath) -> tuple[list[Finding], SourceFile | None] | None:
+        from promptlint.cache_index import StatIndex, fingerprint, now_ns
+
+        self.keys[i] = key = StatIndex.key(item.file, item.display)
+        self.taken[i] = now_ns()
+        self.stats[i] = stat = fingerprint(item.file)
+        findings = self.index.lookup(key, stat)
+        if findings is not None:
+            if not findings:
+                return findings, None
+            source = read_source(item.path, item.display, max_bytes=self.selection.config.max_file_size)
+            if not isinstance(source, ParseProblem):
+                return findings, source
+        result = cached_result(item, self.selection, self.cache)
+        if result is not None:
+            self.record(i, result[0])
+        return result
+
+    def record(self, i: int, findings: list[Finding], deps: Sequence[str] = ()) -> None:
+        self.index.record(self.keys[i], self.stats[i], self.taken[i], findings, deps)
+
+    def save(self) -> None:
+        self.index.save(self.cache.write)
+
+
 def lint_file(
     item: SourcePath, selection: Selection, cache: ResultCache | None = None
-) -> tuple[list[Finding], SourceFile | None]:
-    """Lint one file from disk (through `cache` when given: a hit skips extraction and rules)."""
+) -> tuple[list[Finding], SourceFile | None, bool]:
+    """Lint one file from disk (through `cache` when given: a hit skips extraction and rules).
+
+    The third value lists the other files the findings depend on (promptfoo `file://` prompts).
+    """
     source = read_source(item.path, item.display, max_bytes=selection.config.max_file_size)
     if isinstance(source, ParseProblem):
         rules = selection.rules_for(item.display, item.path)
-        return _parse_error(item.display, source, selection, {r.code for r in rules}), None
+        return _parse_error(item.display, source, selection, {r.code for r in rules}), None, []
     if cache is None:
-        return lint_source(source, selection, item.path), source
+        findings, deps = _lint_source(source, selection, item.path)
+        return findings, source, deps
     key = cache.file_key(source, [r.code for r in selection.rules_for(item.display, item.path)])
     findings = cache.get(key)
+    deps: list[str] = []
     if findings is None:
-        findings, alone = _lint_source(source, selection, item.path)
-        if alone:
+        findings, deps = _lint_source(source, selection, item.path)
+        if not deps:  # the content key covers this file only
             cache.put(key, findings)
-    return findings, source
+    return findings, source, deps
 
 
 def cached_result(
@@ -176,8 +231,8 @@ def lint_source(source: SourceFile, selection: Selection, path: Path | None = No
     return _lint_source(source, selection, path)[0]
 
 
-def _lint_source(source: SourceFile, selection: Selection, path: Path | None = None) -> tuple[list[Finding], bool]:
-    """`lint_source`, plus whether the findings depend on this file alone (so they may be cached)."""
+def _lint_source(source: SourceFile, selection: Selection, path: Path | None = None) -> tuple[list[Finding], list[str]]:
+    """`lint_source`, plus the other files (absolute paths) the findings depend on: none, and they may be cached."""
     from promptlint.rules_engine import RuleError, run_rules
 
     file_path = path or Path(source.path)
@@ -200,11 +255,10 @@ def _lint_source(source: SourceFile, selection: Selection, path: Path | None = N
         except Exception as exc:
             raise InternalError(f"{source.path}: rules engine crashed: {type(exc).__name__}: {exc}") from exc
     findings = [f for f in findings if f.code in enabled_codes or f.code == PARSE_ERROR_CODE]
-    # promptfoo configs read the prompt files they name: their findings depend on other files
-    alone = not (any(p.source_file is not None or p.format == "promptfoo" for p in extraction.prompts)
-                 or (fmt == "yaml" and "prompts:" in source.text))  # fmt: skip
+    # promptfoo configs read the prompt files they name: their findings depend on those files too
+    deps = [os.path.abspath(d) for d in extraction.depends_on]
     if not _MARKER_RE.search(source.text) and not any(p.source_file is not None for p in extraction.prompts):
-        return findings, alone  # no noqa / disable-file comment can exist: skip the suppressions machinery
+        return findings, deps  # no noqa / disable-file comment can exist: skip the suppressions machinery
     from promptlint.suppressions import apply_suppressions
 
     unused_rule = next((r for r in rules if r.code == UNUSED_NOQA_CODE), None)
@@ -217,7 +271,7 @@ def _lint_source(source: SourceFile, selection: Selection, path: Path | None = N
         unused_severity=unused_rule.severity if unused_rule else None,
         extraction=extraction,
     )
-    return suppressed, alone
+    return suppressed, deps
 
 
 def extractor_of(path: Path) -> tuple[str, Any]:

@@ -70,6 +70,7 @@ class _Ctx:
     source: SourceFile
     prompts: list[Prompt] = field(default_factory=list)
     seen: set[int] = field(default_factory=set)
+    depends_on: list[str] = field(default_factory=list)
 
     def emit(
         self,
@@ -361,7 +362,7 @@ def extract(source: SourceFile) -> Extraction:
     ctx = _Ctx(source)
     for doc in docs:
         extract_document(ctx, doc)
-    return Extraction(source=source, prompts=ctx.prompts, problem=problem)
+    return Extraction(source=source, prompts=ctx.prompts, problem=problem, depends_on=ctx.depends_on)
 
 
 def chars_of(ctx: _Ctx, node: ScalarNode, parent: Node | None) -> CharMap:

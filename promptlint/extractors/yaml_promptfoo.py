@@ -142,6 +142,7 @@ def _reference(ctx: _Ctx, ref: str, done: set[str]) -> None:
     base = Path(ctx.source.path).parent
     path = Path(ref) if os.path.isabs(ref) else base / ref
     display = os.path.normpath(str(path))
+    ctx.depends_on.append(display)
     from promptlint.source import read_source
 
     ref_source = read_source(path, display)

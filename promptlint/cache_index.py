@@ -1,0 +1,143 @@
+"""The stat index: a warm run answers unchanged files from one file, without opening them.
+
+Why: the content-keyed result cache (`promptlint.cache`) must read and hash every file and open one
+entry per file; on a large tree that is most of a warm run. Like git's index and ruff's cache, this
+index remembers, per file, the `stat` fingerprint seen when its findings were computed: when size,
+mtime, ctime, inode and device are unchanged the stored findings are returned as they are.
+
+Correctness rests on the fingerprint changing whenever the content can have changed. Two guards:
+
+- "racy" entries (git's term): a file modified within `RACY_NS` of the moment its stat was taken
+  could change again within the file system's timestamp granularity without its mtime moving, so
+  such an entry is never trusted; the file goes through the content cache and is recorded again;
+- the stat is taken before the file is read, so a write between the two gives a fingerprint that
+  the next run does not match.
+
+A promptfoo config's findings also depend on the prompt files it names (`Extraction.depends_on`):
+their fingerprints are stored with the entry (None for a file that did not exist) and must match too.
+
+One index per run key (rules, config, promptlint's own code: see `cache.run_key`), so a changed rule
+or setting starts from an empty index; the newest few are kept. The file is written atomically, once,
+at the end of a run that changed it; a corrupt or foreign index is an empty one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from promptlint.model import Finding
+
+#: A file whose mtime is this close to when its stat was taken is not trusted by stat alone.
+RACY_NS = 2_000_000_000
+#: Index files kept per cache folder (one per run key: other rule sets, configs, versions).
+KEEP = 4
+#: Bumped when the layout of an entry changes.
+FORMAT = 2
+
+#: (size, mtime_ns, ctime_ns, inode, device)
+Fingerprint = tuple[int, int, int, int, int]
+
+
+def fingerprint(path: Path | str) -> Fingerprint | None:
+    """The stat fingerprint of a file, or None when it cannot be stat'ed (then it is read as usual)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+class StatIndex:
+    """Findings of files by (path, display path) and stat fingerprint.
+
+    The codes enabled for a file are not part of the key: they follow from the config and the rules
+    (per-file-ignores included), which the run key, and so the index file, already stands for.
+    """
+
+    def __init__(self, directory: Path, run_key: str) -> None:
+        self.path = Path(directory) / "v1" / f"index-{run_key[:32]}.marshal"
+        #: key -> (fingerprint, when it was taken, finding rows, [(dependency, its fingerprint)])
+        self.entries: dict[str, tuple[Any, ...]] = {}
+        self.changed = False
+        with contextlib.suppress(Exception):  # missing, unreadable, corrupt or foreign: empty
+            data = marshal.loads(self.path.read_bytes())
+            if isinstance(data, dict) and data.get("format") == FORMAT and isinstance(data.get("entries"), dict):
+                self.entries = data["entries"]
+
+    @staticmethod
+    def key(path: Path | str, display: str) -> str:
+        return f"{path}\0{display}"
+
+    def lookup(self, key: str, stat: Fingerprint | None) -> list[Finding] | None:
+        """The stored findings when the file's stat is unchanged and was not racy, else None."""
+        if stat is None:
+            return None
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        try:
+            seen, taken_ns, rows, deps = entry
+            if tuple(seen) != stat or stat[1] >= taken_ns - RACY_NS:
+                return None
+            for dep, dep_seen in deps:
+                now = fingerprint(dep)
+                if now != (tuple(dep_seen) if dep_seen is not None else None):
+                    return None
+                if now is not None and now[1] >= taken_ns - RACY_NS:
+                    return None
+            if not rows:
+                return []
+            from promptlint.cache import finding_from_dict
+
+            return [finding_from_dict(row) for row in rows]
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            return None
+
+    def record(self, key: str, stat: Fingerprint | None, taken_ns: int, findings: Sequence[Finding],
+               deps: Sequence[str] = ()) -> None:
+        """Remember the findings of a file whose stat, taken at `taken_ns` before reading it, was `stat`.
+
+        `deps` (absolute paths) are stat'ed now, after the file was linted: a dependency written in
+        between is seen as racy or changed next time, never as unchanged.
+        """
+        if stat is None:
+            return
+        rows: list[dict[str, Any]] = []
+        if findings:
+            from promptlint.cache import finding_to_dict
+
+            rows = [finding_to_dict(f) for f in findings]
+        dep_rows = [(dep, fingerprint(dep)) for dep in dict.fromkeys(deps)]
+        old = self.entries.get(key)
+        if old is not None and self.lookup(key, stat) is not None and old[2] == rows and list(old[3]) == dep_rows:
+            return  # already known and trusted: keep the index file unchanged
+        self.entries[key] = (stat, taken_ns, rows, dep_rows)
+        self.changed = True
+
+    def save(self, write: Any) -> None:
+        """Write the index (through `write(path, bytes)`) if it changed, and drop old indexes."""
+        if not self.changed:
+            return
+        self.changed = False
+        with contextlib.suppress(Exception):
+            write(self.path, marshal.dumps({"format": FORMAT, "entries": self.entries}))
+            _prune(self.path.parent)
+
+
+def now_ns() -> int:
+    return time.time_ns()
+
+
+def _prune(folder: Path) -> None:
+    """Keep the `KEEP` most recently written index files."""
+    with contextlib.suppress(OSError):
+        indexes = sorted(folder.glob("index-*.marshal"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for stale in indexes[KEEP:]:
+            with contextlib.suppress(OSError):
+                stale.unlink()
