@@ -17,12 +17,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from promptlint.diskcache import compile_regex
 from promptlint.model import Edit, Extraction, Finding, Fix, Severity, SourceFile
 
 UNUSED_NOQA_CODE = "PL001"
 UNUSED_NOQA_NAME = "unused-noqa"
 
-_MARKER_RE = re.compile(r"noqa|promptlint", re.IGNORECASE)
+_MARKER_RE = compile_regex(r"noqa|promptlint", re.IGNORECASE)
 _CODE = r"[A-Za-z]+[0-9]+"
 
 
@@ -30,18 +31,18 @@ class _Patterns:
     """Regexes compiled on first use: most files have no marker, and compiling costs start-up time."""
 
     def __init__(self) -> None:
-        self.noqa = re.compile(
+        self.noqa = compile_regex(
             rf"(?P<lead>#[ \t]*)?\bnoqa[ \t]*:[ \t]*(?P<codes>{_CODE}(?:(?:[ \t]*,[ \t]*|[ \t]+){_CODE})*)",
             re.IGNORECASE,
         )
-        self.code = re.compile(_CODE)
-        self.disable = re.compile(
+        self.code = compile_regex(_CODE)
+        self.disable = compile_regex(
             r"\bpromptlint[ \t]*:[ \t]*disable-file[ \t]*=[ \t]*"
             r"(?P<codes>[A-Za-z]+[0-9]*(?:[ \t]*,[ \t]*[A-Za-z]+[0-9]*)*)",
             re.IGNORECASE,
         )
         # Python strings and comments; everything else is skipped by the regex engine.
-        self.py_tokens = re.compile(
+        self.py_tokens = compile_regex(
             r"""(?P<comment>\#[^\r\n]*)
             |'''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)
             |\"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\"|\Z)
@@ -49,11 +50,11 @@ class _Patterns:
             |"(?:[^"\\\r\n]|\\.)*(?:"|$)""",
             re.VERBOSE | re.DOTALL | re.MULTILINE,
         )
-        self.template_comments = re.compile(r"\{\{!--.*?--\}\}|\{\{!.*?\}\}|\{#.*?#\}|<!--.*?-->", re.DOTALL)
-        self.block_indicator = re.compile(r"(?:^|[ \t])[|>][-+0-9]*$")
-        self.key_column = re.compile(r"[ \t]*(?:-[ \t]+)*")
-        self.frontmatter_open = re.compile(r"\A---[ \t]*\r?\n")
-        self.frontmatter_close = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
+        self.template_comments = compile_regex(r"\{\{!--.*?--\}\}|\{\{!.*?\}\}|\{#.*?#\}|<!--.*?-->", re.DOTALL)
+        self.block_indicator = compile_regex(r"(?:^|[ \t])[|>][-+0-9]*$")
+        self.key_column = compile_regex(r"[ \t]*(?:-[ \t]+)*")
+        self.frontmatter_open = compile_regex(r"\A---[ \t]*\r?\n")
+        self.frontmatter_close = compile_regex(r"^---[ \t]*\r?$", re.MULTILINE)
 
 
 _patterns: _Patterns | None = None

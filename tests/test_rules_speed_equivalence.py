@@ -19,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from promptlint.model import Finding, SourceFile
-from promptlint.rules_engine import diskcache, load_rules, run_rules
+from promptlint import diskcache
+from promptlint.rules_engine import load_rules, run_rules
 from promptlint.rules_engine.examples import extraction_from_text, run_example
 
 ROOT = Path(__file__).resolve().parents[1]

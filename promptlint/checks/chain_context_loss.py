@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import re
 from collections.abc import Iterator
 
 from promptlint.checks import Hit
@@ -29,19 +28,24 @@ from promptlint.checks.pyast import (
     string_value,
     walk_body,
 )
+from promptlint.diskcache import compile_regex
 from promptlint.extractors import pycalls
 from promptlint.model import Extraction
 
 #: Loop variables / iterables that hold the steps of one task.
 #: Not bare `task`: `for task in benchmark_tasks` is usually a set of independent requests, each complete.
-_STEP_RE = re.compile(r"(?i)step|plan|sub_?tasks?|stage|phase|todo|action|milestone|instruction|agenda|pipeline|chain")
-_STEP_WORD_RE = re.compile(_STEP_RE.pattern.removeprefix("(?i)"))  # on lower-cased text: IGNORECASE is slow
+_STEP_RE = compile_regex(
+    r"(?i)step|plan|sub_?tasks?|stage|phase|todo|action|milestone|instruction|agenda|pipeline|chain"
+)
+_STEP_WORD_RE = compile_regex(_STEP_RE.pattern.removeprefix("(?i)"))  # on lower-cased text: IGNORECASE is slow
 #: Names that carry the overall task when interpolated into a step.
-_CONTEXT_RE = re.compile(r"(?i)task|context|goal|plan|objective|background|brief|mission|purpose|history|conversation"
-                         r"|overall|document|spec|requirement|summary|system|instruction|memory|state|scratchpad"
-                         r"|notes|previous|prior|transcript|ticket|request|question|query")
+_CONTEXT_RE = compile_regex(
+    r"(?i)task|context|goal|plan|objective|background|brief|mission|purpose|history|conversation"
+    r"|overall|document|spec|requirement|summary|system|instruction|memory|state|scratchpad"
+    r"|notes|previous|prior|transcript|ticket|request|question|query"
+)
 _MESSAGE_KWARGS = ("messages", "input", "prompt", "contents")
-_RECEIVER_WITH_PROMPT_RE = re.compile(r"(?i)chain|agent|crew|graph|executor|runnable|pipeline")
+_RECEIVER_WITH_PROMPT_RE = compile_regex(r"(?i)chain|agent|crew|graph|executor|runnable|pipeline")
 _BUILTINS = frozenset(dir(builtins))
 _SYSTEM_ROLES = frozenset({"system", "developer"})
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from promptlint.diskcache import compile_regex
 from promptlint.extractors import pycalls
 from promptlint.model import Extraction, SourceFile
 
@@ -19,7 +20,7 @@ Loop = ast.For | ast.AsyncFor | ast.While
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 #: Constructors / binders that fix sampling parameters for later `.invoke()` calls (LangChain and friends).
-_MODEL_FACTORY_RE = re.compile(r"(?:^|\.)(?:Chat[A-Z]\w*|Azure\w*OpenAI|\w*LLM|OpenAI|Anthropic|bind|with_config)$")
+_MODEL_FACTORY_RE = compile_regex(r"(?:^|\.)(?:Chat[A-Z]\w*|Azure\w*OpenAI|\w*LLM|OpenAI|Anthropic|bind|with_config)$")
 _EXITS = (ast.Return, ast.Break, ast.Continue, ast.Raise)
 
 
@@ -349,7 +350,7 @@ def mentions_refusal_reason(node: ast.AST) -> bool:
 #: "refus", `content_filter`, or a string constant that opens (after a quote, a closing f-string brace, a
 #: backslash line continuation or whitespace escapes) with a refusal phrase's first word ("I ...", "Im ",
 #: "sorry", "unable", "as an").
-_MAYBE_REFUSAL_RE = re.compile(  # searched in lower-cased ASCII text: far faster than IGNORECASE
+_MAYBE_REFUSAL_RE = compile_regex(  # searched in lower-cased ASCII text: far faster than IGNORECASE
     r"""refus|content_filter|(?:["'}]|\\[ntrfv\n])(?:\s|\\[ntrfv])*(?:i(?:[\s'’\\]|m[\s\\])|sorry|unable|as[\s\\])"""
 )
 
@@ -451,9 +452,9 @@ def string_list(ctx: PyContext, node: ast.expr | None) -> list[str] | None:
     return [v for v in values if v is not None] if all(v is not None for v in values) and values else None
 
 
-_SIZE_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*([bm])(?![a-z])", re.IGNORECASE)
+_SIZE_RE = compile_regex(r"(?<![\w.])(\d+(?:\.\d+)?)\s*([bm])(?![a-z])", re.IGNORECASE)
 #: Tier words, smallest first (matched as whole words: "gemini" holds no "mini").
-_TIERS = tuple((tier, re.compile(rf"(?i)(?<![a-z])(?:{words})(?![a-z])")) for tier, words in (
+_TIERS = tuple((tier, compile_regex(rf"(?i)(?<![a-z])(?:{words})(?![a-z])")) for tier, words in (
     (0, r"nano|tiny|flash[-_]?lite|flash[-_]?8b|ministral|lite"),
     (1, r"haiku|mini|flash|small|instant|gpt-3\.5[-\w]*|light|fast"),
     (2, r"sonnet|medium|gpt-4[-\w.]*|gpt-5[-\w.]*|pro|command-r(?!-plus)"),

@@ -10,7 +10,6 @@ The finding points at the first such access per response.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
 from promptlint.checks import Hit
@@ -25,11 +24,12 @@ from promptlint.checks.pyast import (
     scope_bodies,
     walk_body,
 )
+from promptlint.diskcache import compile_regex
 from promptlint.model import Extraction
 
 #: Calls that detect a refusal (or classify / moderate the reply): any of them counts as a check.
-_DETECTOR_RE = re.compile(r"(?i)refus|classif|moderat|(?:^|\.)refusal\.detect$")
-_REFUSAL_NAME_RE = re.compile(r"(?i)refus")
+_DETECTOR_RE = compile_regex(r"(?i)refus|classif|moderat|(?:^|\.)refusal\.detect$")
+_REFUSAL_NAME_RE = compile_regex(r"(?i)refus")
 _REASON_ATTRS = frozenset({"stop_reason", "finish_reason"})
 _NORMAL_ENDS = frozenset({"end_turn", "stop", "stop_sequence", "tool_use", "tool_calls"})
 

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import re
 
+from promptlint.diskcache import compile_regex
 from promptlint.extractors.prompty import split_turns
 from promptlint.extractors.tmpl_common import front_matter
 from promptlint.extractors.yaml_scalars import CharMap
 from promptlint.model import Extraction, SourceFile
 
 FMT = "dotprompt"
-_MARKER = re.compile(r"\{\{~?\s*#?role\s+[\"'](\w+)[\"']\s*~?\}\}|\{\{~?\s*/role\s*~?\}\}()")
-_COMMENT = re.compile(r"\{\{~?!--.*?--~?\}\}|\{\{~?![^}]*?~?\}\}", re.DOTALL)
+_MARKER = compile_regex(r"\{\{~?\s*#?role\s+[\"'](\w+)[\"']\s*~?\}\}|\{\{~?\s*/role\s*~?\}\}()")
+_COMMENT = compile_regex(r"\{\{~?!--.*?--~?\}\}|\{\{~?![^}]*?~?\}\}", re.DOTALL)
 
 
 class _Marker:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from promptlint.diskcache import compile_regex
+
 # Order matters: the longest, most specific syntaxes first.
-_PLACEHOLDER_RE = re.compile(
+_PLACEHOLDER_RE = compile_regex(
     r"""
       \{%-?.*?-?%\}            # Jinja / Liquid block  {% if x %}
     | \{\#.*?\#\}              # Jinja comment

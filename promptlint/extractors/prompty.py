@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 
+from promptlint.diskcache import compile_regex
 from promptlint.extractors.tmpl_common import ROLE_NAMES, build_prompt, front_matter, span_of
 from promptlint.extractors.yaml_scalars import CharMap
 from promptlint.model import Extraction, Prompt, SourceFile
 
 FMT = "prompty"
-_MARKER = re.compile(
+_MARKER = compile_regex(
     r"^[ \t]*#?[ \t]*(system|user|assistant|developer|function|tool)(?:\[[^\]\n]*\])?[ \t]*:[ \t]*\r?$",
     re.IGNORECASE | re.MULTILINE,
 )

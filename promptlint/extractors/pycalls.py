@@ -7,12 +7,13 @@ message classes) and the loop / retry / refusal heuristics read as data.
 from __future__ import annotations
 
 import ast
-import re
+
+from promptlint.diskcache import compile_regex
 
 #: Chains ending like these are model calls (matched on the dotted chain as written).
-_ANTHROPIC_RE = re.compile(r"(?:^|\.)messages\.(?:create|stream|count_tokens|parse)$")
-_ANTHROPIC_BATCH_RE = re.compile(r"(?:^|\.)messages\.batches\.create$")
-_OPENAI_RE = re.compile(
+_ANTHROPIC_RE = compile_regex(r"(?:^|\.)messages\.(?:create|stream|count_tokens|parse)$")
+_ANTHROPIC_BATCH_RE = compile_regex(r"(?:^|\.)messages\.batches\.create$")
+_OPENAI_RE = compile_regex(
     r"(?:^|\.)(?:chat\.completions\.(?:create|parse|stream)|responses\.(?:create|parse|stream)"
     r"|completions\.create|threads\.messages\.create|threads\.runs\.create|threads\.runs\.create_and_poll)$"
 )
@@ -22,7 +23,7 @@ _INVOKE_METHODS = frozenset(
      "generate", "agenerate", "generate_content", "generate_content_async", "complete", "acomplete", "chat",
      "achat", "completion", "acompletion", "run", "arun", "call"}
 )
-_MODELISH_RE = re.compile(
+_MODELISH_RE = compile_regex(
     r"(?i)llm|model|chat|client|chain|agent|gemini|claude|gpt|openai|anthropic|litellm|completion"
 )
 
@@ -62,7 +63,7 @@ ROLE_NAMES = {
 
 _NO_PROMPT_CALLS = frozenset({"print", "pprint", "warn", "warning", "debug", "info", "error", "exception",
                               "critical", "fatal", "log", "echo", "secho", "write", "fail", "skip", "xfail"})
-_LOGGER_RE = re.compile(
+_LOGGER_RE = compile_regex(
     r"(?i)(?:^|\.)(?:log|logger|logging|_log|_logger|warnings|click|typer|console|stderr|stdout|pytest|st)$"
 )
 
@@ -134,9 +135,9 @@ def is_no_prompt_call(chain: str) -> bool:
 
 # --------------------------------------------------------------------------- loops, retries, refusals
 
-_RETRY_NAME_RE = re.compile(r"(?i)retr(?:y|ies|ied)|attempt|tries|tried|backoff")
-_REFUSAL_NAME_RE = re.compile(r"(?i)refus")
-_REFUSAL_PHRASE_RE = re.compile(
+_RETRY_NAME_RE = compile_regex(r"(?i)retr(?:y|ies|ied)|attempt|tries|tried|backoff")
+_REFUSAL_NAME_RE = compile_regex(r"(?i)refus")
+_REFUSAL_PHRASE_RE = compile_regex(
     r"(?i)^\s*(?:i\s+can['’]?t|i\s+cannot|i['’]?m\s+sorry|i\s+am\s+sorry|i\s+apologi[sz]e|i['’]?m\s+unable|"
     r"i\s+am\s+unable|i['’]?m\s+not\s+able|i\s+am\s+not\s+able|i\s+won['’]?t|as\s+an\s+ai|i\s+must\s+decline|"
     r"i['’]?m\s+not\s+comfortable|sorry,?\s+(?:but\s+)?i|unable\s+to\s+(?:help|assist|comply))"

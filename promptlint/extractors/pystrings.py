@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from promptlint.diskcache import compile_regex
 from promptlint.model import PositionMap
 
 _SIMPLE_ESCAPES = {
@@ -286,8 +287,8 @@ def skip_string(src: str, q: int) -> int:
 
 # --------------------------------------------------------------------------- transformations
 
-_WS_ONLY_LINE = re.compile(r"^[ \t]+$", re.MULTILINE)
-_LEADING_WS = re.compile(r"(^[ \t]*)(?:[^ \t\n])", re.MULTILINE)
+_WS_ONLY_LINE = compile_regex(r"^[ \t]+$", re.MULTILINE)
+_LEADING_WS = compile_regex(r"(^[ \t]*)(?:[^ \t\n])", re.MULTILINE)
 
 
 def dedent(frag: Frag) -> Frag:
@@ -366,7 +367,7 @@ def strip(frag: Frag, chars: str | None = None, left: bool = True, right: bool =
     return frag.keep([a <= k < b for k in range(len(text))])
 
 
-_PERCENT_RE = re.compile(r"%(?:\([^()\n]*\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa]")
+_PERCENT_RE = compile_regex(r"%(?:\([^()\n]*\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa]")
 
 
 def percent_placeholders(text: str) -> list[tuple[int, int]]:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from promptlint.diskcache import compile_regex
 from promptlint.extractors import pycalls as pc
 from promptlint.extractors import pystrings as ps
 from promptlint.extractors.placeholders import find_placeholders, merge_spans
@@ -29,8 +30,8 @@ _MARKER_SOURCE = (
     r"prompt|system|instruct|template|message|backstory|role\s*[\"'=]|invoke|complet|predict|responses"
     r"|generate(?:_content(?:_async)?)?\s*\(|\.\s*a?chat\s*\(|task\s*\(|\.a?(?:run|call|stream|batch)\("
 )
-_MARKERS = re.compile(_MARKER_SOURCE)  # searched in lower-cased text: 10x faster than IGNORECASE
-_MARKERS_ANY_CASE = re.compile(_MARKER_SOURCE, re.IGNORECASE)
+_MARKERS = compile_regex(_MARKER_SOURCE)  # searched in lower-cased text: 10x faster than IGNORECASE
+_MARKERS_ANY_CASE = compile_regex(_MARKER_SOURCE, re.IGNORECASE)
 
 
 def _marker_text(text: str) -> tuple[str, re.Pattern[str]]:
@@ -40,13 +41,15 @@ def _marker_text(text: str) -> tuple[str, re.Pattern[str]]:
         return lower, _MARKERS
     return text, _MARKERS_ANY_CASE  # a character whose lower case is longer: keep offsets right
 
-_PROMPT_NAME_RE = re.compile(r"(?i)prompt|system|instruction|template|message|backstory|(?:^|_)sys(?:_|$)")
-_NAME_DENY_RE = re.compile(r"(?i)error|warn|exception|usage|help|(?:^|_)log|status|fail|success|commit_msg|_type$|_key$"
-                           r"|_id$|_path$|_file$|_dir$|_url$|_name$|_class$|_cls$|_fn$|_func$")
-_SYSTEM_NAME_RE = re.compile(r"(?i)system|instruction|backstory|(?:^|_)sys(?:_|$)")
-_HUMAN_NAME_RE = re.compile(r"(?i)human")
-_TEMPLATE_NAME_RE = re.compile(r"(?i)template|prompt")
-_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+_PROMPT_NAME_RE = compile_regex(r"(?i)prompt|system|instruction|template|message|backstory|(?:^|_)sys(?:_|$)")
+_NAME_DENY_RE = compile_regex(
+    r"(?i)error|warn|exception|usage|help|(?:^|_)log|status|fail|success|commit_msg|_type$|_key$"
+    r"|_id$|_path$|_file$|_dir$|_url$|_name$|_class$|_cls$|_fn$|_func$"
+)
+_SYSTEM_NAME_RE = compile_regex(r"(?i)system|instruction|backstory|(?:^|_)sys(?:_|$)")
+_HUMAN_NAME_RE = compile_regex(r"(?i)human")
+_TEMPLATE_NAME_RE = compile_regex(r"(?i)template|prompt")
+_WORD_RE = compile_regex(r"[^\W\d_]{2,}")
 
 _COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.AsyncFor, ast.While, ast.If,
              ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.Match)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from promptlint.diskcache import compile_regex
 from promptlint.extractors.placeholders import find_placeholders
 from promptlint.extractors.yaml_scalars import CharMap
 from promptlint.model import ParseProblem, Prompt, Role, SourceFile
@@ -67,7 +68,7 @@ def span_of(cmap: CharMap, source: SourceFile, anchor: int) -> tuple[int, int]:
     return start, max(end, anchor)
 
 
-_FENCE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
+_FENCE = compile_regex(r"^---[ \t]*\r?$", re.MULTILINE)
 
 
 def front_matter(source: SourceFile, *, skip_comments: bool = False) -> tuple[int, ParseProblem | None]:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from promptlint.diskcache import compile_regex
 from promptlint.extractors import yaml_nodes as yn
 from promptlint.extractors.placeholders import find_placeholders
 from promptlint.extractors.tmpl_common import ROLE_NAMES, build_prompt, line_start, trimmed_end
@@ -32,8 +33,8 @@ _USER_KEYS = {
 }
 _TEMPLATE_KEYS = {"prompt", "prompts", "template", "prompt_template", "templates", "user_prompt_template"}
 _MESSAGE_LIST_KEYS = {"messages", "chat", "conversation"}
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_SK_MESSAGE = re.compile(r"<message\s+role\s*=\s*([\"'])(\w+)\1\s*>(.*?)</message\s*>", re.DOTALL | re.IGNORECASE)
+_CAMEL = compile_regex(r"(?<=[a-z0-9])(?=[A-Z])")
+_SK_MESSAGE = compile_regex(r"<message\s+role\s*=\s*([\"'])(\w+)\1\s*>(.*?)</message\s*>", re.DOTALL | re.IGNORECASE)
 
 
 def _snake(key: str) -> str:

@@ -14,12 +14,13 @@ import re
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from promptlint.diskcache import compile_regex
 from promptlint.model import ParseProblem, SourceFile
 
 STR_TAG = "tag:yaml.org,2002:str"
 _MAX_C_DEPTH = 400
-_BRACKETS = re.compile(r"[\[\]{}]")
-_DASH_PREFIX = re.compile(r"^[ \t\-?]*", re.MULTILINE)
+_BRACKETS = compile_regex(r"[\[\]{}]")
+_DASH_PREFIX = compile_regex(r"^[ \t\-?]*", re.MULTILINE)
 
 
 def _index_is_characters(loader: type) -> bool:

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from promptlint.diskcache import compile_regex
 from promptlint.extractors import yaml_nodes as yn
 from promptlint.extractors.tmpl_common import ROLE_NAMES, build_prompt, line_start, span_of, trimmed_end
 from promptlint.extractors.yaml_nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -24,9 +25,9 @@ if TYPE_CHECKING:
     from promptlint.extractors.yaml import _Ctx
 
 FMT = "promptfoo"
-_PATH_LIKE = re.compile(r"^[^\s]+\.(txt|md|markdown|json|jsonl|ya?ml|j2|jinja2?|py|js|ts|mjs|cjs)(:[\w.]+)?$", re.I)
+_PATH_LIKE = compile_regex(r"^[^\s]+\.(txt|md|markdown|json|jsonl|ya?ml|j2|jinja2?|py|js|ts|mjs|cjs)(:[\w.]+)?$", re.I)
 _TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".j2", ".jinja", ".jinja2"}
-_DELIMITER = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
+_DELIMITER = compile_regex(r"^---[ \t]*\r?$", re.MULTILINE)
 
 
 def is_reference(text: str) -> bool:

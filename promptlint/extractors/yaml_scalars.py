@@ -14,9 +14,9 @@ positions degrade gracefully instead of being wrong by whole lines.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from promptlint.diskcache import compile_regex
 from promptlint.model import PositionMap
 
 _BREAKS = "\r\n\x85\u2028\u2029"
@@ -26,7 +26,7 @@ _ESCAPES = {
     "L": "\u2028", "P": "\u2029",
 }
 _ESCAPE_CODES = {"x": 2, "u": 4, "U": 8}
-_BREAK_RE = re.compile("[\r\n\x85\u2028\u2029]")
+_BREAK_RE = compile_regex("[\r\n\x85\u2028\u2029]")
 
 
 @dataclass(slots=True)

@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from promptlint import __version__
+from promptlint import __version__, diskcache
 from promptlint.model import Severity
-from promptlint.rules_engine import diskcache
 from promptlint.rules_engine.engine import find_hits, prompt_finding, run_rules
 from promptlint.rules_engine.errors import RuleError
 from promptlint.rules_engine.loader import _Doc, compile_lazily, compile_rule, load_lexicon, parse_rule, read_yaml

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from promptlint.checks import Hit, load_check
+from promptlint.diskcache import compile_regex
 from promptlint.model import Extraction, Finding, Prompt, SourceFile
 from promptlint.rules_engine.fixes import build_fix
 from promptlint.rules_engine.rule import Rule
@@ -127,7 +127,7 @@ def _condition_hit(compiled: dict[str, Any], prompt: Prompt, siblings: list[Prom
     return hits[0]
 
 
-_FIRST_WORD_RE = re.compile(r"[^\s#>*`|-]+")
+_FIRST_WORD_RE = compile_regex(r"[^\s#>*`|-]+")
 
 
 def _groups_met(groups: Sequence[tuple[str, Sequence[Any]]], pool: Sequence[Prompt],

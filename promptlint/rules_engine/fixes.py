@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from promptlint.diskcache import compile_regex
 from promptlint.model import Edit, Fix, Prompt
 from promptlint.rules_engine.text import NormalText
 
@@ -33,9 +34,9 @@ FIX_KINDS = ("substitute", "remove-sentence", "insert-scaffold")
 APPLICABILITIES = ("safe", "unsafe", "display")
 FIX_KEYS = ("kind", "applicability", "message", "substitutions", "text", "position", "operator_context")
 SUBSTITUTION_KEYS = ("match", "replace", "applicability", "message")
-_TEMPLATE_FIELD_RE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+_TEMPLATE_FIELD_RE = compile_regex(r"\{([a-z_][a-z0-9_]*)\}")
 #: Characters no string style (Python quotes and prefixes, YAML scalar styles) needs to escape.
-_PLAIN_SAFE_RE = re.compile(r"[A-Za-z0-9 .,;!?()<>\-]*")
+_PLAIN_SAFE_RE = compile_regex(r"[A-Za-z0-9 .,;!?()<>\-]*")
 
 Span = tuple[int, int]
 ErrorAt = Callable[[tuple[Any, ...], str], Exception]
@@ -212,7 +213,7 @@ def _template_edits(template: str, m: re.Match[str], region: Span, prompt: Promp
     return edits
 
 
-_SENTENCE_START_RE = re.compile(r"(?:[.!?][\"')\]]*[ \t]+|\n)")
+_SENTENCE_START_RE = compile_regex(r"(?:[.!?][\"')\]]*[ \t]+|\n)")
 
 
 def _sentence_removal(prompt: Prompt, nt: NormalText, hit: Span) -> tuple[int, int, str]:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from promptlint import diskcache
+from promptlint.diskcache import compile_regex
 from promptlint.model import ROLES, Severity
-from promptlint.rules_engine import diskcache
 from promptlint.rules_engine.errors import RuleError
 from promptlint.rules_engine.fixes import compile_fix, validate_fix
 from promptlint.rules_engine.patterns import Lexicon, PatternError, compile_pattern
@@ -41,10 +41,10 @@ CONDITION_KEYS = ("trigger", "unless", "unless_call", "unless_all", "when_all", 
 CONDITION_REPORTS = ("trigger", "start")
 UNLESS_CALL_KEYS = ("roles", "all")
 LEXICON_KEYS = ("name", "description", "terms", "groups", "plural", "used_by")
-_BUILTIN_CODE_RE = re.compile(r"PL\d{3}")
-_CUSTOM_CODE_RE = re.compile(r"([A-Z]{1,10})\d{1,5}")
-_NAME_RE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
-_IDENT_RE = re.compile(r"[a-z_][a-z0-9_]*")
+_BUILTIN_CODE_RE = compile_regex(r"PL\d{3}")
+_CUSTOM_CODE_RE = compile_regex(r"([A-Z]{1,10})\d{1,5}")
+_NAME_RE = compile_regex(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+_IDENT_RE = compile_regex(r"[a-z_][a-z0-9_]*")
 
 
 @dataclass(slots=True)

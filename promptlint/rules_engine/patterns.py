@@ -25,23 +25,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from promptlint.rules_engine.diskcache import compile_regex
+from promptlint.diskcache import compile_regex
 from promptlint.rules_engine.errors import RuleError
 from promptlint.rules_engine.text import PLACEHOLDER
 
 SEP = f"(?: {PLACEHOLDER})* "
 _WORD = f"[^ \\n.!?;{PLACEHOLDER}]+|{PLACEHOLDER}"
 END = f"(?= ?(?:[.,;:!?)\\]\"\\n]|$| - |{PLACEHOLDER}| and | or | but ))"
-_MACRO_RE = re.compile(r"\{(lex|gap|ph|end)(?::([A-Za-z0-9_.]+))?\}")
-_LINE_BREAK_RE = re.compile(r"\n[ \t]*")
+_MACRO_RE = compile_regex(r"\{(lex|gap|ph|end)(?::([A-Za-z0-9_.]+))?\}")
+_LINE_BREAK_RE = compile_regex(r"\n[ \t]*")
 #: What `translate` rewrites or must step over whole: an escape, a character class (`[]...]` and an
 #: unclosed one included), a macro with the space after it, a space. One C-level scan, not a char loop.
-_TOKEN_RE = re.compile(r"\\.|\[\]?(?:\\.|[^\]\\])*\]?|\{(lex|gap|ph|end)(?::([A-Za-z0-9_.]+))?\}( ?)| ", re.DOTALL)
-_BRACKET_RE = re.compile(r"[][()]")
+_TOKEN_RE = compile_regex(r"\\.|\[\]?(?:\\.|[^\]\\])*\]?|\{(lex|gap|ph|end)(?::([A-Za-z0-9_.]+))?\}( ?)| ", re.DOTALL)
+_BRACKET_RE = compile_regex(r"[][()]")
 #: An escape (a trailing lone backslash too), a class (`[]...]` form included; group 1 is its closing
 #: bracket, None when it stays open) or a parenthesis.
-_BALANCE_TOKEN_RE = re.compile(r"\\.?|\[\]?(?:\\.?|[^\]\\])*(\])?|[()]", re.DOTALL)
-_PLURAL_OK_RE = re.compile(r"[a-z]$", re.IGNORECASE)
+_BALANCE_TOKEN_RE = compile_regex(r"\\.?|\[\]?(?:\\.?|[^\]\\])*(\])?|[()]", re.DOTALL)
+_PLURAL_OK_RE = compile_regex(r"[a-z]$", re.IGNORECASE)
 
 
 class PatternError(ValueError):

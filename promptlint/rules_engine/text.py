@@ -25,6 +25,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from promptlint.diskcache import compile_regex
+
 #: Stands for one template placeholder in the normalised text (private use area).
 PLACEHOLDER = "\ue000"
 
@@ -34,19 +36,19 @@ _CHARS = {
     "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
 }
 #: One character for one: the map stays as it is. A regex scan beats str.translate on long texts.
-_CHARS_RE = re.compile("[" + "".join(_CHARS) + "]")
+_CHARS_RE = compile_regex("[" + "".join(_CHARS) + "]")
 #: Emphasis markers; whether one is glued to a word is decided in `_strip_emphasis` (cheaper than lookarounds).
-_EMPHASIS_RE = re.compile(r"\*+|`+|~~")
+_EMPHASIS_RE = compile_regex(r"\*+|`+|~~")
 #: `word'suffix` and `cannot`, anchored at word starts so the scan stays linear.
-_CONTRACTION_RE = re.compile(r"(?<!\w)(?:(\w+)'(t|re|ll|ve|m|d|s)|(can)(not))(?!\w)", re.IGNORECASE)
+_CONTRACTION_RE = compile_regex(r"(?<!\w)(?:(\w+)'(t|re|ll|ve|m|d|s)|(can)(not))(?!\w)", re.IGNORECASE)
 _IRREGULAR_NOT = {"won": "will not", "can": "can not", "shan": "shall not", "ain": "is not"}
 _IS_PRONOUNS = frozenset({"there", "here", "it", "that", "what", "who", "where", "he", "she", "this", "everything",
                           "nothing"})
 _SUFFIXES = {"re": "are", "ll": "will", "ve": "have", "m": "am", "d": "would"}
 #: Whitespace runs other than a single plain space (those need no rewrite, and are most of them).
-_WS_RE = re.compile(r" ?[^\S ]\s*| {2,}\s*")
-_LIST_MARK_RE = re.compile(r"(?:[-*+\u2022>#]|\d{1,3}[.)])(?:\s|$)")
-_SENTENCE_END_RE = re.compile(r"[.!?]+[\"')\]]*(?= )|\n")
+_WS_RE = compile_regex(r" ?[^\S ]\s*| {2,}\s*")
+_LIST_MARK_RE = compile_regex(r"(?:[-*+\u2022>#]|\d{1,3}[.)])(?:\s|$)")
+_SENTENCE_END_RE = compile_regex(r"[.!?]+[\"')\]]*(?= )|\n")
 
 
 def _expand_contraction(m: re.Match[str]) -> str:
