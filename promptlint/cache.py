@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import os
 import sys
@@ -64,7 +63,11 @@ def cache_dir_for(config: Any) -> Path:
 
 
 def _digest(parts: Iterable[bytes]) -> str:
-    h = hashlib.blake2b(digest_size=20)
+    try:
+        from _blake2 import blake2b  # not `hashlib`: it loads OpenSSL, ~3 ms of start-up
+    except ImportError:  # pragma: no cover - CPython always has it
+        from hashlib import blake2b
+    h = blake2b(digest_size=20)
     for part in parts:
         h.update(len(part).to_bytes(8, "little"))
         h.update(part)

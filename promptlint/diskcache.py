@@ -38,6 +38,10 @@ from promptlint import __version__
 ENV_DISABLE = "PROMPTLINT_NO_RULE_CACHE"
 #: Entries kept when the file grows past this (custom rules being edited): only this process's are kept.
 MAX_ENTRIES = 5000
+#: Bytes of data entries (YAML parses, validated rule sets of ~170 KB each) kept; the least recently
+#: used go first. Each edit of a rule file or of promptlint's code makes a new rule-set entry, and the
+#: whole file is read by every process, so stale ones must not pile up.
+MAX_DATA_BYTES = 1_500_000
 
 #: (flags, code as machine words, groups - 1, groupindex, indexgroup): `_sre.compile`'s arguments.
 _Entry = tuple[int, bytes, int, dict[str, int], tuple[Any, ...]]
@@ -55,8 +59,8 @@ def _digest(data: bytes) -> str:
     return blake2b(data, digest_size=20).hexdigest()
 
 
-def cache_file() -> Path | None:
-    """Where the cache lives, or None when it is turned off."""
+def cache_file(kind: str = "rules") -> Path | None:
+    """Where the cache (`rules`: YAML, rule sets, regexes; `code`: dataclass methods) lives, or None when off."""
     if os.environ.get(ENV_DISABLE, "") not in ("", "0"):
         return None
     env = os.environ.get("PROMPTLINT_CACHE_DIR")
@@ -66,13 +70,14 @@ def cache_file() -> Path | None:
         xdg = os.environ.get("XDG_CACHE_HOME")
         base = Path(xdg) / "promptlint" if xdg else Path.home() / ".cache" / "promptlint"
     tag = _digest(f"{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}|{_CODE_TYPE}|{__version__}".encode())[:16]
-    return base / f"rules-{tag}.marshal"
+    return base / f"{kind}-{tag}.marshal"
 
 
 class _Store:
     """The process's view of the cache file: loaded on first use, saved at exit if it grew."""
 
-    def __init__(self) -> None:
+    def __init__(self, kind: str = "rules") -> None:
+        self.kind = kind
         self.loaded = False
         self.dirty = False
         self.yaml: dict[str, bytes] = {}
@@ -84,7 +89,7 @@ class _Store:
         if self.loaded:
             return
         self.loaded = True
-        path = cache_file()
+        path = cache_file(self.kind)
         if path is None:
             return
         with contextlib.suppress(Exception):  # missing, unreadable or corrupt: start empty
@@ -99,11 +104,11 @@ class _Store:
 
     def save(self) -> None:
         """Write the file atomically (a concurrent process's write is replaced whole, never mixed)."""
-        path = cache_file()
+        path = cache_file(self.kind)
         if not self.dirty or path is None:
             return
         self.dirty = False
-        yaml_entries, regex_entries = self.yaml, self.regex
+        yaml_entries, regex_entries = _recent(self.yaml, self.used), self.regex
         if len(yaml_entries) + len(regex_entries) > MAX_ENTRIES:
             yaml_entries = {k: v for k, v in yaml_entries.items() if k in self.used}
             regex_entries = {k: v for k, v in regex_entries.items() if k in self.used}
@@ -115,7 +120,57 @@ class _Store:
             replace_file(path, payload)
 
 
+def _recent(entries: dict[str, bytes], used: set[Any]) -> dict[str, bytes]:
+    """The most recently used data entries within MAX_DATA_BYTES (dict order is use order), plus all used now."""
+    kept: list[str] = []
+    size = 0
+    for key in reversed(entries):
+        size += len(entries[key])
+        if key in used or size <= MAX_DATA_BYTES:
+            kept.append(key)
+    return {key: entries[key] for key in reversed(kept)}
+
+
 _STORE = _Store()
+_CODE_STORE = _Store("code")
+
+
+def install_dataclass_code_cache() -> None:
+    """Compile the methods `dataclasses` generates for promptlint's classes once, not in every process.
+
+    Why: `@dataclass` writes each class's `__init__` / `__repr__` / `__eq__` as source text and
+    `exec`s it; compiling that text was ~60% of creating a class, and creating the ~30 classes a
+    check imports was ~30% of linting one file in a fresh process. The `dataclasses` module looks
+    `exec` up in its own globals first, so a stand-in there sees every such text: for promptlint's
+    modules it runs the code object compiled from the same text (stored by the text, so it is the
+    very code `exec` would compile); any other caller, or any problem, gets the real `exec`.
+    """
+    import dataclasses
+
+    if "exec" in vars(dataclasses) or cache_file("code") is None:
+        return  # already installed (or someone else's stand-in), or caching turned off
+    real_exec = exec
+
+    def cached_exec(source: Any, globals: Any = None, locals: Any = None, /) -> None:
+        if not (isinstance(source, str) and isinstance(globals, dict)
+                and str(globals.get("__name__", "")).startswith("promptlint")):  # fmt: skip
+            return real_exec(source, globals, locals)
+        return real_exec(_compiled(source), globals, locals)
+
+    dataclasses.exec = cached_exec  # type: ignore[attr-defined]
+
+
+def _compiled(source: str) -> Any:
+    store = _CODE_STORE
+    store.load()
+    blob = store.yaml.get(source)
+    if blob is not None:
+        with contextlib.suppress(Exception):
+            return marshal.loads(blob)
+    code = compile(source, "<string>", "exec")
+    store.yaml[source] = marshal.dumps(code)
+    store.mark_dirty()
+    return code
 
 
 def yaml_key(text: str) -> str:
@@ -138,6 +193,7 @@ def get_data(key: str) -> Any:
     except Exception:
         return None
     _STORE.used.add(key)
+    _STORE.yaml[key] = _STORE.yaml.pop(key)  # most recently used last (kept first when pruning)
     return value
 
 
@@ -148,6 +204,7 @@ def put_data(key: str, value: Any) -> None:
     except ValueError:
         return
     _STORE.load()
+    _STORE.yaml.pop(key, None)
     _STORE.yaml[key] = blob
     _STORE.used.add(key)
     _STORE.mark_dirty()

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promptlint.model import Finding, SourceFile
 from promptlint import diskcache
+from promptlint.model import Finding, SourceFile
 from promptlint.rules_engine import load_rules, run_rules
 from promptlint.rules_engine.examples import extraction_from_text, run_example
 
@@ -377,3 +377,51 @@ def test_rule_set_rebuilt_from_snapshot_equals_fresh_load() -> None:
         assert {k: v for k, v in new.spec.items() if k != "compiled"} == {
             k: v for k, v in old.spec.items() if k != "compiled"}
         assert _compiled_view(dict(new.spec["compiled"])) == _compiled_view(dict(old.spec["compiled"]))
+
+
+def test_stale_data_entries_are_pruned_least_recently_used_first(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each rule-file edit makes a new rule-set entry: old ones go, so the file every process reads stays small."""
+    monkeypatch.setenv("PROMPTLINT_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv(diskcache.ENV_DISABLE, raising=False)
+    monkeypatch.setattr(diskcache, "MAX_DATA_BYTES", 25_000)
+    blob = "x" * 10_000
+    monkeypatch.setattr(diskcache, "_STORE", diskcache._Store())
+    for key in ("old", "older-but-used", "new"):
+        diskcache.put_data(key, blob)
+    diskcache._STORE.save()
+    monkeypatch.setattr(diskcache, "_STORE", diskcache._Store())  # a later process
+    assert diskcache.get_data("older-but-used") == blob  # used again: now the most recent
+    diskcache.put_data("newest", blob)
+    diskcache._STORE.save()
+    monkeypatch.setattr(diskcache, "_STORE", diskcache._Store())
+    diskcache._STORE.load()
+    assert list(diskcache._STORE.yaml) == ["older-but-used", "newest"]
+    assert diskcache.get_data("old") is None
+
+
+_CLASSES_PROBE = (
+    "import json, dataclasses\nfrom promptlint import diskcache\nfrom promptlint.model import Finding, Severity\n"
+    "from promptlint.rules_engine.rule import Rule\n"
+    "a = Finding('PL101', 'n', Severity.ERROR, 'm', 'p.py', 1, 2, 1, 9)\n"
+    "b = Finding('PL101', 'n', Severity.ERROR, 'm', 'p.py', 1, 2, 1, 9)\n"
+    "c = dataclasses.replace(b, column=3)\n"
+    "print(json.dumps([a == b, a == c, repr(a), 'exec' in vars(dataclasses), diskcache._CODE_STORE.dirty,"
+    " len(diskcache._CODE_STORE.yaml), sorted(f.name for f in dataclasses.fields(Rule))]))\n"
+)
+
+
+def test_dataclass_methods_come_from_the_code_cache(tmp_path: Path) -> None:
+    """The second process compiles no dataclass method; the classes behave as plain dataclasses do."""
+    first = json.loads(_fresh_process(_CLASSES_PROBE, tmp_path))
+    second = json.loads(_fresh_process(_CLASSES_PROBE, tmp_path))
+    off = json.loads(_fresh_process(_CLASSES_PROBE, tmp_path / "unused", **{diskcache.ENV_DISABLE: "1"}))
+    assert first[:3] == second[:3] == off[:3]
+    assert first[0] is True and first[1] is False and first[2].startswith("Finding(code='PL101'")
+    assert first[3] is True and first[4] is True and first[5] > 10  # installed, and stored what it compiled
+    assert second[3] is True and second[4] is False  # everything came from the cache
+    assert off[3] is False  # turned off: dataclasses untouched
+    assert first[6] == second[6] == off[6]
+    (code_file,) = (tmp_path / "rules").glob("code-*.marshal")
+    code_file.write_bytes(b"\x00garbage")
+    assert json.loads(_fresh_process(_CLASSES_PROBE, tmp_path))[:3] == first[:3]
