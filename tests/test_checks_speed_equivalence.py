@@ -101,6 +101,31 @@ def test_refusal_text_gate_skips_ordinary_code(source: str) -> None:
     assert not pyast.may_hold_refusal_check(source)
 
 
+_GAPS = ["", " ", "\n    ", "  # note\n    ", " \\\n    "]
+
+
+@pytest.mark.parametrize("gap", _GAPS)
+@pytest.mark.parametrize("call", [
+    "client.messages.create{g}(model='m')", "self.client.chat.completions{g}.create{g}(messages=m)",
+    "client.beta.threads.runs.create_and_poll{g}(thread_id=t)", "llm.invoke{g}(q)", "get_model().agenerate{g}(q)",
+    "completion{g}(model='x')", "litellm.acompletion{g}(model='x')", "ChatOpenAI{g}(temperature=0)",
+    "AzureChatOpenAI{g}()", "HuggingFaceLLM{g}()", "model.bind{g}(stop=s)", "chain.with_config{g}(c)",
+    "anthropic.Anthropic{g}()", "clients[0].responses.stream{g}(input=i)", "chat_model.achat{g}(m)",
+])
+def test_model_call_text_gate_lets_every_model_call_through(call: str, gap: str) -> None:
+    """Whatever whitespace, comment or line continuation Python allows in a call, the text gate passes it."""
+    source = f"result = (\n    {call.format(g=gap)}\n)\n"
+    calls = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call)]
+    assert any(pyast.is_model_call(c) or pyast.is_model_factory(c) for c in calls)  # really a model call
+    assert pyast.may_hold_model_call(source)
+
+
+@pytest.mark.parametrize("source", ["def create(self, body):\n    return self._post('/v1', body)\n",
+                                    "items = data.get('messages', [])\nprint(len(items))\n"])
+def test_model_call_text_gate_skips_ordinary_code(source: str) -> None:
+    assert not pyast.may_hold_model_call(source)
+
+
 def test_checks_share_one_context_per_extraction() -> None:
     extraction = pyx.extract(SourceFile("x.py", (REPO / "examples/support_desk/agent_loop.py").read_text()))
     first = pyast.PyContext.of(extraction)

@@ -23,6 +23,7 @@ from promptlint.checks.pyast import (
     chain,
     constant_assignments,
     is_model_call,
+    may_hold_model_call,
     names,
     node_span,
     string_value,
@@ -165,6 +166,8 @@ def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
     if not isinstance(extraction.tree, ast.Module) or (lower is not None and (
             "for" not in lower or not _STEP_WORD_RE.search(lower))):
         return iter(())  # a step loop is a `for` over a name or attribute that `_STEP_RE` matches: none here
+    if not may_hold_model_call(extraction.source.text):
+        return iter(())  # every hit is on a model call: none here
     ctx = PyContext.of(extraction)
     if ctx is None or not any(isinstance(loop, ast.For | ast.AsyncFor) for loop in ctx.facts.loops):
         return iter(())  # a step loop is a `for` loop: none, nothing to find

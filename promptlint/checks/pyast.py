@@ -355,6 +355,23 @@ _MAYBE_REFUSAL_RE = compile_regex(  # searched in lower-cased ASCII text: far fa
 )
 
 
+#: A superset, on the raw source, of the calls `is_model_call` or `is_model_factory` can accept: the name the
+#: call chain ends with (create, invoke, ChatOpenAI, ...), then `(`, with the whitespace, comments and line
+#: continuations Python allows between them; a method name after a dot, `completion(` and factories also bare.
+_GAP = r"(?:\s|\\\n|#[^\n]*\n)*"
+_MAYBE_MODEL_CALL_RE = compile_regex(
+    rf"\.{_GAP}(?:{'|'.join(sorted(pycalls.MODEL_METHODS, key=len, reverse=True))}){_GAP}\("
+    rf"|(?<![\w.])a?completion{_GAP}\("
+    rf"|(?<!\w)(?:chat[a-z]\w*|azure\w*openai|\w*llm|openai|anthropic|bind|with_config){_GAP}\("
+)
+
+
+def may_hold_model_call(text: str) -> bool:
+    """False only when no call in this source can be a model call or model factory: skip the tree walk."""
+    lower = ascii_lower(text)
+    return lower is None or _MAYBE_MODEL_CALL_RE.search(lower) is not None
+
+
 def may_hold_refusal_check(text: str) -> bool:
     """False only when no `if` / `while` test in this source can be a refusal check: skip the tree walk."""
     lower = ascii_lower(text)

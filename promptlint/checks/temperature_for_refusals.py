@@ -19,6 +19,8 @@ from promptlint.checks.pyast import (
     keyword,
     lacks,
     loop_counters,
+    may_hold_model_call,
+    may_hold_refusal_check,
     names,
     node_span,
     refusal_branches,
@@ -100,6 +102,8 @@ class _Finder:
     def _branch_node_ids(self) -> dict[int, list[ast.stmt]]:
         """id(node) -> the refusal branch (statement list) holding it."""
         ids: dict[int, list[ast.stmt]] = {}
+        if not self.ctx.has_refusal_test():
+            return ids  # every refusal branch hangs off an `if` / `while` the shared walk saw
         for branch in refusal_branches(self.ctx.tree.body):
             for node in walk_body(branch):
                 ids.setdefault(id(node), branch)
@@ -178,10 +182,13 @@ class _Finder:
 def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
     """Hits on the temperature argument or assignment that re-samples hotter after a refusal.
 
-    Every hit involves a `temperature=` argument or a `["temperature"]` item, so a file whose text never
-    says "temperature" is skipped before any tree walk.
+    Every hit involves a `temperature=` argument or a `["temperature"]` item, and either a model call
+    (or factory) or a refusal branch, so a file whose text rules out either is skipped before any tree walk.
     """
-    if not isinstance(extraction.tree, ast.Module) or lacks(extraction.source.text, "temperature"):
+    text = extraction.source.text
+    if not isinstance(extraction.tree, ast.Module) or lacks(text, "temperature"):
+        return iter(())
+    if not extraction.calls and not may_hold_model_call(text) and not may_hold_refusal_check(text):
         return iter(())
     ctx = PyContext.of(extraction)
     if ctx is None:

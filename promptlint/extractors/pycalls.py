@@ -23,6 +23,8 @@ _INVOKE_METHODS = frozenset(
      "generate", "agenerate", "generate_content", "generate_content_async", "complete", "acomplete", "chat",
      "achat", "completion", "acompletion", "run", "arun", "call"}
 )
+#: Every method name a model call's chain can end with (what `call_kind` accepts), for text pre-checks.
+MODEL_METHODS = frozenset({"create", "parse", "stream", "count_tokens", "create_and_poll"} | _INVOKE_METHODS)
 _MODELISH_RE = compile_regex(
     r"(?i)llm|model|chat|client|chain|agent|gemini|claude|gpt|openai|anthropic|litellm|completion"
 )
