@@ -346,13 +346,6 @@ def mentions_refusal_reason(node: ast.AST) -> bool:
     return any(isinstance(n, ast.Constant) and n.value in REFUSAL_REASONS for n in ast.walk(node))
 
 
-#: A superset, on the raw source, of what `is_refusal_check` can find: a name, attribute or string holding
-#: "refus", `content_filter`, or a string constant that opens (after a quote, a closing f-string brace, a
-#: backslash line continuation or whitespace escapes) with a refusal phrase's first word ("I ...", "Im ",
-#: "sorry", "unable", "as an").
-_MAYBE_REFUSAL_RE = compile_regex(  # searched in lower-cased ASCII text: far faster than IGNORECASE
-    r"""refus|content_filter|(?:["'}]|\\[ntrfv\n])(?:\s|\\[ntrfv])*(?:i(?:[\s'’\\]|m[\s\\])|sorry|unable|as[\s\\])"""
-)
 
 
 #: A superset, on the raw source, of the calls `is_model_call` or `is_model_factory` can accept: the name the
@@ -375,7 +368,7 @@ def may_hold_model_call(text: str) -> bool:
 def may_hold_refusal_check(text: str) -> bool:
     """False only when no `if` / `while` test in this source can be a refusal check: skip the tree walk."""
     lower = ascii_lower(text)
-    return lower is None or _MAYBE_REFUSAL_RE.search(lower) is not None
+    return lower is None or pycalls.MAYBE_REFUSAL_RE.search(lower) is not None
 
 
 _LOWER: list[tuple[str, str | None]] = []

@@ -188,3 +188,12 @@ def is_refusal_test(test: ast.expr) -> bool:
             if _REFUSAL_PHRASE_RE.match(sub.value):
                 return True
     return False
+
+
+#: A superset, on the raw source, of what `is_refusal_test` (and the checks' `is_refusal_check`) can find:
+#: a name, attribute or string holding "refus", `content_filter`, or a string constant that opens (after a
+#: quote, a closing f-string brace, a backslash line continuation or whitespace escapes) with a refusal
+#: phrase's first word ("I ...", "Im ", "sorry", "unable", "as an").
+MAYBE_REFUSAL_RE = compile_regex(  # searched in lower-cased ASCII text: far faster than IGNORECASE
+    r"""refus|content_filter|(?:["'}]|\\[ntrfv\n])(?:\s|\\[ntrfv])*(?:i(?:[\s'’\\]|m[\s\\])|sorry|unable|as[\s\\])"""
+)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from promptlint.diskcache import compile_regex
 from promptlint.extractors import pycalls as pc
@@ -83,9 +83,12 @@ def _syntax_problem(exc: SyntaxError) -> ParseProblem:
     return ParseProblem(message, exc.lineno or 1, max(exc.offset or 1, 1))
 
 
-@dataclass(frozen=True, slots=True)
-class _Ctx:
-    """Where the walk is: enclosing function, loops, refusal branches, statement."""
+class _Ctx(NamedTuple):
+    """Where the walk is: enclosing function, loops, refusal branches, statement.
+
+    A named tuple: a new one is made for every statement walked, and `_replace` costs a fraction
+    of `dataclasses.replace`.
+    """
 
     scope: int = 0  # id() of the enclosing function node, 0 at module level
     function: str | None = None
@@ -123,6 +126,8 @@ class _Extractor:
         self.done: set[int] = set()
         self.registered: set[int] = set()
         self._ascii_lines: dict[int, bool] = {}
+        # no `if` / `while` test can be a refusal test unless this superset matches (ASCII source only)
+        self.may_refuse = not source.text.isascii() or pc.MAYBE_REFUSAL_RE.search(marker_text) is not None
         self._rendered: list[_Def] = []
 
     # ------------------------------------------------------------------ positions
@@ -200,26 +205,26 @@ class _Extractor:
     def _visit_stmt(self, node: ast.stmt, ctx: _Ctx) -> None:
         if not isinstance(node, _COMPOUND) and not self._has_marker(node):
             return  # nothing in this statement can be a prompt or a model call
-        ctx = replace(ctx, stmt=node)
+        ctx = ctx._replace(stmt=node)
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             self._visit_function(node, ctx)
         elif isinstance(node, ast.For | ast.AsyncFor | ast.While):
             self._visit_expr(node.iter if not isinstance(node, ast.While) else node.test, ctx)
-            loop = replace(ctx, in_loop=True, in_retry=ctx.in_retry or pc.is_retry_loop(node))
-            if isinstance(node, ast.While) and pc.is_refusal_test(node.test):
-                loop = replace(loop, after_refusal=True)
+            loop = ctx._replace(in_loop=True, in_retry=ctx.in_retry or pc.is_retry_loop(node))
+            if isinstance(node, ast.While) and self._refusal_test(node.test):
+                loop = loop._replace(after_refusal=True)
             self._visit_body(node.body, loop)
             self._visit_body(node.orelse, ctx)
         elif isinstance(node, ast.If):
             self._visit_expr(node.test, ctx)
-            branch = replace(ctx, after_refusal=True) if pc.is_refusal_test(node.test) else ctx
+            branch = ctx._replace(after_refusal=True) if self._refusal_test(node.test) else ctx
             self._visit_body(node.body, branch)
             self._visit_body(node.orelse, ctx)
         elif isinstance(node, ast.Assert | ast.Import | ast.ImportFrom | ast.Global | ast.Nonlocal | ast.Pass):
             return
         elif isinstance(node, ast.Raise):
             if node.exc is not None:
-                self._visit_expr(node.exc, replace(ctx, quiet=True))
+                self._visit_expr(node.exc, ctx._replace(quiet=True))
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             return  # docstrings and bare strings
         elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign) and node.value is not None:
@@ -234,6 +239,9 @@ class _Extractor:
                     self._visit_body(child.body, ctx)
                 elif isinstance(child, ast.withitem):
                     self._visit_expr(child.context_expr, ctx)
+
+    def _refusal_test(self, test: ast.expr) -> bool:
+        return self.may_refuse and pc.is_refusal_test(test)
 
     def _has_marker(self, node: ast.stmt) -> bool:
         starts = self.src.line_starts
@@ -281,7 +289,12 @@ class _Extractor:
                                    ctx)
                 elif isinstance(sub, ast.Dict | ast.Call) and _message_parts(sub) is not None:
                     self._message(sub, None, ctx)
-            stack.extend(c for c in ast.iter_child_nodes(sub) if isinstance(c, ast.expr))
+            for field in sub._fields:  # ast.iter_child_nodes, inlined (this walk visits every expression)
+                value = getattr(sub, field, None)
+                if isinstance(value, list):
+                    stack.extend(item for item in value if isinstance(item, ast.expr))
+                elif isinstance(value, ast.expr):
+                    stack.append(value)
 
     # ------------------------------------------------------------------ calls
 
@@ -290,7 +303,7 @@ class _Extractor:
         chain = pc.dotted(node.func)
         if pc.is_no_prompt_call(chain):
             for child in [*node.args, *(k.value for k in node.keywords)]:
-                self._visit_expr(child, replace(ctx, quiet=True))
+                self._visit_expr(child, ctx._replace(quiet=True))
             return True
         if ctx.quiet or id(node) in self.done:
             return False
@@ -683,7 +696,7 @@ class _Extractor:
             if isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
                 continue
             if isinstance(sub, ast.Return) and sub.value is not None and not isinstance(sub.value, ast.Name):
-                self._emit(sub.value, _role_for_name(node.name), None, replace(ctx, stmt=sub), node.name, prose=True)
+                self._emit(sub.value, _role_for_name(node.name), None, ctx._replace(stmt=sub), node.name, prose=True)
                 continue
             stack.extend(c for c in ast.iter_child_nodes(sub) if isinstance(c, ast.stmt | ast.excepthandler))
 
