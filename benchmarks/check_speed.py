@@ -6,21 +6,22 @@ Run it from the repository root (it is not part of the test suite, and it needs 
     python benchmarks/check_speed.py --quick    # langchain-core only, fewer repeats, no peers
 
 What it does, all under one temporary folder that is deleted at the end (`--workdir DIR` keeps and
-reuses it; nothing is written into the repository but the byte-code `pip install` would write):
+reuses it; nothing is ever written into the repository):
 
 1. Downloads the source distributions of a few LLM-app packages with `pip download` (langchain-core,
    llama-index-core, openai, anthropic by default) and unpacks them next to a copy of
    ../shared/corpus/templates when that folder exists: the "large real code base".
-2. Installs the peer prompt linters from the package index into one fresh venv each (some of them
-   install a module or script of the same name, so they cannot share one) and says, in the table,
-   whether each extracts prompts from Python at all.
+2. Installs this checkout into a fresh venv of its own (as pre-commit installs a hook; later runs
+   reinstall only its code) and the peer prompt linters from the package index into one fresh venv
+   each (some of them install a module or script of the same name, so they cannot share one), and
+   says, in the table, whether each peer extracts prompts from Python at all.
 3. Times, as separate processes, from start to exit: `promptlint check` cold (empty cache), warm
    (cache filled by the cold run), with `--no-cache`, each peer over the same tree, and
    `ruff check --no-cache --isolated` as the floor of what reading and parsing the tree costs; then
    `promptlint check FILE` on one small file the way pre-commit calls it (a new file content every run,
-   so the cache cannot help, and again unchanged). Wall time is the median of several runs; peak RSS
-   is the largest sum of the resident memory of the process and all its children (pool workers
-   included), sampled from /proc every 5 ms.
+   so the cache cannot help, and again unchanged) next to `python -c pass` of the same venv. Wall time
+   is the median of several runs; peak RSS is the largest sum of the resident memory of the process and
+   all its children (pool workers included), sampled from /proc every 5 ms.
 """
 
 from __future__ import annotations
@@ -176,18 +177,36 @@ class Result:
         return max((s.peak_mb for s in self.samples), default=float("nan"))
 
 
-def repeat(name: str, runs: int, argv: Sequence[str], before: Callable[[int], None] | None = None,
-           env: dict[str, str] | None = None, note: str = "", timeout: float | None = None) -> Result:  # fmt: skip
-    result = Result(name, note=note)
+@dataclass
+class Job:
+    """One measured command, with what to do before each run."""
+
+    key: str
+    name: str
+    argv: Sequence[str]
+    env: dict[str, str] | None = None
+    note: str = ""
+    before: Callable[[int], None] | None = None
+    timeout: float | None = None
+
+
+def rounds(jobs: Sequence[Job], runs: int) -> dict[str, Result]:
+    """Run every job once per round, `runs` rounds: the median of each job is taken over the same stretch
+    of time, so a machine whose speed drifts (shared cores) shifts every figure alike, not one of them."""
+    results = {job.key: Result(job.name, note=job.note) for job in jobs}
     for i in range(runs):
-        if before is not None:
-            before(i)
-        sample = measure(argv, env, timeout)
-        if sample.returncode not in (0, 1):
-            result.note = f"exit {sample.returncode}: {sample.stderr.strip().splitlines()[-1] if sample.stderr else ''}"
-        result.samples.append(sample)
-    print(f"  {name}: {result.seconds:.3f} s (median of {runs}), peak {result.peak_mb:.0f} MB", file=sys.stderr)
-    return result
+        for job in jobs:
+            if job.before is not None:
+                job.before(i)
+            sample = measure(job.argv, job.env, job.timeout)
+            result = results[job.key]
+            if sample.returncode not in (0, 1):
+                last = sample.stderr.strip().splitlines()[-1] if sample.stderr.strip() else ""
+                result.note = f"exit {sample.returncode}: {last}"
+            result.samples.append(sample)
+        print(f"  round {i + 1}/{runs}: " + ", ".join(f"{job.key} {results[job.key].samples[-1].seconds:.3f} s"
+                                                     for job in jobs), file=sys.stderr)  # fmt: skip
+    return results
 
 
 # -- setting up -----------------------------------------------------------------------
@@ -237,20 +256,26 @@ def install_peer(peer: Peer, work: Path) -> None:
     peer.bin_dir = target / "bin"
 
 
-def promptlint_argv() -> list[str]:
-    """The console script next to this interpreter (what pre-commit runs), else `python -m promptlint`."""
-    script = Path(sys.executable).parent / "promptlint"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "promptlint"]
+def promptlint_argv(bin_dir: Path) -> list[str]:
+    """The console script of the benchmark's own install (what pre-commit runs)."""
+    return [str(bin_dir / "promptlint")]
 
 
-def compile_installed_package() -> None:
-    """Byte-compile promptlint where it is installed, as `pip install` does.
+def install_self(work: Path) -> Path:
+    """promptlint installed from this checkout into a fresh venv, as pre-commit installs a hook: its bin dir.
 
-    Why: an editable checkout run with PYTHONDONTWRITEBYTECODE=1 (or after edits) would otherwise
-    recompile its changed modules in every timed process; that is the checkout's cost, not the tool's.
+    Why not the interpreter running the benchmark: its site-packages may hold other packages' `.pth`
+    start-up hooks (seen here: one importing certifi, 30 ms on every start) and an editable install
+    recompiles edited modules when byte-code writing is off; neither is in a user's hook environment.
     """
-    code = "import compileall, os, promptlint; compileall.compile_dir(os.path.dirname(promptlint.__file__), quiet=1)"
-    subprocess.run([sys.executable, "-c", code], check=False)
+    target = work / "venvs" / "promptlint-self"
+    if not (target / "bin" / "python").exists():
+        venv.EnvBuilder(with_pip=True, clear=True).create(target)
+        subprocess.run([str(target / "bin" / "python"), "-m", "pip", "install", "--quiet", str(REPO)], check=True)
+    else:  # dependencies are there: reinstall just this checkout's code
+        subprocess.run([str(target / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps",
+                        "--force-reinstall", str(REPO)], check=True)  # fmt: skip
+    return target / "bin"
 
 
 def ruff_argv() -> list[str] | None:
@@ -298,35 +323,38 @@ def run(args: argparse.Namespace, work: Path) -> int:
         thread.start()
     for thread in threads:
         thread.join()
-    compile_installed_package()
+    self_bin = install_self(work)
     cache_dir = work / "cache"
     env = {**os.environ, "PROMPTLINT_CACHE_DIR": str(cache_dir)}
-    pl = promptlint_argv()
+    env = {k: v for k, v in env.items() if k not in ("PYTHONPATH", "PYTHONHOME")}  # the venv's copy, not the checkout
+    pl = promptlint_argv(self_bin)
     check = [*pl, "check", "--no-config", "--exit-zero", "--quiet", "--format", "concise", str(tree)]
-    results: dict[str, Result] = {}
 
     def clear_cache(_i: int) -> None:
         shutil.rmtree(cache_dir, ignore_errors=True)
 
     print("measuring ...", file=sys.stderr)
-    results["cold"] = repeat("promptlint cold", args.runs, check, clear_cache, env, "empty cache, pool on")
-    results["warm"] = repeat("promptlint warm", args.runs, check, None, env, "cache filled by the cold run")
-    results["nocache"] = repeat("promptlint --no-cache", args.runs, [*check, "--no-cache"], None, env, "")
+    jobs = [
+        Job("cold", "promptlint cold", check, env, "empty cache, pool on", clear_cache),
+        Job("warm", "promptlint warm", check, env, "cache filled by the cold run just before"),
+        Job("nocache", "promptlint --no-cache", [*check, "--no-cache"], env),
+    ]
     if args.serial:
-        serial_env = {**env, "PROMPTLINT_JOBS": "1"}
-        results["serial"] = repeat("promptlint --no-cache, 1 process", args.runs, [*check, "--no-cache"], None,
-                                   serial_env, "PROMPTLINT_JOBS=1")  # fmt: skip
+        jobs.append(Job("serial", "promptlint --no-cache, 1 process", [*check, "--no-cache"],
+                        {**env, "PROMPTLINT_JOBS": "1"}, "PROMPTLINT_JOBS=1"))  # fmt: skip
     ruff = ruff_argv()
     if ruff:
         ruff_check = [*ruff, "check", "--no-cache", "--isolated", "--exit-zero", "--quiet", str(tree)]
-        results["ruff"] = repeat("ruff check", args.runs, ruff_check, None, env, "parse floor")
+        jobs.append(Job("ruff", "ruff check", ruff_check, env, "parse floor"))
     peer_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}  # not our package
+    unavailable: dict[str, Result] = {}
     for peer in peers:
         if peer.error or peer.bin_dir is None:
-            results[peer.name] = Result(peer.name, note=peer.error or "not installed")
-            continue
-        results[peer.name] = repeat(peer.name, args.runs, peer.command(peer.bin_dir, tree), None, peer_env, "",
-                                    args.peer_timeout)  # fmt: skip
+            unavailable[peer.name] = Result(peer.name, note=peer.error or "not installed")
+        else:
+            jobs.append(Job(peer.name, peer.name, peer.command(peer.bin_dir, tree), peer_env,
+                            timeout=args.peer_timeout))  # fmt: skip
+    results = {**rounds(jobs, args.runs), **unavailable}
     small = work / "small" / "support_bot.py"
     small.parent.mkdir(parents=True, exist_ok=True)
 
@@ -334,9 +362,11 @@ def run(args: argparse.Namespace, work: Path) -> int:
         small.write_text(SMALL_FILE + f"# edit {time.time_ns()} {i}\n", encoding="utf-8")
 
     small_check = [*pl, "check", "--force-exclude", str(small)]
-    results["small"] = repeat("small file, changed", args.small_runs, small_check, new_content, env, "cache miss")
-    results["small_warm"] = repeat("small file, unchanged", args.small_runs, small_check, None, env, "cache hit")
-    results["python"] = repeat("python -c pass", args.small_runs, [sys.executable, "-c", "pass"], None, env, "")
+    results.update(rounds([
+        Job("small", "small file, changed", small_check, env, "cache miss", new_content),
+        Job("small_warm", "small file, unchanged", small_check, env, "cache hit"),
+        Job("python", "python -c pass", [str(self_bin / "python"), "-c", "pass"], env, "the same venv's interpreter"),
+    ], args.small_runs))  # fmt: skip
     print_table(results, peers, files, size, versions)
     return 0
 

@@ -265,6 +265,7 @@ def compile_regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
 def save() -> None:
     """Write new entries now (normally done at exit)."""
     _STORE.save()
+    _CODE_STORE.save()
 
 
 __all__ = ["ENV_DISABLE", "cache_file", "compile_regex", "digest", "get_data", "get_yaml", "put_data", "put_yaml",

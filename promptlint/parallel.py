@@ -85,6 +85,7 @@ def lint_items(
     if workers <= 1 or len(items) <= 1:
         return [_lint_one(item, selection, cache) for item in items]
     ctx = _context()
+    _warm_up(items, selection)
     chunksize = max(1, min(16, len(items) // (workers * 4)))
     if ctx.get_start_method() == "fork":
         _STATE.update(selection=selection, cache=cache)
@@ -103,6 +104,33 @@ def lint_items(
             raise _exception(result)
         out.append(result)
     return out
+
+
+def _warm_up(items: Sequence[SourcePath], selection: Selection) -> None:
+    """Do once, before the pool starts, what every worker would otherwise do on its own.
+
+    Why: rules compile their full regexes on first use and extractors / checks compile theirs on
+    import. Done in a worker, that work is repeated per worker and its disk-cache entries die with it
+    (workers exit without saving). Done here, forked workers inherit the result, and saving the disk
+    cache now lets spawned workers (and later runs) load it instead of compiling.
+    """
+    import contextlib
+    import importlib
+
+    from promptlint import diskcache
+    from promptlint.extractors import format_for
+
+    for module in sorted({format_for(item.file) or "yaml" for item in items}):
+        importlib.import_module(f"promptlint.extractors.{module}")
+    for rule in selection.rules:
+        compiled = rule.spec.get("compiled")
+        if rule.kind in ("pattern", "condition") and compiled is not None:
+            with contextlib.suppress(Exception):  # a broken rule is reported by the worker that meets it
+                dict(compiled)
+        elif rule.kind == "check" and compiled is not None:
+            with contextlib.suppress(Exception):
+                importlib.import_module(f"promptlint.checks.{compiled['check']}")
+    diskcache.save()
 
 
 def _init_spawned(config: Any, codes: list[str], cache: ResultCache | None) -> None:
