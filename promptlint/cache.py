@@ -1,22 +1,23 @@
-"""Per-file result cache: a file whose content, rules and effective config are unchanged is not linted again.
+"""Result cache keys and storage: a file whose content, rules and effective config are unchanged is not linted again.
 
-An entry holds the final findings of one file (after per-file ignores, `# noqa` and PL001), so a hit
-returns exactly what a fresh run would. Its key hashes everything those findings depend on:
+The findings of every file live in one index per run (`promptlint.cache_index`); this module says what
+they are keyed by and where they are stored. Stored findings are final (after per-file ignores, `# noqa`
+and PL001), so a hit returns exactly what a fresh run would. Keys cover everything they depend on:
 
-- the file's decoded text, its display path (findings carry it) and the codes enabled for it
-  (selection and the `per-file-ignores` that apply);
-- the run key: promptlint's version and the stat fingerprint of its own source files (an editable
+- per file: its decoded text, its display path (findings carry it) and the codes enabled for it
+  (selection and the `per-file-ignores` that apply) -- `ResultCache.file_key`;
+- per run: promptlint's version and the stat fingerprint of its own source files (an editable
   install changes without a version bump), the Python minor version (`ast` differs), the content of
   every rule and lexicon file (built-in and `rule-paths`), the rule set handed to the run, and the
   config that shapes findings (select / extend-select / ignore / per-file-ignores / max-file-size /
-  operator-context).
+  operator-context) -- `run_key`, which names the index file.
 
-Entries are JSON files written atomically (temporary file + `os.replace`) with user-only permissions
-(0600 files, 0700 folders) under `.promptlint_cache/` at the config root, or `PROMPTLINT_CACHE_DIR`,
-or a `cache-dir` config key when the config has one. The folder carries `CACHEDIR.TAG` and a `.gitignore`
-of `*`. A corrupt, foreign or unreadable entry is a miss; a cache that cannot be written is silently
-skipped (linting never fails because of the cache). Nothing here imports the rules engine or yaml, so
-a warm run need not pay for them.
+Files are written atomically (temporary file + `os.replace`) with user-only permissions (0600 files,
+0700 folders) under `.promptlint_cache/` at the config root, or `PROMPTLINT_CACHE_DIR`, or a
+`cache-dir` config key when the config has one. The folder carries `CACHEDIR.TAG` and a `.gitignore`
+of `*`. A corrupt, foreign or unreadable index is an empty one; a cache that cannot be written is
+silently skipped (linting never fails because of the cache). Nothing here imports the rules engine or
+yaml, so a warm run need not pay for them.
 """
 
 from __future__ import annotations
@@ -264,9 +265,9 @@ def finding_from_dict(d: dict[str, Any]) -> Finding:
 
 
 class ResultCache:
-    """Final findings per file, keyed by content, path, enabled codes and the run key.
+    """Where a run's results are stored and how a file's content is keyed (the index holds the findings).
 
-    Picklable (a folder and a string), so pool workers write their own entries.
+    Picklable (a folder and a string): pool workers compute the content keys of the files they lint.
     """
 
     def __init__(self, directory: Path, key: str) -> None:
@@ -288,25 +289,6 @@ class ResultCache:
         """Key of one file's entry: run key, display path, enabled codes and decoded content."""
         meta = f"{self.key}\0{source.path}\0{','.join(sorted(enabled_codes))}\0{int(source.bom)}\0{source.encoding}"
         return _digest([meta.encode(), source.text.encode("utf-8", "surrogatepass")])
-
-    def _entry(self, key: str) -> Path:
-        return self.directory / f"v{FORMAT}" / key[:2] / f"{key}.json"
-
-    def get(self, key: str) -> list[Finding] | None:
-        """The cached findings, or None on a miss (absent, corrupt, or written for another key)."""
-        try:
-            data = json.loads(self._entry(key).read_bytes())
-            if not isinstance(data, dict) or data.get("key") != key:
-                return None
-            return [finding_from_dict(d) for d in data["findings"]]
-        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
-            return None
-
-    def put(self, key: str, findings: Sequence[Finding]) -> None:
-        """Store findings atomically; any OS error just leaves the entry out."""
-        payload = json.dumps({"key": key, "findings": [finding_to_dict(f) for f in findings]},
-                             ensure_ascii=False, separators=(",", ":")).encode()  # fmt: skip
-        self.write(self._entry(key), payload)
 
     def write(self, path: Path, payload: bytes) -> None:
         """Write one file under the cache folder atomically (0600); OS errors leave it out."""

@@ -1,9 +1,12 @@
-"""The stat index: a warm run answers unchanged files from one file, without opening them.
+"""The result cache: one index file per run key, a warm run answers unchanged files without opening them.
 
-Why: the content-keyed result cache (`promptlint.cache`) must read and hash every file and open one
-entry per file; on a large tree that is most of a warm run. Like git's index and ruff's cache, this
-index remembers, per file, the `stat` fingerprint seen when its findings were computed: when size,
-mtime, ctime, inode and device are unchanged the stored findings are returned as they are.
+Per file (path and display path) it holds the findings, the `stat` fingerprint seen when they were
+computed and the file's content key (`cache.ResultCache.file_key`: content, path, enabled codes, run).
+Like git's index and ruff's cache: when size, mtime, ctime, inode and device are unchanged, the stored
+findings are returned as they are; when the stat changed but the content key is the same (a touched
+file, a fresh checkout, a CI clone with the cache folder restored) they are returned too, after one read.
+One file for the whole tree, written once per run: a cold run over thousands of files does not write
+thousands of entries.
 
 Correctness rests on the fingerprint changing whenever the content can have changed. Two guards:
 
@@ -38,7 +41,7 @@ RACY_NS = 2_000_000_000
 #: Index files kept per cache folder (one per run key: other rule sets, configs, versions).
 KEEP = 4
 #: Bumped when the layout of an entry changes.
-FORMAT = 2
+FORMAT = 3
 
 #: (size, mtime_ns, ctime_ns, inode, device)
 Fingerprint = tuple[int, int, int, int, int]
@@ -62,7 +65,7 @@ class StatIndex:
 
     def __init__(self, directory: Path, run_key: str) -> None:
         self.path = Path(directory) / "v1" / f"index-{run_key[:32]}.marshal"
-        #: key -> (fingerprint, when it was taken, finding rows, [(dependency, its fingerprint)])
+        #: key -> (fingerprint, when it was taken, finding rows, [(dependency, its fingerprint)], content key)
         self.entries: dict[str, tuple[Any, ...]] = {}
         self.changed = False
         with contextlib.suppress(Exception):  # missing, unreadable, corrupt or foreign: empty
@@ -82,25 +85,29 @@ class StatIndex:
         if entry is None:
             return None
         try:
-            seen, taken_ns, rows, deps = entry
-            if tuple(seen) != stat or stat[1] >= taken_ns - RACY_NS:
+            seen, taken_ns, rows, deps, _content = entry
+            if tuple(seen) != stat or stat[1] >= taken_ns - RACY_NS or not _deps_unchanged(deps, taken_ns):
                 return None
-            for dep, dep_seen in deps:
-                now = fingerprint(dep)
-                if now != (tuple(dep_seen) if dep_seen is not None else None):
-                    return None
-                if now is not None and now[1] >= taken_ns - RACY_NS:
-                    return None
-            if not rows:
-                return []
-            from promptlint.cache import finding_from_dict
+            return _findings(rows)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            return None
 
-            return [finding_from_dict(row) for row in rows]
+    def lookup_content(self, key: str, content_key: str) -> list[Finding] | None:
+        """The stored findings when the file's content key is the one they were computed for.
+
+        Only for files that depend on nothing else: a promptfoo config's prompt files are followed by stat.
+        """
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        try:
+            _seen, _taken, rows, deps, content = entry
+            return _findings(rows) if content == content_key and not deps else None
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             return None
 
     def record(self, key: str, stat: Fingerprint | None, taken_ns: int, findings: Sequence[Finding],
-               deps: Sequence[str] = ()) -> None:
+               deps: Sequence[str] = (), content_key: str | None = None) -> None:
         """Remember the findings of a file whose stat, taken at `taken_ns` before reading it, was `stat`.
 
         `deps` (absolute paths) are stat'ed now, after the file was linted: a dependency written in
@@ -115,9 +122,10 @@ class StatIndex:
             rows = [finding_to_dict(f) for f in findings]
         dep_rows = [(dep, fingerprint(dep)) for dep in dict.fromkeys(deps)]
         old = self.entries.get(key)
-        if old is not None and self.lookup(key, stat) is not None and old[2] == rows and list(old[3]) == dep_rows:
+        if old is not None and self.lookup(key, stat) is not None and old[2] == rows and list(old[3]) == dep_rows \
+                and old[4] == content_key:
             return  # already known and trusted: keep the index file unchanged
-        self.entries[key] = (stat, taken_ns, rows, dep_rows)
+        self.entries[key] = (stat, taken_ns, rows, dep_rows, content_key)
         self.changed = True
 
     def save(self, write: Any) -> None:
@@ -128,6 +136,24 @@ class StatIndex:
         with contextlib.suppress(Exception):
             write(self.path, marshal.dumps({"format": FORMAT, "entries": self.entries}))
             _prune(self.path.parent)
+
+
+def _deps_unchanged(deps: Sequence[Any], taken_ns: int) -> bool:
+    for dep, dep_seen in deps:
+        now = fingerprint(dep)
+        if now != (tuple(dep_seen) if dep_seen is not None else None):
+            return False
+        if now is not None and now[1] >= taken_ns - RACY_NS:
+            return False
+    return True
+
+
+def _findings(rows: list[dict[str, Any]]) -> list[Finding]:
+    if not rows:
+        return []
+    from promptlint.cache import finding_from_dict
+
+    return [finding_from_dict(row) for row in rows]
 
 
 def now_ns() -> int:

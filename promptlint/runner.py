@@ -124,10 +124,10 @@ def lint_paths(
         selection = Selection.build(config, load_rules())
         report.rules = selection.rules
     done = lint_items([items[i] for i in todo], selection, cache, worker_count(len(todo), jobs))
-    for i, (findings, source, deps) in zip(todo, done, strict=True):
+    for i, (findings, source, deps, content_key) in zip(todo, done, strict=True):
         results[i] = (findings, source)
         if index is not None:
-            index.record(i, findings, deps)
+            index.record(i, findings, deps, content_key)
     if index is not None:
         index.save()
     for item, result in zip(items, results, strict=True):
@@ -140,17 +140,17 @@ def lint_paths(
 
 
 class _Indexed:
-    """The result cache seen through the stat index (`promptlint.cache_index`) for one run.
+    """The result cache (`promptlint.cache_index`) for one run: which files need linting, and recording.
 
-    A file whose stat is unchanged is answered from the index without being opened (read only when
-    it has findings: reporters quote it); other files go through the content-keyed cache; every
-    answer, cached or freshly linted, is recorded in the index with the stat taken before reading.
+    A file whose stat is unchanged is answered without being opened (read only when it has findings:
+    reporters quote it). Otherwise it is read and its content key (content, path, enabled codes, run)
+    compared with the one stored: a file touched, checked out again or restored in a fresh CI clone is
+    not linted again either. Every answer is recorded with the stat taken before reading.
     """
 
     def __init__(self, items: Sequence[SourcePath], selection: Selection, cache: ResultCache) -> None:
         from promptlint.cache_index import StatIndex
 
-        self.items = items
         self.selection = selection
         self.cache = cache
         self.index = StatIndex(cache.directory, cache.key)
@@ -165,19 +165,25 @@ class _Indexed:
         self.taken[i] = now_ns()
         self.stats[i] = stat = fingerprint(item.file)
         findings = self.index.lookup(key, stat)
+        if findings is not None and not findings:
+            return findings, None
+        source = read_source(item.path, item.display, max_bytes=self.selection.config.max_file_size)
+        if isinstance(source, ParseProblem):  # unreadable: PL000 at once
+            rules = self.selection.rules_for(item.display, item.path)
+            findings = _parse_error(item.display, source, self.selection, {r.code for r in rules})
+            self.record(i, findings)
+            return findings, None
         if findings is not None:
-            if not findings:
-                return findings, None
-            source = read_source(item.path, item.display, max_bytes=self.selection.config.max_file_size)
-            if not isinstance(source, ParseProblem):
-                return findings, source
-        result = cached_result(item, self.selection, self.cache)
-        if result is not None:
-            self.record(i, result[0])
-        return result
+            return findings, source
+        content_key = self.cache.file_key(source, [r.code for r in self.selection.rules_for(item.display, item.path)])
+        findings = self.index.lookup_content(key, content_key)
+        if findings is None:
+            return None
+        self.record(i, findings, (), content_key)
+        return findings, source
 
-    def record(self, i: int, findings: list[Finding], deps: Sequence[str] = ()) -> None:
-        self.index.record(self.keys[i], self.stats[i], self.taken[i], findings, deps)
+    def record(self, i: int, findings: list[Finding], deps: Sequence[str] = (), content_key: str | None = None) -> None:
+        self.index.record(self.keys[i], self.stats[i], self.taken[i], findings, deps, content_key)
 
     def save(self) -> None:
         self.index.save(self.cache.write)
@@ -185,38 +191,19 @@ class _Indexed:
 
 def lint_file(
     item: SourcePath, selection: Selection, cache: ResultCache | None = None
-) -> tuple[list[Finding], SourceFile | None, bool]:
-    """Lint one file from disk (through `cache` when given: a hit skips extraction and rules).
+) -> tuple[list[Finding], SourceFile | None, list[str], str | None]:
+    """Lint one file from disk.
 
-    The third value lists the other files the findings depend on (promptfoo `file://` prompts).
+    Also returns the other files the findings depend on (promptfoo `file://` prompts) and, when a
+    `cache` is given, the file's content key for the index (`_Indexed` records both).
     """
-    source = read_source(item.path, item.display, max_bytes=selection.config.max_file_size)
-    if isinstance(source, ParseProblem):
-        rules = selection.rules_for(item.display, item.path)
-        return _parse_error(item.display, source, selection, {r.code for r in rules}), None, []
-    if cache is None:
-        findings, deps = _lint_source(source, selection, item.path)
-        return findings, source, deps
-    key = cache.file_key(source, [r.code for r in selection.rules_for(item.display, item.path)])
-    findings = cache.get(key)
-    deps: list[str] = []
-    if findings is None:
-        findings, deps = _lint_source(source, selection, item.path)
-        if not deps:  # the content key covers this file only
-            cache.put(key, findings)
-    return findings, source, deps
-
-
-def cached_result(
-    item: SourcePath, selection: Selection, cache: ResultCache
-) -> tuple[list[Finding], SourceFile | None] | None:
-    """The cached findings of a file from disk, or None when it must be linted (unreadable: PL000 at once)."""
     source = read_source(item.path, item.display, max_bytes=selection.config.max_file_size)
     rules = selection.rules_for(item.display, item.path)
     if isinstance(source, ParseProblem):
-        return _parse_error(item.display, source, selection, {r.code for r in rules}), None
-    findings = cache.get(cache.file_key(source, [r.code for r in rules]))
-    return None if findings is None else (findings, source)
+        return _parse_error(item.display, source, selection, {r.code for r in rules}), None, [], None
+    findings, deps = _lint_source(source, selection, item.path)
+    content_key = cache.file_key(source, [r.code for r in rules]) if cache is not None else None
+    return findings, source, deps, content_key
 
 
 def lint_text(text: str, path: str | Path, config: Config, rules: Sequence[Rule]) -> list[Finding]:
