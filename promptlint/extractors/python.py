@@ -53,6 +53,9 @@ _WORD_RE = compile_regex(r"[^\W\d_]{2,}")
 
 _COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.AsyncFor, ast.While, ast.If,
              ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.Match)
+#: Every keyword `_kwargs` reads a prompt from (a call with none of them, and no message list, holds none).
+_PROMPT_KWARGS = pc.SYSTEM_KWARGS | pc.USER_KWARGS | pc.TEMPLATE_KWARGS | {"messages", "input", "description",
+                                                                          "content"}
 _STRINGISH_CALLS = frozenset({"format", "format_map", "strip", "lstrip", "rstrip", "join", "dedent", "cleandoc"})
 
 
@@ -387,10 +390,13 @@ class _Extractor:
 
     def _generic_call(self, node: ast.Call, chain: str, kind: str | None, ctx: _Ctx) -> None:
         """Any other call: prompt keywords (`instructions=`, `system_prompt=`...) or a message list argument."""
+        modelish = kind is not None or pc.looks_like_model(chain)
+        if kind != "invoke" and not any(k.arg in _PROMPT_KWARGS for k in node.keywords) and not (
+                modelish and any(_is_message_list(arg) for arg in node.args[:2])):
+            return  # nothing `_kwargs` or the loop below would take: no site to build (most calls)
         site = self._site(node, chain, kind, ctx, register=False)
         kwargs = [(k.arg, k.value) for k in node.keywords if k.arg]
         found = self._kwargs(kwargs, site, ctx, chain, model_call=kind is not None) if kwargs else False
-        modelish = kind is not None or pc.looks_like_model(chain)
         for arg in node.args[:2]:
             if modelish and _is_message_list(arg):
                 self._messages(arg, site, ctx)
