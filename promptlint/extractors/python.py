@@ -12,6 +12,7 @@ of a prompt maps back to its file offset (see `pystrings`).
 from __future__ import annotations
 
 import ast
+import gc
 import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -66,7 +67,7 @@ def extract(source: SourceFile) -> Extraction:
     if not markers.search(marker_text):
         return Extraction(source=source)
     try:
-        tree = ast.parse(text, filename=source.path)
+        tree = _parse(text, source.path)
     except SyntaxError as exc:
         return Extraction(source=source, problem=_syntax_problem(exc))
     except (ValueError, RecursionError, MemoryError) as exc:
@@ -79,6 +80,18 @@ def extract(source: SourceFile) -> Extraction:
     except Exception as exc:  # a bug here must not stop the run: report it as PL000
         extraction.problem = ParseProblem(f"internal error in the Python extractor: {exc!r}")
     return extraction
+
+
+def _parse(text: str, path: str) -> ast.Module:
+    """`ast.parse` with the cyclic garbage collector paused: the parse allocates hundreds of thousands of
+    nodes that trigger collections finding nothing to free (AST nodes hold no cycles); ~8% of the parse."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return ast.parse(text, filename=path)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _syntax_problem(exc: SyntaxError) -> ParseProblem:
