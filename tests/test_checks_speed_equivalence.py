@@ -155,3 +155,59 @@ def test_text_gates_skip_only_ascii_sources_without_the_word() -> None:
     # Non-ASCII source is never skipped: NFKC-normalised identifiers can spell the word without its letters.
     assert not pyast.lacks("ｔemperature = 1  # é\n", "temperature")
     assert pyast.may_hold_refusal_check("r = 'é'\nif 1: pass\n")
+
+
+_TARGETED_CASES = [
+    "@retry(wait=llm.invoke('x'))\ndef f():\n    pass\n",
+    "match cmd:\n    case {'q': q} if client.messages.create(model='m', messages=q):\n        pass\n",
+    "try:\n    pass\nexcept errors_of(llm.invoke('x')) as e:\n    pass\n",
+    "def f(x=client.messages.create(model='m', messages=[])):\n    pass\n",
+    "class A(Base, meta=ChatOpenAI(temperature=0)):\n    pass\n",
+    "with llm.stream('x') as s:\n    for step in steps:\n        answer = llm.invoke(step)\n",
+    "handler = lambda q: client.chat.completions.create(model='m', messages=q)\n",
+    "async def g():\n    async for c in llm.astream('x'):\n        pass\n    return [llm.invoke(s) for s in plan]\n",
+    "x = (client\n     .messages\n     .create(model='m', messages=m))\ny = helper(1)\n",
+    "if ok:\n    pass\nelse:\n    while tries < 3:\n        r = agent.run(task)\n",
+    "y = llm.invoke(q) if not is_refusal(t) else None\nz = helper(2)\n",
+]
+
+
+@pytest.mark.parametrize("source", _TARGETED_CASES)
+def test_targeted_facts_walk_keeps_every_model_call(source: str) -> None:
+    """The walk that searches only candidate statements for calls gives the checks the same facts."""
+    tree = ast.parse(source)
+    src = SourceFile("case.py", source)
+    full = pyast._Facts._full(tree)
+    fast = pyast._Facts.of(tree, src)
+    assert source.isascii()  # so the targeted path is the one taken
+
+    def same(a: list[ast.AST], b: list[ast.AST]) -> bool:
+        return [id(x) for x in a] == [id(x) for x in b]
+
+    assert same(fast.loops, full.loops) and same(fast.functions, full.functions)
+    assert same(fast.imports_from, full.imports_from)
+    model = [c for c in full.calls if pyast.is_model_call(c) or pyast.is_model_factory(c)]
+    assert model and all(any(c is f for f in fast.calls) for c in model)
+    refusal_tests = [t for t in full.tested if pyast.is_refusal_check(t.test)]
+    assert all(any(t is f for f in fast.tested) for t in refusal_tests)
+
+
+def test_targeted_facts_walk_matches_the_full_walk_on_real_code() -> None:
+    """Every Python file of the examples, fixtures and (when present) the shared corpus."""
+    roots = [REPO / "examples", REPO / "tests" / "fixtures", REPO.parent / "shared" / "corpus"]
+    checked = 0
+    for root in roots:
+        for path in sorted(root.rglob("*.py")) if root.is_dir() else []:
+            extraction = pyx.extract(SourceFile(str(path), path.read_text(encoding="utf-8", errors="replace")))
+            if extraction.tree is None:
+                continue
+            checked += 1
+            full = pyast._Facts._full(extraction.tree)
+            fast = pyast._Facts.of(extraction.tree, extraction.source, [c.line for c in extraction.calls])
+            ctx_full = pyast.PyContext(extraction, extraction.tree, full)
+            ctx_fast = pyast.PyContext(extraction, extraction.tree, fast)
+            assert [id(c) for c in ctx_fast.model_calls()] == [id(c) for c in ctx_full.model_calls()], path
+            assert [id(n) for n in fast.loops] == [id(n) for n in full.loops], path
+            assert [id(n) for n in fast.functions] == [id(n) for n in full.functions], path
+            assert ctx_fast.has_refusal_test() == ctx_full.has_refusal_test(), path
+    assert checked >= 8

@@ -8,8 +8,9 @@ method chains, retry loops and refusal tests live in `promptlint.extractors.pyca
 from __future__ import annotations
 
 import ast
+import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from promptlint.diskcache import compile_regex
@@ -182,7 +183,62 @@ class _Facts:
     imports_from: list[ast.ImportFrom]
 
     @classmethod
-    def of(cls, tree: ast.Module) -> _Facts:
+    def of(cls, tree: ast.Module, source: SourceFile | None = None, known_lines: Iterable[int] = ()) -> _Facts:
+        """The facts of `tree`; with its (ASCII) `source`, only the statements that can hold a model call or
+        a refusal test are searched for calls and conditional expressions (`_targeted`)."""
+        lower = ascii_lower(source.text) if source is not None else None
+        if source is None or lower is None:
+            return cls._full(tree)
+        return cls._targeted(tree, source, lower, known_lines)
+
+    @classmethod
+    def _targeted(cls, tree: ast.Module, source: SourceFile, lower: str, known_lines: Iterable[int]) -> _Facts:
+        """Statements walked breadth first (the order `_full` gives them); the expressions under them only
+        where their lines hold a possible model call (`_MAYBE_MODEL_CALL_RES`), a call the extractor
+        recorded or a possible refusal test (`MAYBE_REFUSAL_RES`). The checks read `calls` only through
+        `model_calls` and `tested` only through `has_refusal_test`, whose answers are the same as with
+        `_full`: every node either can accept lies on such a line."""
+        starts = source.line_starts
+        found = [m.start() for pattern in (*_MAYBE_MODEL_CALL_RES, *pycalls.MAYBE_REFUSAL_RES)
+                 for m in pattern.finditer(lower)]
+        lines = sorted({bisect.bisect_right(starts, at) for at in found} | set(known_lines))
+        calls: list[ast.Call] = []
+        loops: list[Loop] = []
+        tested: list[ast.If | ast.While | ast.IfExp] = []
+        functions: list[FunctionNode] = []
+        imports_from: list[ast.ImportFrom] = []
+        queue: list[ast.AST] = [tree]
+        i = 0
+        while i < len(queue):
+            node = queue[i]
+            i += 1
+            kind = type(node)
+            if kind is ast.If:
+                tested.append(node)
+            elif kind is ast.While:
+                tested.append(node)
+                loops.append(node)
+            elif kind is ast.For or kind is ast.AsyncFor:
+                loops.append(node)
+            elif kind in _FUNCTIONS:
+                functions.append(node)
+            elif kind is ast.ImportFrom:
+                imports_from.append(node)
+            covered = bool(lines) and (node is tree or _covers(node, lines))
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, _BLOCKS):
+                            queue.append(item)
+                        elif covered and isinstance(item, ast.AST):
+                            _expressions_under(item, calls, tested)
+                elif covered and isinstance(value, ast.AST):
+                    _expressions_under(value, calls, tested)
+        return cls(calls, loops, tested, functions, imports_from)
+
+    @classmethod
+    def _full(cls, tree: ast.Module) -> _Facts:
         calls: list[ast.Call] = []
         loops: list[Loop] = []
         tested: list[ast.If | ast.While | ast.IfExp] = []
@@ -215,6 +271,42 @@ class _Facts:
                 elif isinstance(value, ast_node):
                     append(value)
         return cls(calls, loops, tested, functions, imports_from)
+
+
+#: Nodes that hold statements: walked by `_Facts._targeted` whatever their lines.
+_BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+def _covers(node: ast.AST, lines: list[int]) -> bool:
+    """Does a candidate line fall within `node`'s lines (decorators included)?"""
+    start = getattr(node, "lineno", None)
+    if start is None:  # match_case: from its pattern to its last statement
+        start, end = node.pattern.lineno, node.body[-1].end_lineno  # type: ignore[attr-defined]
+    else:
+        end = node.end_lineno  # type: ignore[attr-defined]
+        for decorator in getattr(node, "decorator_list", ()):
+            start = min(start, decorator.lineno)
+    at = bisect.bisect_left(lines, start)
+    return at < len(lines) and lines[at] <= (end or start)
+
+
+def _expressions_under(node: ast.AST, calls: list[ast.Call], tested: list[ast.If | ast.While | ast.IfExp]) -> None:
+    """Calls and conditional expressions under a statement's own expressions (no statements below them)."""
+    stack = [node]
+    ast_node = ast.AST
+    while stack:
+        sub = stack.pop()
+        kind = type(sub)
+        if kind is _CALL:
+            calls.append(sub)  # type: ignore[arg-type]
+        elif kind is ast.IfExp:
+            tested.append(sub)  # type: ignore[arg-type]
+        for name in sub._fields:
+            value = getattr(sub, name, None)
+            if isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, ast_node))
+            elif isinstance(value, ast_node):
+                stack.append(value)
 
 
 def parent_map(tree: ast.AST) -> dict[int, ast.AST]:
@@ -270,7 +362,8 @@ class PyContext:
             return None
         if _LAST and _LAST[0].tree is tree and _LAST[0].extraction is extraction:
             return _LAST[0]
-        ctx = cls(extraction, tree, _Facts.of(tree))
+        known = [c.line for c in extraction.calls]
+        ctx = cls(extraction, tree, _Facts.of(tree, extraction.source, known))
         _LAST[:] = [ctx]
         return ctx
 
@@ -350,25 +443,28 @@ def mentions_refusal_reason(node: ast.AST) -> bool:
 
 #: A superset, on the raw source, of the calls `is_model_call` or `is_model_factory` can accept: the name the
 #: call chain ends with (create, invoke, ChatOpenAI, ...), then `(`, with the whitespace, comments and line
-#: continuations Python allows between them; a method name after a dot, `completion(` and factories also bare.
+#: continuations Python allows between them: a method name after a dot, and the endings of `completion(` and of
+#: factory names (`HuggingFaceLLM(`, `AzureOpenAI(`). One pattern per literal start: sre scans fast for a
+#: pattern that opens with a literal, 10-100x slower for an alternation or a look-behind.
 _GAP = r"(?:\s|\\\n|#[^\n]*\n)*"
-_MAYBE_MODEL_CALL_RE = compile_regex(
-    rf"\.{_GAP}(?:{'|'.join(sorted(pycalls.MODEL_METHODS, key=len, reverse=True))}){_GAP}\("
-    rf"|(?<![\w.])a?completion{_GAP}\("
-    rf"|(?<!\w)(?:chat[a-z]\w*|azure\w*openai|\w*llm|openai|anthropic|bind|with_config){_GAP}\("
+_MAYBE_MODEL_CALL_RES = (
+    compile_regex(rf"\.{_GAP}(?:{'|'.join(sorted(pycalls.MODEL_METHODS, key=len, reverse=True))}){_GAP}\("),
+    compile_regex(rf"completion{_GAP}\("),  # litellm's completion( / acompletion(
+    compile_regex(rf"chat[a-z]\w*{_GAP}\("),  # ChatOpenAI(
+    *(compile_regex(rf"{name}{_GAP}\(") for name in ("llm", "openai", "anthropic", "bind", "with_config")),
 )
 
 
 def may_hold_model_call(text: str) -> bool:
     """False only when no call in this source can be a model call or model factory: skip the tree walk."""
     lower = ascii_lower(text)
-    return lower is None or _MAYBE_MODEL_CALL_RE.search(lower) is not None
+    return lower is None or any(pattern.search(lower) for pattern in _MAYBE_MODEL_CALL_RES)
 
 
 def may_hold_refusal_check(text: str) -> bool:
     """False only when no `if` / `while` test in this source can be a refusal check: skip the tree walk."""
     lower = ascii_lower(text)
-    return lower is None or pycalls.MAYBE_REFUSAL_RE.search(lower) is not None
+    return lower is None or pycalls.may_hold_refusal(lower)
 
 
 _LOWER: list[tuple[str, str | None]] = []

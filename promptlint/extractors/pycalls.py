@@ -192,8 +192,17 @@ def is_refusal_test(test: ast.expr) -> bool:
 
 #: A superset, on the raw source, of what `is_refusal_test` (and the checks' `is_refusal_check`) can find:
 #: a name, attribute or string holding "refus", `content_filter`, or a string constant that opens (after a
-#: quote, a closing f-string brace, a backslash line continuation or whitespace escapes) with a refusal
-#: phrase's first word ("I ...", "Im ", "sorry", "unable", "as an").
-MAYBE_REFUSAL_RE = compile_regex(  # searched in lower-cased ASCII text: far faster than IGNORECASE
-    r"""refus|content_filter|(?:["'}]|\\[ntrfv\n])(?:\s|\\[ntrfv])*(?:i(?:[\s'’\\]|m[\s\\])|sorry|unable|as[\s\\])"""
+#: quote, a closing f-string brace, a backslash escape or line continuation, or whitespace) with a refusal
+#: phrase's first word ("I ...", "Im ", "sorry", "unable", "as an"). Searched in lower-cased ASCII text
+#: (far faster than IGNORECASE), one pattern per literal start: sre scans fast for a pattern that opens
+#: with a literal or a character set, slowly for an alternation of them.
+MAYBE_REFUSAL_RES = (
+    compile_regex("refus"),
+    compile_regex("content_filter"),
+    compile_regex(r"""["'}\\](?:(?<=\\)[ntrfv\n])?(?:\s|\\[ntrfv])*(?:i(?:[\s'’\\]|m[\s\\])|sorry|unable|as[\s\\])"""),
 )
+
+
+def may_hold_refusal(lower: str) -> bool:
+    """False only when no `if` / `while` / conditional test in this lower-cased ASCII source is a refusal test."""
+    return any(pattern.search(lower) for pattern in MAYBE_REFUSAL_RES)

@@ -143,7 +143,7 @@ class _Extractor:
         self.registered: set[int] = set()
         self._ascii_lines: dict[int, bool] = {}
         # no `if` / `while` test can be a refusal test unless this superset matches (ASCII source only)
-        self.may_refuse = not source.text.isascii() or pc.MAYBE_REFUSAL_RE.search(marker_text) is not None
+        self.may_refuse = not source.text.isascii() or pc.may_hold_refusal(marker_text)
         self._rendered: list[_Def] = []
 
     # ------------------------------------------------------------------ positions
