@@ -192,7 +192,7 @@ def test_cli_uses_the_cache_unless_no_cache(project: Path, capsys: pytest.Captur
     assert not (project / CACHE_DIR_NAME).exists()
     assert cli.main(["check", "--format", "json", "."]) == 1
     assert capsys.readouterr().out == fresh
-    assert list((project / CACHE_DIR_NAME).rglob("*.json"))
+    assert list((project / CACHE_DIR_NAME).rglob("*.marshal"))
     assert cli.main(["check", "--format", "json", "."]) == 1
     assert capsys.readouterr().out == fresh
 
