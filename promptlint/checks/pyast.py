@@ -164,16 +164,16 @@ def _negated(test: ast.expr) -> bool:
 
 
 #: Node types the one shared walk files away for the checks (see `_Facts`).
-_CALL, _LOOPS, _TESTED, _FUNCTIONS = ast.Call, (ast.For, ast.AsyncFor, ast.While), (ast.If, ast.While, ast.IfExp), \
-    (ast.FunctionDef, ast.AsyncFunctionDef)
+_CALL, _FUNCTIONS = ast.Call, (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 @dataclass(slots=True)
 class _Facts:
-    """What every code check needs from one module, gathered in a single breadth-first walk.
+    """What every code check needs from one module, gathered in one walk (see `_walk`).
 
-    Lists are in `ast.walk` order (breadth first), so checks that iterate them behave exactly as
-    when each walked the tree on its own.
+    `loops`, `functions` and `imports_from` are in `ast.walk` order (breadth first), so checks that
+    iterate them behave exactly as when each walked the tree on its own; `calls` and `tested` hold at
+    least every model call and every refusal test, in no promised order.
     """
 
     calls: list[ast.Call]
@@ -184,24 +184,24 @@ class _Facts:
 
     @classmethod
     def of(cls, tree: ast.Module, source: SourceFile | None = None, known_lines: Iterable[int] = ()) -> _Facts:
-        """The facts of `tree`; with its (ASCII) `source`, only the statements that can hold a model call or
-        a refusal test are searched for calls and conditional expressions (`_targeted`)."""
+        """The facts of `tree`. With its (ASCII) `source`, only the statements whose lines can hold a model
+        call (`_MAYBE_MODEL_CALL_RES`), a call the extractor recorded (`known_lines`) or a refusal test
+        (`MAYBE_REFUSAL_RES`) have their expressions searched; without, every statement's are."""
         lower = ascii_lower(source.text) if source is not None else None
         if source is None or lower is None:
-            return cls._full(tree)
-        return cls._targeted(tree, source, lower, known_lines)
-
-    @classmethod
-    def _targeted(cls, tree: ast.Module, source: SourceFile, lower: str, known_lines: Iterable[int]) -> _Facts:
-        """Statements walked breadth first (the order `_full` gives them); the expressions under them only
-        where their lines hold a possible model call (`_MAYBE_MODEL_CALL_RES`), a call the extractor
-        recorded or a possible refusal test (`MAYBE_REFUSAL_RES`). The checks read `calls` only through
-        `model_calls` and `tested` only through `has_refusal_test`, whose answers are the same as with
-        `_full`: every node either can accept lies on such a line."""
+            return cls._walk(tree, None)
         starts = source.line_starts
         found = [m.start() for pattern in (*_MAYBE_MODEL_CALL_RES, *pycalls.MAYBE_REFUSAL_RES)
                  for m in pattern.finditer(lower)]
-        lines = sorted({bisect.bisect_right(starts, at) for at in found} | set(known_lines))
+        return cls._walk(tree, sorted({bisect.bisect_right(starts, at) for at in found} | set(known_lines)))
+
+    @classmethod
+    def _walk(cls, tree: ast.Module, lines: list[int] | None) -> _Facts:
+        """Statements breadth first (`ast.walk`'s order, which `loops` and `functions` keep); calls and
+        conditional expressions from the expressions of the statements covering one of `lines` (all when
+        None). The checks read `calls` only through `model_calls` and `tested` only through
+        `has_refusal_test`: every node either can accept lies on such a line, so the answers are those
+        of a walk over every node, at a fraction of its cost on most files."""
         calls: list[ast.Call] = []
         loops: list[Loop] = []
         tested: list[ast.If | ast.While | ast.IfExp] = []
@@ -224,7 +224,7 @@ class _Facts:
                 functions.append(node)
             elif kind is ast.ImportFrom:
                 imports_from.append(node)
-            covered = bool(lines) and (node is tree or _covers(node, lines))
+            covered = lines is None or (bool(lines) and (node is tree or _covers(node, lines)))
             for name in node._fields:
                 value = getattr(node, name, None)
                 if isinstance(value, list):
@@ -237,43 +237,8 @@ class _Facts:
                     _expressions_under(value, calls, tested)
         return cls(calls, loops, tested, functions, imports_from)
 
-    @classmethod
-    def _full(cls, tree: ast.Module) -> _Facts:
-        calls: list[ast.Call] = []
-        loops: list[Loop] = []
-        tested: list[ast.If | ast.While | ast.IfExp] = []
-        functions: list[FunctionNode] = []
-        imports_from: list[ast.ImportFrom] = []
-        queue: list[ast.AST] = [tree]
-        append = queue.append
-        ast_node = ast.AST
-        i = 0
-        while i < len(queue):  # ast.walk + iter_child_nodes inlined: no generator per node
-            node = queue[i]
-            i += 1
-            kind = type(node)
-            if kind is _CALL:
-                calls.append(node)
-            elif kind in _TESTED:
-                tested.append(node)
-                if kind is ast.While:
-                    loops.append(node)
-            elif kind is ast.For or kind is ast.AsyncFor:
-                loops.append(node)
-            elif kind in _FUNCTIONS:
-                functions.append(node)
-            elif kind is ast.ImportFrom:
-                imports_from.append(node)
-            for name in node._fields:
-                value = getattr(node, name, None)
-                if isinstance(value, list):
-                    queue.extend(item for item in value if isinstance(item, ast_node))
-                elif isinstance(value, ast_node):
-                    append(value)
-        return cls(calls, loops, tested, functions, imports_from)
 
-
-#: Nodes that hold statements: walked by `_Facts._targeted` whatever their lines.
+#: Nodes that hold statements: walked by `_Facts._walk` whatever their lines.
 _BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case)
 
 
