@@ -269,3 +269,15 @@ def test_settings_from_pyproject(tmp_path: Path, capsys) -> None:
     data = _json(capsys)
     assert code == 0 and data["model"] == "claude-sonnet-4-6"
     assert any((tmp_path / "probe-cache").rglob("*.json"))
+
+
+def test_budget_refuses_everything_after_the_first_refusal() -> None:
+    """Room freed by cheap replies is not reused: how much gets sent must not depend on thread timing."""
+    from promptlint.live.probe import Budget
+
+    budget = Budget(1.0)
+    assert [budget.reserve(0.3) for _ in range(3)] == [True, True, True]
+    assert budget.reserve(0.3) is False and budget.exhausted
+    budget.settle(0.3, 0.01)  # a reply that cost far less than its worst case
+    assert budget.reserve(0.3) is False
+    assert Budget(None).reserve(1e9) is True

@@ -211,7 +211,12 @@ def prompt_at(file: Path, line: Any, where: str) -> tuple[str, str]:
 
 
 class Budget:
-    """A spending cap: a request is sent only if its worst-case cost still fits (thread-safe)."""
+    """A spending cap: a request is sent only if its worst-case cost still fits (thread-safe).
+
+    The first request that does not fit ends the run's sending: later ones are refused too, even if
+    settled requests cost less than reserved and freed room. Otherwise how many get sent would depend
+    on thread timing, and a stop would no longer leave every variant and case evenly sampled.
+    """
 
     def __init__(self, max_usd: float | None) -> None:
         self.max_usd = max_usd
@@ -222,6 +227,8 @@ class Budget:
 
     def reserve(self, worst_case: float) -> bool:
         with self._lock:
+            if self.exhausted:
+                return False
             if self.max_usd is not None and self.spent + self._reserved + worst_case > self.max_usd + 1e-12:
                 self.exhausted = True
                 return False
