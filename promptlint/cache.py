@@ -30,11 +30,14 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptlint import __version__
 from promptlint.atomic import private_dir, replace_file
 from promptlint.model import Edit, Finding, Fix, Severity, SourceFile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.cache_index import StatIndex
 
 #: Bumped when the entry layout changes.
 FORMAT = 1
@@ -301,6 +304,12 @@ class ResultCache:
         """Key of one file's entry: run key, display path, enabled codes and decoded content."""
         meta = f"{self.key}\0{source.path}\0{','.join(sorted(enabled_codes))}\0{int(source.bom)}\0{source.encoding}"
         return _digest([meta.encode(), source.text.encode("utf-8", "surrogatepass")])
+
+    def index(self) -> StatIndex:
+        """The run's index of findings (`promptlint.cache_index`), loaded from the cache folder."""
+        from promptlint.cache_index import StatIndex
+
+        return StatIndex(self.directory / f"v{FORMAT}", self.key)
 
     def write(self, path: Path, payload: bytes) -> None:
         """Write one file under the cache folder atomically (0600); OS errors leave it out."""

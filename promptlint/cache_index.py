@@ -63,8 +63,8 @@ class StatIndex:
     (per-file-ignores included), which the run key, and so the index file, already stands for.
     """
 
-    def __init__(self, directory: Path, run_key: str) -> None:
-        self.path = Path(directory) / "v1" / f"index-{run_key[:32]}.marshal"
+    def __init__(self, folder: Path, run_key: str) -> None:
+        self.path = Path(folder) / f"index-{run_key[:32]}.marshal"
         #: key -> (fingerprint, when it was taken, finding rows, [(dependency, its fingerprint)], content key)
         self.entries: dict[str, tuple[Any, ...]] = {}
         self.changed = False
@@ -92,6 +92,16 @@ class StatIndex:
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             return None
 
+    def has_content(self, key: str) -> bool:
+        """Could `lookup_content` answer for this file (an entry with a content key, and no dependencies)?
+
+        When not, reading the file to compute its content key would be wasted: it is linted anyway."""
+        entry = self.entries.get(key)
+        try:
+            return entry is not None and entry[4] is not None and not entry[3]
+        except (TypeError, IndexError, KeyError):
+            return False
+
     def lookup_content(self, key: str, content_key: str) -> list[Finding] | None:
         """The stored findings when the file's content key is the one they were computed for.
 
@@ -110,6 +120,7 @@ class StatIndex:
                deps: Sequence[str] = (), content_key: str | None = None) -> None:
         """Remember the findings of a file whose stat, taken at `taken_ns` before reading it, was `stat`.
 
+        Called only for files whose entry `lookup` did not trust, so the entry is always rewritten.
         `deps` (absolute paths) are stat'ed now, after the file was linted: a dependency written in
         between is seen as racy or changed next time, never as unchanged.
         """
@@ -121,10 +132,6 @@ class StatIndex:
 
             rows = [finding_to_dict(f) for f in findings]
         dep_rows = [(dep, fingerprint(dep)) for dep in dict.fromkeys(deps)]
-        old = self.entries.get(key)
-        if old is not None and self.lookup(key, stat) is not None and old[2] == rows and list(old[3]) == dep_rows \
-                and old[4] == content_key:
-            return  # already known and trusted: keep the index file unchanged
         self.entries[key] = (stat, taken_ns, rows, dep_rows, content_key)
         self.changed = True
 

@@ -143,17 +143,16 @@ class _Indexed:
     """The result cache (`promptlint.cache_index`) for one run: which files need linting, and recording.
 
     A file whose stat is unchanged is answered without being opened (read only when it has findings:
-    reporters quote it). Otherwise it is read and its content key (content, path, enabled codes, run)
-    compared with the one stored: a file touched, checked out again or restored in a fresh CI clone is
-    not linted again either. Every answer is recorded with the stat taken before reading.
+    reporters quote it). Otherwise, if the index holds a content key for it, it is read and its content
+    key (content, path, enabled codes, run) compared: a file touched, checked out again or restored in a
+    fresh CI clone is not linted again either. A file the index does not know is left to the linting,
+    which reads it once. Every answer is recorded with the stat taken before reading.
     """
 
     def __init__(self, items: Sequence[SourcePath], selection: Selection, cache: ResultCache) -> None:
-        from promptlint.cache_index import StatIndex
-
         self.selection = selection
         self.cache = cache
-        self.index = StatIndex(cache.directory, cache.key)
+        self.index = cache.index()
         self.keys: list[str] = [""] * len(items)
         self.stats: list[Any] = [None] * len(items)
         self.taken: list[int] = [0] * len(items)
@@ -165,17 +164,21 @@ class _Indexed:
         self.taken[i] = now_ns()
         self.stats[i] = stat = fingerprint(item.file)
         findings = self.index.lookup(key, stat)
-        if findings is not None and not findings:
-            return findings, None
+        if findings is not None:  # unchanged: read only for the reporters, who quote the lines of findings
+            if not findings:
+                return findings, None
+            source = read_source(item.path, item.display, max_bytes=self.selection.config.max_file_size)
+            if isinstance(source, ParseProblem):  # unreadable (still): PL000
+                return _unreadable(item, source, self.selection), None
+            return findings, source
+        if not self.index.has_content(key):
+            return None  # nothing to compare a content key with: the file is linted (and read) once, there
         source = read_source(item.path, item.display, max_bytes=self.selection.config.max_file_size)
-        if isinstance(source, ParseProblem):  # unreadable: PL000 at once
-            rules = self.selection.rules_for(item.display, item.path)
-            findings = _parse_error(item.display, source, self.selection, {r.code for r in rules})
+        if isinstance(source, ParseProblem):
+            findings = _unreadable(item, source, self.selection)
             self.record(i, findings)
             return findings, None
-        if findings is not None:
-            return findings, source
-        content_key = self.cache.file_key(source, [r.code for r in self.selection.rules_for(item.display, item.path)])
+        content_key = _content_key(self.cache, source, item, self.selection)
         findings = self.index.lookup_content(key, content_key)
         if findings is None:
             return None
@@ -198,12 +201,20 @@ def lint_file(
     `cache` is given, the file's content key for the index (`_Indexed` records both).
     """
     source = read_source(item.path, item.display, max_bytes=selection.config.max_file_size)
-    rules = selection.rules_for(item.display, item.path)
     if isinstance(source, ParseProblem):
-        return _parse_error(item.display, source, selection, {r.code for r in rules}), None, [], None
+        return _unreadable(item, source, selection), None, [], None
     findings, deps = _lint_source(source, selection, item.path)
-    content_key = cache.file_key(source, [r.code for r in rules]) if cache is not None else None
-    return findings, source, deps, content_key
+    return findings, source, deps, _content_key(cache, source, item, selection) if cache is not None else None
+
+
+def _content_key(cache: ResultCache, source: SourceFile, item: SourcePath, selection: Selection) -> str:
+    return cache.file_key(source, [r.code for r in selection.rules_for(item.display, item.path)])
+
+
+def _unreadable(item: SourcePath, problem: ParseProblem, selection: Selection) -> list[Finding]:
+    """PL000 for a file that could not be read (unless per-file-ignores turn PL000 off for it)."""
+    rules = selection.rules_for(item.display, item.path)
+    return _parse_error(item.display, problem, selection, {r.code for r in rules})
 
 
 def lint_text(text: str, path: str | Path, config: Config, rules: Sequence[Rule]) -> list[Finding]:

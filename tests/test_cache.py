@@ -256,6 +256,19 @@ def test_stat_index_answers_unchanged_files_unread(project: Path, monkeypatch: p
     assert "clean.py" not in reads
 
 
+def test_cold_run_reads_each_file_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With nothing cached, looking a file up must not read it ahead of the lint that reads it anyway."""
+    from collections import Counter
+
+    cfg = config(project)
+    fresh = run(cfg, None)
+    reads = forbid_reading(monkeypatch)
+    assert run(cfg, ResultCache.for_run(cfg, load_rules())).findings == fresh.findings
+    counts = Counter(reads)
+    assert set(counts) == {p.name for p in project.glob("*.py")}
+    assert set(counts.values()) == {1}
+
+
 def test_stat_index_sees_a_same_size_edit(project: Path) -> None:
     """An edit that keeps the size (and even the mtime) is seen through ctime / the content key."""
     import os

@@ -64,10 +64,8 @@ def test_pool_with_cache_writes_entries_that_serial_runs_read(tree: Path, monkey
     fresh = lint(tree, jobs=1)
     pooled = lint(tree, jobs=2, cache=ResultCache.for_run(cfg, load_rules()))
     assert pooled.findings == fresh.findings
-    from promptlint.cache_index import StatIndex
-
     assert len(list((tree / ".promptlint_cache").rglob("index-*.marshal"))) == 1  # one file, not one per file
-    assert len(StatIndex(tree / ".promptlint_cache", ResultCache.for_run(cfg, load_rules()).key).entries) == 61
+    assert len(ResultCache.for_run(cfg, load_rules()).index().entries) == 61
 
     def fail(*args: object, **kwargs: object) -> object:
         raise AssertionError("every file should be a cache hit")
