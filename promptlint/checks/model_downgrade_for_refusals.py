@@ -53,7 +53,7 @@ class _Finder:
             self.hits[span] = Hit(span[0], span[1], message=message, statement_span=self.ctx.statement_span(node))
 
     def run(self) -> Iterator[Hit]:
-        for body in scope_bodies(self.ctx.tree):
+        for body in scope_bodies(self.ctx):
             for branch in refusal_branches(body):
                 self._branch(branch)
         for node in self.ctx.facts.loops:  # ast.walk order

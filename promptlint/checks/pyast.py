@@ -404,8 +404,6 @@ def mentions_refusal_reason(node: ast.AST) -> bool:
     return any(isinstance(n, ast.Constant) and n.value in REFUSAL_REASONS for n in ast.walk(node))
 
 
-
-
 #: A superset, on the raw source, of the calls `is_model_call` or `is_model_factory` can accept: the name the
 #: call chain ends with (create, invoke, ChatOpenAI, ...), then `(`, with the whitespace, comments and line
 #: continuations Python allows between them: a method name after a dot, and the endings of `completion(` and of
@@ -576,13 +574,11 @@ def model_argument(call: ast.Call) -> ast.expr | None:
     return None
 
 
-def scope_bodies(tree: ast.Module) -> list[list[ast.stmt]]:
+def scope_bodies(ctx: PyContext) -> list[list[ast.stmt]]:
     """Module-level statements (functions and classes left out) and every function body, one scope each."""
-    bodies = [[s for s in tree.body if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]]
-    ctx = _LAST[0] if _LAST and _LAST[0].tree is tree else None
-    functions = ctx.facts.functions if ctx is not None else (
-        n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
-    bodies += [n.body for n in functions]
+    body = ctx.tree.body
+    bodies = [[s for s in body if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]]
+    bodies += [n.body for n in ctx.facts.functions]  # ast.walk order
     return bodies
 
 

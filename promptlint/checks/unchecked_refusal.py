@@ -115,7 +115,7 @@ def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
         return iter(())
     detectors = detector_names(ctx.tree, ctx.facts.imports_from)
     hits: list[Hit] = []
-    for body in scope_bodies(ctx.tree):
+    for body in scope_bodies(ctx):
         if checks_refusal(body, detectors):
             continue
         responses = _responses(body)
