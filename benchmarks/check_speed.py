@@ -325,8 +325,9 @@ def run(args: argparse.Namespace, work: Path) -> int:
         thread.join()
     self_bin = install_self(work)
     cache_dir = work / "cache"
-    env = {**os.environ, "PROMPTLINT_CACHE_DIR": str(cache_dir)}
-    env = {k: v for k, v in env.items() if k not in ("PYTHONPATH", "PYTHONHOME")}  # the venv's copy, not the checkout
+    # every tool runs its own venv's copy: not the checkout (PYTHONPATH) nor this interpreter's (PYTHONHOME)
+    peer_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env = {**peer_env, "PROMPTLINT_CACHE_DIR": str(cache_dir)}
     pl = promptlint_argv(self_bin)
     check = [*pl, "check", "--no-config", "--exit-zero", "--quiet", "--format", "concise", str(tree)]
 
@@ -346,7 +347,6 @@ def run(args: argparse.Namespace, work: Path) -> int:
     if ruff:
         ruff_check = [*ruff, "check", "--no-cache", "--isolated", "--exit-zero", "--quiet", str(tree)]
         jobs.append(Job("ruff", "ruff check", ruff_check, env, "parse floor"))
-    peer_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}  # not our package
     unavailable: dict[str, Result] = {}
     for peer in peers:
         if peer.error or peer.bin_dir is None:
