@@ -106,12 +106,13 @@ def rules_hash(rule_paths: Sequence[Path] = ()) -> str:
 
 @functools.cache
 def code_fingerprint() -> str:
-    """Stat fingerprint of promptlint's own modules: an edited checkout invalidates the cache without a bump."""
+    """Stat fingerprint of promptlint's own modules and data (the facts model, its word classes and clusters): an
+    edited checkout or a retrained model invalidates the cache without a version bump."""
     parts: list[bytes] = []
     for root, dirs, files in os.walk(_PACKAGE_DIR):  # os.walk: several times faster than Path.rglob
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
-            if name.endswith(".py"):
+            if name.endswith((".py", ".json", ".txt")):
                 with contextlib.suppress(OSError):
                     stat = os.stat(os.path.join(root, name))
                     parts.append(f"{root}/{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())

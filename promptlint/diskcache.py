@@ -210,6 +210,35 @@ def put_data(key: str, value: Any) -> None:
     _STORE.mark_dirty()
 
 
+def get_blob(kind: str, key: str) -> Any:
+    """The value `put_blob` stored for `kind` if it was stored under this same `key`, else None.
+
+    One file per kind holding one value (the facts model: `facts`), read only by the code that needs it, so
+    its size never weighs on the start-up of runs that do not.
+    """
+    path = cache_file(kind)
+    if path is None:
+        return None
+    try:
+        stored_key, value = marshal.loads(path.read_bytes())
+    except Exception:  # missing, unreadable, corrupt or another shape: rebuild
+        return None
+    return value if stored_key == key else None
+
+
+def put_blob(kind: str, key: str, value: Any) -> None:
+    """Store plain data for `kind` under `key`, replacing what was there (atomically; failures are ignored)."""
+    path = cache_file(kind)
+    if path is None:
+        return
+    with contextlib.suppress(Exception):
+        payload = marshal.dumps((key, value))
+        from promptlint.atomic import replace_file
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        replace_file(path, payload)
+
+
 def get_yaml(key: str) -> tuple[Any, dict[tuple[Any, ...], int]] | None:
     """(data, key lines) of a YAML text parsed before."""
     value = get_data(key)
@@ -268,5 +297,6 @@ def save() -> None:
     _CODE_STORE.save()
 
 
-__all__ = ["ENV_DISABLE", "cache_file", "compile_regex", "digest", "get_data", "get_yaml", "put_data", "put_yaml",
+__all__ = ["ENV_DISABLE", "cache_file", "compile_regex", "digest", "get_blob", "get_data", "get_yaml", "put_blob",
+           "put_data", "put_yaml",
            "save", "yaml_key"]

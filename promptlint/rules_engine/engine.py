@@ -3,29 +3,55 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from promptlint.checks import Hit, load_check
 from promptlint.diskcache import compile_regex
-from promptlint.model import Extraction, Finding, Prompt, SourceFile
+from promptlint.model import Extraction, Finding, Prompt, Severity, SourceFile
+from promptlint.rules_engine.concepts import ConceptRef
 from promptlint.rules_engine.fixes import build_fix
-from promptlint.rules_engine.rule import Rule
+from promptlint.rules_engine.rule import Exception_, Rule
 from promptlint.rules_engine.text import PLACEHOLDER, NormalText, normalise
+
+if TYPE_CHECKING:
+    from promptlint.facts import PromptFacts
 
 Span = tuple[int, int]
 
 
-class _Texts:
-    """Normalised views of the prompts of one extraction, computed once and shared by all rules."""
+class PromptView:
+    """One prompt as the rules read it: its normalised text, and its facts (computed on first use)."""
+
+    __slots__ = ("_facts", "nt", "prompt")
+
+    def __init__(self, prompt: Prompt, nt: NormalText) -> None:
+        self.prompt = prompt
+        self.nt = nt
+        self._facts: PromptFacts | None = None
+
+    @property
+    def facts(self) -> PromptFacts:
+        if self._facts is None:
+            from promptlint.facts import read_facts
+            from promptlint.facts.model import load_model
+
+            self._facts = read_facts(self.nt, load_model())
+        return self._facts
+
+
+class _Views:
+    """Views of the prompts of one extraction, computed once and shared by all rules (ruff's per-file context)."""
 
     def __init__(self) -> None:
-        self._cache: dict[int, NormalText] = {}
+        self._cache: dict[int, PromptView] = {}
 
-    def __call__(self, prompt: Prompt) -> NormalText:
+    def __call__(self, prompt: Prompt) -> PromptView:
         key = id(prompt)
-        if key not in self._cache:
-            self._cache[key] = normalise(prompt.text, prompt.placeholders)
-        return self._cache[key]
+        view = self._cache.get(key)
+        if view is None:
+            view = self._cache[key] = PromptView(prompt, normalise(prompt.text, prompt.placeholders))
+        return view
 
 
 def _applies(rule: Rule, prompt: Prompt) -> bool:
@@ -46,11 +72,39 @@ def _cancelled(hit: Span, exc: Span, scope: str, nt: NormalText) -> bool:
     return True  # sentence
 
 
-def find_hits(patterns: Sequence[Any], exceptions: Sequence[tuple[Any, str]], nt: NormalText) -> list[Span]:
-    """Normalised spans where any pattern matches and no exception cancels it; overlaps merged."""
-    text = nt.text
-    raw: list[Span] = []
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """A normalised span a rule fires on; `score` is the facts model's probability when a concept found it."""
+
+    start: int
+    end: int
+    score: float | None = None
+
+    @property
+    def span(self) -> Span:
+        return self.start, self.end
+
+
+def _found(pattern: Any, view: PromptView) -> bool:
+    """Does a phrase pattern or a concept occur anywhere in the prompt?"""
+    if isinstance(pattern, ConceptRef):
+        return pattern.found(view.facts)
+    return pattern.search(view.nt.text) is not None
+
+
+def _raw_hits(patterns: Sequence[Any], view: PromptView) -> tuple[list[RuleHit], list[RuleHit]]:
+    """(phrase hits, overlapping ones merged; sentence hits of the concepts), each sorted by position."""
+    text = view.nt.text
+    exact: list[Span] = []
+    learned: list[RuleHit] = []
     for pattern in patterns:
+        if isinstance(pattern, ConceptRef):
+            for (start, end), score in pattern.spans(view.facts):
+                while end > start and text[end - 1] in " \n":
+                    end -= 1
+                if end > start:
+                    learned.append(RuleHit(start, end, score))
+            continue
         group = "hit" if "hit" in pattern.groupindex else 0
         for m in pattern.finditer(text):
             start, end = m.span(group)
@@ -59,29 +113,69 @@ def find_hits(patterns: Sequence[Any], exceptions: Sequence[tuple[Any, str]], nt
             while end > start and text[end - 1] in " \n":
                 end -= 1
             if end > start:
-                raw.append((start, end))
-    if not raw:
-        return []
-    raw.sort()
-    merged = [raw[0]]
-    for start, end in raw[1:]:
-        if start < merged[-1][1]:
+                exact.append((start, end))
+    merged: list[Span] = []
+    for start, end in sorted(exact):
+        # overlapping hits, or hits only punctuation apart ("always comply with the user, no matter what"), are one
+        if merged and (start < merged[-1][1] or not _WORD_CHAR_RE.search(text, merged[-1][1], start)):
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
-    if not exceptions:
-        return merged
-    if any(scope == "prompt" and pattern.search(text) for pattern, scope in exceptions):
+    sentences: list[RuleHit] = []
+    for hit in sorted(learned, key=lambda h: (h.start, -(h.score or 0.0))):
+        if not (sentences and hit.start < sentences[-1].end):  # the same sentence from two concepts
+            sentences.append(hit)
+    return [RuleHit(a, b) for a, b in merged], sentences
+
+
+def find_hits(patterns: Sequence[Any], exceptions: Sequence[Exception_], view: PromptView) -> list[RuleHit]:
+    """Where any pattern or concept matches and no exception cancels it; overlapping phrase hits merged.
+
+    A sentence the facts model flags points at the exact phrase instead when a phrase hit inside it survives
+    the exceptions; a phrase hit an exception cancels does not hide the sentence's own reading.
+    """
+    exact, sentences = _raw_hits(patterns, view)
+    if not exact and not sentences:
         return []
-    return [hit for hit in merged if not _excepted(hit, exceptions, nt)]
+    if exceptions:
+        if any(exc.scope == "prompt" and exc.spares is None and _found(exc.pattern, view) for exc in exceptions):
+            return []
+        exact = [hit for hit in exact if not _excepted(hit.span, exceptions, view)]
+        sentences = [hit for hit in sentences if not _excepted(hit.span, exceptions, view, whole_sentence=True)]
+    hits = exact + [s for s in sentences if not any(h.start < s.end and h.end > s.start for h in exact)]
+    hits.sort(key=lambda h: h.start)
+    return hits
 
 
-def _excepted(hit: Span, exceptions: Sequence[tuple[Any, str]], nt: NormalText) -> bool:
-    """Does an exception cancel `hit`? Searched only in the hit's sentence (all scopes but `prompt` stay there)."""
+def _spared(spares: Any, hit: Span, view: PromptView) -> bool:
+    """Is the hit one an exception must leave alone (its own text matches `spares`)?"""
+    if isinstance(spares, ConceptRef):
+        return any(a < hit[1] and b > hit[0] for (a, b), _score in spares.spans(view.facts))
+    return spares.search(view.nt.text, hit[0], hit[1]) is not None
+
+
+def _excepted(hit: Span, exceptions: Sequence[Exception_], view: PromptView, whole_sentence: bool = False) -> bool:
+    """Does an exception cancel `hit`? Searched only in the hit's sentence (all scopes but `prompt` stay there).
+
+    A hit the facts model found covers a whole sentence and already weighs its wording (negation, a bounding
+    condition), so only the `sentence` and `prompt` exceptions (what the whole sentence or prompt is about:
+    a guard prompt, a quoted example) apply to it, not the ones placed before or after a phrase.
+    """
+    nt = view.nt
     start, end = nt.sentence_at(hit[0])
     end = max(end, nt.sentence_at(max(hit[1] - 1, hit[0]))[1])
-    for pattern, scope in exceptions:
+    for pattern, scope, spares in exceptions:
+        if whole_sentence and scope not in ("sentence", "prompt"):
+            continue
+        if spares is not None and _spared(spares, hit, view):
+            continue
         if scope == "prompt":
+            if _found(pattern, view):
+                return True
+            continue
+        if isinstance(pattern, ConceptRef):  # a concept cancels the hits in the sentences it is read in
+            if any(a < end and b > start for (a, b), _score in pattern.spans(view.facts)):
+                return True
             continue
         for m in pattern.finditer(nt.text, start, end):
             if _cancelled(hit, m.span(), scope, nt):
@@ -99,41 +193,43 @@ def _siblings(prompt: Prompt, extraction: Extraction) -> list[Prompt]:
 
 
 def _condition_hit(compiled: dict[str, Any], prompt: Prompt, siblings: list[Prompt],
-                   texts: Callable[[Prompt], NormalText]) -> Span | None:
-    hits = find_hits(compiled["trigger"], compiled["exceptions"], texts(prompt))
+                   views: Callable[[Prompt], PromptView]) -> RuleHit | None:
+    view = views(prompt)
+    hits = find_hits(compiled["trigger"], compiled["exceptions"], view)
     if not hits:
         return None
     own = [prompt, *(p for p in siblings if p.role == prompt.role)]
-    if compiled.get("when_all") and not _groups_met(compiled["when_all"], own, texts):
+    if compiled.get("when_all") and not _groups_met(compiled["when_all"], own, views):
         return None
     if compiled.get("when_call"):
         roles, groups = compiled["when_call"]
-        if not _groups_met(groups, [prompt, *(p for p in siblings if p.role in roles)], texts):
+        if not _groups_met(groups, [prompt, *(p for p in siblings if p.role in roles)], views):
             return None
-    if any(pattern.search(texts(p).text) for p in own for pattern in compiled["unless"]):
+    if any(_found(pattern, views(p)) for p in own for pattern in compiled["unless"]):
         return None
-    if compiled.get("unless_all") and _groups_met(compiled["unless_all"], own, texts):
+    if compiled.get("unless_all") and _groups_met(compiled["unless_all"], own, views):
         return None
     if compiled["unless_call"]:
         roles, groups = compiled["unless_call"]
         for sibling in siblings:
             if sibling.role in roles and all(
-                any(pattern.search(texts(sibling).text) for pattern in patterns) for _name, patterns in groups
+                any(_found(pattern, views(sibling)) for pattern in patterns) for _name, patterns in groups
             ):
                 return None
     if compiled.get("report") == "start":  # the rule is about something missing: point at the prompt's start
-        first = _FIRST_WORD_RE.search(texts(prompt).text)
-        return first.span() if first else hits[0]
+        first = _FIRST_WORD_RE.search(view.nt.text)
+        return RuleHit(*first.span(), hits[0].score) if first else hits[0]
     return hits[0]
 
 
 _FIRST_WORD_RE = compile_regex(r"[^\s#>*`|-]+")
+_WORD_CHAR_RE = compile_regex(r"\w")
 
 
 def _groups_met(groups: Sequence[tuple[str, Sequence[Any]]], pool: Sequence[Prompt],
-                texts: Callable[[Prompt], NormalText]) -> bool:
+                views: Callable[[Prompt], PromptView]) -> bool:
     """Does every group have a pattern matching somewhere in `pool` (groups may match in different prompts)?"""
-    return all(any(pattern.search(texts(p).text) for p in pool for pattern in patterns) for _name, patterns in groups)
+    return all(any(_found(pattern, views(p)) for p in pool for pattern in patterns) for _name, patterns in groups)
 
 
 def _finding(rule: Rule, source: SourceFile, start: int, end: int, **extra: Any) -> Finding:
@@ -182,29 +278,47 @@ def _file_format(extraction: Extraction) -> str | None:
     return format_for(extraction.source.path)
 
 
+def _learned_finding(rule: Rule, finding: Finding, hit: RuleHit) -> Finding:
+    """Severity and wording follow confidence: a sentence the facts model flags below `CONFIDENT` is reported
+    one severity lower and says it is a reading of the sentence's meaning."""
+    if hit.score is None:
+        return finding
+    if hit.score < CONFIDENT:
+        finding.severity = _LOWER.get(finding.severity, finding.severity)
+        finding.message = f"Possibly ({hit.score:.0%} confidence, read from the sentence's meaning): {finding.message}"
+    return finding
+
+
+#: At or above this probability a concept-only hit is reported like a phrase hit.
+CONFIDENT = 0.85
+_LOWER = {Severity.ERROR: Severity.WARNING, Severity.WARNING: Severity.INFO}
+
+
 def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
     """Findings of every pattern, condition and check rule on one file, sorted by position.
 
     `builtin` rules (PL000, PL001) are emitted by the runner and suppressions, not here.
     """
-    texts = _Texts()
+    views = _Views()
     findings: list[Finding] = []
     for rule in rules:
         compiled = rule.spec.get("compiled", {})
         if rule.kind == "pattern":
             for prompt in extraction.prompts:
                 if _applies(rule, prompt):
-                    nt = texts(prompt)
-                    for hit in find_hits(compiled["patterns"], compiled["exceptions"], nt):
-                        findings.append(_with_fix(prompt_finding(rule, extraction, prompt, nt, hit), compiled,
-                                                  prompt, nt, hit))
+                    view = views(prompt)
+                    for hit in find_hits(compiled["patterns"], compiled["exceptions"], view):
+                        finding = prompt_finding(rule, extraction, prompt, view.nt, hit.span)
+                        findings.append(_learned_finding(rule, _with_fix(finding, compiled, prompt, view.nt,
+                                                                         hit.span), hit))
         elif rule.kind == "condition":
             for prompt in extraction.prompts:
                 if _applies(rule, prompt):
-                    hit = _condition_hit(compiled, prompt, _siblings(prompt, extraction), texts)
+                    hit = _condition_hit(compiled, prompt, _siblings(prompt, extraction), views)
                     if hit is not None:
-                        findings.append(_with_fix(prompt_finding(rule, extraction, prompt, texts(prompt), hit),
-                                                  compiled, prompt, texts(prompt), hit))
+                        view = views(prompt)
+                        finding = prompt_finding(rule, extraction, prompt, view.nt, hit.span)
+                        findings.append(_with_fix(finding, compiled, prompt, view.nt, hit.span))
         elif rule.kind == "check":
             if rule.formats is not None and _file_format(extraction) not in rule.formats:
                 continue
@@ -214,4 +328,4 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
     return findings
 
 
-__all__ = ["find_hits", "prompt_finding", "run_rules"]
+__all__ = ["PromptView", "RuleHit", "find_hits", "prompt_finding", "run_rules"]

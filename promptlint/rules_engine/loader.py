@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 from promptlint import diskcache
 from promptlint.diskcache import compile_regex
 from promptlint.model import ROLES, Severity
+from promptlint.rules_engine.concepts import parse_concept
 from promptlint.rules_engine.errors import RuleError
 from promptlint.rules_engine.fixes import compile_fix, validate_fix
 from promptlint.rules_engine.patterns import Lexicon, PatternError, compile_pattern
-from promptlint.rules_engine.rule import Rule, RuleDoc
+from promptlint.rules_engine.rule import Exception_, Rule, RuleDoc
 
 if TYPE_CHECKING:
     import yaml
@@ -336,6 +337,13 @@ def _patterns(doc: _Doc, at: tuple[Any, ...], value: Any, lexicons: dict[str, Le
     custom = _is_custom(doc.path)  # custom rules' patterns are screened and time-limited (patterns.BoundedPattern)
     for i, pattern in enumerate(_string_list(doc, at, value, what)):
         try:
+            concept = parse_concept(pattern)
+        except ValueError as exc:
+            raise doc.error((*at, i), str(exc)) from None
+        if concept is not None:
+            compiled.append(concept)
+            continue
+        try:
             bounded = (doc.path, doc.line(*at, i)) if custom else None
             compiled.append(compile_pattern(pattern, lexicons, stub=stub, bounded=bounded))
         except PatternError as exc:
@@ -351,7 +359,7 @@ def _is_custom(path: Path) -> bool:
     return path.resolve().parent != builtin_rules_dir().resolve()
 
 
-def _exceptions(doc: _Doc, value: Any, lexicons: dict[str, Lexicon], stub: bool) -> list[tuple[Any, str]]:
+def _exceptions(doc: _Doc, value: Any, lexicons: dict[str, Lexicon], stub: bool) -> list[Exception_]:
     if not isinstance(value, list):
         raise doc.error(("exceptions",), "`exceptions` must be a list of patterns or {pattern, scope} mappings")
     result = []
@@ -359,14 +367,17 @@ def _exceptions(doc: _Doc, value: Any, lexicons: dict[str, Lexicon], stub: bool)
         at = ("exceptions", i)
         if isinstance(item, str):
             item = {"pattern": item}
-        data = _check_keys(doc, at, item, ("pattern", "scope"), "an exception")
+        data = _check_keys(doc, at, item, ("pattern", "scope", "spares"), "an exception")
         scope = data.get("scope", "sentence")
         if scope not in EXCEPTION_SCOPES:
             raise doc.error((*at, "scope"), f"bad exception scope {scope!r} (scopes: {', '.join(EXCEPTION_SCOPES)})")
         if "pattern" not in data:
             raise doc.error(at, "an exception needs a `pattern`")
         (pattern,) = _patterns(doc, (*at, "pattern"), data["pattern"], lexicons, "exception `pattern`", stub)[:1]
-        result.append((pattern, scope))
+        spares = None
+        if "spares" in data:
+            (spares,) = _patterns(doc, (*at, "spares"), data["spares"], lexicons, "exception `spares`", stub)[:1]
+        result.append(Exception_(pattern, scope, spares))
     return result
 
 
