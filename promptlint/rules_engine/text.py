@@ -41,6 +41,10 @@ _CHARS_RE = compile_regex("[" + "".join(_CHARS) + "]")
 _EMPHASIS_RE = compile_regex(r"\*+|`+|~~")
 #: `word'suffix` and `cannot`, anchored at word starts so the scan stays linear.
 _CONTRACTION_RE = compile_regex(r"(?<!\w)(?:(\w+)'(t|re|ll|ve|m|d|s)|(can)(not))(?!\w)", re.IGNORECASE)
+#: Negative contractions typed without the apostrophe ("dont", "doesnt", "shouldnt"): casual prompts write them.
+_BARE_NOT_RE = compile_regex(
+    r"(?<![\w'])(do|does|did|is|are|was|were|has|have|had|should|would|could|must|need)nt(?![\w'])|(?<![\w'])(can|won)t(?![\w'])",
+    re.IGNORECASE)
 _IRREGULAR_NOT = {"won": "will not", "can": "can not", "shan": "shall not", "ain": "is not"}
 _IS_PRONOUNS = frozenset({"there", "here", "it", "that", "what", "who", "where", "he", "she", "this", "everything",
                           "nothing"})
@@ -48,7 +52,9 @@ _SUFFIXES = {"re": "are", "ll": "will", "ve": "have", "m": "am", "d": "would"}
 #: Whitespace runs other than a single plain space (those need no rewrite, and are most of them).
 _WS_RE = compile_regex(r" ?[^\S ]\s*| {2,}\s*")
 _LIST_MARK_RE = compile_regex(r"(?:[-*+\u2022>#]|\d{1,3}[.)])(?:\s|$)")
-_SENTENCE_END_RE = compile_regex(r"[.!?]+[\"')\]]*(?= )|\n")
+#: A sentence ends at `.!?` before a space, at a sentence-ending newline, or at `.!?` glued to the next
+#: sentence's capitalised word ("in 2023.I would like": pasted text often loses the space).
+_SENTENCE_END_RE = compile_regex(r"[.!?]+[\"')\]]*(?= )|\n|(?<=[a-z0-9][.!?])(?=[A-Z](?:[a-z]| ))")
 
 
 def _expand_contraction(m: re.Match[str]) -> str:
@@ -64,6 +70,14 @@ def _expand_contraction(m: re.Match[str]) -> str:
     if suffix == "s":
         return word + " is" if low in _IS_PRONOUNS else m.group()
     return f"{word} {_SUFFIXES[suffix]}"
+
+
+def _expand_bare_not(m: re.Match[str]) -> str:
+    """`dont` -> `do not`, `cant` -> `can not`, `wont` -> `will not`."""
+    word, modal = m.group(1), m.group(2)
+    if word:
+        return word + " not"
+    return "can not" if modal.lower() == "can" else "will not"
 
 
 def _strip_emphasis(text: str) -> Callable[[re.Match[str]], str]:
@@ -100,7 +114,7 @@ class NormalText:
             start = 0
             for m in _SENTENCE_END_RE.finditer(self.text):
                 spans.append((start, m.end()))
-                start = m.end() + (1 if m.group() != "\n" else 0)
+                start = m.end() + (1 if m.group() not in ("\n", "") else 0)
             spans.append((start, len(self.text)))
             self._sentences = spans
         return self._sentences
@@ -187,6 +201,8 @@ def normalise(text: str, placeholders: Sequence[tuple[int, int]] = ()) -> Normal
     norm, starts, ends = _rewrite(norm, starts, ends, _EMPHASIS_RE, _strip_emphasis(norm))
     if "'" in norm or "nnot" in norm.lower():
         norm, starts, ends = _rewrite(norm, starts, ends, _CONTRACTION_RE, _expand_contraction)
+    if "nt" in norm:
+        norm, starts, ends = _rewrite(norm, starts, ends, _BARE_NOT_RE, _expand_bare_not)
     current = norm
     norm, starts, ends = _rewrite(norm, starts, ends, _WS_RE, lambda m: "\n" if _is_break(current, m) else " ")
     # Trim leading / trailing whitespace so sentences and {start} anchors behave.
