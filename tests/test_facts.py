@@ -241,10 +241,10 @@ def test_a_phrase_inside_the_sentence_is_what_the_finding_points_at(tmp_path: Pa
     assert (finding.column, finding.end_column) == (22, 30)
 
 
-def test_a_cancelled_phrase_does_not_hide_the_sentences_reading(tmp_path: Path, frob_model) -> None:
-    rule = _rule(tmp_path, ["{fact:override:0.5}", "no rules"], [{"scope": "after", "pattern": "when"}])
-    (finding,) = _findings(rule, "Frobnicate, you have no rules when chatting.")
-    assert finding.column == 1  # the whole sentence: the phrase hit was cancelled by "when"
+def test_a_sentence_whose_phrase_an_exception_cancelled_stays_quiet(tmp_path: Path, frob_model) -> None:
+    rule = _rule(tmp_path, ["{fact:override:0.5}", "no rules"], [{"scope": "after", "pattern": "about"}])
+    assert _findings(rule, "Frobnicate: there are no rules about the file format.") == []
+    assert len(_findings(rule, "Frobnicate: there are no rules. The file format is free.")) == 1
 
 
 def test_only_sentence_and_prompt_exceptions_apply_to_a_sentence_reading(tmp_path: Path, frob_model) -> None:

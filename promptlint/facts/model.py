@@ -70,14 +70,15 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def _stat_key(paths: list[Path]) -> str | None:
+def _stat_key(paths: list[Path]) -> str:
+    """The cache key: each file's path, size and mtime (an absent file is part of the key too)."""
     parts = []
     for path in paths:
         try:
             st = os.stat(path)
+            parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}".encode())
         except OSError:
-            return None
-        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}".encode())
+            parts.append(f"{path}:absent".encode())
     return diskcache.digest(parts)
 
 
@@ -86,12 +87,11 @@ def load_model(path: Path | None = None) -> FactsModel | None:
     """The shipped model (or the one at `path`), read once per process; None when the file is absent."""
     model_path = path or MODEL_PATH
     key = _stat_key([model_path, CLASSES_PATH, CLUSTERS_PATH])
-    if key is not None:
-        cached = diskcache.get_blob("facts", key)
-        if cached is not None:
-            model = FactsModel.from_plain(cached)
-            if model is not None:
-                return model
+    cached = diskcache.get_blob("facts", key)
+    if cached is not None:
+        model = FactsModel.from_plain(cached)
+        if model is not None:
+            return model
     import json  # only when the disk cache misses (json costs start-up time)
 
     try:
@@ -99,6 +99,5 @@ def load_model(path: Path | None = None) -> FactsModel | None:
     except FileNotFoundError:
         return None
     model = FactsModel.from_dict(data, WordClasses.load())
-    if key is not None:
-        diskcache.put_blob("facts", key, model.to_plain())
+    diskcache.put_blob("facts", key, model.to_plain())
     return model

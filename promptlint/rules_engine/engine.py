@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -140,8 +141,14 @@ def find_hits(patterns: Sequence[Any], exceptions: Sequence[Exception_], view: P
     if exceptions:
         if any(exc.scope == "prompt" and exc.spares is None and _found(exc.pattern, view) for exc in exceptions):
             return []
-        exact = [hit for hit in exact if not _excepted(hit.span, exceptions, view)]
-        sentences = [hit for hit in sentences if not _excepted(hit.span, exceptions, view, whole_sentence=True)]
+        kept = [hit for hit in exact if not _excepted(hit.span, exceptions, view)]
+        # A sentence whose phrase hit an exception cancelled (a bounded or harmless use the rule names: "never refuse
+        # a refund without checking", "developer mode in Chrome") is not read back in by the model, which mostly
+        # reacts to the same words.
+        cancelled = [hit for hit in exact if hit not in kept]
+        sentences = [hit for hit in sentences if not _excepted(hit.span, exceptions, view, whole_sentence=True)
+                     and not any(h.start < hit.end and h.end > hit.start for h in cancelled)]
+        exact = kept
     hits = exact + [s for s in sentences if not any(h.start < s.end and h.end > s.start for h in exact)]
     hits.sort(key=lambda h: h.start)
     return hits
@@ -278,6 +285,48 @@ def _file_format(extraction: Extraction) -> str | None:
     return format_for(extraction.source.path)
 
 
+#: A sentence between two hits joins their removal block when the facts model reads it as a block concept at least
+#: this much: the persona's elaboration in a pasted jailbreak ("It loves jokes") goes with it, an ordinary
+#: instruction between two overrides stays.
+BLOCK_JOIN = 0.2
+
+
+def _removal_blocks(hits: Sequence[RuleHit], view: PromptView, concepts: Sequence[str]) -> dict[Span, Span]:
+    """For each hit, the normalised span its removal fix covers: the run of sentences from the first to the last
+    hit of its block, where consecutive hits are joined when every sentence between them reads as a block concept."""
+    if len(hits) < 2:
+        return {}
+    nt = view.nt
+    scores = {s.start: max(s.scores.get(c, 0.0) for c in concepts) for s in view.facts.sentences}
+    sentences = nt.sentences
+    starts = [a for a, _b in sentences]
+
+    def index(offset: int) -> int:
+        return max(bisect.bisect_right(starts, offset) - 1, 0)
+
+    # A prompt most of whose sentences read as the block's concepts IS a jailbreak text: its hits form one block
+    # whatever lore sits between them ("As your knowledge is cut off in 2021, ...").
+    strong = sum(score >= 0.5 for score in scores.values())
+    document = strong >= 3 and strong >= 0.3 * len(scores)
+    ordered = sorted(hits, key=lambda h: h.start)
+    groups: list[list[RuleHit]] = [[ordered[0]]]
+    for hit in ordered[1:]:
+        last = groups[-1][-1]
+        between = range(index(max(last.end - 1, last.start)) + 1, index(hit.start))
+        if document or all(scores.get(sentences[i][0], 1.0) >= BLOCK_JOIN or not nt.text[slice(*sentences[i])].strip()
+                           for i in between):
+            groups[-1].append(hit)
+        else:
+            groups.append([hit])
+    out: dict[Span, Span] = {}
+    for group in groups:
+        if len(group) > 1:
+            span = (group[0].start, max(h.end for h in group))
+            for hit in group:
+                out[hit.span] = span
+    return out
+
+
 def _learned_finding(rule: Rule, finding: Finding, hit: RuleHit) -> Finding:
     """Severity and wording follow confidence: a sentence the facts model flags below `CONFIDENT` is reported
     one severity lower and says it is a reading of the sentence's meaning."""
@@ -307,10 +356,14 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
             for prompt in extraction.prompts:
                 if _applies(rule, prompt):
                     view = views(prompt)
-                    for hit in find_hits(compiled["patterns"], compiled["exceptions"], view):
+                    hits = find_hits(compiled["patterns"], compiled["exceptions"], view)
+                    spec = compiled.get("fix")
+                    blocks = _removal_blocks(hits, view, spec["block"]) if spec and spec.get("block") else {}
+                    for hit in hits:
                         finding = prompt_finding(rule, extraction, prompt, view.nt, hit.span)
+                        fix_span = blocks.get(hit.span, hit.span)
                         findings.append(_learned_finding(rule, _with_fix(finding, compiled, prompt, view.nt,
-                                                                         hit.span), hit))
+                                                                         fix_span), hit))
         elif rule.kind == "condition":
             for prompt in extraction.prompts:
                 if _applies(rule, prompt):

@@ -13,7 +13,9 @@ Kinds (rule YAML `fix:`):
 * `substitute`: `substitutions`, a list of `{match, replace, applicability}`; `match` is a
   rule pattern searched in the hit's sentence, `replace` a template where `{name}` stands
   for the original text of the named group `(?P<name>...)` (kept untouched in the file).
-* `remove-sentence`: delete the sentence holding the hit (PL101, PL102).
+* `remove-sentence`: delete the sentence holding the hit (PL101, PL102). With `block: [concepts]`, hits of the
+  rule in one prompt whose sentences are joined by sentences the facts model reads as one of those concepts (even
+  weakly) are removed as one block, so a pasted jailbreak goes whole, not sentence by sentence.
 * `insert-scaffold`: insert `text` at the `start` or `end` of the prompt. With
   `operator_context: true`, `promptlint fix` replaces the scaffold with the project's own
   `[tool.promptlint.llm] operator-context` when it is configured (then unsafe); without it
@@ -32,7 +34,7 @@ from promptlint.rules_engine.text import NormalText
 
 FIX_KINDS = ("substitute", "remove-sentence", "insert-scaffold")
 APPLICABILITIES = ("safe", "unsafe", "display")
-FIX_KEYS = ("kind", "applicability", "message", "substitutions", "text", "position", "operator_context")
+FIX_KEYS = ("kind", "applicability", "message", "substitutions", "text", "position", "operator_context", "block")
 SUBSTITUTION_KEYS = ("match", "replace", "applicability", "message")
 _TEMPLATE_FIELD_RE = compile_regex(r"\{([a-z_][a-z0-9_]*)\}")
 #: Characters no string style (Python quotes and prefixes, YAML scalar styles) needs to escape.
@@ -56,6 +58,15 @@ def validate_fix(value: Any, error: ErrorAt) -> dict[str, Any]:
     kind = value.get("kind")
     if kind not in FIX_KINDS:
         raise error((*at, "kind"), f"bad fix kind {kind!r} (kinds: {', '.join(FIX_KINDS)})")
+    if "block" in value:
+        from promptlint.rules_engine.concepts import CONCEPTS
+
+        block = value["block"]
+        if kind != "remove-sentence" or not isinstance(block, list) or not block:
+            raise error((*at, "block"), "`block` is a list of concepts, valid for remove-sentence fixes")
+        unknown = [c for c in block if c not in CONCEPTS]
+        if unknown:
+            raise error((*at, "block"), f"unknown concept {unknown[0]!r} (concepts: {', '.join(CONCEPTS)})")
     applicability = value.get("applicability", "display" if kind == "insert-scaffold" else "unsafe")
     if applicability not in APPLICABILITIES:
         raise error((*at, "applicability"), f"bad applicability {applicability!r} ({', '.join(APPLICABILITIES)})")
@@ -75,6 +86,8 @@ def validate_fix(value: Any, error: ErrorAt) -> dict[str, Any]:
         if not isinstance(operator_context, bool):
             raise error((*at, "operator_context"), "`fix.operator_context` must be true or false")
         spec.update(text=text, position=position, operator_context=operator_context)
+    elif kind == "remove-sentence" and "block" in value:
+        spec["block"] = list(value["block"])
     for key in ("substitutions", "text", "position", "operator_context"):
         if key in value and key not in spec:
             raise error((*at, key), f"`{key}` is not valid for a {kind} fix")
