@@ -16,7 +16,8 @@ Printed per split:
 - jailbreaks (../shared/data/jailbreaks/dev.jsonl, all dev): share drawing a PL1xx finding, sent as a system
   prompt and as a user message (target: all);
 - corpus (../shared/corpus/prompts.jsonl): share of non-sensitive prompts drawing any PL1xx finding (<= 2%), and
-  any text-rule finding.
+  any text-rule finding (the facts model trains on the corpus's dev half: see scripts/facts_data.corpus_split);
+- real prompts of packages the facts model never saw (benchmarks/data/real_prompts): PL1xx and any text rule.
 """
 
 from __future__ import annotations
@@ -159,6 +160,22 @@ def corpus_rates(linter: Linter) -> dict[str, Any]:
     return {"total": len(plain), "pl1": pl1, "any": any_rule, "by_code": by_code}
 
 
+def real_prompt_rates(linter: Linter) -> dict[str, Any]:
+    """Rules firing on prompts of real packages the facts model was never trained on (benchmarks/data/real_prompts)."""
+    rows = []
+    for path in sorted((ROOT / "benchmarks" / "data" / "real_prompts").glob("*.jsonl")):
+        rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    pl1, any_rule, by_code = [], [], Counter()
+    for r in rows:
+        codes = linter.codes({"text": r["text"], "role": r["role"]})
+        by_code.update(codes)
+        if any(c.startswith("PL1") for c in codes):
+            pl1.append(f"{r['package']}:{r['path']}:{r['line']}")
+        if codes:
+            any_rule.append(r)
+    return {"total": len(rows), "pl1": pl1, "any": any_rule, "by_code": by_code}
+
+
 def _short(item: dict[str, Any], width: int = 160) -> str:
     text = " ".join(item["text"].split())
     return (text[:width] + "...") if len(text) > width else text
@@ -216,6 +233,15 @@ def report(split: str, show_misses: str | None, as_json: bool, model: Path | Non
         if show_misses in ("CORPUS", "all"):
             print("   flagged:", " ".join(corpus["any"]))
         out["corpus"] = {"total": corpus["total"], "pl1": len(corpus["pl1"]), "any": len(corpus["any"])}
+    real = real_prompt_rates(linter) if shared else {}
+    if real and real["total"]:
+        print("\n== real prompts of packages never trained on (benchmarks/data/real_prompts) ==")
+        print(f"PL1xx: {_rate(len(real['pl1']), real['total'])}   any text rule: "
+              f"{_rate(len(real['any']), real['total'])}  by code: {dict(real['by_code'])}")
+        if show_misses in ("REAL", "all"):
+            for where in real["pl1"]:
+                print("   PL1", where)
+        out["real_prompts"] = {"total": real["total"], "pl1": len(real["pl1"]), "any": len(real["any"])}
     if as_json:
         print(json.dumps(out, indent=1))
     return out

@@ -24,7 +24,7 @@ OUT = ROOT / "promptlint" / "facts" / "clusters.txt"
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)?")
 
 
-def load_wordllama():  # noqa: ANN201 - a training-time helper
+def load_wordllama():
     import wordllama
     from safetensors import safe_open
     from tokenizers import Tokenizer

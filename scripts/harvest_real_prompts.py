@@ -21,24 +21,47 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+#: package -> (licence, split). `train`: background negatives for the facts model (benchmarks/data/facts/real);
+#: `dev`: never trained on, measured by benchmarks/rule_accuracy.py (benchmarks/data/real_prompts) to tune
+#: how often the rules fire on ordinary prompts the model has not seen. AGPL packages are left out.
 PACKAGES = {
-    "langchain==0.1.20": "MIT",
-    "llama-index-core==0.10.68": "MIT",
-    "metagpt==0.8.1": "MIT",
-    "camel-ai==0.1.5": "Apache-2.0",
+    "langchain==0.1.20": ("MIT", "train"),
+    "llama-index-core==0.10.68": ("MIT", "train"),
+    "metagpt==0.8.1": ("MIT", "train"),
+    "camel-ai==0.1.5": ("Apache-2.0", "train"),
+    "aider-chat==0.60.0": ("Apache-2.0", "train"),
+    "crewai==0.60.0": ("MIT", "train"),
+    "haystack-ai==2.6.0": ("Apache-2.0", "train"),
+    "letta==0.5.0": ("Apache-2.0", "train"),
+    "langchain-experimental==0.0.65": ("MIT", "dev"),
+    "semantic-kernel==1.10.0": ("MIT", "dev"),
+    "autogen-agentchat==0.2.36": ("MIT", "dev"),
+    "dspy-ai==2.5.0": ("MIT", "dev"),
+    "guidance==0.1.16": ("MIT", "dev"),
 }
+DEV_OUT = ROOT / "benchmarks" / "data" / "real_prompts"
 
 
 def harvest(spec: str, work: Path) -> list[dict]:
     subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", spec, "-d", str(work)], check=True)
     name = spec.split("==")[0].replace("-", "_")
-    wheel = next(p for p in work.glob("*.whl") if p.name.lower().startswith(name.lower()))
+    wheel = next(p for p in work.glob("*.whl") if p.name.lower().startswith(name.lower() + "-"))
     folder = work / wheel.stem
     with zipfile.ZipFile(wheel) as zf:
         zf.extractall(folder)
     out = subprocess.run([sys.executable, "-m", "promptlint", "extract", str(folder), "--format", "json",
                           "--no-config"], capture_output=True, text=True, check=False)
     rows = json.loads(out.stdout or "[]")
+    # Prompt files the package ships (persona and system-prompt text files): the whole file is the prompt.
+    for path in sorted(folder.rglob("*")):
+        rel = str(path.relative_to(folder)).lower()
+        if path.suffix in (".txt", ".md", ".jinja", ".j2") and any(k in rel for k in ("prompt", "persona", "system")):
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if 20 <= len(text) <= 20000:
+                rows.append({"path": str(path), "line": 1, "role": "system", "text": text})
     return [{"package": spec, "path": str(Path(r["path"]).relative_to(folder)) if r["path"].startswith(str(folder))
              else r["path"], "line": r["line"], "role": r["role"], "text": r["text"]} for r in rows]
 
@@ -48,10 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "data" / "facts" / "real")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    DEV_OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for spec in PACKAGES:
+        for spec, (_licence, split) in PACKAGES.items():
             rows = harvest(spec, Path(tmp))
-            target = args.out / (spec.split("==")[0] + ".jsonl")
+            target = (args.out if split == "train" else DEV_OUT) / (spec.split("==")[0] + ".jsonl")
             with target.open("w", encoding="utf-8") as fh:
                 for row in rows:
                     fh.write(json.dumps(row, ensure_ascii=False) + "\n")

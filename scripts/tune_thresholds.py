@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     items = [i for i in ra.load_items("dev") if i["rule"] in (args.rule, "CLEAN")]
     corpus: list[dict] = []
     if args.rule.startswith("PL1") and (ra.SHARED / "corpus" / "prompts.jsonl").is_file():
-        rows = [json.loads(x) for x in (ra.SHARED / "corpus" / "prompts.jsonl").read_text(encoding="utf-8").splitlines()]
+        text = (ra.SHARED / "corpus" / "prompts.jsonl").read_text(encoding="utf-8")
+        rows = [json.loads(x) for x in text.splitlines()]
         corpus = [{"text": r["text"], "role": r["role"], "id": r["id"]} for r in rows
                   if not r["sensitive"] and r["repo"] not in ra.SKIPPED_REPOS and corpus_split(r["repo"]) == "dev"]
     models = dict(pair.split("=", 1) for pair in args.models)
@@ -127,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             _set(slot, t)
             tp, pos, fp, neg, clean, n_clean, hc = measure()
             mark = " <- now" if abs(t - current) < 1e-9 else ""
-            print(f"  {t:.2f}: recall {tp:3}/{pos}  FP {fp:3}/{neg}  CLEAN {clean:2}/{n_clean}  corpus {hc:3}/{len(corpus)}"
-                  f"{mark}")
+            print(f"  {t:.2f}: recall {tp:3}/{pos}  FP {fp:3}/{neg}  CLEAN {clean:2}/{n_clean}  "
+                  f"corpus {hc:3}/{len(corpus)}{mark}")
         _set(slot, current)
     return 0
 

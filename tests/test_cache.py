@@ -324,13 +324,13 @@ def test_stat_index_follows_promptfoo_prompt_files(tmp_path: Path, monkeypatch: 
     age(prompt)
     edited = warm()
     assert edited == run(cfg, None).findings
-    assert {(f.path, f.code) for f in edited} == {("prompt.txt", "PL101")}
+    assert {f.path for f in edited} == {"prompt.txt"} and "PL101" in {f.code for f in edited}
     prompt.unlink()
     (tmp_path / "later.txt").write_text(OVERRIDE + "\n", encoding="utf-8")  # a file that was missing
     age(tmp_path / "later.txt")
     moved = warm()
     assert moved == run(cfg, None).findings
-    assert {(f.path, f.code) for f in moved} == {("later.txt", "PL101")}
+    assert {f.path for f in moved} == {"later.txt"} and "PL101" in {f.code for f in moved}
 
 
 def test_corrupt_stat_index_is_empty(project: Path) -> None:

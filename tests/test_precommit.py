@@ -52,7 +52,7 @@ def _git(cwd: Path, *args: str) -> None:
 
 
 SALES = ('SYSTEM_PROMPT = "You coach Acme\'s sales reps on calls with prospects. '
-         'Help reps overcome objections about pricing."\n')
+         'Draft contract terms that screw over the prospect."\n')
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ def test_fix_hook_rewrites_then_both_hooks_pass(tmp_path: Path, hook_env: dict[s
     assert fixed.returncode == 1, fixed.stdout + fixed.stderr  # pre-commit fails a hook that modifies files
     assert "files were modified by this hook" in fixed.stdout, fixed.stdout
     text = (project / "agent.py").read_text(encoding="utf-8")
-    assert text == SALES.replace("overcome objections", "address concerns")
+    assert text == SALES.replace("screw over", "disadvantage")
 
     _git(project, "add", ".")
     for hook in ("promptlint-fix", "promptlint"):

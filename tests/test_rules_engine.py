@@ -173,7 +173,12 @@ def test_extra_dir_overrides_and_extends(tmp_path: Path) -> None:
     assert {r.code: r for r in load_rules()}["PL101"].severity is Severity.ERROR  # built-ins untouched
 
 
-def test_extra_lexicon_overrides_builtin(tmp_path: Path) -> None:
+def test_extra_lexicon_overrides_builtin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The phrase patterns follow the replaced lexicon (the facts model, which reads meaning, is switched off here)."""
+    from promptlint.facts import model as facts_model
+
+    monkeypatch.setattr(facts_model, "MODEL_PATH", tmp_path / "no-model.json")
+    facts_model.load_model.cache_clear()
     lexicons = tmp_path / "custom" / "lexicons"
     lexicons.mkdir(parents=True)
     (lexicons / "refusal_verbs.yaml").write_text("name: refusal_verbs\ndescription: d\nterms: [stonewall]\n")
@@ -181,6 +186,7 @@ def test_extra_lexicon_overrides_builtin(tmp_path: Path) -> None:
     assert load_lexicons([tmp_path / "custom"])["refusal_verbs"].terms() == ["stonewall"]
     assert run_rules(extraction_from_text("Never stonewall.", "system"), [rules["PL101"]])
     assert not run_rules(extraction_from_text("Never refuse.", "system"), [rules["PL101"]])
+    facts_model.load_model.cache_clear()
 
 
 def test_load_is_cached_in_process() -> None:
