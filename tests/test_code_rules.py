@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from promptlint.checks.pyast import is_smaller_model, model_size, model_tier
+from promptlint.checks.model_downgrade_for_refusals import is_smaller_model, model_size, model_tier
 from promptlint.config import Config
 from promptlint.rules_engine import load_rules, run_rules
 from promptlint.rules_engine.examples import extraction_from_python

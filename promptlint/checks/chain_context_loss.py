@@ -13,25 +13,25 @@ from __future__ import annotations
 import ast
 import builtins
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from promptlint.checks import Hit
 from promptlint.checks.pyast import (
     Loop,
-    PyContext,
-    ascii_lower,
     assigned_names,
     chain,
     constant_assignments,
     is_model_call,
-    may_hold_model_call,
     names,
-    node_span,
     string_value,
     walk_body,
 )
 from promptlint.diskcache import compile_regex
 from promptlint.extractors import pycalls
-from promptlint.model import Extraction
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.checks.context import CheckContext
+    from promptlint.rules_engine.rule import Rule
 
 #: Loop variables / iterables that hold the steps of one task.
 #: Not bare `task`: `for task in benchmark_tasks` is usually a set of independent requests, each complete.
@@ -51,7 +51,7 @@ _BUILTINS = frozenset(dir(builtins))
 _SYSTEM_ROLES = frozenset({"system", "developer"})
 
 
-def _step_loop(ctx: PyContext, call: ast.Call) -> Loop | None:
+def _step_loop(ctx: CheckContext, call: ast.Call) -> Loop | None:
     """The innermost enclosing `for` loop over steps (not a retry loop)."""
     for loop in ctx.loops_of(call):
         if not isinstance(loop, ast.For | ast.AsyncFor) or pycalls.is_retry_loop(loop):
@@ -115,7 +115,7 @@ def _read_names(node: ast.AST) -> set[str]:
 class _Step:
     """What one step's messages are built from, following assignments made inside the loop."""
 
-    def __init__(self, ctx: PyContext, loop: Loop, messages: ast.expr) -> None:
+    def __init__(self, ctx: CheckContext, loop: Loop, messages: ast.expr) -> None:
         self.ctx = ctx
         self.loop = loop
         self.local = assigned_names(loop.body) | names(loop.target)
@@ -153,23 +153,21 @@ class _Step:
         return False
 
 
-def _is_constant_name(ctx: PyContext, name: str) -> bool:
+def _is_constant_name(ctx: CheckContext, name: str) -> bool:
     """A module-level string template (`STEP_PROMPT = "..."`): fixed text, no task context."""
     assignments = constant_assignments(
         [s for s in ctx.tree.body if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)], name)
     return bool(assignments) and all(isinstance(v, ast.Constant | ast.JoinedStr) for _line, v in assignments)
 
 
-def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
+def check(ctx: CheckContext, rule: Rule) -> Iterator[Hit]:
     """Hits on the messages of a per-step model call that carry neither a system prompt nor the task."""
-    lower = ascii_lower(extraction.source.text)
-    if not isinstance(extraction.tree, ast.Module) or (lower is not None and (
-            "for" not in lower or not _STEP_WORD_RE.search(lower))):
+    lower = ctx.lower
+    if ctx.tree is None or (lower is not None and ("for" not in lower or not _STEP_WORD_RE.search(lower))):
         return iter(())  # a step loop is a `for` over a name or attribute that `_STEP_RE` matches: none here
-    if not may_hold_model_call(extraction.source.text):
+    if not ctx.may_hold_model_call():
         return iter(())  # every hit is on a model call: none here
-    ctx = PyContext.of(extraction)
-    if ctx is None or not any(isinstance(loop, ast.For | ast.AsyncFor) for loop in ctx.facts.loops):
+    if not any(isinstance(loop, ast.For | ast.AsyncFor) for loop in ctx.facts.loops):
         return iter(())  # a step loop is a `for` loop: none, nothing to find
     hits: list[Hit] = []
     for call in ctx.model_calls():
@@ -184,6 +182,6 @@ def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
         step = _Step(ctx, loop, messages)
         if step.history or not step.per_step() or step.carries_context():
             continue
-        start, end = node_span(extraction.source, messages)
+        start, end = ctx.span(messages)
         hits.append(Hit(start, end, statement_span=ctx.statement_span(call)))
     return iter(hits)

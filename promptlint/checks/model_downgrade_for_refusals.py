@@ -10,21 +10,17 @@ stay quiet, as do routing by task size and evaluation loops (no early exit).
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from promptlint.checks import Hit
 from promptlint.checks.pyast import (
     Loop,
-    PyContext,
     constant_assignments,
-    has_exit,
-    is_smaller_model,
-    lacks,
-    loop_has_refusal_check,
-    may_hold_refusal_check,
+    is_refusal_check,
     model_argument,
     names,
-    node_span,
     refusal_branches,
     resolve,
     scope_bodies,
@@ -32,7 +28,11 @@ from promptlint.checks.pyast import (
     string_value,
     walk_body,
 )
-from promptlint.model import Extraction
+from promptlint.diskcache import compile_regex
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.checks.context import CheckContext
+    from promptlint.rules_engine.rule import Rule
 
 _WHY = ("a smaller model infers intent from the same words, and is usually no more willing, so the refusal comes "
         "back with a weaker answer; add the purpose, audience and scope the prompt is missing instead.")
@@ -41,14 +41,14 @@ _LIST = "Falls back along models ordered toward smaller ones ({first!r} -> {last
 
 
 class _Finder:
-    def __init__(self, ctx: PyContext) -> None:
+    def __init__(self, ctx: CheckContext) -> None:
         self.ctx = ctx
         self.calls = [c for c in ctx.model_calls() if model_argument(c) is not None]
         self.model_vars = {n for c in self.calls for n in names(model_argument(c))}
         self.hits: dict[tuple[int, int], Hit] = {}
 
     def hit(self, node: ast.AST, message: str) -> None:
-        span = node_span(self.ctx.extraction.source, node)
+        span = self.ctx.span(node)
         if span not in self.hits:
             self.hits[span] = Hit(span[0], span[1], message=message, statement_span=self.ctx.statement_span(node))
 
@@ -181,17 +181,72 @@ def _model_assignment(node: ast.AST, model_vars: set[str]) -> tuple[str | None, 
     return None, None
 
 
-def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
+# --------------------------------------------------------------------------- model sizes
+
+_SIZE_RE = compile_regex(r"(?<![\w.])(\d+(?:\.\d+)?)\s*([bm])(?![a-z])", re.IGNORECASE)
+#: Tier words, smallest first (matched as whole words: "gemini" holds no "mini").
+_TIERS = tuple((tier, compile_regex(rf"(?i)(?<![a-z])(?:{words})(?![a-z])")) for tier, words in (
+    (0, r"nano|tiny|flash[-_]?lite|flash[-_]?8b|ministral|lite"),
+    (1, r"haiku|mini|flash|small|instant|gpt-3\.5[-\w]*|light|fast"),
+    (2, r"sonnet|medium|gpt-4[-\w.]*|gpt-5[-\w.]*|pro|command-r(?!-plus)"),
+    (3, r"opus|large|ultra|command-r-plus|max"),
+))
+
+
+def model_size(name: str) -> float | None:
+    """Parameter count in billions for open models named like `llama-3-70b` / `qwen2.5-7b-instruct`."""
+    match = _SIZE_RE.search(name)
+    if match is None:
+        return None
+    value = float(match.group(1))
+    return value / 1000 if match.group(2).lower() == "m" else value
+
+
+def model_tier(name: str) -> int | None:
+    """0 (nano / lite) .. 3 (opus / large) from the name's size words, None when the name says nothing."""
+    for tier, pattern in _TIERS:
+        if pattern.search(name):
+            return tier
+    return None
+
+
+def is_smaller_model(new: str, old: str | None) -> bool:
+    """Is `new` a smaller / cheaper model than `old` (or, with `old` unknown, a small one by name)?"""
+    if old is not None and new == old:
+        return False
+    new_size = model_size(new)
+    old_size = model_size(old) if old else None
+    if new_size is not None and old_size is not None:
+        return new_size < old_size
+    new_tier = model_tier(new)
+    if new_tier is None:
+        return False
+    old_tier = model_tier(old) if old else None
+    if old_tier is None:
+        return new_tier <= 1 and not (old and model_size(old) is not None)
+    return new_tier < old_tier
+
+
+def has_exit(body: list[ast.stmt]) -> bool:
+    """Does the block leave early (`break` / `return`)? A fallback loop stops at the first success."""
+    return any(isinstance(n, ast.Break | ast.Return) for n in walk_body(body))
+
+
+def loop_has_refusal_check(loop: Loop) -> bool:
+    """A refusal test in the loop's own test or anywhere in its body."""
+    if isinstance(loop, ast.While) and is_refusal_check(loop.test):
+        return True
+    return any(isinstance(n, ast.If | ast.While | ast.IfExp) and is_refusal_check(n.test) for n in walk_body(loop.body))
+
+
+def check(ctx: CheckContext, rule: Rule) -> Iterator[Hit]:
     """Hits on the smaller model chosen after a refusal (the argument, or the assignment feeding it).
 
     Both shapes need a `model=`-like argument or a `["model"]` item (text) and a refusal test in some
     `if` / `while` / conditional expression (the shared walk), so files without them cost no further walk.
     """
-    text = extraction.source.text
-    if not isinstance(extraction.tree, ast.Module) or lacks(text, "model", "deployment") \
-            or not may_hold_refusal_check(text):
+    if ctx.tree is None or ctx.lacks("model", "deployment") or not ctx.may_hold_refusal_check():
         return iter(())
-    ctx = PyContext.of(extraction)
-    if ctx is None or not ctx.has_refusal_test():
+    if not ctx.has_refusal_test():
         return iter(())
     return _Finder(ctx).run()

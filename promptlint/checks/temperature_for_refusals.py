@@ -9,24 +9,22 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from promptlint.checks import Hit
 from promptlint.checks.pyast import (
-    PyContext,
     constant_number,
-    is_increase,
     is_retry_loop,
     keyword,
-    lacks,
     loop_counters,
-    may_hold_model_call,
-    may_hold_refusal_check,
     names,
-    node_span,
     refusal_branches,
     walk_body,
 )
-from promptlint.model import Extraction
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.checks.context import CheckContext
+    from promptlint.rules_engine.rule import Rule
 
 #: Both Anthropic (where temperature is still accepted) and OpenAI default to 1.0.
 DEFAULT_TEMPERATURE = 1.0
@@ -36,6 +34,19 @@ _LOOP_RAISE = "Temperature is raised on each retry: {why}"
 _BRANCH_RAISE = "Temperature is raised after a refusal check: {why}"
 _WHY = ("a hotter sample is the same request read the same way, so the model refuses again; "
         "add purpose and scope to the prompt instead.")
+
+
+def is_increase(value: ast.AST, var: str | None = None) -> bool:
+    """Does `value` grow something: `x + 0.2`, `x * 1.5`, `min(1.0, x + step)` (of `var` when given)?"""
+    for node in ast.walk(value):
+        if not isinstance(node, ast.BinOp) or (var is not None and var not in names(node)):
+            continue
+        constants = [c for c in (constant_number(node.left), constant_number(node.right)) if c is not None]
+        if isinstance(node.op, ast.Add) and all(c > 0 for c in constants):
+            return True
+        if isinstance(node.op, ast.Mult) and all(c > 1 for c in constants):
+            return True
+    return False
 
 
 def _raises(stmt: ast.AST, var: str | None) -> ast.AST | None:
@@ -75,14 +86,13 @@ def _assigned_constants(body: list[ast.stmt], var: str) -> dict[int, float]:
 
 
 class _Finder:
-    def __init__(self, extraction: Extraction, ctx: PyContext) -> None:
-        self.extraction = extraction
+    def __init__(self, ctx: CheckContext) -> None:
         self.ctx = ctx
         self.calls = ctx.model_calls()
         self.hits: dict[tuple[int, int], Hit] = {}
 
     def hit(self, node: ast.AST, template: str) -> None:
-        start, end = node_span(self.extraction.source, node)
+        start, end = self.ctx.span(node)
         if (start, end) not in self.hits:
             self.hits[(start, end)] = Hit(start, end, template.format(why=_WHY),
                                           statement_span=self.ctx.statement_span(node))
@@ -179,18 +189,14 @@ class _Finder:
         return new > (before[max(before)] if before else DEFAULT_TEMPERATURE)
 
 
-def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
+def check(ctx: CheckContext, rule: Rule) -> Iterator[Hit]:
     """Hits on the temperature argument or assignment that re-samples hotter after a refusal.
 
     Every hit involves a `temperature=` argument or a `["temperature"]` item, and either a model call
     (or factory) or a refusal branch, so a file whose text rules out either is skipped before any tree walk.
     """
-    text = extraction.source.text
-    if not isinstance(extraction.tree, ast.Module) or lacks(text, "temperature"):
+    if ctx.tree is None or ctx.lacks("temperature"):
         return iter(())
-    if not extraction.calls and not may_hold_model_call(text) and not may_hold_refusal_check(text):
+    if not ctx.extraction.calls and not ctx.may_hold_model_call() and not ctx.may_hold_refusal_check():
         return iter(())
-    ctx = PyContext.of(extraction)
-    if ctx is None:
-        return iter(())
-    return _Finder(extraction, ctx).run()
+    return _Finder(ctx).run()

@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from promptlint.checks import Hit
 from promptlint.checks.pyast import (
     REFUSAL_REASONS,
-    PyContext,
     chain,
     is_model_call,
     is_refusal_check,
-    lacks,
-    node_span,
     scope_bodies,
     walk_body,
 )
 from promptlint.diskcache import compile_regex
-from promptlint.model import Extraction
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.checks.context import CheckContext
+    from promptlint.rules_engine.rule import Rule
 
 #: Calls that detect a refusal (or classify / moderate the reply): any of them counts as a check.
 _DETECTOR_RE = compile_regex(r"(?i)refus|classif|moderat|(?:^|\.)refusal\.detect$")
@@ -102,16 +103,15 @@ def _tests_normal_end(node: ast.Compare) -> bool:
     return any(isinstance(n, ast.Constant) and n.value in _NORMAL_ENDS for s in sides for n in ast.walk(s))
 
 
-def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
+def check(ctx: CheckContext, rule: Rule) -> Iterator[Hit]:
     """Hits on the first reply-text access per response, in scopes that never check for a refusal.
 
     A reply access reads `.output_text` or `.content` (text), of a model call's result (the shared walk):
     files with neither are skipped before any scope is walked.
     """
-    if not isinstance(extraction.tree, ast.Module) or lacks(extraction.source.text, "output_text", "content"):
+    if ctx.tree is None or ctx.lacks("output_text", "content"):
         return iter(())
-    ctx = PyContext.of(extraction)
-    if ctx is None or not any(is_model_call(c) for c in ctx.model_calls()):
+    if not any(is_model_call(c) for c in ctx.model_calls()):
         return iter(())
     detectors = detector_names(ctx.tree, ctx.facts.imports_from)
     hits: list[Hit] = []
@@ -130,6 +130,6 @@ def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
             if key in seen or not (direct or (isinstance(base, ast.Name) and base.id in responses)):
                 continue
             seen.add(key)
-            start, end = node_span(extraction.source, node)
+            start, end = ctx.span(node)
             hits.append(Hit(start, end, statement_span=ctx.statement_span(node)))
     return iter(sorted(hits, key=lambda h: h.start))

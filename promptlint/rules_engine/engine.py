@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptlint.checks import Hit, load_check
 from promptlint.diskcache import compile_regex
@@ -11,6 +11,9 @@ from promptlint.model import Extraction, Finding, Prompt, SourceFile
 from promptlint.rules_engine.fixes import build_fix
 from promptlint.rules_engine.rule import Rule
 from promptlint.rules_engine.text import PLACEHOLDER, NormalText, normalise
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.checks.context import CheckContext
 
 Span = tuple[int, int]
 
@@ -189,6 +192,7 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
     """
     texts = _Texts()
     findings: list[Finding] = []
+    checks: CheckContext | None = None  # one per file, shared by every check rule (built at the first)
     for rule in rules:
         compiled = rule.spec.get("compiled", {})
         if rule.kind == "pattern":
@@ -208,7 +212,11 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
         elif rule.kind == "check":
             if rule.formats is not None and _file_format(extraction) not in rule.formats:
                 continue
-            for hit in load_check(compiled["check"])(extraction, rule):
+            if checks is None:
+                from promptlint.checks.context import CheckContext
+
+                checks = CheckContext(extraction)
+            for hit in load_check(compiled["check"])(checks, rule):
                 findings.append(_hit_finding(rule, extraction, hit))
     findings.sort(key=Finding.sort_key)
     return findings

@@ -1,0 +1,318 @@
+"""The per-file context of the code checks (ruff's `Checker`): built once by the engine, passed to every check.
+
+Everything a check reads about a file beyond its own heuristics lives here and is computed on first
+use, so a check that returns at a text gate costs nothing more: the lower-cased text for the gates,
+the one shared walk (`Facts`), parent links, the model calls, whether any test checks for a refusal.
+Nothing is kept between files: a context belongs to one extraction and goes with it.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from promptlint.checks import pyast
+from promptlint.checks.pyast import FunctionNode, Loop, node_span
+from promptlint.diskcache import compile_regex
+from promptlint.extractors import pycalls
+from promptlint.model import Extraction, SourceFile
+
+
+class CheckContext:
+    """One Python file as the code checks see it. Build it with `CheckContext(extraction)`; it is cheap
+    until a check asks for something (every fact is computed once, on first use)."""
+
+    __slots__ = (
+        "_facts",
+        "_gates",
+        "_graph",
+        "_lower",
+        "_model_calls",
+        "_parents",
+        "_refusal_tested",
+        "extraction",
+        "source",
+        "tree",
+    )
+
+    def __init__(self, extraction: Extraction) -> None:
+        self.extraction = extraction
+        self.source: SourceFile = extraction.source
+        tree = extraction.tree
+        self.tree: ast.Module | None = tree if isinstance(tree, ast.Module) else None
+        self._lower: str | bool | None = False  # False: not computed yet
+        self._facts: Facts | None = None
+        self._parents: dict[int, ast.AST] | None = None
+        self._model_calls: list[ast.Call] | None = None
+        self._refusal_tested: bool | None = None
+        self._gates: dict[str, bool] = {}
+
+    # ------------------------------------------------------------------ text gates (no tree walk)
+
+    @property
+    def lower(self) -> str | None:
+        """The lower-cased text for the text gates, or None when it is not ASCII.
+
+        Why None: Python normalises identifiers (NFKC), so non-ASCII source can spell a name the gates
+        look for without its letters; such a file is walked without gating.
+        """
+        if self._lower is False:
+            text = self.source.text
+            self._lower = text.lower() if text.isascii() else None
+        return self._lower  # type: ignore[return-value]
+
+    def lacks(self, *words: str) -> bool:
+        """True when the (ASCII) source holds none of `words` (lower case): a check needing one can skip the file."""
+        lower = self.lower
+        return lower is not None and not any(word in lower for word in words)
+
+    def may_hold_model_call(self) -> bool:
+        """False only when no call in this source can be a model call or model factory: skip the tree walk."""
+        if "model" not in self._gates:
+            lower = self.lower
+            self._gates["model"] = lower is None or any(p.search(lower) for p in MAYBE_MODEL_CALL_RES)
+        return self._gates["model"]
+
+    def may_hold_refusal_check(self) -> bool:
+        """False only when no `if` / `while` test in this source can be a refusal check: skip the tree walk."""
+        if "refusal" not in self._gates:
+            lower = self.lower
+            self._gates["refusal"] = lower is None or pycalls.may_hold_refusal(lower)
+        return self._gates["refusal"]
+
+    # ------------------------------------------------------------------ the shared walk and what follows from it
+
+    @property
+    def facts(self) -> Facts:
+        """Loops, functions, imports, candidate calls and tests of the module, from one walk (see `Facts`)."""
+        if self._facts is None:
+            if self.tree is None:  # a syntax error, or the extractor found nothing worth parsing
+                self._facts = Facts([], [], [], [], [])
+            else:
+                self._facts = Facts.of(self.tree, self.source, [c.line for c in self.extraction.calls],
+                                       self.lower)
+        return self._facts
+
+    @property
+    def parents(self) -> dict[int, ast.AST]:
+        """Parent links, built on first use: most files never need them."""
+        if self._parents is None:
+            self._parents = parent_map(self.tree) if self.tree is not None else {}
+        return self._parents
+
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        return node_span(self.source, node)
+
+    def has_refusal_test(self) -> bool:
+        """Is any `if` / `while` / conditional expression in the module a refusal check?"""
+        if self._refusal_tested is None:
+            self._refusal_tested = any(pyast.is_refusal_check(node.test) for node in self.facts.tested)
+        return self._refusal_tested
+
+    def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
+        parents = self.parents
+        parent = parents.get(id(node))
+        while parent is not None:
+            yield parent
+            parent = parents.get(id(parent))
+
+    def function_of(self, node: ast.AST) -> FunctionNode | None:
+        return next((a for a in self.ancestors(node) if isinstance(a, ast.FunctionDef | ast.AsyncFunctionDef)), None)
+
+    def loops_of(self, node: ast.AST) -> list[Loop]:
+        """Enclosing loops, innermost first, up to the enclosing function."""
+        loops: list[Loop] = []
+        for a in self.ancestors(node):
+            if isinstance(a, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                break
+            if isinstance(a, ast.For | ast.AsyncFor | ast.While):
+                loops.append(a)
+        return loops
+
+    def statement_of(self, node: ast.AST) -> ast.stmt | None:
+        """The innermost statement holding `node` (a compound statement's header when in its test)."""
+        current: ast.AST | None = node
+        while current is not None and not isinstance(current, ast.stmt):
+            current = self.parents.get(id(current))
+        return current
+
+    def statement_span(self, node: ast.AST) -> tuple[int, int] | None:
+        """File offsets of the statement holding `node`, for noqa on any of its lines (None for a block)."""
+        stmt = self.statement_of(node)
+        if stmt is None:
+            return None
+        if isinstance(stmt, ast.For | ast.AsyncFor | ast.While | ast.If | ast.With | ast.AsyncWith | ast.Try):
+            return None  # a whole block: noqa belongs on the flagged line itself
+        return node_span(self.source, stmt)
+
+    def model_calls(self) -> list[ast.Call]:
+        """Every model call and model factory in the module, in source order (computed once per file)."""
+        if self._model_calls is None:
+            known = {(c.line, c.column) for c in self.extraction.calls}
+            source = self.source
+            calls = []
+            for node in self.facts.calls:
+                if pyast.is_model_call(node) or pyast.is_model_factory(node) or (
+                    known and source.position(node_span(source, node)[0]) in known
+                ):
+                    calls.append(node)
+            calls.sort(key=lambda c: (c.lineno, c.col_offset))
+            self._model_calls = calls
+        return list(self._model_calls)
+
+    def call_site_after_refusal(self, call: ast.Call) -> bool:
+        """The extractor's verdict, when it recorded this call."""
+        line, column = self.source.position(node_span(self.source, call)[0])
+        return any(c.after_refusal_check for c in self.extraction.calls if (c.line, c.column) == (line, column))
+
+
+# --------------------------------------------------------------------------- the shared walk
+
+#: Node types the one shared walk files away for the checks (see `Facts`).
+_CALL, _FUNCTIONS = ast.Call, (ast.FunctionDef, ast.AsyncFunctionDef)
+#: Nodes that hold statements: walked by `Facts._walk` whatever their lines.
+_BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+@dataclass(slots=True)
+class Facts:
+    """What every code check needs from one module, gathered in one walk (see `_walk`).
+
+    `loops`, `functions` and `imports_from` are in `ast.walk` order (breadth first), so checks that
+    iterate them behave exactly as when each walked the tree on its own; `calls` and `tested` hold at
+    least every model call and every refusal test, in no promised order.
+    """
+
+    calls: list[ast.Call]
+    loops: list[Loop]
+    tested: list[ast.If | ast.While | ast.IfExp]
+    functions: list[FunctionNode]
+    imports_from: list[ast.ImportFrom]
+
+    @classmethod
+    def of(cls, tree: ast.Module, source: SourceFile | None = None, known_lines: Iterable[int] = (),
+           lower: str | None = None) -> Facts:
+        """The facts of `tree`. With its (ASCII) `source`, only the statements whose lines can hold a model
+        call (`MAYBE_MODEL_CALL_RES`), a call the extractor recorded (`known_lines`) or a refusal test
+        (`pycalls.MAYBE_REFUSAL_RES`) have their expressions searched; without, every statement's are.
+        `lower`: the source's lower-cased text when the caller has it."""
+        if source is not None and lower is None and source.text.isascii():
+            lower = source.text.lower()
+        if source is None or lower is None:
+            return cls._walk(tree, None)
+        starts = source.line_starts
+        found = [m.start() for pattern in (*MAYBE_MODEL_CALL_RES, *pycalls.MAYBE_REFUSAL_RES)
+                 for m in pattern.finditer(lower)]
+        return cls._walk(tree, sorted({bisect.bisect_right(starts, at) for at in found} | set(known_lines)))
+
+    @classmethod
+    def _walk(cls, tree: ast.Module, lines: list[int] | None) -> Facts:
+        """Statements breadth first (`ast.walk`'s order, which `loops` and `functions` keep); calls and
+        conditional expressions from the expressions of the statements covering one of `lines` (all when
+        None). The checks read `calls` only through `model_calls` and `tested` only through
+        `has_refusal_test`: every node either can accept lies on such a line, so the answers are those
+        of a walk over every node, at a fraction of its cost on most files."""
+        calls: list[ast.Call] = []
+        loops: list[Loop] = []
+        tested: list[ast.If | ast.While | ast.IfExp] = []
+        functions: list[FunctionNode] = []
+        imports_from: list[ast.ImportFrom] = []
+        queue: list[ast.AST] = [tree]
+        i = 0
+        while i < len(queue):
+            node = queue[i]
+            i += 1
+            kind = type(node)
+            if kind is ast.If:
+                tested.append(node)  # type: ignore[arg-type]
+            elif kind is ast.While:
+                tested.append(node)  # type: ignore[arg-type]
+                loops.append(node)  # type: ignore[arg-type]
+            elif kind is ast.For or kind is ast.AsyncFor:
+                loops.append(node)  # type: ignore[arg-type]
+            elif kind in _FUNCTIONS:
+                functions.append(node)  # type: ignore[arg-type]
+            elif kind is ast.ImportFrom:
+                imports_from.append(node)  # type: ignore[arg-type]
+            covered = lines is None or (bool(lines) and (node is tree or _covers(node, lines)))
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, _BLOCKS):
+                            queue.append(item)
+                        elif covered and isinstance(item, ast.AST):
+                            _expressions_under(item, calls, tested)
+                elif covered and isinstance(value, ast.AST):
+                    _expressions_under(value, calls, tested)
+        return cls(calls, loops, tested, functions, imports_from)
+
+
+def _covers(node: ast.AST, lines: list[int]) -> bool:
+    """Does a candidate line fall within `node`'s lines (decorators included)?"""
+    start = getattr(node, "lineno", None)
+    if start is None:  # match_case: from its pattern to its last statement
+        start, end = node.pattern.lineno, node.body[-1].end_lineno  # type: ignore[attr-defined]
+    else:
+        end = node.end_lineno  # type: ignore[attr-defined]
+        for decorator in getattr(node, "decorator_list", ()):
+            start = min(start, decorator.lineno)
+    at = bisect.bisect_left(lines, start)
+    return at < len(lines) and lines[at] <= (end or start)
+
+
+def _expressions_under(node: ast.AST, calls: list[ast.Call], tested: list[ast.If | ast.While | ast.IfExp]) -> None:
+    """Calls and conditional expressions under a statement's own expressions (no statements below them)."""
+    stack = [node]
+    ast_node = ast.AST
+    while stack:
+        sub = stack.pop()
+        kind = type(sub)
+        if kind is _CALL:
+            calls.append(sub)  # type: ignore[arg-type]
+        elif kind is ast.IfExp:
+            tested.append(sub)  # type: ignore[arg-type]
+        for name in sub._fields:
+            value = getattr(sub, name, None)
+            if isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, ast_node))
+            elif isinstance(value, ast_node):
+                stack.append(value)
+
+
+def parent_map(tree: ast.AST) -> dict[int, ast.AST]:
+    """id(node) -> parent node, for every node under `tree` (only built when a check needs ancestors)."""
+    parents: dict[int, ast.AST] = {}
+    stack: list[ast.AST] = [tree]
+    pop = stack.pop
+    push = stack.append
+    ast_node = ast.AST
+    while stack:
+        node = pop()
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast_node):
+                        parents[id(item)] = node
+                        push(item)
+            elif isinstance(value, ast_node):
+                parents[id(value)] = node
+                push(value)
+    return parents
+
+
+#: A superset, on the raw source, of the calls `is_model_call` or `is_model_factory` can accept: the name the
+#: call chain ends with (create, invoke, ChatOpenAI, ...), then `(`, with the whitespace, comments and line
+#: continuations Python allows between them: a method name after a dot, and the endings of `completion(` and of
+#: factory names (`HuggingFaceLLM(`, `AzureOpenAI(`). One pattern per literal start: sre scans fast for a
+#: pattern that opens with a literal, 10-100x slower for an alternation or a look-behind.
+_GAP = r"(?:\s|\\\n|#[^\n]*\n)*"
+MAYBE_MODEL_CALL_RES = (
+    compile_regex(rf"\.{_GAP}(?:{'|'.join(sorted(pycalls.MODEL_METHODS, key=len, reverse=True))}){_GAP}\("),
+    compile_regex(rf"completion{_GAP}\("),  # litellm's completion( / acompletion(
+    compile_regex(rf"chat[a-z]\w*{_GAP}\("),  # ChatOpenAI(
+    *(compile_regex(rf"{name}{_GAP}\(") for name in ("llm", "openai", "anthropic", "bind", "with_config")),
+)
