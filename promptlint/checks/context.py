@@ -108,7 +108,7 @@ class CheckContext:
     def has_refusal_test(self) -> bool:
         """Is any `if` / `while` / conditional expression in the module a refusal check?"""
         if self._refusal_tested is None:
-            self._refusal_tested = any(pyast.is_refusal_check(node.test) for node in self.facts.tested)
+            self._refusal_tested = any(pyast.is_refusal_test(node.test) for node in self.facts.tested)
         return self._refusal_tested
 
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:

@@ -18,7 +18,7 @@ from promptlint.checks import Hit
 from promptlint.checks.pyast import (
     Loop,
     constant_assignments,
-    is_refusal_check,
+    is_refusal_test,
     model_argument,
     names,
     refusal_branches,
@@ -234,9 +234,9 @@ def has_exit(body: list[ast.stmt]) -> bool:
 
 def loop_has_refusal_check(loop: Loop) -> bool:
     """A refusal test in the loop's own test or anywhere in its body."""
-    if isinstance(loop, ast.While) and is_refusal_check(loop.test):
+    if isinstance(loop, ast.While) and is_refusal_test(loop.test):
         return True
-    return any(isinstance(n, ast.If | ast.While | ast.IfExp) and is_refusal_check(n.test) for n in walk_body(loop.body))
+    return any(isinstance(n, ast.If | ast.While | ast.IfExp) and is_refusal_test(n.test) for n in walk_body(loop.body))
 
 
 def check(ctx: CheckContext, rule: Rule) -> Iterator[Hit]:

@@ -83,7 +83,8 @@ def constant_number(node: ast.AST | None) -> float | None:
 
 
 def is_refusal_test(test: ast.expr) -> bool:
-    """`stop_reason == "refusal"`, `is_refusal(text)`, `"I can't" in text`, `if refused:`."""
+    """`stop_reason == "refusal"`, `finish_reason == "content_filter"`, `is_refusal(text)`, `"I can't" in text`,
+    `if refused:`: the one definition, `pycalls.is_refusal_test`, shared with the extractor."""
     return pycalls.is_refusal_test(test)
 
 
@@ -133,9 +134,9 @@ def refusal_branches(body: list[ast.stmt]) -> list[list[ast.stmt]]:
                 blocks.append(block)
     for block in blocks:
         for i, stmt in enumerate(block):
-            if isinstance(stmt, ast.While) and is_refusal_check(stmt.test):
+            if isinstance(stmt, ast.While) and is_refusal_test(stmt.test):
                 branches.append(stmt.body)
-            if not isinstance(stmt, ast.If) or not is_refusal_check(stmt.test):
+            if not isinstance(stmt, ast.If) or not is_refusal_test(stmt.test):
                 continue
             if _negated(stmt.test):
                 if stmt.orelse:
@@ -151,22 +152,6 @@ def _negated(test: ast.expr) -> bool:
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return True
     return isinstance(test, ast.Compare) and all(isinstance(op, ast.NotEq | ast.IsNot | ast.NotIn) for op in test.ops)
-
-
-# --------------------------------------------------------------------------- refusal checks, model names (PL402-PL404)
-
-#: Stop / finish reasons that mean "the model declined": Anthropic `refusal`, OpenAI `content_filter`.
-REFUSAL_REASONS = frozenset({"refusal", "content_filter"})
-
-
-def mentions_refusal_reason(node: ast.AST) -> bool:
-    """`finish_reason == "content_filter"` and the like: a refusal test `pycalls` does not name."""
-    return any(isinstance(n, ast.Constant) and n.value in REFUSAL_REASONS for n in ast.walk(node))
-
-
-def is_refusal_check(test: ast.expr) -> bool:
-    """`is_refusal_test`, plus OpenAI's `finish_reason == "content_filter"`."""
-    return is_refusal_test(test) or mentions_refusal_reason(test)
 
 
 def assigned_names(body: list[ast.stmt]) -> set[str]:

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 from promptlint.checks import Hit
 from promptlint.checks.pyast import (
-    REFUSAL_REASONS,
     chain,
     is_model_call,
-    is_refusal_check,
+    is_refusal_test,
     scope_bodies,
     walk_body,
 )
 from promptlint.diskcache import compile_regex
+from promptlint.extractors import pycalls
 
 if TYPE_CHECKING:  # pragma: no cover
     from promptlint.checks.context import CheckContext
@@ -80,7 +80,7 @@ def detector_names(tree: ast.Module, imports: list[ast.ImportFrom] | None = None
 def checks_refusal(body: list[ast.stmt], detectors: set[str]) -> bool:
     """Does this scope look at refusals at all (a reason test, `.refusal`, a detector call)?"""
     for node in walk_body(body):
-        if isinstance(node, ast.Constant) and node.value in REFUSAL_REASONS:
+        if isinstance(node, ast.Constant) and node.value in pycalls.REFUSAL_REASONS:
             return True
         if isinstance(node, ast.Attribute) and _REFUSAL_NAME_RE.search(node.attr):
             return True
@@ -90,7 +90,7 @@ def checks_refusal(body: list[ast.stmt], detectors: set[str]) -> bool:
             return True
         if isinstance(node, ast.Compare) and _tests_normal_end(node):
             return True
-        if isinstance(node, ast.If | ast.While | ast.IfExp | ast.Assert) and is_refusal_check(node.test):
+        if isinstance(node, ast.If | ast.While | ast.IfExp | ast.Assert) and is_refusal_test(node.test):
             return True  # `if "I can't" in text:` and other refusal-phrase tests
     return False
 

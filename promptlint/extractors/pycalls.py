@@ -7,6 +7,7 @@ message classes) and the loop / retry / refusal heuristics read as data.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable, Iterator, Mapping
 
 from promptlint.diskcache import compile_regex
 
@@ -175,19 +176,114 @@ def is_retry_decorator(node: ast.expr) -> bool:
     return bool(_RETRY_NAME_RE.search(chain)) or chain.startswith("backoff.")
 
 
-def is_refusal_test(test: ast.expr) -> bool:
-    """Does an `if` / `while` test check for a refusal?"""
+#: Stop / finish reasons that mean "the model declined": Anthropic `refusal`, OpenAI `content_filter`.
+REFUSAL_REASONS = frozenset({"refusal", "content_filter"})
+#: A refusal name that says the opposite: `not_refused`, `no_refusal`, `non_refusal`.
+_NOT_REFUSAL_NAME_RE = compile_regex(r"(?i)(?:^|_)(?:not|no|non)_?refus")
+_TRUTH_CONSTANTS = (None, False, True)
+
+
+def is_refusal_test(test: ast.expr, predicates: Mapping[str, int] | None = None) -> bool:
+    """Does an `if` / `while` / conditional test check for a refusal? The one definition, shared by the
+    extractor (`CallSite.after_refusal_check`) and the code checks.
+
+    A test checks for a refusal when it names one (`is_refusal(text)`, `msg.refusal`, `if refused:`),
+    compares with a refusal stop / finish reason (`stop_reason == "refusal"`, `finish_reason ==
+    "content_filter"`), or looks for a refusal phrase (`"I can't" in text`, `text.startswith("Sorry, I")`).
+    `predicates`: names of this module's functions whose result is itself a refusal test
+    (`refusal_predicates`), so `if blocked(r):` counts when `def blocked(r): return r.stop_reason == ...`.
+    """
     for sub in ast.walk(test):
         if isinstance(sub, ast.Name) and _REFUSAL_NAME_RE.search(sub.id):
             return True
         if isinstance(sub, ast.Attribute) and _REFUSAL_NAME_RE.search(sub.attr):
             return True
         if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            if sub.value in REFUSAL_REASONS or _REFUSAL_PHRASE_RE.match(sub.value):
+                return True
             if _REFUSAL_NAME_RE.search(sub.value) and len(sub.value) < 40:
                 return True
-            if _REFUSAL_PHRASE_RE.match(sub.value):
-                return True
+        if predicates and isinstance(sub, ast.Call) and _called_name(sub) in predicates:
+            return True
     return False
+
+
+def refusal_polarity(test: ast.expr, predicates: Mapping[str, int] | None = None) -> int:
+    """+1 when `test` holds only after a refusal, -1 when it holds only when there was none, 0 when it
+    is no refusal test. Read from the test's form: `not`, `!=` / `not in` / `is not`, a comparison with
+    None or False (`msg.refusal is None` holds when there was *no* refusal), a name that says the
+    opposite (`not_refused`), a predicate's own polarity; `and` / `or` keep the polarity their refusal
+    operands agree on. A refusal test whose direction the form does not settle counts as +1."""
+    polarity = _polarity(test, predicates or {})
+    return 0 if polarity is None else polarity
+
+
+def _polarity(node: ast.expr, predicates: Mapping[str, int]) -> int | None:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        inner = _polarity(node.operand, predicates)
+        return -inner if inner is not None else None
+    if isinstance(node, ast.BoolOp):
+        found = {p for value in node.values if (p := _polarity(value, predicates)) is not None}
+        return None if not found else found.pop() if len(found) == 1 else 1
+    if not is_refusal_test(node, predicates):
+        return None
+    if isinstance(node, ast.Call):
+        name = _called_name(node)
+        if name in predicates:
+            return predicates[name]
+        return -1 if name and _NOT_REFUSAL_NAME_RE.search(name) else 1
+    if isinstance(node, ast.Name | ast.Attribute):
+        name = node.id if isinstance(node, ast.Name) else node.attr
+        return -1 if _NOT_REFUSAL_NAME_RE.search(name) else 1
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        sign = -1 if isinstance(node.ops[0], ast.NotEq | ast.NotIn | ast.IsNot) else 1
+        for side, other in ((node.left, node.comparators[0]), (node.comparators[0], node.left)):
+            if isinstance(other, ast.Constant) and any(other.value is c for c in _TRUTH_CONSTANTS):
+                inner = _polarity(side, predicates)
+                if inner is not None:  # `msg.refusal is None`: no refusal; `is_refusal(r) == False` likewise
+                    return sign * (inner if other.value is True else -inner)
+        return sign
+    return 1
+
+
+def _called_name(call: ast.Call) -> str | None:
+    """`blocked` of `blocked(r)`, `self.blocked(r)`, `cls.blocked(r)`: a function or method of this module."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
+        return func.attr
+    return None
+
+
+def refusal_predicates(functions: Iterable[ast.FunctionDef | ast.AsyncFunctionDef]) -> dict[str, int]:
+    """Name -> polarity of the functions (of one module) that answer "was this a refusal?": every value
+    they return is a refusal test of one polarity (`return r.stop_reason == "refusal"`: +1; `return
+    r.stop_reason != "refusal"`, "is this answer usable": -1). Followed one level: a predicate built on
+    another (`return not blocked(r)`) counts too."""
+    returns: dict[str, list[ast.expr]] = {}
+    for function in functions:
+        values = [n.value for n in _own_nodes(function) if isinstance(n, ast.Return) and n.value is not None]
+        if values:
+            returns.setdefault(function.name, []).extend(values)
+    found: dict[str, int] = {}
+    for _round in range(2):
+        for name, values in returns.items():
+            signs = {_polarity(v, found) for v in values}
+            if len(signs) == 1 and None not in signs:
+                found[name] = signs.pop()  # type: ignore[assignment]
+    return found
+
+
+def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
+    """Nodes of a function's body, not entering nested functions, classes or lambdas."""
+    stack: list[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+                stack.append(child)
 
 
 #: A superset, on the raw source, of what `is_refusal_test` (and the checks' `is_refusal_check`) can find:
