@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,173 @@ def test_context_reads_only_its_own_file() -> None:
     assert len(a.model_calls()) == 1 and b.model_calls() == []
     assert isinstance(a.tree, ast.Module) and a.tree is not b.tree
     assert a.facts is a.facts and a.facts is not b.facts
+
+
+# --------------------------------------------------------------------------- the call graph
+
+def _ctx_of(src: str) -> CheckContext:
+    from promptlint.model import Extraction, SourceFile
+
+    text = textwrap.dedent(src).lstrip("\n")
+    return CheckContext(Extraction(source=SourceFile("case.py", text), tree=ast.parse(text)))
+
+
+def _function(ctx: CheckContext, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef:
+    return next(f for f in ctx.facts.functions if f.name == name)
+
+
+def test_call_graph_follows_methods_helpers_decorators_and_passed_functions() -> None:
+    ctx = _ctx_of('''
+        import functools
+        def helper(x):
+            return x
+        def retrying(times):
+            def decorator(fn):
+                @functools.wraps(fn)
+                def wrapper(*args, **kwargs):
+                    return fn(*args, **kwargs)
+                return wrapper
+            return decorator
+        @retrying(3)
+        def decorated(q):
+            return helper(q)
+        class Base:
+            def shared(self):
+                return 1
+        class Bot(Base):
+            def _call(self, q):
+                return self.shared()
+            def reply(self, q):
+                def inner():
+                    return self._call(q)
+                return inner()
+        def run(hook):
+            return hook()
+        run(helper)
+        bot = Bot()
+        bot.reply("x")
+        ''')
+    graph = ctx.graph
+    by_chain = {pyast.chain(c): [f.name for f in graph.callees(c)] for c in graph.calls}
+    assert by_chain["helper"] == ["helper"]
+    assert by_chain["fn"] == ["decorated"]  # the decorated function, through the decorator factory
+    assert by_chain["self._call"] == ["_call"] and by_chain["self.shared"] == ["shared"]  # base class
+    assert by_chain["inner"] == ["inner"]
+    assert by_chain["hook"] == ["helper"]  # a function passed as an argument
+    assert by_chain["bot.reply"] == ["reply"]  # a module-level instance
+    assert by_chain["functools.wraps"] == []
+    (_site, bound), = graph.sites(_function(ctx, "retrying"))
+    assert isinstance(bound["times"], ast.Constant) and bound["times"].value == 3
+
+
+# --------------------------------------------------------------------------- the refusal flow
+
+def test_refusal_flow_follows_polarity_exits_and_loops() -> None:
+    ctx = _ctx_of('''
+        def f(client, q):
+            for model in MODELS:
+                r = client.create(model=model)
+                if not is_refusal(r):
+                    return r
+                log("refused")
+            if r.stop_reason == "refusal":
+                a = 1
+            else:
+                b = 2
+            while r.refusal is not None:
+                c = 3
+            match r.stop_reason:
+                case "refusal":
+                    d = 4
+        ''')
+    function = _function(ctx, "f")
+    flow = ctx.flow(function)
+    loop = function.body[0]
+    statements = {ast.unparse(n): n for n in ast.walk(function) if isinstance(n, ast.stmt)}
+    assert flow.after_refusal(statements["log('refused')"])
+    assert not flow.after_refusal(statements["r = client.create(model=model)"])  # first attempt too
+    assert flow.runs_without_refusal_only(statements["return r"])
+    assert flow.goes_round_after_refusal(loop) and flow.stops_on_success(loop)
+    assert flow.after_refusal(statements["a = 1"]) and flow.runs_without_refusal_only(statements["b = 2"])
+    assert flow.after_refusal(statements["c = 3"]) and flow.after_refusal(statements["d = 4"])
+
+
+def test_a_loop_that_gives_up_on_a_refusal_does_not_go_round_after_one() -> None:
+    ctx = _ctx_of('''
+        def f(client):
+            for model in MODELS:
+                try:
+                    r = client.create(model=model)
+                except APIError:
+                    continue
+                if r.stop_reason == "refusal":
+                    raise RuntimeError("refused")
+                return r
+        ''')
+    function = _function(ctx, "f")
+    flow = ctx.flow(function)
+    assert not flow.goes_round_after_refusal(function.body[0]) and flow.stops_on_success(function.body[0])
+
+
+def test_refusal_flow_uses_the_modules_refusal_predicates() -> None:
+    ctx = _ctx_of('''
+        def usable(r):
+            return r.stop_reason != "refusal"
+        def f(r):
+            if usable(r):
+                return r
+            retry = 1
+        ''')
+    function = _function(ctx, "f")
+    assert ctx.refusal_predicates == {"usable": -1}
+    assert ctx.flow(function).after_refusal(function.body[-1])
+
+
+# --------------------------------------------------------------------------- values and requests
+
+def test_values_follow_names_parameters_attributes_and_helpers() -> None:
+    from promptlint.checks.values import UNKNOWN, Val
+
+    ctx = _ctx_of('''
+        from dataclasses import dataclass, field
+        TIERS = ("big", "small")
+        def pick(i):
+            return TIERS[i]
+        def ask(tier=0, models=("a", "b")):
+            x = TIERS[tier + 1]
+            return pick(tier), models[1:], x
+        @dataclass
+        class C:
+            chain: list = field(default_factory=lambda: ["m1", "m2"])
+            def f(self, index=1):
+                return self.chain[index]
+        ''')
+    ask, f = _function(ctx, "ask"), _function(ctx, "f")
+    (returned,) = [n.value for n in ast.walk(ask) if isinstance(n, ast.Return)]
+    assert ctx.values.value(Val(returned, ask)) == ("big", ("b",), "small")
+    (item,) = [n.value for n in ast.walk(f) if isinstance(n, ast.Return)]
+    assert ctx.values.value(Val(item, f)) == "m2"
+    assert ctx.values.value(Val(ast.Name(id="nowhere", lineno=1, col_offset=0), ask)) is UNKNOWN
+
+
+def test_requests_are_lifted_through_helpers_methods_and_model_objects() -> None:
+    ctx = _ctx_of('''
+        from langchain_anthropic import ChatAnthropic
+        cheap = ChatAnthropic(model="claude-haiku-4-5")
+        class Bot:
+            def _call(self, q, temperature=0.2):
+                return self.client.messages.create(model="m", temperature=temperature, messages=q)
+            def reply(self, q):
+                first = self._call(q)
+                second = self._call(q, temperature=0.9)
+                third = cheap.invoke(q)
+                return first, second, third
+        ''')
+    reply = _function(ctx, "reply")
+    requests = ctx.requests.of(reply)
+    assert [pyast.chain(r.call) for r in requests] == ["self._call", "self._call", "cheap.invoke"]
+    temperatures = [ctx.values.value(r.temperature) for r in requests[:2]]
+    assert temperatures == [0.2, 0.9]
+    assert ast.unparse(requests[1].temperature.expr) == "0.9"  # the caller's own expression  # type: ignore[union-attr]
+    assert requests[2].model_from_receiver and ctx.values.value(requests[2].model) == "claude-haiku-4-5"
+    assert all(r.target is requests[0].target for r in requests[:2]) and not requests[0].direct

@@ -12,6 +12,7 @@ import ast
 import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from promptlint.checks import pyast
 from promptlint.checks.pyast import FunctionNode, Loop, node_span
@@ -19,19 +20,30 @@ from promptlint.diskcache import compile_regex
 from promptlint.extractors import pycalls
 from promptlint.model import Extraction, SourceFile
 
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.checks.callgraph import CallGraph
+    from promptlint.checks.flow import RefusalFlow
+    from promptlint.checks.requests import Requests
+    from promptlint.checks.values import Evaluator
+
 
 class CheckContext:
     """One Python file as the code checks see it. Build it with `CheckContext(extraction)`; it is cheap
     until a check asks for something (every fact is computed once, on first use)."""
 
     __slots__ = (
+        "_evaluator",
         "_facts",
+        "_flows",
         "_gates",
         "_graph",
         "_lower",
         "_model_calls",
         "_parents",
+        "_predicates",
+        "_refusal_lines",
         "_refusal_tested",
+        "_requests",
         "extraction",
         "source",
         "tree",
@@ -48,6 +60,12 @@ class CheckContext:
         self._model_calls: list[ast.Call] | None = None
         self._refusal_tested: bool | None = None
         self._gates: dict[str, bool] = {}
+        self._graph: CallGraph | None = None
+        self._requests: Requests | None = None
+        self._evaluator: Evaluator | None = None
+        self._flows: dict[int, RefusalFlow] = {}
+        self._predicates: dict[str, int] | None = None
+        self._refusal_lines: list[int] | bool | None = False
 
     # ------------------------------------------------------------------ text gates (no tree walk)
 
@@ -102,13 +120,109 @@ class CheckContext:
             self._parents = parent_map(self.tree) if self.tree is not None else {}
         return self._parents
 
+    @property
+    def graph(self) -> CallGraph:
+        """Which function of this module each call reaches (`callgraph`): one more walk, on first use."""
+        if self._graph is None:
+            from promptlint.checks.callgraph import CallGraph
+
+            self._graph = CallGraph(self)
+        return self._graph
+
+    @property
+    def requests(self) -> Requests:
+        """The model requests each scope makes, through helpers and methods too (`requests`)."""
+        if self._requests is None:
+            from promptlint.checks.requests import Requests
+
+            self._requests = Requests(self)
+        return self._requests
+
+    @property
+    def values(self) -> Evaluator:
+        """Constant values of expressions (`values`)."""
+        if self._evaluator is None:
+            from promptlint.checks.values import Evaluator
+
+            self._evaluator = Evaluator(self)
+        return self._evaluator
+
+    @property
+    def refusal_predicates(self) -> dict[str, int]:
+        """This module's functions whose result says whether a reply was a refusal, with their polarity."""
+        if self._predicates is None:
+            self._predicates = {}
+            if self.may_hold_refusal_check():
+                self._predicates = pycalls.refusal_predicates(self._may_be_predicates(), self.refusal_lines)
+        return self._predicates
+
+    @property
+    def refusal_lines(self) -> list[int] | None:
+        """Lines (1-based, sorted) whose text can hold a refusal test (`pycalls.MAYBE_REFUSAL_RES`); None when
+        the text is not ASCII (every line can)."""
+        if self._refusal_lines is False:
+            lower = self.lower
+            if lower is None:
+                self._refusal_lines = None
+            else:
+                starts = self.source.line_starts
+                found = (m.start() for pattern in pycalls.MAYBE_REFUSAL_RES for m in pattern.finditer(lower))
+                self._refusal_lines = sorted({bisect.bisect_right(starts, at) for at in found})
+        return self._refusal_lines  # type: ignore[return-value]
+
+    def _may_be_predicates(self) -> list[FunctionNode]:
+        """Functions whose lines hold a refusal word (a predicate returns a refusal test), plus those calling
+        one of them (a predicate built on another); every function when the text is not ASCII."""
+        functions = self.facts.functions
+        lines = self.refusal_lines
+        if lines is None:
+            return functions
+        if not lines:
+            return []
+        starts = self.source.line_starts
+        chosen = [f for f in functions if _covers(f, lines)]
+        names = {f.name.lower() for f in chosen}
+        chosen_ids = {id(f) for f in chosen}
+        if names:
+            text = self.source.text
+            for function in functions:
+                if id(function) not in chosen_ids:
+                    start, end = starts[function.lineno - 1], starts[min(function.end_lineno or function.lineno,
+                                                                         len(starts) - 1)]
+                    segment = text[start:end].lower()
+                    if any(name in segment for name in names):
+                        chosen.append(function)
+        return chosen
+
+    def is_refusal_test(self, test: ast.expr) -> bool:
+        """`pycalls.is_refusal_test`, with this module's refusal predicates."""
+        return pycalls.is_refusal_test(test, self.refusal_predicates)
+
+    def flow(self, scope: FunctionNode | None) -> RefusalFlow:
+        """The refusal states of the statements of a function (None: module-level code), on first use."""
+        key = id(scope) if scope is not None else 0
+        if key not in self._flows:
+            from promptlint.checks.flow import RefusalFlow
+
+            assert self.tree is not None
+            body = scope.body if scope is not None else self.tree.body
+            self._flows[key] = RefusalFlow(body, self.refusal_predicates)
+        return self._flows[key]
+
+    def after_refusal(self, node: ast.AST) -> bool:
+        """Does the statement holding `node` run only after a refusal was detected (in its own scope)?"""
+        return self.flow(self.function_of(node)).after_refusal(self.statement_of(node))
+
     def span(self, node: ast.AST) -> tuple[int, int]:
         return node_span(self.source, node)
 
     def has_refusal_test(self) -> bool:
         """Is any `if` / `while` / conditional expression in the module a refusal check?"""
         if self._refusal_tested is None:
-            self._refusal_tested = any(pyast.is_refusal_test(node.test) for node in self.facts.tested)
+            lines, predicates = self.refusal_lines, self.refusal_predicates
+            self._refusal_tested = any(
+                self.is_refusal_test(node.test) for node in self.facts.tested
+                if lines is None or predicates or _covers(node.test, lines))
         return self._refusal_tested
 
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:

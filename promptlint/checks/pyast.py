@@ -221,6 +221,16 @@ def model_argument(call: ast.Call) -> ast.expr | None:
     return None
 
 
+def module_code(tree: ast.Module) -> list[ast.stmt]:
+    """Module-level statements, functions and classes left out: the module's own scope."""
+    return [s for s in tree.body if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
+
+
+def scope_body(tree: ast.Module, scope: FunctionNode | None) -> list[ast.stmt]:
+    """The statements of a function, or (None) of the module's own scope."""
+    return scope.body if scope is not None else module_code(tree)
+
+
 def scope_bodies(ctx: CheckContext) -> list[list[ast.stmt]]:
     """Module-level statements (functions and classes left out) and every function body, one scope each."""
     body = ctx.tree.body

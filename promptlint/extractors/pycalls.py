@@ -7,7 +7,8 @@ message classes) and the loop / retry / refusal heuristics read as data.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator, Mapping
+import bisect
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from promptlint.diskcache import compile_regex
 
@@ -256,34 +257,53 @@ def _called_name(call: ast.Call) -> str | None:
     return None
 
 
-def refusal_predicates(functions: Iterable[ast.FunctionDef | ast.AsyncFunctionDef]) -> dict[str, int]:
+def refusal_predicates(functions: Iterable[ast.FunctionDef | ast.AsyncFunctionDef],
+                       lines: Sequence[int] | None = None) -> dict[str, int]:
     """Name -> polarity of the functions (of one module) that answer "was this a refusal?": every value
     they return is a refusal test of one polarity (`return r.stop_reason == "refusal"`: +1; `return
     r.stop_reason != "refusal"`, "is this answer usable": -1). Followed one level: a predicate built on
-    another (`return not blocked(r)`) counts too."""
+    another (`return not blocked(r)`) counts too. Pass only the functions that can hold one (a caller with
+    the source text can rule out those without a refusal word, as `CheckContext.refusal_predicates` does).
+    `lines`: the lines that can hold a refusal word, when known: a function returning anything on other
+    lines that is not a call is no predicate, so most are ruled out without looking at their returns."""
     returns: dict[str, list[ast.expr]] = {}
     for function in functions:
-        values = [n.value for n in _own_nodes(function) if isinstance(n, ast.Return) and n.value is not None]
+        values = [r.value for r in returns_of(function.body) if r.value is not None]
         if values:
-            returns.setdefault(function.name, []).extend(values)
+            returns[function.name] = returns.get(function.name, []) + values
     found: dict[str, int] = {}
     for _round in range(2):
         for name, values in returns.items():
+            if name in found or not all(lines is None or _on_lines(v, lines) or found for v in values):
+                continue  # a return with no refusal word (and no predicate found yet to call)
             signs = {_polarity(v, found) for v in values}
             if len(signs) == 1 and None not in signs:
                 found[name] = signs.pop()  # type: ignore[assignment]
+        if not found:
+            break
     return found
 
 
-def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
-    """Nodes of a function's body, not entering nested functions, classes or lambdas."""
-    stack: list[ast.AST] = list(function.body)
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-                stack.append(child)
+def _on_lines(node: ast.expr, lines: Sequence[int]) -> bool:
+    """Does one of the (sorted) `lines` fall within the node's lines?"""
+    at = bisect.bisect_left(lines, node.lineno)
+    return at < len(lines) and lines[at] <= (node.end_lineno or node.lineno)
+
+
+def returns_of(body: list[ast.stmt]) -> Iterator[ast.Return]:
+    """The `return` statements of a function body, not of functions or classes nested in it."""
+    for stmt in body:
+        if isinstance(stmt, ast.Return):
+            yield stmt
+        elif not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            for name in ("body", "orelse", "finalbody"):
+                block = getattr(stmt, name, None)
+                if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                    yield from returns_of(block)
+            for handler in getattr(stmt, "handlers", ()):
+                yield from returns_of(handler.body)
+            for case in getattr(stmt, "cases", ()):
+                yield from returns_of(case.body)
 
 
 #: A superset, on the raw source, of what `is_refusal_test` (and the checks' `is_refusal_check`) can find:
