@@ -10,14 +10,13 @@ The finding points at the first such access per response.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from promptlint.checks import Hit
 from promptlint.checks.pyast import (
     chain,
     is_model_call,
-    is_refusal_test,
     scope_bodies,
     walk_body,
 )
@@ -77,7 +76,7 @@ def detector_names(tree: ast.Module, imports: list[ast.ImportFrom] | None = None
     return found
 
 
-def checks_refusal(body: list[ast.stmt], detectors: set[str]) -> bool:
+def checks_refusal(body: list[ast.stmt], detectors: set[str], predicates: Mapping[str, int] | None = None) -> bool:
     """Does this scope look at refusals at all (a reason test, `.refusal`, a detector call)?"""
     for node in walk_body(body):
         if isinstance(node, ast.Constant) and node.value in pycalls.REFUSAL_REASONS:
@@ -90,7 +89,8 @@ def checks_refusal(body: list[ast.stmt], detectors: set[str]) -> bool:
             return True
         if isinstance(node, ast.Compare) and _tests_normal_end(node):
             return True
-        if isinstance(node, ast.If | ast.While | ast.IfExp | ast.Assert) and is_refusal_test(node.test):
+        if isinstance(node, ast.If | ast.While | ast.IfExp | ast.Assert) \
+                and pycalls.is_refusal_test(node.test, predicates):
             return True  # `if "I can't" in text:` and other refusal-phrase tests
     return False
 
@@ -116,7 +116,7 @@ def check(ctx: CheckContext, rule: Rule) -> Iterator[Hit]:
     detectors = detector_names(ctx.tree, ctx.facts.imports_from)
     hits: list[Hit] = []
     for body in scope_bodies(ctx):
-        if checks_refusal(body, detectors):
+        if checks_refusal(body, detectors, ctx.refusal_predicates):
             continue
         responses = _responses(body)
         seen: set[str] = set()
