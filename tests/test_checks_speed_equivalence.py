@@ -19,6 +19,7 @@ import pytest
 
 from promptlint.checks import pyast
 from promptlint.checks.context import CheckContext, Facts
+from promptlint.extractors import pycalls
 from promptlint.extractors import python as pyx
 from promptlint.model import Extraction, SourceFile
 
@@ -98,7 +99,7 @@ def _ctx(source: str) -> CheckContext:
 ])
 def test_refusal_text_gate_lets_every_refusal_check_through(source: str) -> None:
     tests = [n.test for n in ast.walk(ast.parse(source)) if isinstance(n, ast.If | ast.While | ast.IfExp)]
-    assert any(pyast.is_refusal_test(t) for t in tests)  # the snippet really is a refusal check
+    assert any(pycalls.is_refusal_test(t) for t in tests)  # the snippet really is a refusal check
     assert _ctx(source).may_hold_refusal_check()
 
 
@@ -206,7 +207,7 @@ def test_targeted_facts_walk_keeps_every_model_call(source: str) -> None:
     assert same(fast.imports_from, full.imports_from)
     model = [c for c in full.calls if pyast.is_model_call(c) or pyast.is_model_factory(c)]
     assert model and all(any(c is f for f in fast.calls) for c in model)
-    refusal_tests = [t for t in full.tested if pyast.is_refusal_test(t.test)]
+    refusal_tests = [t for t in full.tested if pycalls.is_refusal_test(t.test)]
     assert all(any(t is f for f in fast.tested) for t in refusal_tests)
 
 
