@@ -156,12 +156,16 @@ def test_gitignore_fast_spec_matches_pathspec(lines: list[str]) -> None:
         assert fast.include(rel) == spec.check_file(rel).include, rel
 
 
-def test_text_gates_skip_only_ascii_sources_without_the_word() -> None:
+def test_text_gates_read_identifiers_as_python_does() -> None:
     assert _ctx("x = 1\n").lacks("temperature")
     assert not _ctx("call(Temperature=2)\n").lacks("temperature")  # case-insensitive
-    # Non-ASCII source is never skipped: NFKC-normalised identifiers can spell the word without its letters.
+    # Python NFKC-normalises identifiers: a non-ASCII spelling of the word is still the word.
     assert not _ctx("ｔemperature = 1  # é\n").lacks("temperature")
-    assert _ctx("r = 'é'\nif 1: pass\n").may_hold_refusal_check()
+    assert _ctx("if ｒｅｆｕｓｅｄ:\n    pass\n").may_hold_refusal_check()
+    assert _ctx("r = client.messages.ｃｒｅａｔｅ(model='m')  # é\n").may_hold_model_call()
+    # Non-ASCII text elsewhere no longer turns the gates off (it did: every such file was walked in full).
+    assert not _ctx("r = 'é'\nif 1: pass\n").may_hold_refusal_check()
+    assert _ctx("x = '→ temperature'\n").lacks("model")
 
 
 _TARGETED_CASES = [

@@ -28,7 +28,12 @@ _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 class CallGraph:
-    """Functions, classes and calls of one module, with each call's callees and each function's call sites."""
+    """Functions, classes and calls of one module, with each call's callees and each function's call sites.
+
+    Built in steps, each on first use: the definitions (a walk of statements only), then the calls written
+    in one scope when that scope is asked about, and the module-wide index (every call site of every function,
+    functions passed for parameters) only when a call site or a call of a parameter is asked about.
+    """
 
     def __init__(self, ctx: CheckContext) -> None:
         assert ctx.tree is not None
@@ -42,10 +47,12 @@ class CallGraph:
         #: id(function) -> the function it is defined in; id(function) -> functions defined in it, by name.
         self.parent: dict[int, FunctionNode] = {}
         self.nested: dict[int, dict[str, FunctionNode]] = {}
-        #: Every call in the module, with the function it is written in (None at module or class level).
-        self.calls: list[ast.Call] = []
+        self._scopes: dict[int, FunctionNode | None] = {0: None}
+        #: Expressions written directly in each scope (id(function) or 0): where its calls are.
+        self._roots: dict[int, list[ast.expr]] = {}
+        self._calls: dict[int, list[ast.Call]] = {}
+        #: The function each call is written in (None at module or class level), for the scopes walked so far.
         self.owner: dict[int, FunctionNode | None] = {}
-        self._by_owner: dict[int, list[ast.Call]] = {}
         #: id(function) -> (call, parameter bindings) of each site calling it (decorator factories included).
         self._sites: dict[int, list[tuple[ast.Call, dict[str, ast.expr]]]] = {}
         self._callees: dict[int, list[FunctionNode]] = {}
@@ -53,16 +60,20 @@ class CallGraph:
         self._passed: dict[tuple[int, str], list[FunctionNode]] = {}
         #: `obj = Class(...)`: (id(scope) or 0, obj) -> class name, then -> the class once all are known.
         self._instance_of: dict[tuple[int, str], str] = {}
-        self._instances: dict[tuple[int, str], ast.ClassDef] = {}
+        self._indexed = False
         self._collect(self.tree.body, None, None)
-        self._resolve_all()
+        self._instances = {key: self.classes[cls] for key, cls in self._instance_of.items() if cls in self.classes}
 
     # ------------------------------------------------------------------ building
 
     def _collect(self, body: list[ast.stmt], function: FunctionNode | None, cls: ast.ClassDef | None) -> None:
-        """Record definitions and calls under `body` (in `function`, or directly in class `cls`)."""
+        """Record definitions under `body` (in `function`, or directly in class `cls`) and where calls can be."""
         for stmt in body:
             self._collect_stmt(stmt, function, cls)
+
+    def _root(self, expr: ast.expr | None, function: FunctionNode | None) -> None:
+        if expr is not None:
+            self._roots.setdefault(id(function) if function is not None else 0, []).append(expr)
 
     def _collect_stmt(self, stmt: ast.stmt, function: FunctionNode | None, cls: ast.ClassDef | None) -> None:
         if isinstance(stmt, _FUNCTION_TYPES):
@@ -74,15 +85,16 @@ class CallGraph:
                 self.parent[id(stmt)] = function
             else:
                 self.functions.setdefault(stmt.name, stmt)
-            for expr in (*stmt.decorator_list, *stmt.args.defaults, *(d for d in stmt.args.kw_defaults if d)):
-                self._collect_expr(expr, function)
+            self._scopes[id(stmt)] = stmt
+            for expr in (*stmt.decorator_list, *stmt.args.defaults, *stmt.args.kw_defaults):
+                self._root(expr, function)
             self._collect(stmt.body, stmt, None)
             return
         if isinstance(stmt, ast.ClassDef):
             if cls is None and function is None:
                 self.classes.setdefault(stmt.name, stmt)
             for expr in (*stmt.decorator_list, *stmt.bases):
-                self._collect_expr(expr, function)
+                self._root(expr, function)
             self._collect(stmt.body, function, stmt)
             return
         if cls is None and isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) \
@@ -98,42 +110,63 @@ class CallGraph:
                     self._collect_stmt(item, function, cls)
                 elif isinstance(item, ast.excepthandler | ast.match_case):
                     self._collect(item.body, function, cls)
-                    if isinstance(item, ast.excepthandler) and item.type is not None:
-                        self._collect_expr(item.type, function)
+                    if isinstance(item, ast.excepthandler):
+                        self._root(item.type, function)
+                    else:
+                        self._root(item.guard, function)
                 elif isinstance(item, ast.expr):
-                    self._collect_expr(item, function)
+                    self._root(item, function)
                 elif isinstance(item, ast.withitem):
-                    self._collect_expr(item.context_expr, function)
+                    self._root(item.context_expr, function)
 
-    def _collect_expr(self, expr: ast.expr, function: FunctionNode | None) -> None:
-        for node in ast.walk(expr):
-            if isinstance(node, ast.Call):
-                self.calls.append(node)
-                self.owner[id(node)] = function
-                self._by_owner.setdefault(id(function) if function is not None else 0, []).append(node)
+    def calls_in(self, function: FunctionNode | None) -> list[ast.Call]:
+        """Calls written directly in `function` (None: at module or class level), walked on first use."""
+        key = id(function) if function is not None else 0
+        found = self._calls.get(key)
+        if found is None:
+            found = self._calls[key] = []
+            stack: list[ast.AST] = list(self._roots.get(key, ()))
+            pop, push, node_type, call_type, owner = stack.pop, stack.append, ast.AST, ast.Call, self.owner
+            while stack:
+                node = pop()
+                if type(node) is call_type:
+                    found.append(node)  # type: ignore[arg-type]
+                    owner[id(node)] = function
+                for name in node._fields:
+                    value = getattr(node, name, None)
+                    if isinstance(value, list):
+                        for item in value:
+                            if isinstance(item, node_type):
+                                push(item)
+                    elif isinstance(value, node_type):
+                        push(value)
+        return found
 
-    def _resolve_all(self) -> None:
-        # `obj = Class(...)` at module level: names of instances, resolved now that every class is known
-        self._instances = {key: self.classes[cls] for key, cls in self._instance_of.items() if cls in self.classes}
-        pending = list(self.calls)
-        for _round in range(3):  # functions passed as arguments resolve calls of parameters: a few rounds
-            changed = False
-            for call in pending:
-                found = self._direct(call)
-                if [id(f) for f in found] != [id(f) for f in self._callees.get(id(call), [])]:
-                    self._callees[id(call)] = found
-                    changed = True
-            self._bind_passed_functions()
-            if not changed and _round:
+    @property
+    def calls(self) -> list[ast.Call]:
+        """Every call in the module."""
+        return [c for scope in self._scopes.values() for c in self.calls_in(scope)]
+
+    def _index(self) -> None:
+        """Every call site of every function, and the functions passed for parameters (a few rounds: a
+        function passed along resolves the calls of the parameter it lands in)."""
+        if self._indexed:
+            return
+        self._indexed = True
+        calls = self.calls
+        for _round in range(3):
+            before = {k: len(v) for k, v in self._passed.items()}
+            self._bind_passed_functions(calls)
+            if {k: len(v) for k, v in self._passed.items()} == before:
                 break
-        for call in self.calls:
-            for function in self._callees.get(id(call), []):
+        for call in calls:
+            for function in self.callees(call):
                 self._sites.setdefault(id(function), []).append((call, self.bind(call, function)))
 
-    def _bind_passed_functions(self) -> None:
+    def _bind_passed_functions(self, calls: list[ast.Call]) -> None:
         """Functions passed for a parameter: as an argument of a call, or as the function a decorator wraps."""
-        for call in self.calls:
-            for function in self._callees.get(id(call), []):
+        for call in calls:
+            for function in self.callees(call):
                 for param, arg in self.bind(call, function).items():
                     for passed in self._function_values(arg, self.owner.get(id(call))):
                         self._pass(function, param, passed)
@@ -189,8 +222,6 @@ class CallGraph:
 
     # ------------------------------------------------------------------ resolving
 
-    def _direct(self, call: ast.Call) -> list[FunctionNode]:
-        return self._resolve_callable(call.func, self.owner.get(id(call)))
 
     def _resolve_callable(self, func: ast.expr, scope: FunctionNode | None,
                           follow_params: bool = True) -> list[FunctionNode]:
@@ -252,17 +283,33 @@ class CallGraph:
 
     # ------------------------------------------------------------------ queries
 
-    def callees(self, call: ast.Call) -> list[FunctionNode]:
-        """The functions of this module `call` reaches (empty for anything defined elsewhere)."""
-        return self._callees.get(id(call), [])
+    def callees(self, call: ast.Call, scope: FunctionNode | None = None) -> list[FunctionNode]:
+        """The functions of this module `call` reaches (empty for anything defined elsewhere). The scope it is
+        written in is known for calls from `calls_in` / `calls`; pass it for any other."""
+        found = self._callees.get(id(call))
+        if found is None:
+            scope = self.owner.get(id(call), scope)
+            if isinstance(call.func, ast.Name) and self._is_parameter(call.func.id, scope):
+                if not self._indexed:
+                    self._index()
+                return self._resolve_callable(call.func, scope)  # may grow while indexing: not kept
+            found = self._callees[id(call)] = self._resolve_callable(call.func, scope)
+        return found
+
+    def _is_parameter(self, name: str, scope: FunctionNode | None) -> bool:
+        current = scope
+        while current is not None:
+            if name in _all_params(current):
+                return True
+            if name in self.nested.get(id(current), {}):
+                return False
+            current = self.parent.get(id(current))
+        return False
 
     def sites(self, function: FunctionNode) -> list[tuple[ast.Call, dict[str, ast.expr]]]:
         """Each call of `function` in this module, with the arguments it binds to the parameters."""
+        self._index()
         return self._sites.get(id(function), [])
-
-    def calls_in(self, function: FunctionNode | None) -> list[ast.Call]:
-        """Calls written directly in `function` (None: at module or class level), in no promised order."""
-        return self._by_owner.get(id(function) if function is not None else 0, [])
 
     def owner_of(self, call: ast.Call) -> FunctionNode | None:
         return self.owner.get(id(call))

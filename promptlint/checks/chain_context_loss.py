@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from promptlint.checks import Hit, pyast
+from promptlint.checks.callgraph import params_of
 from promptlint.checks.pyast import (
     FunctionNode,
     Loop,
@@ -179,8 +180,11 @@ class _Step:
         for name in self.reads - self.local:
             if _CONTEXT_RE.search(name):
                 return True
+            function = self.ctx.function_of(self.loop)
+            if function is not None and name in params_of(function):
+                return True  # a parameter: runtime data (a goal, a document) that may carry the task
             read = ast.Name(id=name, ctx=ast.Load(), lineno=self.loop.lineno, col_offset=self.loop.col_offset)
-            value = self.ctx.values.string(Val(read, self.ctx.function_of(self.loop)))
+            value = self.ctx.values.string(Val(read, function))
             if value is None and not _is_constant_name(self.ctx, name):
                 return True  # runtime data (a parameter, a loaded document): assume it carries the task
         return False
@@ -251,8 +255,10 @@ def _step_loops(ctx: CheckContext) -> list[Loop]:
 def check(ctx: CheckContext, rule: Rule) -> Iterator[Hit]:
     """Hits on the messages of a per-step model call that carry neither a system prompt nor the task; when
     the call is in a helper the step loop calls, on that call in the loop."""
+    if ctx.tree is None:
+        return iter(())
     lower = ctx.lower
-    if ctx.tree is None or (lower is not None and ("for" not in lower or not _STEP_WORD_RE.search(lower))):
+    if lower is not None and ("for" not in lower or not _STEP_WORD_RE.search(lower)):
         return iter(())  # a step loop is a `for` over a name or attribute that `_STEP_RE` matches: none here
     if not ctx.may_hold_model_call():
         return iter(())  # every hit is on a model call: none here

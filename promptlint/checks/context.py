@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -35,6 +36,7 @@ class CheckContext:
         "_evaluator",
         "_facts",
         "_flows",
+        "_gate_starts",
         "_gates",
         "_graph",
         "_lower",
@@ -58,8 +60,9 @@ class CheckContext:
         self._facts: Facts | None = None
         self._parents: dict[int, ast.AST] | None = None
         self._model_calls: list[ast.Call] | None = None
-        self._refusal_tested: bool | None = None
+        self._refusal_tested: list[ast.If | ast.While | ast.IfExp] | None = None
         self._gates: dict[str, bool] = {}
+        self._gate_starts: list[int] | None = None
         self._graph: CallGraph | None = None
         self._requests: Requests | None = None
         self._evaluator: Evaluator | None = None
@@ -71,15 +74,26 @@ class CheckContext:
 
     @property
     def lower(self) -> str | None:
-        """The lower-cased text for the text gates, or None when it is not ASCII.
+        """The lower-cased text for the text gates: of the source as it is when ASCII, else of its NFKC form.
 
-        Why None: Python normalises identifiers (NFKC), so non-ASCII source can spell a name the gates
-        look for without its letters; such a file is walked without gating.
+        Why NFKC: Python normalises identifiers (NFKC), so non-ASCII source can spell a name the gates look
+        for without its letters (`ｔemperature`); NFKC never changes an ASCII character, so every match in
+        the source is still one. None (every line may match: walk without gating) only when the normalised
+        text would not keep the source's lines.
         """
         if self._lower is False:
-            text = self.source.text
-            self._lower = text.lower() if text.isascii() else None
+            self._lower = gate_text(self.source.text)
         return self._lower  # type: ignore[return-value]
+
+    @property
+    def gate_line_starts(self) -> list[int]:
+        """Line starts of `lower` (the source's own when it is ASCII: lower-casing keeps every offset)."""
+        lower = self.lower
+        if lower is None or self.source.text.isascii():
+            return self.source.line_starts
+        if self._gate_starts is None:
+            self._gate_starts = _line_starts(lower)
+        return self._gate_starts
 
     def lacks(self, *words: str) -> bool:
         """True when the (ASCII) source holds none of `words` (lower case): a check needing one can skip the file."""
@@ -110,7 +124,7 @@ class CheckContext:
                 self._facts = Facts([], [], [], [], [])
             else:
                 self._facts = Facts.of(self.tree, self.source, [c.line for c in self.extraction.calls],
-                                       self.lower)
+                                       self.lower, self.gate_line_starts if self.lower is not None else None)
         return self._facts
 
     @property
@@ -165,7 +179,7 @@ class CheckContext:
             if lower is None:
                 self._refusal_lines = None
             else:
-                starts = self.source.line_starts
+                starts = self.gate_line_starts
                 found = (m.start() for pattern in pycalls.MAYBE_REFUSAL_RES for m in pattern.finditer(lower))
                 self._refusal_lines = sorted({bisect.bisect_right(starts, at) for at in found})
         return self._refusal_lines  # type: ignore[return-value]
@@ -216,14 +230,19 @@ class CheckContext:
     def span(self, node: ast.AST) -> tuple[int, int]:
         return node_span(self.source, node)
 
-    def has_refusal_test(self) -> bool:
-        """Is any `if` / `while` / conditional expression in the module a refusal check?"""
+    def refusal_tests(self) -> list[ast.If | ast.While | ast.IfExp]:
+        """The `if` / `while` / conditional expressions of the module whose test is a refusal check (those on
+        lines without a refusal word are ruled out by their text, unless the module has refusal predicates)."""
         if self._refusal_tested is None:
             lines, predicates = self.refusal_lines, self.refusal_predicates
-            self._refusal_tested = any(
-                self.is_refusal_test(node.test) for node in self.facts.tested
-                if lines is None or predicates or _covers(node.test, lines))
+            self._refusal_tested = [
+                node for node in self.facts.tested
+                if (lines is None or predicates or _covers(node.test, lines)) and self.is_refusal_test(node.test)]
         return self._refusal_tested
+
+    def has_refusal_test(self) -> bool:
+        """Is any `if` / `while` / conditional expression in the module a refusal check?"""
+        return bool(self.refusal_tests())
 
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
         parents = self.parents
@@ -284,6 +303,24 @@ class CheckContext:
 
 # --------------------------------------------------------------------------- the shared walk
 
+def gate_text(text: str) -> str | None:
+    """The text the gates search: lower-cased, NFKC-normalised first when not ASCII (see `CheckContext.lower`);
+    None when normalising would change its lines."""
+    if text.isascii():
+        return text.lower()
+    normal = unicodedata.normalize("NFKC", text).lower()
+    return normal if normal.count("\n") == text.count("\n") else None
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    at = text.find("\n")
+    while at != -1:
+        starts.append(at + 1)
+        at = text.find("\n", at + 1)
+    return starts
+
+
 #: Node types the one shared walk files away for the checks (see `Facts`).
 _CALL, _FUNCTIONS = ast.Call, (ast.FunctionDef, ast.AsyncFunctionDef)
 #: Nodes that hold statements: walked by `Facts._walk` whatever their lines.
@@ -307,16 +344,17 @@ class Facts:
 
     @classmethod
     def of(cls, tree: ast.Module, source: SourceFile | None = None, known_lines: Iterable[int] = (),
-           lower: str | None = None) -> Facts:
-        """The facts of `tree`. With its (ASCII) `source`, only the statements whose lines can hold a model
-        call (`MAYBE_MODEL_CALL_RES`), a call the extractor recorded (`known_lines`) or a refusal test
+           lower: str | None = None, starts: list[int] | None = None) -> Facts:
+        """The facts of `tree`. With its `source`, only the statements whose lines can hold a model call
+        (`MAYBE_MODEL_CALL_RES`), a call the extractor recorded (`known_lines`) or a refusal test
         (`pycalls.MAYBE_REFUSAL_RES`) have their expressions searched; without, every statement's are.
-        `lower`: the source's lower-cased text when the caller has it."""
-        if source is not None and lower is None and source.text.isascii():
-            lower = source.text.lower()
+        `lower`, `starts`: the source's gate text (`gate_text`) and its line starts, when the caller has them."""
+        if source is not None and lower is None:
+            lower, starts = gate_text(source.text), None
         if source is None or lower is None:
             return cls._walk(tree, None)
-        starts = source.line_starts
+        if starts is None:
+            starts = source.line_starts if source.text.isascii() else _line_starts(lower)
         found = [m.start() for pattern in (*MAYBE_MODEL_CALL_RES, *pycalls.MAYBE_REFUSAL_RES)
                  for m in pattern.finditer(lower)]
         return cls._walk(tree, sorted({bisect.bisect_right(starts, at) for at in found} | set(known_lines)))

@@ -67,10 +67,9 @@ class _Finder:
     def _scopes(self) -> list[FunctionNode | None]:
         """Module-level code and every function that holds a refusal test."""
         wanted: dict[int, FunctionNode | None] = {}
-        for test in self.ctx.facts.tested:
-            if self.ctx.is_refusal_test(test.test):
-                scope = self.ctx.function_of(test)
-                wanted.setdefault(id(scope) if scope is not None else 0, scope)
+        for test in self.ctx.refusal_tests():
+            scope = self.ctx.function_of(test)
+            wanted.setdefault(id(scope) if scope is not None else 0, scope)
         return list(wanted.values())
 
     # ------------------------------------------------------------------ after a refusal test

@@ -148,7 +148,7 @@ class _Finder:
         """Module-level code and every function that holds a loop or a refusal test or is retried by a decorator."""
         ctx = self.ctx
         wanted: dict[int, FunctionNode | None] = {}
-        for node in (*ctx.facts.loops, *(t for t in ctx.facts.tested if ctx.is_refusal_test(t.test))):
+        for node in (*(loop for loop in ctx.facts.loops if self._may_retry(loop)), *ctx.refusal_tests()):
             scope = ctx.function_of(node)
             wanted.setdefault(id(scope) if scope is not None else 0, scope)
         for function in ctx.facts.functions:
@@ -189,13 +189,19 @@ class _Finder:
                                 if _raises(stmt, key):
                                     self.hit(stmt, _LOOP_RAISE)
 
+    def _may_retry(self, loop: Loop) -> bool:
+        """Named like a retry, or holding a refusal test: only such a loop can be one (`_retry_loops`)."""
+        if pycalls.is_retry_loop(loop):
+            return True
+        tests = {id(t) for t in self.ctx.refusal_tests()}
+        return any(id(n) in tests for n in walk_body([loop])) if tests else False
+
     def _named_or_tested_retry(self, loop: Loop) -> bool:
         """Named like a retry (`for attempt in ...`, `while tries < 3`), or a refusal test in it."""
         if pycalls.is_retry_loop(loop):
             return True
-        if isinstance(loop, ast.While) and self.ctx.is_refusal_test(loop.test):
-            return True
-        return any(isinstance(n, ast.If | ast.While) and self.ctx.is_refusal_test(n.test) for n in walk_body(loop.body))
+        tests = {id(t) for t in self.ctx.refusal_tests() if not isinstance(t, ast.IfExp)}
+        return bool(tests) and any(id(n) in tests for n in walk_body([loop]))
 
     def _counters(self, loop: Loop, scope: FunctionNode | None, calls: list[ast.Call]) -> dict[str, int | None]:
         """Keys that count the attempts, with the direction they move in: the loop variable (its iterable's
@@ -293,7 +299,7 @@ class _Finder:
                 for direction in args[:1] if name == "round" else args:
                     result = _combine(result, direction)
                 return result
-            for function in self.ctx.graph.callees(node):  # a helper computing it: follow its return values
+            for function in self.ctx.graph.callees(node, where):  # a helper computing it: follow its returns
                 bound = self.ctx.graph.bind(node, function)
                 inner_env = {p: Val(a, where, env) for p, a in bound.items()}
                 returns = [n.value for n in walk_body(function.body) if isinstance(n, ast.Return) and n.value]

@@ -120,7 +120,7 @@ class Evaluator:
                 if keyword.arg in ("default", "default_factory"):
                     return self._eval(keyword.value, scope, env, overrides, depth)
             return UNKNOWN
-        functions = self.graph.callees(node)
+        functions = self.graph.callees(node, scope)
         if functions:
             return self._returned(node, functions[0], scope, env, overrides, depth)
         if not isinstance(func, ast.Name) or (node.keywords and name not in ("round",)):
