@@ -250,3 +250,36 @@ def test_requests_are_lifted_through_helpers_methods_and_model_objects() -> None
     assert ast.unparse(requests[1].temperature.expr) == "0.9"  # the caller's own expression  # type: ignore[union-attr]
     assert requests[2].model_from_receiver and ctx.values.value(requests[2].model) == "claude-haiku-4-5"
     assert all(r.target is requests[0].target for r in requests[:2]) and not requests[0].direct
+
+
+_PATHOLOGICAL = [
+    # mutual recursion through a retry
+    "def a(c, q, t=0.1):\n    r = c.messages.create(model='m', temperature=t, messages=q)\n"
+    "    if r.stop_reason == 'refusal':\n        return b(c, q, t + 0.1)\n    return r\n"
+    "def b(c, q, t):\n    return a(c, q, t)\n",
+    # names defined by each other, a huge range, a list of a million models
+    "X = Y\nY = X\nM = ['gpt-4o'] * 10**6\ndef f(c, q):\n    for i in range(1000000000):\n"
+    "        r = c.messages.create(model=M[i], temperature=Y * i, messages=q)\n"
+    "        if r.stop_reason != 'refusal':\n            return r\n",
+    # classes that inherit from themselves, a default that is the function itself
+    "class A(A):\n    def f(self):\n        return self.f()\nclass B(C, A):\n    pass\n"
+    "def h(x=h):\n    return h(h(h(x)))\n",
+    # a decorator applied twice and re-applied by assignment
+    "def deco(fn):\n    def w(*a, **k):\n        for attempt in range(3):\n            out = fn(*a, **k)\n"
+    "            if \"I can't\" not in out:\n                return out\n    return w\n"
+    "@deco\n@deco\ndef g(c, q, temperature=0.2):\n"
+    "    return c.chat.completions.create(model='gpt-4o', temperature=temperature, messages=q)\ng = deco(g)\n",
+    # unhashable dict keys, a huge string, an unknown plan
+    "def f(c):\n    m = {'a': [1], (1, [2]): 3}\n    s = 'x' * 10**9\n    for step in plan:\n"
+    "        c.messages.create(model=m[s], messages=[{'role': 'user', 'content': step}])\n",
+]
+
+
+@pytest.mark.parametrize("source", _PATHOLOGICAL)
+def test_checks_end_quietly_on_pathological_code(source: str) -> None:
+    """Recursion, cycles and huge constants: every check returns (no exception, no runaway evaluation)."""
+    from promptlint.model import Extraction, SourceFile
+
+    extraction = Extraction(source=SourceFile("case.py", source), tree=ast.parse(source))
+    findings = run_rules(extraction, CODE_RULES)
+    assert all(f.code.startswith("PL40") for f in findings)

@@ -130,7 +130,7 @@ class Evaluator:
             return UNKNOWN
         try:
             if name == "range" and all(isinstance(a, int) for a in args) and 1 <= len(args) <= 3:
-                return list(range(*args))[:1000]
+                return list(range(*args)[:1000])
             if name == "len" and len(args) == 1 and isinstance(args[0], list | tuple | str | dict):
                 return len(args[0])
             if name in ("min", "max") and args:
