@@ -202,6 +202,28 @@ def test_refusal_flow_uses_the_modules_refusal_predicates() -> None:
     assert ctx.flow(function).after_refusal(function.body[-1])
 
 
+def test_refusal_flow_reads_refusal_flags_and_refusal_exceptions() -> None:
+    ctx = _ctx_of('''
+        def f(client, q):
+            ok = False
+            while not ok:
+                r = client.create(q)
+                ok = r.stop_reason != "refusal"
+            try:
+                g()
+            except ContentRefusedError:
+                h = 1
+            except TimeoutError:
+                i = 2
+        ''')
+    function = _function(ctx, "f")
+    assert ctx.refusal_flags == {"ok": -1}
+    flow = ctx.flow(function)
+    statements = {ast.unparse(n): n for n in ast.walk(function) if isinstance(n, ast.stmt)}
+    assert flow.after_refusal(statements["r = client.create(q)"])  # the loop runs while the answer is refused
+    assert flow.after_refusal(statements["h = 1"]) and not flow.after_refusal(statements["i = 2"])
+
+
 # --------------------------------------------------------------------------- values and requests
 
 def test_values_follow_names_parameters_attributes_and_helpers() -> None:

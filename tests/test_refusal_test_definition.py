@@ -85,3 +85,18 @@ def test_refusal_predicates_are_found_from_what_functions_return() -> None:
     assert pycalls.refusal_polarity(_expr("not usable(r)"), predicates) == 1
     assert pycalls.refusal_polarity(_expr("self.declined(t)"), predicates) == 1
     assert not pycalls.is_refusal_test(_expr("other.declined(t)"), predicates)  # not this module's method
+
+
+def test_refusal_flags_are_variables_holding_a_refusal_test() -> None:
+    assigns = [n for n in ast.parse(textwrap.dedent('''
+        ok = False
+        ok = r.stop_reason != "refusal"
+        blocked = "I can't" in text
+        mixed = is_refusal(a)
+        mixed = not is_refusal(b)
+        size = len(text)
+        ''')).body if isinstance(n, ast.Assign)]
+    flags = pycalls.refusal_flags(assigns)
+    assert flags == {"ok": -1, "blocked": 1}
+    assert pycalls.refusal_polarity(_expr("not ok"), flags=flags) == 1
+    assert pycalls.is_refusal_test(_expr("ok"), flags=flags) and not pycalls.is_refusal_test(_expr("ok"))

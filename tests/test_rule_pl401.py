@@ -225,6 +225,28 @@ class Bot:
             except TimeoutError:
                 continue
 ''',
+"refusal_flag_variable": '''
+def ask(client, q):
+    temperature = 0.2
+    done = False
+    while not done:
+        r = client.messages.create(model="m", max_tokens=5, temperature=temperature, messages=q)
+        done = r.stop_reason != "refusal"
+        if not done:
+            temperature = temperature + 0.3
+    return r
+''',
+"refusal_exception_handler": '''
+class RefusalError(Exception):
+    pass
+def ask(client, q):
+    t = 0.1
+    for _ in range(3):
+        try:
+            return parse_or_raise(client.messages.create(model="m", max_tokens=5, temperature=t, messages=q))
+        except RefusalError:
+            t += 0.4
+''',
 "refusal_default_then_high_bad": '''
 def f(client, m):
     r = client.messages.create(model="x", max_tokens=5, messages=m)
@@ -241,6 +263,8 @@ EXPECTED = {
     'branch_assign_const_bad': ['temperature = 0.9'],
     'langchain_loop_bad': ['0.3 + retry * 0.3'],
     'refusal_default_then_high_bad': ['1.3'],
+    'refusal_flag_variable': ['temperature = temperature + 0.3'],
+    'refusal_exception_handler': ['t += 0.4'],
     'helper_counter_instance': ['0.2 + 0.3 * r.attempts'],
     'should_retry_predicate': ['temperature += 0.2'],
     'method_recursion': ['temperature + 0.3'],

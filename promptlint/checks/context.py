@@ -12,7 +12,7 @@ import ast
 import bisect
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from promptlint.checks import pyast
@@ -28,6 +28,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from promptlint.checks.values import Evaluator
 
 
+#: Where a refusal is checked: an `if` / `while` / conditional expression test, or an `except` clause.
+RefusalTest = ast.If | ast.While | ast.IfExp | ast.ExceptHandler
+
+
 class CheckContext:
     """One Python file as the code checks see it. Build it with `CheckContext(extraction)`; it is cheap
     until a check asks for something (every fact is computed once, on first use)."""
@@ -35,6 +39,7 @@ class CheckContext:
     __slots__ = (
         "_evaluator",
         "_facts",
+        "_flags",
         "_flows",
         "_gate_starts",
         "_gates",
@@ -60,7 +65,7 @@ class CheckContext:
         self._facts: Facts | None = None
         self._parents: dict[int, ast.AST] | None = None
         self._model_calls: list[ast.Call] | None = None
-        self._refusal_tested: list[ast.If | ast.While | ast.IfExp] | None = None
+        self._refusal_tested: list[RefusalTest] | None = None
         self._gates: dict[str, bool] = {}
         self._gate_starts: list[int] | None = None
         self._graph: CallGraph | None = None
@@ -68,6 +73,7 @@ class CheckContext:
         self._evaluator: Evaluator | None = None
         self._flows: dict[int, RefusalFlow] = {}
         self._predicates: dict[str, int] | None = None
+        self._flags: dict[str, int] | None = None
         self._refusal_lines: list[int] | bool | None = False
 
     # ------------------------------------------------------------------ text gates (no tree walk)
@@ -208,9 +214,18 @@ class CheckContext:
                         chosen.append(function)
         return chosen
 
+    @property
+    def refusal_flags(self) -> dict[str, int]:
+        """Variables of this module that hold a refusal test (`ok = r.stop_reason != "refusal"`), with polarity."""
+        if self._flags is None:
+            self._flags = {}
+            if self.may_hold_refusal_check():
+                self._flags = pycalls.refusal_flags(self.facts.assigns, self.refusal_predicates)
+        return self._flags
+
     def is_refusal_test(self, test: ast.expr) -> bool:
-        """`pycalls.is_refusal_test`, with this module's refusal predicates."""
-        return pycalls.is_refusal_test(test, self.refusal_predicates)
+        """`pycalls.is_refusal_test`, with this module's refusal predicates and flags."""
+        return pycalls.is_refusal_test(test, self.refusal_predicates, self.refusal_flags)
 
     def flow(self, scope: FunctionNode | None) -> RefusalFlow:
         """The refusal states of the statements of a function (None: module-level code), on first use."""
@@ -220,7 +235,7 @@ class CheckContext:
 
             assert self.tree is not None
             body = scope.body if scope is not None else self.tree.body
-            self._flows[key] = RefusalFlow(body, self.refusal_predicates)
+            self._flows[key] = RefusalFlow(body, self.refusal_predicates, self.refusal_flags)
         return self._flows[key]
 
     def after_refusal(self, node: ast.AST) -> bool:
@@ -230,14 +245,19 @@ class CheckContext:
     def span(self, node: ast.AST) -> tuple[int, int]:
         return node_span(self.source, node)
 
-    def refusal_tests(self) -> list[ast.If | ast.While | ast.IfExp]:
-        """The `if` / `while` / conditional expressions of the module whose test is a refusal check (those on
-        lines without a refusal word are ruled out by their text, unless the module has refusal predicates)."""
+    def refusal_tests(self) -> list[RefusalTest]:
+        """The `if` / `while` / conditional expressions whose test is a refusal check, and the `except` clauses
+        of a refusal exception (`except RefusalError:`). Those on lines without a refusal word are ruled out by
+        their text, unless the module has refusal predicates or flags."""
         if self._refusal_tested is None:
-            lines, predicates = self.refusal_lines, self.refusal_predicates
-            self._refusal_tested = [
-                node for node in self.facts.tested
-                if (lines is None or predicates or _covers(node.test, lines)) and self.is_refusal_test(node.test)]
+            lines, anywhere = self.refusal_lines, bool(self.refusal_predicates or self.refusal_flags)
+            found: list[RefusalTest] = []
+            for node in (*self.facts.tested, *self.facts.handlers):
+                test = node.test if not isinstance(node, ast.ExceptHandler) else node.type
+                if test is not None and (lines is None or anywhere or _covers(test, lines)) \
+                        and self.is_refusal_test(test):
+                    found.append(node)
+            self._refusal_tested = found
         return self._refusal_tested
 
     def has_refusal_test(self) -> bool:
@@ -341,6 +361,10 @@ class Facts:
     tested: list[ast.If | ast.While | ast.IfExp]
     functions: list[FunctionNode]
     imports_from: list[ast.ImportFrom]
+    #: Plain assignments on the searched lines (where a refusal flag `ok = r.stop_reason != ...` can be).
+    assigns: list[ast.Assign] = field(default_factory=list)
+    #: `except` clauses that name an exception type (`except RefusalError:` is a refusal check).
+    handlers: list[ast.ExceptHandler] = field(default_factory=list)
 
     @classmethod
     def of(cls, tree: ast.Module, source: SourceFile | None = None, known_lines: Iterable[int] = (),
@@ -371,6 +395,8 @@ class Facts:
         tested: list[ast.If | ast.While | ast.IfExp] = []
         functions: list[FunctionNode] = []
         imports_from: list[ast.ImportFrom] = []
+        assigns: list[ast.Assign] = []
+        handlers: list[ast.ExceptHandler] = []
         queue: list[ast.AST] = [tree]
         i = 0
         while i < len(queue):
@@ -388,7 +414,11 @@ class Facts:
                 functions.append(node)  # type: ignore[arg-type]
             elif kind is ast.ImportFrom:
                 imports_from.append(node)  # type: ignore[arg-type]
+            elif kind is ast.ExceptHandler and node.type is not None:  # type: ignore[attr-defined]
+                handlers.append(node)  # type: ignore[arg-type]
             covered = lines is None or (bool(lines) and (node is tree or _covers(node, lines)))
+            if kind is ast.Assign and covered:
+                assigns.append(node)  # type: ignore[arg-type]
             for name in node._fields:
                 value = getattr(node, name, None)
                 if isinstance(value, list):
@@ -399,7 +429,7 @@ class Facts:
                             _expressions_under(item, calls, tested)
                 elif covered and isinstance(value, ast.AST):
                     _expressions_under(value, calls, tested)
-        return cls(calls, loops, tested, functions, imports_from)
+        return cls(calls, loops, tested, functions, imports_from, assigns, handlers)
 
 
 def _covers(node: ast.AST, lines: list[int]) -> bool:

@@ -13,7 +13,8 @@ splits the state by its polarity (`pycalls.refusal_polarity`), and the state fol
 Loops carry the state round: `loop_next` holds the states the next iteration can start in (so a loop
 that goes round again after a refusal is a retry or a fallback), `loop_exits` the states in which the
 loop is left by `return` / `break` (a fallback stops at the first answer that is not a refusal).
-Nested functions and classes are separate scopes, not entered.
+An `except` clause for a refusal exception (`except RefusalError:`) runs only after a refusal. Nested
+functions and classes are separate scopes, not entered.
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ _ONLY_AFTER: States = frozenset({AFTER})
 class RefusalFlow:
     """The refusal states of the statements of one scope (see the module docstring)."""
 
-    def __init__(self, body: list[ast.stmt], predicates: Mapping[str, int] | None = None) -> None:
+    def __init__(self, body: list[ast.stmt], predicates: Mapping[str, int] | None = None,
+                 flags: Mapping[str, int] | None = None) -> None:
         self.predicates = predicates or {}
+        self.flags = flags or {}
         self.states: dict[int, States] = {}
         self.loop_next: dict[int, States] = {}
         self.loop_exits: dict[int, States] = {}
@@ -65,7 +68,7 @@ class RefusalFlow:
         """States when `test` is true, and when it is false."""
         if isinstance(test, ast.Constant):
             return (state, _EMPTY) if test.value else (_EMPTY, state)
-        polarity = pycalls.refusal_polarity(test, self.predicates)
+        polarity = pycalls.refusal_polarity(test, self.predicates, self.flags)
         if not state or polarity == 0:
             return state, state
         after, none = frozenset({AFTER}), frozenset({NONE})
@@ -109,8 +112,10 @@ class RefusalFlow:
                 fall, c, b = self._block(stmt.orelse, fall)
                 cont, brk = cont | c, brk | b
             falls |= fall
-            for handler in stmt.handlers:
-                f, c, b = self._block(handler.body, handler_entry)
+            for handler in stmt.handlers:  # `except RefusalError:` runs only after a refusal
+                entry = _ONLY_AFTER if handler.type is not None and pycalls.is_refusal_test(
+                    handler.type, self.predicates, self.flags) else handler_entry
+                f, c, b = self._block(handler.body, entry)
                 falls, cont, brk = falls | f, cont | c, brk | b
             if stmt.finalbody:
                 falls, c, b = self._block(stmt.finalbody, falls or handler_entry)

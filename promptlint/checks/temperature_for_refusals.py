@@ -201,7 +201,7 @@ class _Finder:
         if pycalls.is_retry_loop(loop):
             return True
         tests = {id(t) for t in self.ctx.refusal_tests() if not isinstance(t, ast.IfExp)}
-        return bool(tests) and any(id(n) in tests for n in walk_body([loop]))
+        return bool(tests) and any(id(n) in tests for n in walk_body([loop]))  # an `except` clause counts
 
     def _counters(self, loop: Loop, scope: FunctionNode | None, calls: list[ast.Call]) -> dict[str, int | None]:
         """Keys that count the attempts, with the direction they move in: the loop variable (its iterable's

@@ -76,7 +76,8 @@ def detector_names(tree: ast.Module, imports: list[ast.ImportFrom] | None = None
     return found
 
 
-def checks_refusal(body: list[ast.stmt], detectors: set[str], predicates: Mapping[str, int] | None = None) -> bool:
+def checks_refusal(body: list[ast.stmt], detectors: set[str], predicates: Mapping[str, int] | None = None,
+                   flags: Mapping[str, int] | None = None) -> bool:
     """Does this scope look at refusals at all (a reason test, `.refusal`, a detector call)?"""
     for node in walk_body(body):
         if isinstance(node, ast.Constant) and node.value in pycalls.REFUSAL_REASONS:
@@ -90,7 +91,7 @@ def checks_refusal(body: list[ast.stmt], detectors: set[str], predicates: Mappin
         if isinstance(node, ast.Compare) and _tests_normal_end(node):
             return True
         if isinstance(node, ast.If | ast.While | ast.IfExp | ast.Assert) \
-                and pycalls.is_refusal_test(node.test, predicates):
+                and pycalls.is_refusal_test(node.test, predicates, flags):
             return True  # `if "I can't" in text:` and other refusal-phrase tests
     return False
 
@@ -116,7 +117,7 @@ def check(ctx: CheckContext, rule: Rule) -> Iterator[Hit]:
     detectors = detector_names(ctx.tree, ctx.facts.imports_from)
     hits: list[Hit] = []
     for body in scope_bodies(ctx):
-        if checks_refusal(body, detectors, ctx.refusal_predicates):
+        if checks_refusal(body, detectors, ctx.refusal_predicates, ctx.refusal_flags):
             continue
         responses = _responses(body)
         seen: set[str] = set()

@@ -184,7 +184,8 @@ _NOT_REFUSAL_NAME_RE = compile_regex(r"(?i)(?:^|_)(?:not|no|non)_?refus")
 _TRUTH_CONSTANTS = (None, False, True)
 
 
-def is_refusal_test(test: ast.expr, predicates: Mapping[str, int] | None = None) -> bool:
+def is_refusal_test(test: ast.expr, predicates: Mapping[str, int] | None = None,
+                    flags: Mapping[str, int] | None = None) -> bool:
     """Does an `if` / `while` / conditional test check for a refusal? The one definition, shared by the
     extractor (`CallSite.after_refusal_check`) and the code checks.
 
@@ -193,6 +194,7 @@ def is_refusal_test(test: ast.expr, predicates: Mapping[str, int] | None = None)
     "content_filter"`), or looks for a refusal phrase (`"I can't" in text`, `text.startswith("Sorry, I")`).
     `predicates`: names of this module's functions whose result is itself a refusal test
     (`refusal_predicates`), so `if blocked(r):` counts when `def blocked(r): return r.stop_reason == ...`.
+    `flags`: names assigned a refusal test (`refusal_flags`), so `if ok:` counts after `ok = r.stop_reason != ...`.
     """
     for sub in ast.walk(test):
         if isinstance(sub, ast.Name) and _REFUSAL_NAME_RE.search(sub.id):
@@ -206,33 +208,39 @@ def is_refusal_test(test: ast.expr, predicates: Mapping[str, int] | None = None)
                 return True
         if predicates and isinstance(sub, ast.Call) and _called_name(sub) in predicates:
             return True
+        if flags and isinstance(sub, ast.Name) and sub.id in flags:
+            return True
     return False
 
 
-def refusal_polarity(test: ast.expr, predicates: Mapping[str, int] | None = None) -> int:
+def refusal_polarity(test: ast.expr, predicates: Mapping[str, int] | None = None,
+                     flags: Mapping[str, int] | None = None) -> int:
     """+1 when `test` holds only after a refusal, -1 when it holds only when there was none, 0 when it
     is no refusal test. Read from the test's form: `not`, `!=` / `not in` / `is not`, a comparison with
     None or False (`msg.refusal is None` holds when there was *no* refusal), a name that says the
     opposite (`not_refused`), a predicate's own polarity; `and` / `or` keep the polarity their refusal
     operands agree on. A refusal test whose direction the form does not settle counts as +1."""
-    polarity = _polarity(test, predicates or {})
+    polarity = _polarity(test, predicates or {}, flags or {})
     return 0 if polarity is None else polarity
 
 
-def _polarity(node: ast.expr, predicates: Mapping[str, int]) -> int | None:
+def _polarity(node: ast.expr, predicates: Mapping[str, int], flags: Mapping[str, int] | None = None) -> int | None:
+    flags = flags or {}
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        inner = _polarity(node.operand, predicates)
+        inner = _polarity(node.operand, predicates, flags)
         return -inner if inner is not None else None
     if isinstance(node, ast.BoolOp):
-        found = {p for value in node.values if (p := _polarity(value, predicates)) is not None}
+        found = {p for value in node.values if (p := _polarity(value, predicates, flags)) is not None}
         return None if not found else found.pop() if len(found) == 1 else 1
-    if not is_refusal_test(node, predicates):
+    if not is_refusal_test(node, predicates, flags):
         return None
     if isinstance(node, ast.Call):
         name = _called_name(node)
         if name in predicates:
             return predicates[name]
         return -1 if name and _NOT_REFUSAL_NAME_RE.search(name) else 1
+    if isinstance(node, ast.Name) and node.id in flags:
+        return flags[node.id]
     if isinstance(node, ast.Name | ast.Attribute):
         name = node.id if isinstance(node, ast.Name) else node.attr
         return -1 if _NOT_REFUSAL_NAME_RE.search(name) else 1
@@ -240,7 +248,7 @@ def _polarity(node: ast.expr, predicates: Mapping[str, int]) -> int | None:
         sign = -1 if isinstance(node.ops[0], ast.NotEq | ast.NotIn | ast.IsNot) else 1
         for side, other in ((node.left, node.comparators[0]), (node.comparators[0], node.left)):
             if isinstance(other, ast.Constant) and any(other.value is c for c in _TRUTH_CONSTANTS):
-                inner = _polarity(side, predicates)
+                inner = _polarity(side, predicates, flags)
                 if inner is not None:  # `msg.refusal is None`: no refusal; `is_refusal(r) == False` likewise
                     return sign * (inner if other.value is True else -inner)
         return sign
@@ -282,6 +290,21 @@ def refusal_predicates(functions: Iterable[ast.FunctionDef | ast.AsyncFunctionDe
         if not found:
             break
     return found
+
+
+def refusal_flags(assignments: Iterable[ast.Assign], predicates: Mapping[str, int] | None = None) -> dict[str, int]:
+    """Name -> polarity of the variables that hold a refusal test (`ok = r.stop_reason != "refusal"`: -1,
+    `blocked = is_refusal(text)`: +1); a name assigned tests of both polarities holds none. Constants
+    assigned to the same name (`ok = False` before the loop) do not count against it."""
+    found: dict[str, set[int]] = {}
+    for node in assignments:
+        if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+            continue
+        if isinstance(node.value, ast.Constant):
+            continue
+        polarity = _polarity(node.value, predicates or {})
+        found.setdefault(node.targets[0].id, set()).add(polarity or 0)
+    return {name: signs.pop() for name, signs in found.items() if len(signs) == 1 and 0 not in signs}
 
 
 def _on_lines(node: ast.expr, lines: Sequence[int]) -> bool:
