@@ -247,6 +247,31 @@ def ask(client, q):
         except RefusalError:
             t += 0.4
 ''',
+"settings_rebuilt_hotter_by_a_strategy": '''
+from dataclasses import dataclass, replace
+@dataclass(frozen=True)
+class Sampling:
+    temperature: float = 0.3
+class Warmer:
+    def after_refusal(self, s):
+        return replace(s, temperature=s.temperature * 1.5)
+def ask(client, q, policy):
+    s = Sampling()
+    for _ in range(3):
+        r = client.messages.create(model="m", max_tokens=5, temperature=s.temperature, messages=q)
+        if r.stop_reason != "refusal":
+            return r
+        s = policy.after_refusal(s)
+''',
+"params_dict_rebuilt_hotter": '''
+def ask(client, q):
+    params = {"model": "gpt-4o", "temperature": 0.2}
+    for _ in range(3):
+        r = client.chat.completions.create(messages=q, **params)
+        if r.choices[0].finish_reason != "content_filter":
+            return r
+        params = {**params, "temperature": params["temperature"] + 0.3}
+''',
 "refusal_default_then_high_bad": '''
 def f(client, m):
     r = client.messages.create(model="x", max_tokens=5, messages=m)
@@ -263,6 +288,8 @@ EXPECTED = {
     'branch_assign_const_bad': ['temperature = 0.9'],
     'langchain_loop_bad': ['0.3 + retry * 0.3'],
     'refusal_default_then_high_bad': ['1.3'],
+    'settings_rebuilt_hotter_by_a_strategy': ['s.temperature * 1.5'],
+    'params_dict_rebuilt_hotter': ['params["temperature"] + 0.3'],
     'refusal_flag_variable': ['temperature = temperature + 0.3'],
     'refusal_exception_handler': ['t += 0.4'],
     'helper_counter_instance': ['0.2 + 0.3 * r.attempts'],

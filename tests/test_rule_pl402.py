@@ -114,6 +114,49 @@ PL402_BAD = {
                 r = client.chat.completions.create(model="gpt-4o-mini", messages=q)
             return r
         ''', ['"gpt-4o-mini"']),
+    "module_level_script_switches_model": ('''
+        from openai import OpenAI
+        client = OpenAI()
+        model = "gpt-4o"
+        r = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "q"}])
+        if r.choices[0].message.refusal:
+            model = "gpt-4o-mini"
+            r = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "q"}])
+        print(r.choices[0].message.content)
+        ''', ['"gpt-4o-mini"']),
+    "policy_object_names_the_fallback": ('''
+        from dataclasses import dataclass
+        @dataclass
+        class Models:
+            main: str = "claude-opus-4-1"
+            spare: str = "claude-haiku-4-5"
+        class Bot:
+            def __init__(self, client, models=Models()):
+                self.client, self.models = client, models
+            def ask(self, q):
+                r = self.client.messages.create(model=self.models.main, max_tokens=5, messages=q)
+                if r.stop_reason == "refusal":
+                    r = self.client.messages.create(model=self.models.spare, max_tokens=5, messages=q)
+                return r
+        ''', ["self.models.spare"]),
+    "cursor_object_stepped_by_a_method": ('''
+        class Cursor:
+            def __init__(self, *names):
+                self.names = list(names)
+                self.at = 0
+            @property
+            def name(self):
+                return self.names[self.at]
+            def advance(self):
+                self.at += 1
+        def ask(client, q):
+            cursor = Cursor("gpt-4.1", "gpt-4.1-mini")
+            while True:
+                r = client.chat.completions.create(model=cursor.name, messages=q)
+                if not r.choices[0].message.refusal:
+                    return r
+                cursor.advance()
+        ''', ["cursor.name"]),
 }
 
 PL402_GOOD = {

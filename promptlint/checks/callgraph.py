@@ -314,6 +314,26 @@ class CallGraph:
     def owner_of(self, call: ast.Call) -> FunctionNode | None:
         return self.owner.get(id(call))
 
+    def methods_named(self, name: str) -> list[FunctionNode]:
+        """Every method of this module's classes called `name` (what `obj.name(...)` may run when the class of
+        `obj` is not known: a strategy object passed in)."""
+        return [methods[name] for methods in self.methods.values() if name in methods]
+
+    def method_of(self, cls: ast.ClassDef, name: str) -> FunctionNode | None:
+        """A method of a class of this module, its bases in this module included."""
+        return self._method(cls, name)
+
+    def class_named(self, func: ast.expr, scope: FunctionNode | None) -> ast.ClassDef | None:
+        """The class of this module a constructor call's function names (`Policy(...)`), if any."""
+        if isinstance(func, ast.Name):
+            current = scope
+            while current is not None:
+                if func.id in self.nested.get(id(current), {}) or func.id in _all_params(current):
+                    return None
+                current = self.parent.get(id(current))
+            return self.classes.get(func.id)
+        return None
+
     def class_of_function(self, function: FunctionNode) -> ast.ClassDef | None:
         return self._enclosing_class(function)
 
@@ -335,13 +355,14 @@ class CallGraph:
             frontier = next_frontier
         return list(seen.values())
 
-    def bind(self, call: ast.Call, function: FunctionNode) -> dict[str, ast.expr]:
+    def bind(self, call: ast.Call, function: FunctionNode, method: bool | None = None) -> dict[str, ast.expr]:
         """Parameter -> the expression `call` passes for it (defaults are left out); a `*args` parameter
-        gets a tuple of the extra positional arguments. `self` / `cls` are skipped for method calls."""
+        gets a tuple of the extra positional arguments. `self` / `cls` are skipped for method calls (`method`:
+        True for a constructor call `Class(...)` bound to `__init__`; by default, a call through an attribute)."""
         args = function.args
         positional = [a.arg for a in (*args.posonlyargs, *args.args)]
-        if isinstance(call.func, ast.Attribute) and positional and positional[0] in ("self", "cls") \
-                and not _is_staticmethod(function):
+        through_attribute = isinstance(call.func, ast.Attribute) if method is None else method
+        if through_attribute and positional and positional[0] in ("self", "cls") and not _is_staticmethod(function):
             positional = positional[1:]
         bound: dict[str, ast.expr] = {}
         extra: list[ast.expr] = []

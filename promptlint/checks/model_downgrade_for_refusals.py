@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from promptlint.checks import Hit
 from promptlint.checks.pyast import FunctionNode, Loop, names, scope_body, walk_body
-from promptlint.checks.values import UNKNOWN, Val
+from promptlint.checks.values import UNKNOWN, Instance, Val
 from promptlint.diskcache import compile_regex
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -214,6 +214,7 @@ class _Finder:
                 for request in by_statement.get(id(stmt), []):
                     attempts[attempt][id(request)] = self.ctx.values.value(request.model, pinned)
                 self._assign(stmt, scope, key, pinned)
+                self._run_methods(stmt, scope, key, pinned)
         return attempts
 
     def _assign(self, stmt: ast.stmt, scope: FunctionNode | None, key: int, pinned: dict[tuple[int, str], Any]) -> None:
@@ -234,6 +235,38 @@ class _Finder:
                 pinned[(key, stmt.target.id)] = current + step if isinstance(stmt.op, ast.Add) else current - step
             else:
                 pinned[(key, stmt.target.id)] = UNKNOWN
+
+    def _run_methods(self, stmt: ast.stmt, scope: FunctionNode | None, key: int,
+                     pinned: dict[tuple[int, str], Any]) -> None:
+        """`ladder.step_down()` in the statement (its own expressions): the attributes the method changes on
+        that object (`self._i += 1`), pinned as `ladder._i` for the next attempt."""
+        own = [stmt.test] if isinstance(stmt, ast.If | ast.While) else [
+            v for v in (getattr(stmt, "value", None),) if isinstance(v, ast.expr)]
+        values = self.ctx.values
+        for expr in own:
+            for call in (n for n in ast.walk(expr) if isinstance(n, ast.Call)):
+                func = call.func
+                if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+                    continue
+                instance = values.value(Val(func.value, scope), pinned)
+                if not isinstance(instance, Instance) or instance.held_in is None:
+                    continue
+                method = self.ctx.graph.method_of(instance.cls, func.attr)
+                if method is None:
+                    continue
+                this = {"self": instance.bound_to()}
+                for node in walk_body(method.body):
+                    target = node.target if isinstance(node, ast.AugAssign) else (
+                        node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
+                    if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                            and target.value.id == "self"):
+                        continue
+                    new = values.value(Val(node.value, method, this), pinned)
+                    if isinstance(node, ast.AugAssign):
+                        current = values.attribute_of(instance, target.attr, pinned)
+                        new = current + new if isinstance(node.op, ast.Add) and isinstance(current, int) \
+                            and isinstance(new, int) else UNKNOWN
+                    pinned[(instance.held_in[0], f"{instance.held_in[1]}.{target.attr}")] = new
 
     def _where_in_loop(self, request: Request, loop: Loop, scope: FunctionNode | None) -> ast.AST:
         """The model as the request names it, or the assignment in the loop that picks it."""

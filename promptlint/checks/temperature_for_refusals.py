@@ -112,6 +112,11 @@ def _test_nodes(loop: Loop) -> list[ast.AST]:
     return list(ast.walk(loop.test)) if isinstance(loop, ast.While) else []
 
 
+def _containers(keys: set[str]) -> set[str]:
+    """Keys that hold another of the keys (`params` of `params['temperature']`): the item is what matters."""
+    return {k for k in keys if any(o != k and o.startswith(k) and o[len(k)] in ".[" for o in keys)}
+
+
 def _combine(a: int | None, b: int | None) -> int | None:
     """Direction of a sum of two terms of directions `a`, `b` (0: constant, None: unknown)."""
     if a == 0:
@@ -179,10 +184,15 @@ class _Finder:
                     direction = self._direction(value.expr, value.scope, value.env, counters, scope, 0)
                     if direction is None or direction > 0:
                         self.hit(value.expr, _LOOP_COUNTER)
-                for key in self._keys(value, scope) - set(counters):
+                keys = self._keys(value, scope) - set(counters)
+                for key in keys - _containers(keys):
                     for stmt in walk_body(loop.body):
                         if _raises(stmt, key):
                             self.hit(stmt, _LOOP_RAISE)
+                        elif isinstance(stmt, ast.Assign):
+                            raised = self._rebuilt_hotter(stmt, key, scope)
+                            if raised is not None:
+                                self.hit(raised, _LOOP_RAISE)
                     if self._shared(key):
                         for function in called:
                             for stmt in walk_body(function.body):
@@ -195,6 +205,50 @@ class _Finder:
             return True
         tests = {id(t) for t in self.ctx.refusal_tests()}
         return any(id(n) in tests for n in walk_body([loop])) if tests else False
+
+    def _rebuilt_hotter(self, stmt: ast.Assign, key: str, scope: FunctionNode | None) -> ast.expr | None:
+        """`params = replace(params, temperature=params.temperature + 0.4)`: the object holding the temperature
+        rebuilt with a higher one, directly or by a function or method (a retry strategy's `next_params`)."""
+        if len(stmt.targets) != 1:
+            return None
+        holder = key_of(stmt.targets[0])
+        if holder is None or not key.startswith(holder) or key[len(holder):len(holder) + 1] not in (".", "["):
+            return None
+        return self._hotter_copy(stmt.value, holder, key[len(holder):], scope, 0)
+
+    def _hotter_copy(self, value: ast.expr, holder: str, rest: str, scope: FunctionNode | None,
+                     depth: int) -> ast.expr | None:
+        """The expression raising `<holder><rest>` in a new value for `holder`, if `value` builds one."""
+        field = rest.lstrip(".").removeprefix("['").removesuffix("']")
+        key = holder + rest
+        if isinstance(value, ast.Dict):  # {**params, "temperature": params["temperature"] + 0.3}
+            for k, v in zip(value.keys, value.values, strict=True):
+                if isinstance(k, ast.Constant) and k.value == field and is_increase(v, key):
+                    return v
+            return None
+        if not isinstance(value, ast.Call) or depth > 3:
+            return None
+        for keyword in value.keywords:  # replace(params, temperature=...), params.model_copy(update={...})
+            if keyword.arg == field and is_increase(keyword.value, key):
+                return keyword.value
+            if keyword.arg == "update" and isinstance(keyword.value, ast.Dict):
+                found = self._hotter_copy(keyword.value, holder, rest, scope, depth + 1)
+                if found is not None:
+                    return found
+        func = value.func
+        functions = self.ctx.graph.callees(value, scope)
+        if not functions and isinstance(func, ast.Attribute):
+            functions = self.ctx.graph.methods_named(func.attr)
+        for function in functions:
+            bound = self.ctx.graph.bind(value, function, method=isinstance(func, ast.Attribute))
+            for param, arg in bound.items():
+                if key_of(arg) != holder:
+                    continue
+                for returned in (r.value for r in pycalls.returns_of(function.body) if r.value is not None):
+                    found = self._hotter_copy(returned, param, rest, function, depth + 1)
+                    if found is not None:
+                        return found
+        return None
 
     def _named_or_tested_retry(self, loop: Loop) -> bool:
         """Named like a retry (`for attempt in ...`, `while tries < 3`), or a refusal test in it."""

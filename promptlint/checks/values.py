@@ -46,8 +46,25 @@ class Val:
     env: Mapping[str, Val] | None = None
 
 
-#: (id(scope) or 0, name) -> value: what a loop iteration has assigned so far (see `Evaluator.value`).
+#: (id(scope) or 0, name) -> value: what a loop iteration has assigned so far (see `Evaluator.value`); an
+#: attribute of an object held in a variable is pinned as `name.attr`.
 Overrides = Mapping[tuple[int, str], Any]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Instance:
+    """An object of a class of this module: the constructor call, where it was written and, once read from a
+    variable, that variable (so attributes a method changed during stepping are found: `ladder._i`)."""
+
+    cls: ast.ClassDef
+    call: ast.Call
+    scope: FunctionNode | None
+    env: Mapping[str, Val] | None
+    held_in: tuple[int, str] | None = None
+
+    def bound_to(self) -> Val:
+        """A Val that evaluates to this object (for binding `self` in its methods)."""
+        return Val(ast.Constant(value=self), None)
 
 
 class Evaluator:
@@ -93,8 +110,12 @@ class Evaluator:
                     result[k] = self._eval(value, scope, env, overrides, depth + 1)
             return result
         if isinstance(node, ast.Attribute):
-            if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls") and scope is not None:
+            if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls") and scope is not None \
+                    and not (env and node.value.id in env):
                 return self._attribute(node.attr, node.lineno, scope, overrides, depth + 1)
+            base = self._eval(node.value, scope, env, overrides, depth + 1)
+            if isinstance(base, Instance):
+                return self.attribute_of(base, node.attr, overrides, depth + 1)
             return UNKNOWN
         if isinstance(node, ast.Subscript):
             return self._subscript(node, scope, env, overrides, depth + 1)
@@ -120,6 +141,9 @@ class Evaluator:
                 if keyword.arg in ("default", "default_factory"):
                     return self._eval(keyword.value, scope, env, overrides, depth)
             return UNKNOWN
+        cls = self.graph.class_named(func, scope)
+        if cls is not None:
+            return Instance(cls, node, scope, env)
         functions = self.graph.callees(node, scope)
         if functions:
             return self._returned(node, functions[0], scope, env, overrides, depth)
@@ -194,11 +218,15 @@ class Evaluator:
             return self._eval(default, self.graph.enclosing(scope), None, overrides, depth) if default else UNKNOWN
         current = scope
         while True:
-            earlier = [v for n, v in self._assigned(current).get(name, []) if n < line or current is None]
+            # in the scope itself: what was assigned before the line that reads it; at module level, read
+            # from a function: whatever the module assigned (it ran before the function is called)
+            every = current is None and scope is not None
+            earlier = [v for n, v in self._assigned(current).get(name, []) if n < line or every]
             if current is not None and earlier:
-                return self._eval(earlier[-1], current, None, overrides, depth)
+                return _held(self._eval(earlier[-1], current, None, overrides, depth), current, name)
             if current is None:
-                return self._eval(earlier[-1], None, None, overrides, depth) if earlier else UNKNOWN
+                return _held(self._eval(earlier[-1], None, None, overrides, depth), None, name) if earlier \
+                    else UNKNOWN
             if name in params_of(current):
                 return self._parameter(current, name, overrides, depth)
             current = self.graph.enclosing(current)
@@ -229,6 +257,49 @@ class Evaluator:
             current = self.graph.enclosing(current)
         return False
 
+    def attribute_of(self, instance: Instance, attr: str, overrides: Overrides, depth: int = 0) -> Any:
+        """An attribute of an object of this module's class: pinned by stepping, a property's value, what
+        `__init__` assigns, a dataclass field (passed to the constructor or its default), a class attribute."""
+        if depth > _MAX_DEPTH:
+            return UNKNOWN
+        if instance.held_in is not None:
+            pinned = (instance.held_in[0], f"{instance.held_in[1]}.{attr}")
+            if pinned in overrides:
+                return overrides[pinned]
+        this = {"self": instance.bound_to()}
+        method = self.graph.method_of(instance.cls, attr)
+        if method is not None and any(isinstance(d, ast.Name) and d.id == "property" for d in method.decorator_list):
+            values = [self._eval(r.value, method, this, overrides, depth + 1) for r in _returns(method.body)
+                      if r.value is not None]
+            return values[0] if len(values) == 1 else UNKNOWN
+        init = self.graph.method_of(instance.cls, "__init__")
+        if init is not None:
+            bound = {p: Val(a, instance.scope, instance.env)
+                     for p, a in self.graph.bind(instance.call, init, method=True).items()}
+            for node in walk_body(init.body):
+                if isinstance(node, ast.Assign) and any(
+                        isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
+                        and t.attr == attr for t in node.targets):
+                    return self._eval(node.value, init, {**bound, **this}, overrides, depth + 1)
+                if isinstance(node, ast.Assign) and any(isinstance(t, ast.Tuple) for t in node.targets):
+                    found = _tuple_assignment(node, attr)
+                    if found is not None:
+                        return self._eval(found, init, {**bound, **this}, overrides, depth + 1)
+        fields = [s for s in instance.cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
+        for i, stmt in enumerate(fields):
+            if stmt.target.id != attr:  # type: ignore[union-attr]
+                continue
+            passed = next((k.value for k in instance.call.keywords if k.arg == attr), None)
+            if passed is None and init is None and i < len(instance.call.args):
+                passed = instance.call.args[i]
+            if passed is not None:
+                return self._eval(passed, instance.scope, instance.env, overrides, depth + 1)
+            return self._eval(stmt.value, None, None, overrides, depth + 1) if stmt.value is not None else UNKNOWN
+        for stmt in instance.cls.body:
+            if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in stmt.targets):
+                return self._eval(stmt.value, None, None, overrides, depth + 1)
+        return UNKNOWN
+
     def _attribute(self, attr: str, line: int, scope: FunctionNode, overrides: Overrides, depth: int) -> Any:
         """`self.attr`: an override, a class-body value (a dataclass field's default), or `self.attr = ...` in
         a method (`__init__` first)."""
@@ -250,10 +321,14 @@ class Evaluator:
                          key=lambda m: m.name != "__init__")
         for method in methods:
             for node in walk_body(method.body):
-                if isinstance(node, ast.Assign) and any(
-                        isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
-                        and t.attr == attr for t in node.targets):
+                if not isinstance(node, ast.Assign):
+                    continue
+                if any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
+                       and t.attr == attr for t in node.targets):
                     return self._eval(node.value, method, None, overrides, depth)
+                found = _tuple_assignment(node, attr)
+                if found is not None:
+                    return self._eval(found, method, None, overrides, depth)
         return UNKNOWN
 
     def _assigned(self, scope: FunctionNode | None) -> dict[str, list[tuple[int, ast.expr]]]:
@@ -277,6 +352,25 @@ class Evaluator:
                 values.sort(key=lambda item: item[0])
             self._assignments[key] = found
         return self._assignments[key]
+
+
+def _held(value: Any, scope: FunctionNode | None, name: str) -> Any:
+    """An object read from a variable remembers it (see `Instance.held_in`)."""
+    if isinstance(value, Instance) and value.held_in is None:
+        return Instance(value.cls, value.call, value.scope, value.env, (id(scope) if scope is not None else 0, name))
+    return value
+
+
+def _tuple_assignment(node: ast.Assign, attr: str) -> ast.expr | None:
+    """`self.client, self.strategy = client, strategy`: the value `self.<attr>` gets."""
+    for target in node.targets:
+        if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) \
+                and len(target.elts) == len(node.value.elts):
+            for element, value in zip(target.elts, node.value.elts, strict=True):
+                if isinstance(element, ast.Attribute) and isinstance(element.value, ast.Name) \
+                        and element.value.id == "self" and element.attr == attr:
+                    return value
+    return None
 
 
 def _binop(op: ast.operator, left: Any, right: Any) -> Any:
