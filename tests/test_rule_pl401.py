@@ -272,6 +272,24 @@ def ask(client, q):
             return r
         params = {**params, "temperature": params["temperature"] + 0.3}
 ''',
+"model_object_warmed_after_refusal": '''
+from langchain_openai import ChatOpenAI
+def ask(prompt):
+    llm = ChatOpenAI(model="gpt-4o", temperature=0.2)
+    reply = llm.invoke(prompt)
+    if "I can't" in reply.content:
+        llm.temperature = 0.9
+        reply = llm.invoke(prompt)
+    return reply
+''',
+"kwargs_get_raised_in_branch": '''
+def ask(client, q, **kwargs):
+    r = client.messages.create(model="m", max_tokens=5, messages=q, **kwargs)
+    if r.stop_reason == "refusal":
+        kwargs["temperature"] = kwargs.get("temperature", 0.2) + 0.5
+        r = client.messages.create(model="m", max_tokens=5, messages=q, **kwargs)
+    return r
+''',
 "refusal_default_then_high_bad": '''
 def f(client, m):
     r = client.messages.create(model="x", max_tokens=5, messages=m)
@@ -288,6 +306,8 @@ EXPECTED = {
     'branch_assign_const_bad': ['temperature = 0.9'],
     'langchain_loop_bad': ['0.3 + retry * 0.3'],
     'refusal_default_then_high_bad': ['1.3'],
+    'model_object_warmed_after_refusal': ['llm.temperature = 0.9'],
+    'kwargs_get_raised_in_branch': ['kwargs["temperature"] = kwargs.get("temperature", 0.2) + 0.5'],
     'settings_rebuilt_hotter_by_a_strategy': ['s.temperature * 1.5'],
     'params_dict_rebuilt_hotter': ['params["temperature"] + 0.3'],
     'refusal_flag_variable': ['temperature = temperature + 0.3'],

@@ -157,6 +157,40 @@ PL402_BAD = {
                     return r
                 cursor.advance()
         ''', ["cursor.name"]),
+    "queue_of_models_popped": ('''
+        def ask(client, messages):
+            queue = ["claude-opus-4-1", "claude-haiku-4-5"]
+            while queue:
+                model = queue.pop(0)
+                r = client.messages.create(model=model, max_tokens=10, messages=messages)
+                if r.stop_reason != "refusal":
+                    return r
+        ''', ["queue.pop(0)"]),
+    "model_picked_by_attempt": ('''
+        def ask(client, messages):
+            for attempt in range(2):
+                model = "gpt-4o" if attempt == 0 else "gpt-4o-mini"
+                r = client.chat.completions.create(model=model, messages=messages)
+                if not r.choices[0].message.refusal:
+                    return r
+        ''', ['"gpt-4o" if attempt == 0 else "gpt-4o-mini"']),
+    "bedrock_converse": ('''
+        def ask(bedrock, messages):
+            r = bedrock.converse(modelId="anthropic.claude-3-sonnet-20240229-v1:0", messages=messages)
+            if r["stopReason"] == "content_filtered" or is_refusal(r):
+                r = bedrock.converse(modelId="anthropic.claude-3-haiku-20240307-v1:0", messages=messages)
+            return r
+        ''', ['"anthropic.claude-3-haiku-20240307-v1:0"']),
+    "gemini_model_objects": ('''
+        import google.generativeai as genai
+        pro = genai.GenerativeModel("gemini-1.5-pro")
+        flash = genai.GenerativeModel("gemini-1.5-flash")
+        def ask(prompt):
+            r = pro.generate_content(prompt)
+            if "I can't" in r.text:
+                r = flash.generate_content(prompt)
+            return r
+        ''', ["flash"]),
 }
 
 PL402_GOOD = {

@@ -61,7 +61,7 @@ PL404_BAD = {
                 for step in plan:
                     out.append(self._ask(step))
                 return out
-        ''', ['self._ask(step)']),
+        ''', ['self._ask(f"Do: {step}")', 'self._ask(step)']),
     "helper_template_const": ('''
         TEMPLATE = "Carry out this step: {step}"
         def ask(client, step):
@@ -72,7 +72,7 @@ PL404_BAD = {
         def run2(client, steps):
             for step in steps:
                 ask(client, step)
-        ''', ['ask(client, step)']),
+        ''', ['ask(client, s)', 'ask(client, step)', 'ask(client, step)']),
     "model_object_invoke": ('''
         from langchain_openai import ChatOpenAI
         worker = ChatOpenAI(model="gpt-4o-mini")
@@ -87,9 +87,25 @@ PL404_BAD = {
                 messages.append({"role": "user", "content": action})
                 client.chat.completions.create(model="gpt-4o", messages=messages)
         ''', ["messages"]),
+    "gathered_steps_through_a_helper": ('''
+        import asyncio
+        async def run_step(client, step):
+            return await client.messages.create(model="claude-x", max_tokens=10,
+                                                messages=[{"role": "user", "content": step}])
+        async def run(client, plan):
+            return await asyncio.gather(*(run_step(client, step) for step in plan.steps))
+        ''', ["run_step(client, step)"]),
 }
 
 PL404_GOOD = {
+    "previous_result_travels_with_the_next_step": '''
+        def run(client, plan):
+            previous = ""
+            for step in plan:
+                r = client.messages.create(model="claude-x", max_tokens=10,
+                                           messages=[{"role": "user", "content": f"{previous}\\n{step}"}])
+                previous = r.content[0].text
+        ''',
     "previous_response_id_chains_the_steps": '''
         def run(client, stages):
             prev = None

@@ -13,13 +13,13 @@ from __future__ import annotations
 import ast
 import builtins
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from promptlint.checks import Hit, pyast
 from promptlint.checks.callgraph import params_of
 from promptlint.checks.pyast import (
     FunctionNode,
-    Loop,
     assigned_names,
     chain,
     constant_assignments,
@@ -32,7 +32,7 @@ from promptlint.diskcache import compile_regex
 from promptlint.extractors import pycalls
 
 if TYPE_CHECKING:  # pragma: no cover
-    from promptlint.checks.context import CheckContext
+    from promptlint.checks.context import CheckContext, Comprehension
     from promptlint.rules_engine.rule import Rule
 
 #: Loop variables / iterables that hold the steps of one task.
@@ -55,15 +55,48 @@ _SYSTEM_ROLES = frozenset({"system", "developer"})
 _SERVER_STATE_KWARGS = frozenset({"previous_response_id", "conversation", "conversation_id", "thread_id"})
 
 
-def _step_loop(ctx: CheckContext, call: ast.Call) -> Loop | None:
-    """The innermost enclosing `for` loop over steps (not a retry loop)."""
-    for loop in ctx.loops_of(call):
-        if isinstance(loop, ast.For | ast.AsyncFor) and _is_step_loop(loop):
-            return loop
+@dataclass(slots=True)
+class _ComprehensionLoop:
+    """A comprehension over steps (`[ask(s) for s in plan]`, `gather(*(run(s) for s in steps))`) seen as a
+    loop with no statements of its own."""
+
+    node: Comprehension
+    target: ast.expr
+    iter: ast.expr
+    lineno: int
+    col_offset: int
+    body: list[ast.stmt] = field(default_factory=list)
+
+
+StepLoop = ast.For | ast.AsyncFor | _ComprehensionLoop
+
+
+def _step_loop(ctx: CheckContext, call: ast.Call) -> StepLoop | None:
+    """The innermost enclosing `for` loop or comprehension over steps (not a retry loop)."""
+    for node in ctx.ancestors(call):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            return None
+        if isinstance(node, ast.For | ast.AsyncFor) and _is_step_loop(node):
+            return node
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            loop = _comprehension_loop(node)
+            if loop is not None:
+                return loop
     return None
 
 
-def _is_step_loop(loop: ast.For | ast.AsyncFor) -> bool:
+def _comprehension_loop(node: Comprehension) -> _ComprehensionLoop | None:
+    for generator in node.generators:
+        if _is_step_loop(generator):
+            return _ComprehensionLoop(node, generator.target, generator.iter, node.lineno, node.col_offset)
+    return None
+
+
+def _loop_scope(ctx: CheckContext, loop: StepLoop) -> FunctionNode | None:
+    return ctx.function_of(loop.node if isinstance(loop, _ComprehensionLoop) else loop)
+
+
+def _is_step_loop(loop: ast.For | ast.AsyncFor | ast.comprehension) -> bool:
     """A `for` over the steps of one task (`for step in plan`, `for action in plan.actions`), not a retry loop."""
     if pycalls.is_retry_loop(loop):
         return False
@@ -145,9 +178,10 @@ def _read_names(node: ast.AST) -> set[str]:
 class _Step:
     """What one step's messages are built from, following assignments made inside the loop."""
 
-    def __init__(self, ctx: CheckContext, loop: Loop, sources: list[ast.expr]) -> None:
+    def __init__(self, ctx: CheckContext, loop: StepLoop, sources: list[ast.expr], call_line: int) -> None:
         self.ctx = ctx
         self.loop = loop
+        self.call_line = call_line
         self.local = assigned_names(loop.body) | names(loop.target)
         self.reads: set[str] = set()
         self.history = False
@@ -162,6 +196,8 @@ class _Step:
             fresh = _rebound_fresh(self.loop.body, name)  # `messages = []` each step: no history kept
             if not fresh and (_grows(self.loop.body, name) or _grows(self._scope(), name)):
                 self.history = True
+            if depth == 0 and self._carried(name):
+                self.history = True  # `previous = r.text` after the call: the last step's result travels on
             if name in self.local and depth < 4:
                 for _line, value in constant_assignments(self.loop.body, name):
                     self._follow(value, depth + 1)
@@ -169,8 +205,20 @@ class _Step:
                     self._follow(value, depth + 1)
 
     def _scope(self) -> list[ast.stmt]:
-        function = self.ctx.function_of(self.loop)
-        return function.body if function else self.ctx.tree.body
+        function = _loop_scope(self.ctx, self.loop)
+        return function.body if function else self.ctx.tree.body  # type: ignore[union-attr]
+
+    def _carried(self, name: str) -> bool:
+        """Is `name` read by the request before the loop assigns it, with a value from before the loop: what
+        the previous step left in it?"""
+        if name not in assigned_names(self.loop.body) or isinstance(self.loop, _ComprehensionLoop):
+            return False
+        lines = [line for line, _value in constant_assignments(self.loop.body, name)]
+        if not lines or min(lines) < self.call_line:
+            return False
+        function = _loop_scope(self.ctx, self.loop)
+        before = [line for line, _v in constant_assignments(self._scope(), name) if line < self.loop.lineno]
+        return bool(before) or (function is not None and name in params_of(function))
 
     def per_step(self) -> bool:
         return bool(self.reads & names(self.loop.target))
@@ -180,7 +228,7 @@ class _Step:
         for name in self.reads - self.local:
             if _CONTEXT_RE.search(name):
                 return True
-            function = self.ctx.function_of(self.loop)
+            function = _loop_scope(self.ctx, self.loop)
             if function is not None and name in params_of(function):
                 return True  # a parameter: runtime data (a goal, a document) that may carry the task
             read = ast.Name(id=name, ctx=ast.Load(), lineno=self.loop.lineno, col_offset=self.loop.col_offset)
@@ -197,7 +245,7 @@ def _is_constant_name(ctx: CheckContext, name: str) -> bool:
     return bool(assignments) and all(isinstance(v, ast.Constant | ast.JoinedStr) for _line, v in assignments)
 
 
-def _carries_state(call: ast.Call, loop: Loop) -> bool:
+def _carries_state(call: ast.Call, loop: StepLoop) -> bool:
     """The request carries earlier steps outside its messages: a server-side conversation (`thread_id=`,
     `previous_response_id=`, `conversation=`), or any argument updated from one iteration to the next
     (`previous_response_id=prev_id` with `prev_id = r.id` in the loop)."""
@@ -248,8 +296,11 @@ class _Sources:
         return sources
 
 
-def _step_loops(ctx: CheckContext) -> list[Loop]:
-    return [loop for loop in ctx.facts.loops if isinstance(loop, ast.For | ast.AsyncFor) and _is_step_loop(loop)]
+def _step_loops(ctx: CheckContext) -> list[StepLoop]:
+    loops: list[StepLoop] = [loop for loop in ctx.facts.loops
+                             if isinstance(loop, ast.For | ast.AsyncFor) and _is_step_loop(loop)]
+    loops += [loop for node in ctx.comprehensions if (loop := _comprehension_loop(node)) is not None]
+    return loops
 
 
 def check(ctx: CheckContext, rule: Rule) -> Iterator[Hit]:
@@ -260,14 +311,14 @@ def check(ctx: CheckContext, rule: Rule) -> Iterator[Hit]:
     lower = ctx.lower
     if lower is not None and ("for" not in lower or not _STEP_WORD_RE.search(lower)):
         return iter(())  # a step loop is a `for` over a name or attribute that `_STEP_RE` matches: none here
-    if not ctx.may_hold_model_call():
-        return iter(())  # every hit is on a model call: none here
+    if not ctx.may_hold_model_call() or not ctx.model_calls():
+        return iter(())  # every hit is on a model call (made here, or through a helper): none here
     loops = _step_loops(ctx)
     if not loops:
-        return iter(())  # no `for` loop over steps: nothing to find
+        return iter(())  # no `for` loop or comprehension over steps: nothing to find
     scopes: dict[int, FunctionNode | None] = {}
     for loop in loops:
-        scope = ctx.function_of(loop)
+        scope = _loop_scope(ctx, loop)
         scopes.setdefault(id(scope) if scope is not None else 0, scope)
     hits: dict[tuple[int, int], Hit] = {}
     for scope in scopes.values():
@@ -286,7 +337,7 @@ def check(ctx: CheckContext, rule: Rule) -> Iterator[Hit]:
             sources = _Sources(ctx, scope).of(request.messages)
             if sources is None:
                 continue
-            step = _Step(ctx, loop, sources)
+            step = _Step(ctx, loop, sources, request.call.lineno)
             if step.history or not step.per_step() or step.carries_context():
                 continue
             flagged = messages if request.direct else request.call

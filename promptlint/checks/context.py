@@ -37,6 +37,7 @@ class CheckContext:
     until a check asks for something (every fact is computed once, on first use)."""
 
     __slots__ = (
+        "_comprehensions",
         "_evaluator",
         "_facts",
         "_flags",
@@ -64,6 +65,7 @@ class CheckContext:
         self._lower: str | bool | None = False  # False: not computed yet
         self._facts: Facts | None = None
         self._parents: dict[int, ast.AST] | None = None
+        self._comprehensions: list[Comprehension] | None = None
         self._model_calls: list[ast.Call] | None = None
         self._refusal_tested: list[RefusalTest] | None = None
         self._gates: dict[str, bool] = {}
@@ -137,8 +139,16 @@ class CheckContext:
     def parents(self) -> dict[int, ast.AST]:
         """Parent links, built on first use: most files never need them."""
         if self._parents is None:
-            self._parents = parent_map(self.tree) if self.tree is not None else {}
+            self._comprehensions = []
+            self._parents = parent_map(self.tree, self._comprehensions) if self.tree is not None else {}
         return self._parents
+
+    @property
+    def comprehensions(self) -> list[Comprehension]:
+        """Every list / set / dict comprehension and generator expression, found with the parent links."""
+        if self._comprehensions is None:
+            _ = self.parents
+        return self._comprehensions  # type: ignore[return-value]
 
     @property
     def graph(self) -> CallGraph:
@@ -464,15 +474,24 @@ def _expressions_under(node: ast.AST, calls: list[ast.Call], tested: list[ast.If
                 stack.append(value)
 
 
-def parent_map(tree: ast.AST) -> dict[int, ast.AST]:
-    """id(node) -> parent node, for every node under `tree` (only built when a check needs ancestors)."""
+#: Expressions that loop: `[f(s) for s in plan]`, `(ask(s) for s in steps)`, set and dict comprehensions.
+Comprehension = ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def parent_map(tree: ast.AST, comprehensions: list[Comprehension] | None = None) -> dict[int, ast.AST]:
+    """id(node) -> parent node, for every node under `tree` (only built when a check needs ancestors); the
+    comprehensions met on the way are added to `comprehensions` when given."""
     parents: dict[int, ast.AST] = {}
     stack: list[ast.AST] = [tree]
     pop = stack.pop
     push = stack.append
     ast_node = ast.AST
+    kinds = _COMPREHENSIONS if comprehensions is not None else ()
     while stack:
         node = pop()
+        if type(node) in kinds:
+            comprehensions.append(node)  # type: ignore[union-attr, arg-type]
         for name in node._fields:
             value = getattr(node, name, None)
             if isinstance(value, list):

@@ -43,6 +43,7 @@ _LIST = "Falls back along models ordered toward smaller ones ({first!r} -> {last
 _MODEL_ITEM = "model"
 #: Attempts of a fallback loop stepped through (enough to see a list of models to its end).
 _ATTEMPTS = 6
+_NOT_TAKEN: Any = object()
 
 
 class _Finder:
@@ -218,23 +219,59 @@ class _Finder:
         return attempts
 
     def _assign(self, stmt: ast.stmt, scope: FunctionNode | None, key: int, pinned: dict[tuple[int, str], Any]) -> None:
-        """Run a plain assignment of the loop body on the pinned values (unknown results unpin the name)."""
+        """Run a plain assignment of the loop body on the pinned values (unknown results unpin the name):
+        `x = ...`, `self.x = ...`, `i += 1`, `self.i += 1`, and taking the next item of a list or iterator
+        (`model = queue.pop(0)`, `model = next(models)`), which also leaves the rest for the next attempt."""
+        values = self.ctx.values
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
             target = stmt.targets[0]
-            value = self.ctx.values.value(Val(stmt.value, scope), pinned)
-            if isinstance(target, ast.Name):
-                pinned[(key, target.id)] = value
-            elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
-                    and target.value.id == "self" and scope is not None:
-                cls = self.ctx.graph.class_of_function(scope)
-                pinned[(id(cls or scope), f"self.{target.attr}")] = value
-        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-            current = self.ctx.values.value(Val(stmt.target, scope), pinned)
-            step = self.ctx.values.value(Val(stmt.value, scope), pinned)
+            value = self._take_next(stmt.value, scope, key, pinned)
+            if value is _NOT_TAKEN:
+                value = values.value(Val(stmt.value, scope), pinned)
+            where = self._pin_key(target, scope, key)
+            if where is not None:
+                pinned[where] = value
+        elif isinstance(stmt, ast.AugAssign):
+            where = self._pin_key(stmt.target, scope, key)
+            if where is None:
+                return
+            current = values.value(Val(stmt.target, scope), pinned)
+            step = values.value(Val(stmt.value, scope), pinned)
             if isinstance(current, int) and isinstance(step, int) and isinstance(stmt.op, ast.Add | ast.Sub):
-                pinned[(key, stmt.target.id)] = current + step if isinstance(stmt.op, ast.Add) else current - step
+                pinned[where] = current + step if isinstance(stmt.op, ast.Add) else current - step
             else:
-                pinned[(key, stmt.target.id)] = UNKNOWN
+                pinned[where] = UNKNOWN
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            self._take_next(stmt.value, scope, key, pinned)  # `queue.pop(0)` on its own still moves on
+
+    def _pin_key(self, target: ast.expr, scope: FunctionNode | None, key: int) -> tuple[int, str] | None:
+        if isinstance(target, ast.Name):
+            return (key, target.id)
+        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self" \
+                and scope is not None:
+            cls = self.ctx.graph.class_of_function(scope)
+            return (id(cls or scope), f"self.{target.attr}")
+        return None
+
+    def _take_next(self, value: ast.expr, scope: FunctionNode | None, key: int,
+                   pinned: dict[tuple[int, str], Any]) -> Any:
+        """`queue.pop(0)` / `queue.popleft()` / `next(it)` on a list the loop holds: its first item, the rest
+        pinned for later attempts (`_NOT_TAKEN` for any other expression)."""
+        if not isinstance(value, ast.Call):
+            return _NOT_TAKEN
+        func = value.func
+        if isinstance(func, ast.Attribute) and func.attr in ("pop", "popleft") and isinstance(func.value, ast.Name) \
+                and (func.attr == "popleft" or [ast.dump(a) for a in value.args] == [ast.dump(ast.Constant(0))]):
+            holder = func.value
+        elif isinstance(func, ast.Name) and func.id == "next" and value.args and isinstance(value.args[0], ast.Name):
+            holder = value.args[0]
+        else:
+            return _NOT_TAKEN
+        items = self.ctx.values.value(Val(holder, scope), pinned)
+        if not isinstance(items, list | tuple) or not items:
+            return UNKNOWN
+        pinned[(key, holder.id)] = list(items[1:])
+        return items[0]
 
     def _run_methods(self, stmt: ast.stmt, scope: FunctionNode | None, key: int,
                      pinned: dict[tuple[int, str], Any]) -> None:

@@ -23,13 +23,19 @@ from promptlint.checks import pyast
 from promptlint.checks.callgraph import params_of
 from promptlint.checks.pyast import FunctionNode, scope_body, walk_body
 from promptlint.checks.values import Val
+from promptlint.diskcache import compile_regex
 from promptlint.extractors import pycalls
 
 if TYPE_CHECKING:  # pragma: no cover
     from promptlint.checks.callgraph import CallGraph
     from promptlint.checks.context import CheckContext
 
-MODEL_KWARGS = ("model", "model_name", "model_id", "deployment_name", "azure_deployment")
+MODEL_KWARGS = ("model", "model_name", "model_id", "modelId", "deployment_name", "azure_deployment")
+#: What a request sends besides its model: a call of something defined elsewhere given a model and one of
+#: these is a model request (`bedrock.converse(modelId=..., messages=...)`).
+_SENT_KWARGS = frozenset({"messages", "input", "prompt", "contents", "body", "system", "instructions"})
+#: A constructor named like a model (`genai.GenerativeModel("gemini-1.5-pro")`): its receiver is a model.
+_MODEL_CLASS_RE = compile_regex(r"(?:^|\.)\w*Model$")
 MESSAGE_KWARGS = ("messages", "input", "prompt", "contents")
 _NOT_SAMPLING = frozenset({"dict", "update", "setdefault", "get", "format", "print", "log", "info", "debug",
                            "warning", "error"})
@@ -50,9 +56,12 @@ class Request:
     #: Where the model is named when it comes from the receiver's factory (`cheap = ChatX(model=...)`).
     model_from_receiver: bool = False
     messages: Val | None = None
-    #: The target call passes a system prompt (`system=`, `instructions=`, a system message).
-    kind: str = "model"  # "model": a model call or factory; "sampling": an unknown callee given temperature=
+    #: "model": a model call, a call on a model object or a factory; "sampling": a call of something defined
+    #: elsewhere that is given `temperature=`.
+    kind: str = "model"
     through: tuple[ast.Call, ...] = field(default_factory=tuple)
+    #: The model object the target call is made on, when a factory built it (`llm` of `llm.invoke(...)`).
+    receiver: ast.expr | None = None
 
     @property
     def direct(self) -> bool:
@@ -108,9 +117,12 @@ class Requests:
         if not (pyast.is_model_call(call) or pyast.is_model_factory(call)):
             factory = self.receiver_factory(call, scope)
             if factory is None:
-                if self.graph.callees(call) or not _passes_temperature(call) or _name_of(call) in _NOT_SAMPLING:
+                if self.graph.callees(call) or _name_of(call) in _NOT_SAMPLING:
                     return None
-                kind = "sampling"
+                if not _sends_to_a_model(call):
+                    if not _passes_temperature(call):
+                        return None
+                    kind = "sampling"
         request = Request(call=call, target=call, scope=scope, kind=kind,
                           temperature=_temperature_of(call, scope), messages=_messages_of(call, scope))
         model = next((k.value for k in call.keywords if k.arg in MODEL_KWARGS), None)
@@ -118,9 +130,13 @@ class Requests:
             request.model = Val(model, scope)
         elif factory is None and pyast.is_model_call(call):
             factory = self.receiver_factory(call, scope)
+        if factory is not None and isinstance(call.func, ast.Attribute):
+            request.receiver = call.func.value
         if request.model is None and factory is not None:
             factory_call, factory_scope = factory
             model = next((k.value for k in factory_call.keywords if k.arg in MODEL_KWARGS), None)
+            if model is None and factory_call.args and _MODEL_CLASS_RE.search(pyast.chain(factory_call)):
+                model = factory_call.args[0]  # GenerativeModel("gemini-1.5-pro")
             if model is not None:
                 request.model = Val(model, factory_scope)
                 request.model_from_receiver = True
@@ -139,7 +155,8 @@ class Requests:
         if depth > 3:
             return None
         if isinstance(node, ast.Call):
-            return (node, scope) if pyast.is_model_factory(node) else None
+            is_factory = pyast.is_model_factory(node) or bool(_MODEL_CLASS_RE.search(pyast.chain(node)))
+            return (node, scope) if is_factory else None
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):  # LCEL: prompt | model | parser
             for side in (node.right, node.left):
                 found = self._factory_of(side, scope, depth + 1)
@@ -197,14 +214,22 @@ class Requests:
                 return Val(val.expr, val.scope, {k: lift(v) or v for k, v in val.env.items()})
             return val
 
+        shared = inner.receiver is not None and isinstance(inner.receiver, ast.Attribute)  # self.llm: same object
         return Request(call=call, target=inner.target, scope=scope, temperature=lift(inner.temperature),
                        model=lift(inner.model), model_from_receiver=inner.model_from_receiver,
-                       messages=lift(inner.messages), kind=inner.kind, through=(call, *inner.through))
+                       messages=lift(inner.messages), kind=inner.kind, through=(call, *inner.through),
+                       receiver=inner.receiver if shared else None)
 
 
 def _name_of(call: ast.Call) -> str | None:
     func = call.func
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+
+def _sends_to_a_model(call: ast.Call) -> bool:
+    """A model named and a prompt sent: `converse(modelId=..., messages=...)`, `invoke_model(modelId=..., body=...)`."""
+    given = {k.arg for k in call.keywords}
+    return bool(given & set(MODEL_KWARGS)) and bool(given & _SENT_KWARGS)
 
 
 def _passes_temperature(call: ast.Call) -> bool:

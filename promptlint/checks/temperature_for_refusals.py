@@ -58,6 +58,10 @@ def key_of(node: ast.AST) -> str | None:
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
         base = key_of(node.value)
         return f"{base}[{node.slice.value!r}]" if base else None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+            and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        base = key_of(node.func.value)  # params.get("temperature", 0.2) reads params["temperature"]
+        return f"{base}[{node.args[0].value!r}]" if base else None
     return None
 
 
@@ -421,15 +425,18 @@ class _Finder:
         branch_statements = [s for s in walk_body(body) if isinstance(s, ast.stmt) and flow.after_refusal(s)]
         if not branch_statements:
             return
-        keys = {ANY_TEMPERATURE_ITEM}
+        #: key -> the temperature it held for the request before the branch (None: read it from the key)
+        keys: dict[str, Val | None] = {ANY_TEMPERATURE_ITEM: None}
         for request in requests:
             if request.temperature is not None:
-                keys |= self._stored_in(request.temperature, scope)
+                keys.update(dict.fromkeys(self._stored_in(request.temperature, scope)))
+            if request.receiver is not None and (held := key_of(request.receiver)) is not None:
+                keys[f"{held}.temperature"] = request.temperature  # llm.temperature = 0.9 on the model object
         calls = [n for s in branch_statements for n in ast.walk(s) if isinstance(n, ast.Call)]
         called = self.ctx.graph.reachable(calls)
         for stmt in branch_statements:
-            for key in keys:
-                if _raises(stmt, key) or self._raised_constant(stmt, key, scope):
+            for key, before in keys.items():
+                if _raises(stmt, key) or self._raised_constant(stmt, key, scope, before):
                     self.hit(stmt, _BRANCH_RAISE)
         for function in called:
             for stmt in walk_body(function.body):
@@ -457,16 +464,15 @@ class _Finder:
         if new > baseline:
             self.hit(value.expr, _BRANCH_RAISE)
 
-    def _raised_constant(self, stmt: ast.stmt, key: str, scope: FunctionNode | None) -> bool:
-        """`temperature = 1.0` after a refusal test, above the value it had before."""
+    def _raised_constant(self, stmt: ast.stmt, key: str, scope: FunctionNode | None, held: Val | None) -> bool:
+        """`temperature = 1.0` / `llm.temperature = 0.9` after a refusal test, above the value it had before
+        (`held`: where that value is written, when not in the key itself)."""
         if not isinstance(stmt, ast.Assign) or not any(key_of(t) == key for t in stmt.targets):
-            return False
-        if not isinstance(stmt.targets[0], ast.Name):
             return False
         new = constant_number(stmt.value)
         if new is None:
             return False
-        before = self.ctx.values.value(Val(stmt.targets[0], scope))
+        before = self.ctx.values.value(held if held is not None else Val(stmt.targets[0], scope))
         if not isinstance(before, int | float) or isinstance(before, bool):
             before = DEFAULT_TEMPERATURE
         return new > before
@@ -489,7 +495,8 @@ class _Finder:
             keys = {k for r in requests if r.temperature is not None for k in self._stored_in(r.temperature, function)}
             for hook in hooks:
                 for stmt in walk_body(hook.body):
-                    if any(_raises(stmt, key) for key in keys if self._shared(key)):
+                    if any(_raises(stmt, key) for key in keys | {ANY_TEMPERATURE_ITEM}
+                           if key == ANY_TEMPERATURE_ITEM or self._shared(key)):
                         self.hit(stmt, _LOOP_RAISE)
 
 

@@ -126,6 +126,23 @@ class Evaluator:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             operand = self._eval(node.operand, scope, env, overrides, depth + 1)
             return -operand if isinstance(operand, int | float) and not isinstance(operand, bool) else UNKNOWN
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            operand = self._eval(node.operand, scope, env, overrides, depth + 1)
+            return UNKNOWN if operand is UNKNOWN else not operand
+        if isinstance(node, ast.Compare):
+            return self._compare(node, scope, env, overrides, depth + 1)
+        if isinstance(node, ast.BoolOp):
+            result: Any = UNKNOWN
+            for value in node.values:
+                result = self._eval(value, scope, env, overrides, depth + 1)
+                if result is UNKNOWN or (bool(result) if isinstance(node.op, ast.Or) else not result):
+                    return result
+            return result
+        if isinstance(node, ast.IfExp):  # `"gpt-4o" if attempt == 0 else "gpt-4o-mini"`
+            test = self._eval(node.test, scope, env, overrides, depth + 1)
+            if test is UNKNOWN:
+                return UNKNOWN
+            return self._eval(node.body if test else node.orelse, scope, env, overrides, depth + 1)
         if isinstance(node, ast.Call):
             return self._call(node, scope, env, overrides, depth + 1)
         if isinstance(node, ast.Lambda):
@@ -144,6 +161,12 @@ class Evaluator:
         cls = self.graph.class_named(func, scope)
         if cls is not None:
             return Instance(cls, node, scope, env)
+        if isinstance(func, ast.Attribute) and func.attr == "get" and 1 <= len(node.args) <= 2:  # MAP.get(k, d)
+            mapping = self._eval(func.value, scope, env, overrides, depth)
+            found = [self._eval(a, scope, env, overrides, depth) for a in node.args]
+            if isinstance(mapping, dict) and found[0] is not UNKNOWN and _hashable(found[0]):
+                return mapping.get(found[0], found[1] if len(found) == 2 else None)
+            return UNKNOWN
         functions = self.graph.callees(node, scope)
         if functions:
             return self._returned(node, functions[0], scope, env, overrides, depth)
@@ -164,6 +187,8 @@ class Evaluator:
                 return round(*args)
             if name in ("float", "int", "str") and len(args) == 1:
                 return {"float": float, "int": int, "str": str}[name](args[0])
+            if name == "iter" and len(args) == 1 and isinstance(args[0], list | tuple):
+                return list(args[0])  # stepped through by `next(...)` (see PL402's fallback loops)
             if name in ("list", "tuple") and len(args) == 1 and isinstance(args[0], list | tuple | dict | str):
                 return list(args[0]) if name == "list" else tuple(args[0])
             if name == "enumerate" and len(args) == 1 and isinstance(args[0], list | tuple):
@@ -173,6 +198,22 @@ class Evaluator:
         except (TypeError, ValueError):
             return UNKNOWN
         return UNKNOWN
+
+    def _compare(self, node: ast.Compare, scope: FunctionNode | None, env: Mapping[str, Val] | None,
+                 overrides: Overrides, depth: int) -> Any:
+        left = self._eval(node.left, scope, env, overrides, depth)
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            right = self._eval(right_node, scope, env, overrides, depth)
+            if left is UNKNOWN or right is UNKNOWN:
+                return UNKNOWN
+            compare = _COMPARISONS.get(type(op))
+            try:
+                if compare is None or not compare(left, right):
+                    return False
+            except TypeError:
+                return UNKNOWN
+            left = right
+        return True
 
     def _returned(self, call: ast.Call, function: FunctionNode, scope: FunctionNode | None,
                   env: Mapping[str, Val] | None, overrides: Overrides, depth: int) -> Any:
@@ -352,6 +393,14 @@ class Evaluator:
                 values.sort(key=lambda item: item[0])
             self._assignments[key] = found
         return self._assignments[key]
+
+
+_COMPARISONS = {
+    ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b, ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
+    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b, ast.Is: lambda a, b: a is b,
+    ast.IsNot: lambda a, b: a is not b,
+}
 
 
 def _held(value: Any, scope: FunctionNode | None, name: str) -> Any:
