@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from promptlint import checks as checks_pkg
-from promptlint.checks import context as context_module
 from promptlint.checks import pyast
 from promptlint.checks.context import CheckContext
 from promptlint.rules_engine import load_rules, run_rules
@@ -55,9 +54,14 @@ def _module_state(module: object) -> dict[str, object]:
 
 def test_no_check_module_holds_mutable_state() -> None:
     import importlib
+    import pkgutil
 
-    modules = [pyast, context_module] + [importlib.import_module(f"promptlint.checks.{r.spec['check']}")
-                                         for r in CODE_RULES]
+    import promptlint.checks
+
+    names = [m.name for m in pkgutil.iter_modules(promptlint.checks.__path__)]
+    assert {"context", "pyast", "callgraph", "flow", "values", "requests"} <= set(names)
+    assert {r.spec["check"] for r in CODE_RULES} <= set(names)
+    modules = [promptlint.checks] + [importlib.import_module(f"promptlint.checks.{name}") for name in names]
     for module in modules:
         assert _module_state(module) == {}, module.__name__
 

@@ -12,8 +12,10 @@ parameters' call sites in this module or defaults, then to enclosing functions a
 from __future__ import annotations
 
 import ast
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from promptlint.checks.callgraph import default_of, params_of
@@ -395,12 +397,11 @@ class Evaluator:
         return self._assignments[key]
 
 
-_COMPARISONS = {
-    ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b, ast.Lt: lambda a, b: a < b,
-    ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
-    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b, ast.Is: lambda a, b: a is b,
-    ast.IsNot: lambda a, b: a is not b,
-}
+_COMPARISONS = MappingProxyType({
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
+    ast.GtE: operator.ge, ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
+    ast.Is: operator.is_, ast.IsNot: operator.is_not,
+})
 
 
 def _held(value: Any, scope: FunctionNode | None, name: str) -> Any:
