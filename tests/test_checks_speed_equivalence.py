@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 
 from promptlint.checks import pyast
+from promptlint.checks.context import CheckContext, Facts
+from promptlint.extractors import pycalls
 from promptlint.extractors import python as pyx
-from promptlint.model import SourceFile
+from promptlint.model import Extraction, SourceFile
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -78,6 +80,11 @@ def test_extracted_prompts_match_the_baseline() -> None:
     assert rows == PROMPT_BASELINE
 
 
+def _ctx(source: str) -> CheckContext:
+    """A check context over `source` alone (the text gates need no tree)."""
+    return CheckContext(Extraction(source=SourceFile("case.py", source), tree=ast.parse(source)))
+
+
 @pytest.mark.parametrize("source", [
     'if "I can\'t" in text:\n    pass\n',
     'if text.startswith("""\nI am sorry"""):\n    pass\n',
@@ -92,13 +99,13 @@ def test_extracted_prompts_match_the_baseline() -> None:
 ])
 def test_refusal_text_gate_lets_every_refusal_check_through(source: str) -> None:
     tests = [n.test for n in ast.walk(ast.parse(source)) if isinstance(n, ast.If | ast.While | ast.IfExp)]
-    assert any(pyast.is_refusal_check(t) for t in tests)  # the snippet really is a refusal check
-    assert pyast.may_hold_refusal_check(source)
+    assert any(pycalls.is_refusal_test(t) for t in tests)  # the snippet really is a refusal check
+    assert _ctx(source).may_hold_refusal_check()
 
 
 @pytest.mark.parametrize("source", ['if "Image" in kinds:\n    pass\n', "import os\nif ready:\n    pass\n"])
 def test_refusal_text_gate_skips_ordinary_code(source: str) -> None:
-    assert not pyast.may_hold_refusal_check(source)
+    assert not _ctx(source).may_hold_refusal_check()
 
 
 _GAPS = ["", " ", "\n    ", "  # note\n    ", " \\\n    "]
@@ -117,20 +124,20 @@ def test_model_call_text_gate_lets_every_model_call_through(call: str, gap: str)
     source = f"result = (\n    {call.format(g=gap)}\n)\n"
     calls = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call)]
     assert any(pyast.is_model_call(c) or pyast.is_model_factory(c) for c in calls)  # really a model call
-    assert pyast.may_hold_model_call(source)
+    assert _ctx(source).may_hold_model_call()
 
 
 @pytest.mark.parametrize("source", ["def create(self, body):\n    return self._post('/v1', body)\n",
                                     "items = data.get('messages', [])\nprint(len(items))\n"])
 def test_model_call_text_gate_skips_ordinary_code(source: str) -> None:
-    assert not pyast.may_hold_model_call(source)
+    assert not _ctx(source).may_hold_model_call()
 
 
-def test_checks_share_one_context_per_extraction() -> None:
+def test_model_calls_are_computed_once_and_handed_out_as_copies() -> None:
     extraction = pyx.extract(SourceFile("x.py", (REPO / "examples/support_desk/agent_loop.py").read_text()))
-    first = pyast.PyContext.of(extraction)
-    assert first is not None and pyast.PyContext.of(extraction) is first
-    assert first.model_calls() == first.model_calls() and first.model_calls() is not first.model_calls()
+    ctx = CheckContext(extraction)
+    first = ctx.model_calls()
+    assert first and ctx.model_calls() == first and ctx.model_calls() is not first
 
 
 @pytest.mark.parametrize("lines", [
@@ -149,12 +156,16 @@ def test_gitignore_fast_spec_matches_pathspec(lines: list[str]) -> None:
         assert fast.include(rel) == spec.check_file(rel).include, rel
 
 
-def test_text_gates_skip_only_ascii_sources_without_the_word() -> None:
-    assert pyast.lacks("x = 1\n", "temperature")
-    assert not pyast.lacks("call(Temperature=2)\n", "temperature")  # case-insensitive
-    # Non-ASCII source is never skipped: NFKC-normalised identifiers can spell the word without its letters.
-    assert not pyast.lacks("ｔemperature = 1  # é\n", "temperature")
-    assert pyast.may_hold_refusal_check("r = 'é'\nif 1: pass\n")
+def test_text_gates_read_identifiers_as_python_does() -> None:
+    assert _ctx("x = 1\n").lacks("temperature")
+    assert not _ctx("call(Temperature=2)\n").lacks("temperature")  # case-insensitive
+    # Python NFKC-normalises identifiers: a non-ASCII spelling of the word is still the word.
+    assert not _ctx("ｔemperature = 1  # é\n").lacks("temperature")
+    assert _ctx("if ｒｅｆｕｓｅｄ:\n    pass\n").may_hold_refusal_check()
+    assert _ctx("r = client.messages.ｃｒｅａｔｅ(model='m')  # é\n").may_hold_model_call()
+    # Non-ASCII text elsewhere no longer turns the gates off (it did: every such file was walked in full).
+    assert not _ctx("r = 'é'\nif 1: pass\n").may_hold_refusal_check()
+    assert _ctx("x = '→ temperature'\n").lacks("model")
 
 
 _TARGETED_CASES = [
@@ -172,10 +183,10 @@ _TARGETED_CASES = [
 ]
 
 
-def _every_node(tree: ast.Module) -> pyast._Facts:
+def _every_node(tree: ast.Module) -> Facts:
     """The reference: every node of the tree, in `ast.walk` order."""
     nodes = list(ast.walk(tree))
-    return pyast._Facts(
+    return Facts(
         calls=[n for n in nodes if isinstance(n, ast.Call)],
         loops=[n for n in nodes if isinstance(n, ast.For | ast.AsyncFor | ast.While)],
         tested=[n for n in nodes if isinstance(n, ast.If | ast.While | ast.IfExp)],
@@ -190,7 +201,7 @@ def test_targeted_facts_walk_keeps_every_model_call(source: str) -> None:
     tree = ast.parse(source)
     src = SourceFile("case.py", source)
     full = _every_node(tree)
-    fast = pyast._Facts.of(tree, src)
+    fast = Facts.of(tree, src)
     assert source.isascii()  # so the targeted path is the one taken
 
     def same(a: list[ast.AST], b: list[ast.AST]) -> bool:
@@ -200,7 +211,7 @@ def test_targeted_facts_walk_keeps_every_model_call(source: str) -> None:
     assert same(fast.imports_from, full.imports_from)
     model = [c for c in full.calls if pyast.is_model_call(c) or pyast.is_model_factory(c)]
     assert model and all(any(c is f for f in fast.calls) for c in model)
-    refusal_tests = [t for t in full.tested if pyast.is_refusal_check(t.test)]
+    refusal_tests = [t for t in full.tested if pycalls.is_refusal_test(t.test)]
     assert all(any(t is f for f in fast.tested) for t in refusal_tests)
 
 
@@ -215,9 +226,9 @@ def test_targeted_facts_walk_matches_the_full_walk_on_real_code() -> None:
                 continue
             checked += 1
             full = _every_node(extraction.tree)
-            fast = pyast._Facts.of(extraction.tree, extraction.source, [c.line for c in extraction.calls])
-            ctx_full = pyast.PyContext(extraction, extraction.tree, full)
-            ctx_fast = pyast.PyContext(extraction, extraction.tree, fast)
+            fast = Facts.of(extraction.tree, extraction.source, [c.line for c in extraction.calls])
+            ctx_full, ctx_fast = CheckContext(extraction), CheckContext(extraction)
+            ctx_full._facts, ctx_fast._facts = full, fast
             assert [id(c) for c in ctx_fast.model_calls()] == [id(c) for c in ctx_full.model_calls()], path
             assert [id(n) for n in fast.loops] == [id(n) for n in full.loops], path
             assert [id(n) for n in fast.functions] == [id(n) for n in full.functions], path

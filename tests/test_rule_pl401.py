@@ -1,6 +1,9 @@
 """PL401 temperature-for-refusals on more shapes of retry code than its YAML examples.
 
-Each bad case names the exact code the finding must cover; good cases must stay quiet.
+Each bad case names the exact code the finding must cover; good cases must stay quiet. Besides loops and
+branches in one function, the retry is followed through recursion (a method's too), helper functions and
+methods of the same class, a retry counted by a helper object, refusal predicates of the module, and a
+temperature raised by a method the retry loop calls.
 """
 
 from __future__ import annotations
@@ -92,6 +95,201 @@ def f(client, m):
         r = client.messages.create(model="x", max_tokens=5, temperature=0.0, messages=m)
     return r
 ''',
+"helper_counter_instance": '''
+class Retrier:
+    def __init__(self):
+        self.attempts = 0
+    def next(self):
+        self.attempts += 1
+        return self.attempts <= 3
+def ask(client, q):
+    r = Retrier()
+    while r.next():
+        resp = client.messages.create(model="m", max_tokens=5, temperature=0.2 + 0.3 * r.attempts, messages=q)
+        if resp.stop_reason != "refusal":
+            return resp
+''',
+"should_retry_predicate": '''
+def should_retry(response, attempt):
+    return response.stop_reason == "refusal" and attempt < 3
+def ask(client, q):
+    attempt = 0
+    temperature = 0.3
+    response = client.messages.create(model="m", max_tokens=5, temperature=temperature, messages=q)
+    while should_retry(response, attempt):
+        attempt += 1
+        temperature += 0.2
+        response = client.messages.create(model="m", max_tokens=5, temperature=temperature, messages=q)
+    return response
+''',
+"method_recursion": '''
+class Bot:
+    def __init__(self, client):
+        self.client = client
+    def ask(self, q, temperature=0.2, tries=0):
+        r = self.client.chat.completions.create(model="gpt-4o", temperature=temperature, messages=q)
+        if r.choices[0].message.refusal and tries < 3:
+            return self.ask(q, temperature=temperature + 0.3, tries=tries + 1)
+        return r
+''',
+"recursion_helper_temp_from_depth": '''
+def temp_for(depth):
+    return 0.2 + depth * 0.25
+def ask(client, q, depth=0):
+    r = client.messages.create(model="m", max_tokens=5, temperature=temp_for(depth), messages=q)
+    if r.stop_reason == "refusal" and depth < 3:
+        return ask(client, q, depth + 1)
+    return r
+''',
+"loop_calls_method_with_attempt": '''
+class Writer:
+    def _send(self, q, attempt):
+        return self.client.messages.create(model="m", max_tokens=5, temperature=0.1 + attempt * 0.3, messages=q)
+    def write(self, q):
+        for attempt in range(4):
+            r = self._send(q, attempt)
+            if r.stop_reason != "refusal":
+                return r
+''',
+"blocked_predicate_branch": '''
+def blocked(r):
+    return r.stop_reason == "refusal"
+def ask(client, q):
+    r = client.messages.create(model="m", max_tokens=5, temperature=0.2, messages=q)
+    if blocked(r):
+        r = client.messages.create(model="m", max_tokens=5, temperature=0.95, messages=q)
+    return r
+''',
+"usable_predicate_loop": '''
+def usable(r):
+    return r.stop_reason != "refusal"
+def ask(client, q):
+    t = 0.1
+    for _ in range(3):
+        r = client.messages.create(model="m", max_tokens=5, temperature=t, messages=q)
+        if usable(r):
+            return r
+        t = t + 0.4
+''',
+"hook_in_loop": '''
+class Sampler:
+    temperature = 0.2
+    def bump(self):
+        self.temperature = self.temperature * 1.5
+    def run(self, q):
+        for _ in range(3):
+            r = self.client.messages.create(model="m", max_tokens=5, temperature=self.temperature, messages=q)
+            if r.stop_reason != "refusal":
+                return r
+            self.bump()
+''',
+"recursion_same_temp_good": '''
+def ask(client, q, temperature=0.5, tries=0):
+    r = client.messages.create(model="m", max_tokens=5, temperature=temperature, messages=q)
+    if r.stop_reason == "refusal" and tries < 2:
+        return ask(client, q + [{"role": "user", "content": "Context: I am a nurse."}], temperature, tries + 1)
+    return r
+''',
+"recursion_lower_temp_good": '''
+def ask(client, q, temperature=0.9, tries=0):
+    r = client.messages.create(model="m", max_tokens=5, temperature=temperature, messages=q)
+    if r.stop_reason == "refusal" and tries < 2:
+        return ask(client, q, temperature=temperature - 0.3, tries=tries + 1)
+    return r
+''',
+"descending_ladder_good": '''
+def ask(client, q):
+    for t in [0.9, 0.5, 0.1]:
+        r = client.messages.create(model="m", max_tokens=5, temperature=t, messages=q)
+        if r.stop_reason != "refusal":
+            return r
+''',
+"json_retry_hotter_but_no_refusal_good": '''
+import json
+def parse(client, q):
+    t = 0.0
+    for _ in range(3):
+        r = client.messages.create(model="m", max_tokens=5, temperature=t, messages=q)
+        try:
+            return json.loads(r.content[0].text)
+        except ValueError:
+            t += 0.3
+''',
+"class_error_retry_good": '''
+class Bot:
+    temperature = 0.3
+    def ask(self, q):
+        for attempt in range(3):
+            try:
+                return self.client.messages.create(model="m", max_tokens=5, temperature=self.temperature, messages=q)
+            except TimeoutError:
+                continue
+''',
+"refusal_flag_variable": '''
+def ask(client, q):
+    temperature = 0.2
+    done = False
+    while not done:
+        r = client.messages.create(model="m", max_tokens=5, temperature=temperature, messages=q)
+        done = r.stop_reason != "refusal"
+        if not done:
+            temperature = temperature + 0.3
+    return r
+''',
+"refusal_exception_handler": '''
+class RefusalError(Exception):
+    pass
+def ask(client, q):
+    t = 0.1
+    for _ in range(3):
+        try:
+            return parse_or_raise(client.messages.create(model="m", max_tokens=5, temperature=t, messages=q))
+        except RefusalError:
+            t += 0.4
+''',
+"settings_rebuilt_hotter_by_a_strategy": '''
+from dataclasses import dataclass, replace
+@dataclass(frozen=True)
+class Sampling:
+    temperature: float = 0.3
+class Warmer:
+    def after_refusal(self, s):
+        return replace(s, temperature=s.temperature * 1.5)
+def ask(client, q, policy):
+    s = Sampling()
+    for _ in range(3):
+        r = client.messages.create(model="m", max_tokens=5, temperature=s.temperature, messages=q)
+        if r.stop_reason != "refusal":
+            return r
+        s = policy.after_refusal(s)
+''',
+"params_dict_rebuilt_hotter": '''
+def ask(client, q):
+    params = {"model": "gpt-4o", "temperature": 0.2}
+    for _ in range(3):
+        r = client.chat.completions.create(messages=q, **params)
+        if r.choices[0].finish_reason != "content_filter":
+            return r
+        params = {**params, "temperature": params["temperature"] + 0.3}
+''',
+"model_object_warmed_after_refusal": '''
+from langchain_openai import ChatOpenAI
+def ask(prompt):
+    llm = ChatOpenAI(model="gpt-4o", temperature=0.2)
+    reply = llm.invoke(prompt)
+    if "I can't" in reply.content:
+        llm.temperature = 0.9
+        reply = llm.invoke(prompt)
+    return reply
+''',
+"kwargs_get_raised_in_branch": '''
+def ask(client, q, **kwargs):
+    r = client.messages.create(model="m", max_tokens=5, messages=q, **kwargs)
+    if r.stop_reason == "refusal":
+        kwargs["temperature"] = kwargs.get("temperature", 0.2) + 0.5
+        r = client.messages.create(model="m", max_tokens=5, messages=q, **kwargs)
+    return r
+''',
 "refusal_default_then_high_bad": '''
 def f(client, m):
     r = client.messages.create(model="x", max_tokens=5, messages=m)
@@ -108,6 +306,20 @@ EXPECTED = {
     'branch_assign_const_bad': ['temperature = 0.9'],
     'langchain_loop_bad': ['0.3 + retry * 0.3'],
     'refusal_default_then_high_bad': ['1.3'],
+    'model_object_warmed_after_refusal': ['llm.temperature = 0.9'],
+    'kwargs_get_raised_in_branch': ['kwargs["temperature"] = kwargs.get("temperature", 0.2) + 0.5'],
+    'settings_rebuilt_hotter_by_a_strategy': ['s.temperature * 1.5'],
+    'params_dict_rebuilt_hotter': ['params["temperature"] + 0.3'],
+    'refusal_flag_variable': ['temperature = temperature + 0.3'],
+    'refusal_exception_handler': ['t += 0.4'],
+    'helper_counter_instance': ['0.2 + 0.3 * r.attempts'],
+    'should_retry_predicate': ['temperature += 0.2'],
+    'method_recursion': ['temperature + 0.3'],
+    'recursion_helper_temp_from_depth': ['temp_for(depth)'],
+    'loop_calls_method_with_attempt': ['0.1 + attempt * 0.3'],
+    'blocked_predicate_branch': ['0.95'],
+    'usable_predicate_loop': ['t = t + 0.4'],
+    'hook_in_loop': ['self.temperature = self.temperature * 1.5'],
 }
 
 

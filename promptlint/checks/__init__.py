@@ -1,6 +1,8 @@
 """Python checks for code rules, referenced from rule YAML by name (`check: temperature_for_refusals`).
 
-A check is `fn(extraction, rule) -> Iterable[Hit]`; the engine turns hits into
+A check is `check(ctx, rule) -> Iterable[Hit]`: `ctx` is the file's `CheckContext`
+(`promptlint.checks.context`), built once per file by the engine and passed to every check,
+so they share one walk and no check reads state left by another. The engine turns hits into
 findings (positions, severity, suppression), so checks only say *where* and *why*.
 Check modules are imported lazily by name: `check: temperature_for_refusals`
 loads `promptlint.checks.temperature_for_refusals` and calls its `check`.
@@ -11,8 +13,13 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from promptlint.model import Extraction, Fix, Prompt
+from promptlint.model import Fix, Prompt
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.checks.context import CheckContext
+    from promptlint.rules_engine.rule import Rule
 
 
 @dataclass(slots=True)
@@ -26,7 +33,7 @@ class Hit:
     statement_span: tuple[int, int] | None = None
 
 
-CheckFn = Callable[[Extraction, "object"], Iterable[Hit]]
+CheckFn = Callable[["CheckContext", "Rule"], Iterable[Hit]]
 
 
 def load_check(name: str) -> CheckFn:

@@ -13,25 +13,27 @@ from __future__ import annotations
 import ast
 import builtins
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from promptlint.checks import Hit
+from promptlint.checks import Hit, pyast
+from promptlint.checks.callgraph import params_of
 from promptlint.checks.pyast import (
-    Loop,
-    PyContext,
-    ascii_lower,
+    FunctionNode,
     assigned_names,
     chain,
     constant_assignments,
     is_model_call,
-    may_hold_model_call,
     names,
-    node_span,
-    string_value,
     walk_body,
 )
+from promptlint.checks.values import Val
 from promptlint.diskcache import compile_regex
 from promptlint.extractors import pycalls
-from promptlint.model import Extraction
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.checks.context import CheckContext, Comprehension
+    from promptlint.rules_engine.rule import Rule
 
 #: Loop variables / iterables that hold the steps of one task.
 #: Not bare `task`: `for task in benchmark_tasks` is usually a set of independent requests, each complete.
@@ -49,17 +51,57 @@ _MESSAGE_KWARGS = ("messages", "input", "prompt", "contents")
 _RECEIVER_WITH_PROMPT_RE = compile_regex(r"(?i)chain|agent|crew|graph|executor|runnable|pipeline")
 _BUILTINS = frozenset(dir(builtins))
 _SYSTEM_ROLES = frozenset({"system", "developer"})
+#: Arguments that make the API keep the conversation server-side: earlier steps travel with the request.
+_SERVER_STATE_KWARGS = frozenset({"previous_response_id", "conversation", "conversation_id", "thread_id"})
 
 
-def _step_loop(ctx: PyContext, call: ast.Call) -> Loop | None:
-    """The innermost enclosing `for` loop over steps (not a retry loop)."""
-    for loop in ctx.loops_of(call):
-        if not isinstance(loop, ast.For | ast.AsyncFor) or pycalls.is_retry_loop(loop):
-            continue
-        if any(_STEP_RE.search(n) for n in names(loop.target) | names(loop.iter)) or (
-                isinstance(loop.iter, ast.Attribute) and _STEP_RE.search(loop.iter.attr)):
-            return loop
+@dataclass(slots=True)
+class _ComprehensionLoop:
+    """A comprehension over steps (`[ask(s) for s in plan]`, `gather(*(run(s) for s in steps))`) seen as a
+    loop with no statements of its own."""
+
+    node: Comprehension
+    target: ast.expr
+    iter: ast.expr
+    lineno: int
+    col_offset: int
+    body: list[ast.stmt] = field(default_factory=list)
+
+
+StepLoop = ast.For | ast.AsyncFor | _ComprehensionLoop
+
+
+def _step_loop(ctx: CheckContext, call: ast.Call) -> StepLoop | None:
+    """The innermost enclosing `for` loop or comprehension over steps (not a retry loop)."""
+    for node in ctx.ancestors(call):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            return None
+        if isinstance(node, ast.For | ast.AsyncFor) and _is_step_loop(node):
+            return node
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            loop = _comprehension_loop(node)
+            if loop is not None:
+                return loop
     return None
+
+
+def _comprehension_loop(node: Comprehension) -> _ComprehensionLoop | None:
+    for generator in node.generators:
+        if _is_step_loop(generator):
+            return _ComprehensionLoop(node, generator.target, generator.iter, node.lineno, node.col_offset)
+    return None
+
+
+def _loop_scope(ctx: CheckContext, loop: StepLoop) -> FunctionNode | None:
+    return ctx.function_of(loop.node if isinstance(loop, _ComprehensionLoop) else loop)
+
+
+def _is_step_loop(loop: ast.For | ast.AsyncFor | ast.comprehension) -> bool:
+    """A `for` over the steps of one task (`for step in plan`, `for action in plan.actions`), not a retry loop."""
+    if pycalls.is_retry_loop(loop):
+        return False
+    return any(_STEP_RE.search(n) for n in names(loop.target) | names(loop.iter)) or (
+        isinstance(loop.iter, ast.Attribute) and bool(_STEP_RE.search(loop.iter.attr)))
 
 
 def _messages_of(call: ast.Call) -> ast.expr | None:
@@ -99,6 +141,27 @@ def _grows(loop_body: list[ast.stmt], name: str) -> bool:
     return False
 
 
+def _rebound_fresh(loop_body: list[ast.stmt], name: str) -> bool:
+    """Is `name` bound anew inside the loop to a value that does not read it (`messages = []`)?"""
+    for node in walk_body(loop_body):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets) \
+                and name not in names(node.value):
+            return True
+    return False
+
+
+def _added_to(loop_body: list[ast.stmt], name: str) -> list[ast.expr]:
+    """What the loop adds to a list it builds: `name.append(x)` / `extend(x)` / `insert(i, x)` / `name += x`."""
+    added: list[ast.expr] = []
+    for node in walk_body(loop_body):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
+                "append", "extend", "insert") and isinstance(node.func.value, ast.Name) and node.func.value.id == name:
+            added += node.args
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+            added.append(node.value)
+    return added
+
+
 def _read_names(node: ast.AST) -> set[str]:
     """Names an expression reads as data (not `json` of `json.dumps(...)`, not called functions)."""
     called = set()
@@ -115,28 +178,47 @@ def _read_names(node: ast.AST) -> set[str]:
 class _Step:
     """What one step's messages are built from, following assignments made inside the loop."""
 
-    def __init__(self, ctx: PyContext, loop: Loop, messages: ast.expr) -> None:
+    def __init__(self, ctx: CheckContext, loop: StepLoop, sources: list[ast.expr], call_line: int) -> None:
         self.ctx = ctx
         self.loop = loop
+        self.call_line = call_line
         self.local = assigned_names(loop.body) | names(loop.target)
         self.reads: set[str] = set()
         self.history = False
-        self._follow(messages, depth=0)
+        for source in sources:
+            self._follow(source, depth=0)
 
     def _follow(self, node: ast.AST, depth: int) -> None:
         for name in _read_names(node):
             if name in self.reads:
                 continue
             self.reads.add(name)
-            if _grows(self.loop.body, name) or _grows(self._scope(), name):
+            fresh = _rebound_fresh(self.loop.body, name)  # `messages = []` each step: no history kept
+            if not fresh and (_grows(self.loop.body, name) or _grows(self._scope(), name)):
                 self.history = True
+            if depth == 0 and self._carried(name):
+                self.history = True  # `previous = r.text` after the call: the last step's result travels on
             if name in self.local and depth < 4:
                 for _line, value in constant_assignments(self.loop.body, name):
                     self._follow(value, depth + 1)
+                for value in _added_to(self.loop.body, name):
+                    self._follow(value, depth + 1)
 
     def _scope(self) -> list[ast.stmt]:
-        function = self.ctx.function_of(self.loop)
-        return function.body if function else self.ctx.tree.body
+        function = _loop_scope(self.ctx, self.loop)
+        return function.body if function else self.ctx.tree.body  # type: ignore[union-attr]
+
+    def _carried(self, name: str) -> bool:
+        """Is `name` read by the request before the loop assigns it, with a value from before the loop: what
+        the previous step left in it?"""
+        if name not in assigned_names(self.loop.body) or isinstance(self.loop, _ComprehensionLoop):
+            return False
+        lines = [line for line, _value in constant_assignments(self.loop.body, name)]
+        if not lines or min(lines) < self.call_line:
+            return False
+        function = _loop_scope(self.ctx, self.loop)
+        before = [line for line, _v in constant_assignments(self._scope(), name) if line < self.loop.lineno]
+        return bool(before) or (function is not None and name in params_of(function))
 
     def per_step(self) -> bool:
         return bool(self.reads & names(self.loop.target))
@@ -146,44 +228,119 @@ class _Step:
         for name in self.reads - self.local:
             if _CONTEXT_RE.search(name):
                 return True
-            value = string_value(self.ctx, ast.Name(id=name, ctx=ast.Load(), lineno=self.loop.lineno,
-                                                    col_offset=self.loop.col_offset))
+            function = _loop_scope(self.ctx, self.loop)
+            if function is not None and name in params_of(function):
+                return True  # a parameter: runtime data (a goal, a document) that may carry the task
+            read = ast.Name(id=name, ctx=ast.Load(), lineno=self.loop.lineno, col_offset=self.loop.col_offset)
+            value = self.ctx.values.string(Val(read, function))
             if value is None and not _is_constant_name(self.ctx, name):
                 return True  # runtime data (a parameter, a loaded document): assume it carries the task
         return False
 
 
-def _is_constant_name(ctx: PyContext, name: str) -> bool:
+def _is_constant_name(ctx: CheckContext, name: str) -> bool:
     """A module-level string template (`STEP_PROMPT = "..."`): fixed text, no task context."""
     assignments = constant_assignments(
         [s for s in ctx.tree.body if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)], name)
     return bool(assignments) and all(isinstance(v, ast.Constant | ast.JoinedStr) for _line, v in assignments)
 
 
-def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
-    """Hits on the messages of a per-step model call that carry neither a system prompt nor the task."""
-    lower = ascii_lower(extraction.source.text)
-    if not isinstance(extraction.tree, ast.Module) or (lower is not None and (
-            "for" not in lower or not _STEP_WORD_RE.search(lower))):
+def _carries_state(call: ast.Call, loop: StepLoop) -> bool:
+    """The request carries earlier steps outside its messages: a server-side conversation (`thread_id=`,
+    `previous_response_id=`, `conversation=`), or any argument updated from one iteration to the next
+    (`previous_response_id=prev_id` with `prev_id = r.id` in the loop)."""
+    local = assigned_names(loop.body)
+    for keyword in call.keywords:
+        if keyword.arg in _MESSAGE_KWARGS or keyword.arg is None:
+            continue
+        if keyword.arg in _SERVER_STATE_KWARGS and not (isinstance(keyword.value, ast.Constant)
+                                                       and keyword.value.value is None):
+            return True
+        if _read_names(keyword.value) & local - names(loop.target):
+            return True
+    return False
+
+
+class _Sources:
+    """The expressions, in the loop's scope, that a request's messages are built from."""
+
+    def __init__(self, ctx: CheckContext, loop_scope: FunctionNode | None) -> None:
+        self.ctx = ctx
+        self.loop_scope = loop_scope
+
+    def of(self, value: Val, depth: int = 0) -> list[ast.expr] | None:
+        """None when a helper adds something of its own that may carry the task (runtime data it reads)."""
+        if value.scope is self.loop_scope and value.env is None:
+            return [value.expr]
+        if depth > 4 or value.scope is None:
+            return None
+        function = value.scope
+        sources: list[ast.expr] = []
+        for name in _read_names(value.expr):
+            if value.env is not None and name in value.env:
+                inner = self.of(value.env[name], depth + 1)
+            elif (assigned := constant_assignments(function.body, name)):
+                inner = []
+                for _line, assigned_value in assigned:
+                    more = self.of(Val(assigned_value, function, value.env), depth + 1)
+                    if more is None:
+                        return None
+                    inner += more
+            elif _is_constant_name(self.ctx, name):
+                inner = []  # a module-level template: fixed text
+            else:
+                return None  # a parameter left at its default, `self`, a global: may carry the task
+            if inner is None:
+                return None
+            sources += inner
+        return sources
+
+
+def _step_loops(ctx: CheckContext) -> list[StepLoop]:
+    loops: list[StepLoop] = [loop for loop in ctx.facts.loops
+                             if isinstance(loop, ast.For | ast.AsyncFor) and _is_step_loop(loop)]
+    loops += [loop for node in ctx.comprehensions if (loop := _comprehension_loop(node)) is not None]
+    return loops
+
+
+def check(ctx: CheckContext, rule: Rule) -> Iterator[Hit]:
+    """Hits on the messages of a per-step model call that carry neither a system prompt nor the task; when
+    the call is in a helper the step loop calls, on that call in the loop."""
+    if ctx.tree is None:
+        return iter(())
+    lower = ctx.lower
+    if lower is not None and ("for" not in lower or not _STEP_WORD_RE.search(lower)):
         return iter(())  # a step loop is a `for` over a name or attribute that `_STEP_RE` matches: none here
-    if not may_hold_model_call(extraction.source.text):
-        return iter(())  # every hit is on a model call: none here
-    ctx = PyContext.of(extraction)
-    if ctx is None or not any(isinstance(loop, ast.For | ast.AsyncFor) for loop in ctx.facts.loops):
-        return iter(())  # a step loop is a `for` loop: none, nothing to find
-    hits: list[Hit] = []
-    for call in ctx.model_calls():
-        if not is_model_call(call) or _RECEIVER_WITH_PROMPT_RE.search(chain(call).rsplit(".", 1)[0]):
-            continue
-        messages = _messages_of(call)  # checked before the loop: no parent links needed to rule a call out
-        if messages is None or _has_system(call, messages):
-            continue
-        loop = _step_loop(ctx, call)
-        if loop is None:
-            continue
-        step = _Step(ctx, loop, messages)
-        if step.history or not step.per_step() or step.carries_context():
-            continue
-        start, end = node_span(extraction.source, messages)
-        hits.append(Hit(start, end, statement_span=ctx.statement_span(call)))
-    return iter(hits)
+    if not ctx.may_hold_model_call() or not ctx.model_calls():
+        return iter(())  # every hit is on a model call (made here, or through a helper): none here
+    loops = _step_loops(ctx)
+    if not loops:
+        return iter(())  # no `for` loop or comprehension over steps: nothing to find
+    scopes: dict[int, FunctionNode | None] = {}
+    for loop in loops:
+        scope = _loop_scope(ctx, loop)
+        scopes.setdefault(id(scope) if scope is not None else 0, scope)
+    hits: dict[tuple[int, int], Hit] = {}
+    for scope in scopes.values():
+        for request in ctx.requests.of(scope):
+            target = request.target
+            if request.kind != "model" or (pyast.is_model_factory(target) and not is_model_call(target)):
+                continue
+            if _RECEIVER_WITH_PROMPT_RE.search(chain(target).rsplit(".", 1)[0]):
+                continue
+            messages = _messages_of(target)  # checked before the loop: no parent links needed to rule a call out
+            if messages is None or _has_system(target, messages) or request.messages is None:
+                continue
+            loop = _step_loop(ctx, request.call)
+            if loop is None or _carries_state(request.call, loop) or _carries_state(target, loop):
+                continue
+            sources = _Sources(ctx, scope).of(request.messages)
+            if sources is None:
+                continue
+            step = _Step(ctx, loop, sources, request.call.lineno)
+            if step.history or not step.per_step() or step.carries_context():
+                continue
+            flagged = messages if request.direct else request.call
+            span = ctx.span(flagged)
+            hits.setdefault(span, Hit(span[0], span[1], statement_span=ctx.statement_span(request.call)))
+    return iter(sorted(hits.values(), key=lambda h: h.start))

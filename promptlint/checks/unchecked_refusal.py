@@ -10,22 +10,22 @@ The finding points at the first such access per response.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from promptlint.checks import Hit
 from promptlint.checks.pyast import (
-    REFUSAL_REASONS,
-    PyContext,
     chain,
     is_model_call,
-    is_refusal_check,
-    lacks,
-    node_span,
     scope_bodies,
     walk_body,
 )
 from promptlint.diskcache import compile_regex
-from promptlint.model import Extraction
+from promptlint.extractors import pycalls
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.checks.context import CheckContext
+    from promptlint.rules_engine.rule import Rule
 
 #: Calls that detect a refusal (or classify / moderate the reply): any of them counts as a check.
 _DETECTOR_RE = compile_regex(r"(?i)refus|classif|moderat|(?:^|\.)refusal\.detect$")
@@ -76,10 +76,11 @@ def detector_names(tree: ast.Module, imports: list[ast.ImportFrom] | None = None
     return found
 
 
-def checks_refusal(body: list[ast.stmt], detectors: set[str]) -> bool:
+def checks_refusal(body: list[ast.stmt], detectors: set[str], predicates: Mapping[str, int] | None = None,
+                   flags: Mapping[str, int] | None = None) -> bool:
     """Does this scope look at refusals at all (a reason test, `.refusal`, a detector call)?"""
     for node in walk_body(body):
-        if isinstance(node, ast.Constant) and node.value in REFUSAL_REASONS:
+        if isinstance(node, ast.Constant) and node.value in pycalls.REFUSAL_REASONS:
             return True
         if isinstance(node, ast.Attribute) and _REFUSAL_NAME_RE.search(node.attr):
             return True
@@ -89,7 +90,8 @@ def checks_refusal(body: list[ast.stmt], detectors: set[str]) -> bool:
             return True
         if isinstance(node, ast.Compare) and _tests_normal_end(node):
             return True
-        if isinstance(node, ast.If | ast.While | ast.IfExp | ast.Assert) and is_refusal_check(node.test):
+        if isinstance(node, ast.If | ast.While | ast.IfExp | ast.Assert) \
+                and pycalls.is_refusal_test(node.test, predicates, flags):
             return True  # `if "I can't" in text:` and other refusal-phrase tests
     return False
 
@@ -102,21 +104,20 @@ def _tests_normal_end(node: ast.Compare) -> bool:
     return any(isinstance(n, ast.Constant) and n.value in _NORMAL_ENDS for s in sides for n in ast.walk(s))
 
 
-def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
+def check(ctx: CheckContext, rule: Rule) -> Iterator[Hit]:
     """Hits on the first reply-text access per response, in scopes that never check for a refusal.
 
     A reply access reads `.output_text` or `.content` (text), of a model call's result (the shared walk):
     files with neither are skipped before any scope is walked.
     """
-    if not isinstance(extraction.tree, ast.Module) or lacks(extraction.source.text, "output_text", "content"):
+    if ctx.tree is None or ctx.lacks("output_text", "content"):
         return iter(())
-    ctx = PyContext.of(extraction)
-    if ctx is None or not any(is_model_call(c) for c in ctx.model_calls()):
+    if not any(is_model_call(c) for c in ctx.model_calls()):
         return iter(())
     detectors = detector_names(ctx.tree, ctx.facts.imports_from)
     hits: list[Hit] = []
     for body in scope_bodies(ctx):
-        if checks_refusal(body, detectors):
+        if checks_refusal(body, detectors, ctx.refusal_predicates, ctx.refusal_flags):
             continue
         responses = _responses(body)
         seen: set[str] = set()
@@ -130,6 +131,6 @@ def check(extraction: Extraction, rule: object) -> Iterator[Hit]:
             if key in seen or not (direct or (isinstance(base, ast.Name) and base.id in responses)):
                 continue
             seen.add(key)
-            start, end = node_span(extraction.source, node)
+            start, end = ctx.span(node)
             hits.append(Hit(start, end, statement_span=ctx.statement_span(node)))
     return iter(sorted(hits, key=lambda h: h.start))

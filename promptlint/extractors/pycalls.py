@@ -7,6 +7,8 @@ message classes) and the loop / retry / refusal heuristics read as data.
 from __future__ import annotations
 
 import ast
+import bisect
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from promptlint.diskcache import compile_regex
 
@@ -175,19 +177,156 @@ def is_retry_decorator(node: ast.expr) -> bool:
     return bool(_RETRY_NAME_RE.search(chain)) or chain.startswith("backoff.")
 
 
-def is_refusal_test(test: ast.expr) -> bool:
-    """Does an `if` / `while` test check for a refusal?"""
+#: Stop / finish reasons that mean "the model declined": Anthropic `refusal`, OpenAI `content_filter`.
+REFUSAL_REASONS = frozenset({"refusal", "content_filter"})
+#: A refusal name that says the opposite: `not_refused`, `no_refusal`, `non_refusal`.
+_NOT_REFUSAL_NAME_RE = compile_regex(r"(?i)(?:^|_)(?:not|no|non)_?refus")
+_TRUTH_CONSTANTS = (None, False, True)
+
+
+def is_refusal_test(test: ast.expr, predicates: Mapping[str, int] | None = None,
+                    flags: Mapping[str, int] | None = None) -> bool:
+    """Does an `if` / `while` / conditional test check for a refusal? The one definition, shared by the
+    extractor (`CallSite.after_refusal_check`) and the code checks.
+
+    A test checks for a refusal when it names one (`is_refusal(text)`, `msg.refusal`, `if refused:`),
+    compares with a refusal stop / finish reason (`stop_reason == "refusal"`, `finish_reason ==
+    "content_filter"`), or looks for a refusal phrase (`"I can't" in text`, `text.startswith("Sorry, I")`).
+    `predicates`: names of this module's functions whose result is itself a refusal test
+    (`refusal_predicates`), so `if blocked(r):` counts when `def blocked(r): return r.stop_reason == ...`.
+    `flags`: names assigned a refusal test (`refusal_flags`), so `if ok:` counts after `ok = r.stop_reason != ...`.
+    """
     for sub in ast.walk(test):
         if isinstance(sub, ast.Name) and _REFUSAL_NAME_RE.search(sub.id):
             return True
         if isinstance(sub, ast.Attribute) and _REFUSAL_NAME_RE.search(sub.attr):
             return True
         if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            if sub.value in REFUSAL_REASONS or _REFUSAL_PHRASE_RE.match(sub.value):
+                return True
             if _REFUSAL_NAME_RE.search(sub.value) and len(sub.value) < 40:
                 return True
-            if _REFUSAL_PHRASE_RE.match(sub.value):
-                return True
+        if predicates and isinstance(sub, ast.Call) and _called_name(sub) in predicates:
+            return True
+        if flags and isinstance(sub, ast.Name) and sub.id in flags:
+            return True
     return False
+
+
+def refusal_polarity(test: ast.expr, predicates: Mapping[str, int] | None = None,
+                     flags: Mapping[str, int] | None = None) -> int:
+    """+1 when `test` holds only after a refusal, -1 when it holds only when there was none, 0 when it
+    is no refusal test. Read from the test's form: `not`, `!=` / `not in` / `is not`, a comparison with
+    None or False (`msg.refusal is None` holds when there was *no* refusal), a name that says the
+    opposite (`not_refused`), a predicate's own polarity; `and` / `or` keep the polarity their refusal
+    operands agree on. A refusal test whose direction the form does not settle counts as +1."""
+    polarity = _polarity(test, predicates or {}, flags or {})
+    return 0 if polarity is None else polarity
+
+
+def _polarity(node: ast.expr, predicates: Mapping[str, int], flags: Mapping[str, int] | None = None) -> int | None:
+    flags = flags or {}
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        inner = _polarity(node.operand, predicates, flags)
+        return -inner if inner is not None else None
+    if isinstance(node, ast.BoolOp):
+        found = {p for value in node.values if (p := _polarity(value, predicates, flags)) is not None}
+        return None if not found else found.pop() if len(found) == 1 else 1
+    if not is_refusal_test(node, predicates, flags):
+        return None
+    if isinstance(node, ast.Call):
+        name = _called_name(node)
+        if name in predicates:
+            return predicates[name]
+        return -1 if name and _NOT_REFUSAL_NAME_RE.search(name) else 1
+    if isinstance(node, ast.Name) and node.id in flags:
+        return flags[node.id]
+    if isinstance(node, ast.Name | ast.Attribute):
+        name = node.id if isinstance(node, ast.Name) else node.attr
+        return -1 if _NOT_REFUSAL_NAME_RE.search(name) else 1
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        sign = -1 if isinstance(node.ops[0], ast.NotEq | ast.NotIn | ast.IsNot) else 1
+        for side, other in ((node.left, node.comparators[0]), (node.comparators[0], node.left)):
+            if isinstance(other, ast.Constant) and any(other.value is c for c in _TRUTH_CONSTANTS):
+                inner = _polarity(side, predicates, flags)
+                if inner is not None:  # `msg.refusal is None`: no refusal; `is_refusal(r) == False` likewise
+                    return sign * (inner if other.value is True else -inner)
+        return sign
+    return 1
+
+
+def _called_name(call: ast.Call) -> str | None:
+    """`blocked` of `blocked(r)`, `self.blocked(r)`, `cls.blocked(r)`: a function or method of this module."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
+        return func.attr
+    return None
+
+
+def refusal_predicates(functions: Iterable[ast.FunctionDef | ast.AsyncFunctionDef],
+                       lines: Sequence[int] | None = None) -> dict[str, int]:
+    """Name -> polarity of the functions (of one module) that answer "was this a refusal?": every value
+    they return is a refusal test of one polarity (`return r.stop_reason == "refusal"`: +1; `return
+    r.stop_reason != "refusal"`, "is this answer usable": -1). Followed one level: a predicate built on
+    another (`return not blocked(r)`) counts too. Pass only the functions that can hold one (a caller with
+    the source text can rule out those without a refusal word, as `CheckContext.refusal_predicates` does).
+    `lines`: the lines that can hold a refusal word, when known: a function returning anything on other
+    lines that is not a call is no predicate, so most are ruled out without looking at their returns."""
+    returns: dict[str, list[ast.expr]] = {}
+    for function in functions:
+        values = [r.value for r in returns_of(function.body) if r.value is not None]
+        if values:
+            returns[function.name] = returns.get(function.name, []) + values
+    found: dict[str, int] = {}
+    for _round in range(2):
+        for name, values in returns.items():
+            if name in found or not all(lines is None or _on_lines(v, lines) or found for v in values):
+                continue  # a return with no refusal word (and no predicate found yet to call)
+            signs = {_polarity(v, found) for v in values}
+            if len(signs) == 1 and None not in signs:
+                found[name] = signs.pop()  # type: ignore[assignment]
+        if not found:
+            break
+    return found
+
+
+def refusal_flags(assignments: Iterable[ast.Assign], predicates: Mapping[str, int] | None = None) -> dict[str, int]:
+    """Name -> polarity of the variables that hold a refusal test (`ok = r.stop_reason != "refusal"`: -1,
+    `blocked = is_refusal(text)`: +1); a name assigned tests of both polarities holds none. Constants
+    assigned to the same name (`ok = False` before the loop) do not count against it."""
+    found: dict[str, set[int]] = {}
+    for node in assignments:
+        if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+            continue
+        if isinstance(node.value, ast.Constant):
+            continue
+        polarity = _polarity(node.value, predicates or {})
+        found.setdefault(node.targets[0].id, set()).add(polarity or 0)
+    return {name: signs.pop() for name, signs in found.items() if len(signs) == 1 and 0 not in signs}
+
+
+def _on_lines(node: ast.expr, lines: Sequence[int]) -> bool:
+    """Does one of the (sorted) `lines` fall within the node's lines?"""
+    at = bisect.bisect_left(lines, node.lineno)
+    return at < len(lines) and lines[at] <= (node.end_lineno or node.lineno)
+
+
+def returns_of(body: list[ast.stmt]) -> Iterator[ast.Return]:
+    """The `return` statements of a function body, not of functions or classes nested in it."""
+    for stmt in body:
+        if isinstance(stmt, ast.Return):
+            yield stmt
+        elif not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            for name in ("body", "orelse", "finalbody"):
+                block = getattr(stmt, name, None)
+                if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                    yield from returns_of(block)
+            for handler in getattr(stmt, "handlers", ()):
+                yield from returns_of(handler.body)
+            for case in getattr(stmt, "cases", ()):
+                yield from returns_of(case.body)
 
 
 #: A superset, on the raw source, of what `is_refusal_test` (and the checks' `is_refusal_check`) can find:

@@ -16,6 +16,7 @@ from promptlint.rules_engine.rule import Exception_, Rule
 from promptlint.rules_engine.text import PLACEHOLDER, NormalText, normalise
 
 if TYPE_CHECKING:
+    from promptlint.checks.context import CheckContext
     from promptlint.facts import PromptFacts
 
 Span = tuple[int, int]
@@ -350,6 +351,7 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
     """
     views = _Views()
     findings: list[Finding] = []
+    checks: CheckContext | None = None  # one per file, shared by every check rule (built at the first)
     for rule in rules:
         compiled = rule.spec.get("compiled", {})
         if rule.kind == "pattern":
@@ -375,7 +377,11 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
         elif rule.kind == "check":
             if rule.formats is not None and _file_format(extraction) not in rule.formats:
                 continue
-            for hit in load_check(compiled["check"])(extraction, rule):
+            if checks is None:
+                from promptlint.checks.context import CheckContext
+
+                checks = CheckContext(extraction)
+            for hit in load_check(compiled["check"])(checks, rule):
                 findings.append(_hit_finding(rule, extraction, hit))
     findings.sort(key=Finding.sort_key)
     return findings
