@@ -375,6 +375,7 @@ def _lint_source(source: SourceFile, selection: Selection, path: Path | None = N
     texts for the project join, and, given a `plan`, its texts that other files use as prompts."""
     file_path = path or Path(source.path)
     fmt, extract = prompt_file_extractor(file_path) if prompt_file else extractor_of(file_path)
+    full = full or (plan is not None and source.path in plan.adoptions)  # its texts are used elsewhere
     try:
         extraction: Extraction = extract(source, full=True) if full and fmt == "python" else extract(source)
     except Exception as exc:  # a bug, not bad input: extractors never raise on bad input

@@ -203,3 +203,22 @@ def test_json_prompt_file_positions_follow_escapes(tmp_path: Path) -> None:
     bad = jsonprompt.extract(SourceFile("p.json", '{"a": 1,,}'))
     assert bad.problem is not None and (bad.problem.line, bad.problem.column) == (1, 9)
     assert json.loads(text)["task"] == prompt.text
+
+
+def test_language_server_shows_cross_file_findings_on_the_file_holding_the_text(tree: Path) -> None:
+    from promptlint.lsp.engine import Linter
+
+    linter = Linter(isolated=True)
+    texts = tree / "pkg/texts.py"
+    outcome = linter.lint(texts, texts.read_text())
+    assert outcome.error is None, outcome.error
+    assert any(f.line == 2 and f.code == "PL101" and "pkg/agent.py:11" in f.message for f in outcome.findings)
+    # the unsaved buffer is what is linted: the override removed from the text, its finding goes
+    edited = texts.read_text().replace(OVERRIDE, "Answer from the manual.")
+    assert not any(f.line == 2 for f in linter.lint(texts, edited).findings)
+    md = tree / "pkg/templates/system.md"
+    assert linter.document_path(str(md), "markdown", md.as_uri()) == md
+    findings = linter.lint(md, md.read_text()).findings
+    assert [(f.line, f.column, f.code) for f in findings][:1] == [(1, 12, "PL101")]
+    readme = tree / "README.md"
+    assert linter.lint(readme, readme.read_text()).findings == []  # no code loads it as a prompt
