@@ -180,9 +180,8 @@ class Linter:
     def lint(self, path: Path, text: str) -> LintOutcome:
         """Lint `text` as the file `path`; never raises."""
         from promptlint.discovery import display_path
-        from promptlint.runner import extractor_of, lint_text
-
         from promptlint.extractors import format_for
+        from promptlint.runner import extractor_of, lint_text
 
         display = display_path(path)
         source = SourceFile(path=display, text=text)
