@@ -186,11 +186,18 @@ class _Joiner:
     def find(self, path: str, name: str, depth: int = 0) -> tuple[str, str] | None:
         """(file, export key) where `name` of module file `path` is defined as text, following re-exports."""
         facts = self.facts.get(path)
-        if facts is None or "lite" in facts:
+        if facts is None:
             self.plan.missing.add(path)
             return None
         if depth > _MAX_DEPTH:
             return None
+        if "lite" in facts:  # not parsed: follow its imports, parse it only if it defines the name
+            head = name.partition(".")[0]
+            if head.endswith("()"):
+                head = head[:-2]
+            if head in facts.get("defined", ()):
+                self.plan.missing.add(path)
+                return None
         if name in facts.get("exports", ()) or name in facts.get("emitted", ()):
             return path, name
         head, _, rest = name.partition(".")
@@ -267,10 +274,8 @@ class _Joiner:
         target = self.modules.resolve(module, level, path)
         if target is None:
             return None
-        if target not in self.facts or "lite" in self.facts[target]:
-            self.plan.missing.add(target)
-        facts = self.facts.get(target, {})
-        if name in facts.get("classes", {}):
+        facts = self.facts.get(target, {})  # an unparsed file's classes are known by name ("lite")
+        if name in facts.get("classes", {}) or name in facts.get("lite", {}):
             return target, name
         imported = facts.get("imports", {}).get(name)
         if imported is not None and imported[1] is not None:

@@ -12,6 +12,7 @@ of a prompt maps back to its file offset (see `pystrings`).
 from __future__ import annotations
 
 import ast
+import bisect
 import gc
 import re
 from dataclasses import dataclass
@@ -31,19 +32,28 @@ from promptlint.model import CallSite, Extraction, ParseProblem, Prompt, Role, S
 _MARKER_SOURCE = (
     r"prompt|system|instruct|template|message|backstory|role\s*[\"'=]|invoke|complet|predict|responses"
     r"|generate(?:_content(?:_async)?)?\s*\(|\.\s*a?chat\s*\(|task\s*\(|\.a?(?:run|call|stream|batch)\("
-    r"|signature|description\s*[=:]|desc\s*=|goal\s*=|expected_output|tool\b|converse|contents\s*="
-    r"|read_text|get_template|\.(?:md|txt|j2|jinja2?|mustache|hbs|json)[\"']"
 )
 _MARKERS = compile_regex(_MARKER_SOURCE)  # searched in lower-cased text: 10x faster than IGNORECASE
 _MARKERS_ANY_CASE = compile_regex(_MARKER_SOURCE, re.IGNORECASE)
+#: Sinks and loads named otherwise (tool and field descriptions, DSPy signatures, agent personas, prompt
+#: files): statements are searched with the longer pattern only in files that hold one of them, so that
+#: the common case pays for the short pattern alone.
+_EXTRA_SOURCE = (
+    r"\.signature\)|\(signature\)|inputfield|outputfield|with_instructions|handoff_description|expected_output"
+    r"|@\w*tool|tool\(|tool\)|tool\.from_|converse|get_template|\.(?:md|txt|j2|jinja2?|mustache|hbs)[\"']"
+)
+_EXTRA = compile_regex(_EXTRA_SOURCE)
+_EXTRA_ANY_CASE = compile_regex(_EXTRA_SOURCE, re.IGNORECASE)
+_BOTH = compile_regex(_MARKER_SOURCE + "|" + _EXTRA_SOURCE)
+_BOTH_ANY_CASE = compile_regex(_MARKER_SOURCE + "|" + _EXTRA_SOURCE, re.IGNORECASE)
 
 
-def _marker_text(text: str) -> tuple[str, re.Pattern[str]]:
-    """Lower-cased text (same offsets) and the pattern to search it with."""
+def _marker_text(text: str) -> tuple[str, re.Pattern[str], re.Pattern[str]]:
+    """Lower-cased text (same offsets) and the patterns to search it with."""
     lower = text.lower()
     if len(lower) == len(text):
-        return lower, _MARKERS
-    return text, _MARKERS_ANY_CASE  # a character whose lower case is longer: keep offsets right
+        return lower, _MARKERS, _EXTRA
+    return text, _MARKERS_ANY_CASE, _EXTRA_ANY_CASE  # a character whose lower case is longer: keep offsets right
 
 _PROMPT_NAME_RE = compile_regex(r"(?i)prompt|system|instruction|template|message|backstory|(?:^|_)sys(?:_|$)")
 _NAME_DENY_RE = compile_regex(
@@ -75,6 +85,12 @@ _INSTRUCTION_CUE_RE = compile_regex(
     r"|do not|don't|never|always|must|should)\b|\{[A-Za-z_][\w.]*\}|\{\{"
 )
 _LETTER_WORD_RE = compile_regex(r"[^\W\d_]{2,}")
+#: `return "..."`, `return f"..."`, `return (\n "..."`, `return dedent(...)`, `return "\n".join(...)`
+_LEAF_STMTS = frozenset({ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Assert, ast.Delete, ast.Global,
+                         ast.Nonlocal})
+#: Values an assignment can give text with (a literal, a composition, a name, a call; lists for `join`).
+_TEXTISH_NODES = (ast.Constant, ast.JoinedStr, ast.BinOp, ast.Call, ast.Name, ast.Attribute, ast.List, ast.Tuple)
+_TEXT_RETURN_RE = compile_regex(r"return[ \t]*\(?\s*(?:[rRuUfF]{0,2}[\"']|(?:textwrap\.)?dedent\(|inspect\.cleandoc\()")
 
 _COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.AsyncFor, ast.While, ast.If,
              ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.Match)
@@ -90,9 +106,12 @@ def extract(source: SourceFile, full: bool = False) -> Extraction:
     A file with no prompt marker is not parsed (it holds no prompt we would find on its own); `full`
     parses it anyway, for the texts another file of the project uses (see `promptlint.project`)."""
     text = source.text
-    marker_text, markers = _marker_text(text)
-    if not full and not markers.search(marker_text):
+    marker_text, markers, extra_markers = _marker_text(text)
+    both = _BOTH if markers is _MARKERS else _BOTH_ANY_CASE
+    if not full and not both.search(marker_text):  # one scan of a file that holds no prompt
         return Extraction(source=source, facts=_lite_facts(text))
+    if extra_markers.search(marker_text):  # statements are searched for both kinds of marker at once
+        markers = both
     try:
         tree = _parse(text, source.path)
     except SyntaxError as exc:
@@ -110,19 +129,33 @@ def extract(source: SourceFile, full: bool = False) -> Extraction:
 
 
 _CLASS_RE = compile_regex(r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)", re.MULTILINE)
+_FROM_IMPORT_RE = compile_regex(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]*)", re.MULTILINE)
+_TOP_NAME_RE = compile_regex(r"^(?:(?:async[ \t]+)?def[ \t]+(\w+)|([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=))", re.MULTILINE)
 
 
 def _lite_facts(text: str) -> dict[str, Any] | None:
-    """For a file not parsed: its classes' base names, found with a regex (a subclass may define a text
-    its base class uses as a prompt; the project join then asks for the file to be parsed)."""
-    if "class" not in text:
+    """For a file not parsed, what a regex sees: its classes' base names (a subclass may define a text its
+    base class uses as a prompt), its `from ... import` names (re-exports through `__init__.py`) and the
+    names it defines at module level. The project join follows re-exports without parsing, and asks for
+    the file to be parsed only when a use leads to a name defined there."""
+    bases: dict[str, list[str]] = {}
+    if "class" in text:
+        for match in _CLASS_RE.finditer(text):
+            names = [b.strip().rsplit(".", 1)[-1] for b in match.group(2).split(",") if b.strip() and "=" not in b]
+            if names:
+                bases[match.group(1)] = names
+    imports: dict[str, list[Any]] = {}
+    if "import" in text:
+        for match in _FROM_IMPORT_RE.finditer(text):
+            level, module = len(match.group(1)), match.group(2)
+            for item in match.group(3).strip("()").replace("\n", " ").split(","):
+                parts = item.split()
+                if len(parts) == 1 or (len(parts) == 3 and parts[1] == "as"):
+                    imports[parts[-1]] = [module, parts[0], level]
+    names = sorted({m.group(1) or m.group(2) for m in _TOP_NAME_RE.finditer(text)})
+    if not (bases or imports or names):
         return None
-    bases = {}
-    for match in _CLASS_RE.finditer(text):
-        names = [b.strip().rsplit(".", 1)[-1] for b in match.group(2).split(",") if b.strip() and "=" not in b]
-        if names:
-            bases[match.group(1)] = names
-    return {"lite": bases} if bases else None
+    return {"lite": bases, "imports": imports, "defined": names}
 
 
 def _parse(text: str, path: str) -> ast.Module:
@@ -237,6 +270,7 @@ class _Extractor:
         self.uses: list[list[Any]] = []
         self.loads: list[list[Any]] = []
         self.llm = False
+        self._text_returns: list[int] | None = None
 
     # ------------------------------------------------------------------ positions
 
@@ -275,6 +309,8 @@ class _Extractor:
 
         `cls` is the class whose body this is, `owner` the class whose method this is (`self.x = ...`)."""
         for node in body:
+            if type(node) in _LEAF_STMTS:
+                continue  # return, pass, break, assert...: nothing to collect (the common case first)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 self.funcs.setdefault((cls or "", node.name), _Func(node.name, node, cls))
                 self._collect(node.body, id(node), None, cls or owner)
@@ -283,7 +319,7 @@ class _Extractor:
                     self.classes.setdefault(node.name, node)
                 self._collect(node.body, scope, node.name)
             elif isinstance(node, ast.Assign | ast.AnnAssign):
-                if node.value is not None:
+                if node.value is not None and isinstance(node.value, _TEXTISH_NODES):
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     for target in targets:
                         key = _target_key(target, scope)
@@ -1201,11 +1237,11 @@ class _Extractor:
         for defs in self.defs.values():
             for definition in defs:
                 name = definition.name
-                if definition.used or definition.aug or not _PROMPT_NAME_RE.search(name) or _NAME_DENY_RE.search(name):
+                if definition.used or definition.aug or not _maybe_text(definition.value):
+                    continue
+                if not _PROMPT_NAME_RE.search(name) or _NAME_DENY_RE.search(name):
                     continue
                 if (definition.scope, name) in self.quiet_names:
-                    continue
-                if not _maybe_text(definition.value):
                     continue
                 self._rendered = []
                 self._pieces = []
@@ -1263,19 +1299,19 @@ class _Extractor:
             if definition.used:
                 emitted.append(key)
                 continue
-            if not _maybe_text(definition.value):
+            if not _text_shaped(definition.value, self.funcs):
                 continue
             prompt = self._candidate(definition.value, 0, definition.cls, key, definition.stmt)
             if prompt is not None:
                 exports[key] = [prompt]
         nested = self._nested()
         for (cls, fname), func in self.funcs.items():
-            if id(func.node) in nested:
+            if id(func.node) in nested or not self._may_return_text(func.node):
                 continue
             key = f"{cls}.{fname}()" if cls else f"{fname}()"
             found = []
             for ret in func.returns:
-                if id(ret) in self.emitted_returns or not _maybe_text(ret.value):
+                if id(ret) in self.emitted_returns or not _text_shaped(ret.value, self.funcs):
                     continue
                 prompt = self._candidate(ret.value, id(func.node), func.cls, fname, ret)
                 if prompt is not None:
@@ -1295,6 +1331,18 @@ class _Extractor:
             "loads": self.loads,
             "llm": self.llm,
         }
+
+    def _may_return_text(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """A cheap text test: does a `return` in this function start with a string, a dedent or a join?"""
+        if self._text_returns is None:  # one scan of the file for all functions
+            self._text_returns = [m.start() for m in _TEXT_RETURN_RE.finditer(self.text)]
+        if not self._text_returns:
+            return False
+        starts = self.src.line_starts
+        a = starts[node.lineno - 1]
+        b = starts[node.end_lineno] if node.end_lineno < len(starts) else len(self.text)
+        k = bisect.bisect_left(self._text_returns, a)
+        return k < len(self._text_returns) and self._text_returns[k] < b
 
     def _nested(self) -> set[int]:
         """Functions defined inside other functions (not importable)."""
@@ -1541,3 +1589,22 @@ def _decorator_sink(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, 
         if last == "instructions":
             return "returns", "system", "instructions"
     return None
+
+
+def _text_shaped(node: ast.expr, funcs: dict[tuple[str, str], _Func]) -> bool:
+    """Is this expression text by its shape (a literal, a composition holding one, a text helper's call,
+    a call of a function of this file)? What another file may use is rendered only then."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp):
+        return isinstance(node.op, ast.Add | ast.Mod) and (
+            _text_shaped(node.left, funcs) or _text_shaped(node.right, funcs))
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            return func.attr in _STRINGISH_CALLS and (func.attr != "join" or _text_shaped(func.value, funcs)) or (
+                func.attr in ("format", "format_map", "strip") and _text_shaped(func.value, funcs))
+        return isinstance(func, ast.Name) and (func.id in ("dedent", "cleandoc") or ("", func.id) in funcs)
+    return False
