@@ -1604,7 +1604,7 @@ def _text_shaped(node: ast.expr, funcs: dict[tuple[str, str], _Func]) -> bool:
     if isinstance(node, ast.Call):
         func = node.func
         if isinstance(func, ast.Attribute):
-            return func.attr in _STRINGISH_CALLS and (func.attr != "join" or _text_shaped(func.value, funcs)) or (
+            return (func.attr in _STRINGISH_CALLS and (func.attr != "join" or _text_shaped(func.value, funcs))) or (
                 func.attr in ("format", "format_map", "strip") and _text_shaped(func.value, funcs))
         return isinstance(func, ast.Name) and (func.id in ("dedent", "cleandoc") or ("", func.id) in funcs)
     return False
