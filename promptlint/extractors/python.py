@@ -130,7 +130,8 @@ def extract(source: SourceFile, full: bool = False) -> Extraction:
 
 _CLASS_RE = compile_regex(r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)", re.MULTILINE)
 _FROM_IMPORT_RE = compile_regex(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]*)", re.MULTILINE)
-_TOP_NAME_RE = compile_regex(r"^(?:(?:async[ \t]+)?def[ \t]+(\w+)|([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=))", re.MULTILINE)
+_TOP_NAME_RE = compile_regex(
+    r"^(?:(?:async[ \t]+)?def[ \t]+(\w+)|([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=))", re.MULTILINE)
 
 
 def _lite_facts(text: str) -> dict[str, Any] | None:
