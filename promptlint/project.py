@@ -191,11 +191,9 @@ class _Joiner:
             return None
         if depth > _MAX_DEPTH:
             return None
-        if "lite" in facts:  # not parsed: follow its imports, parse it only if it defines the name
+        if "lite" in facts:  # not parsed: follow its imports, else parse it
             head = name.partition(".")[0]
-            if head.endswith("()"):
-                head = head[:-2]
-            if head in facts.get("defined", ()):
+            if head.removesuffix("()") not in facts.get("imports", {}):
                 self.plan.missing.add(path)
                 return None
         if name in facts.get("exports", ()) or name in facts.get("emitted", ()):

@@ -42,6 +42,11 @@ _EXTRA_SOURCE = (
     r"\.signature\)|\(signature\)|inputfield|outputfield|with_instructions|handoff_description|expected_output"
     r"|@\w*tool|tool\(|tool\)|tool\.from_|converse|get_template|\.(?:md|txt|j2|jinja2?|mustache|hbs)[\"']"
 )
+#: Literals (lower case) a file holding an `_EXTRA_SOURCE` marker holds: `in` scans are far faster than the
+#: pattern's search, and most files hold none of them.
+_EXTRA_WORDS = (".signature)", "(signature)", "inputfield", "outputfield", "with_instructions", "handoff_description",
+                "expected_output", "@tool", "tool\n", "tool(", "tool)", "tool.from_", "tool_plain", "converse",
+                "get_template", ".md'", '.md"', ".txt'", '.txt"', ".j2'", '.j2"', ".jinja", ".mustache", ".hbs")
 _EXTRA = compile_regex(_EXTRA_SOURCE)
 _EXTRA_ANY_CASE = compile_regex(_EXTRA_SOURCE, re.IGNORECASE)
 _BOTH = compile_regex(_MARKER_SOURCE + "|" + _EXTRA_SOURCE)
@@ -107,11 +112,12 @@ def extract(source: SourceFile, full: bool = False) -> Extraction:
     parses it anyway, for the texts another file of the project uses (see `promptlint.project`)."""
     text = source.text
     marker_text, markers, extra_markers = _marker_text(text)
-    both = _BOTH if markers is _MARKERS else _BOTH_ANY_CASE
-    if not full and not both.search(marker_text):  # one scan of a file that holds no prompt
+    # literal scans first (far faster than the pattern's): most files hold none of the extra markers
+    extra = any(word in marker_text for word in _EXTRA_WORDS)
+    if not full and not extra and not markers.search(marker_text):
         return Extraction(source=source, facts=_lite_facts(text))
-    if extra_markers.search(marker_text):  # statements are searched for both kinds of marker at once
-        markers = both
+    if extra:  # statements are searched for both kinds of marker at once
+        markers = _BOTH if markers is _MARKERS else _BOTH_ANY_CASE
     try:
         tree = _parse(text, source.path)
     except SyntaxError as exc:
@@ -128,35 +134,38 @@ def extract(source: SourceFile, full: bool = False) -> Extraction:
     return extraction
 
 
-_CLASS_RE = compile_regex(r"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)", re.MULTILINE)
-_FROM_IMPORT_RE = compile_regex(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]*)", re.MULTILINE)
-_TOP_NAME_RE = compile_regex(
-    r"^(?:(?:async[ \t]+)?def[ \t]+(\w+)|([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=))", re.MULTILINE)
+_CLASS_RE = compile_regex(r"class[ \t]+(\w+)[ \t]*\(([^)]*)\)")
+_FROM_IMPORT_RE = compile_regex(r"from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]*)")
 
 
 def _lite_facts(text: str) -> dict[str, Any] | None:
     """For a file not parsed, what a regex sees: its classes' base names (a subclass may define a text its
-    base class uses as a prompt), its `from ... import` names (re-exports through `__init__.py`) and the
-    names it defines at module level. The project join follows re-exports without parsing, and asks for
-    the file to be parsed only when a use leads to a name defined there."""
+    base class uses as a prompt) and its `from ... import` names (re-exports through `__init__.py`). The
+    project join follows re-exports without parsing, and asks for the file to be parsed only when a use
+    leads to another name of it."""
     bases: dict[str, list[str]] = {}
     if "class" in text:
         for match in _CLASS_RE.finditer(text):
+            start = match.start()
+            if text[text.rfind("\n", 0, start) + 1 : start].strip():
+                continue  # not a class statement
             names = [b.strip().rsplit(".", 1)[-1] for b in match.group(2).split(",") if b.strip() and "=" not in b]
             if names:
                 bases[match.group(1)] = names
     imports: dict[str, list[Any]] = {}
     if "import" in text:
         for match in _FROM_IMPORT_RE.finditer(text):
+            start = match.start()
+            if text[text.rfind("\n", 0, start) + 1 : start].strip():
+                continue  # not at the start of a line
             level, module = len(match.group(1)), match.group(2)
             for item in match.group(3).strip("()").replace("\n", " ").split(","):
                 parts = item.split()
                 if len(parts) == 1 or (len(parts) == 3 and parts[1] == "as"):
                     imports[parts[-1]] = [module, parts[0], level]
-    names = sorted({m.group(1) or m.group(2) for m in _TOP_NAME_RE.finditer(text)})
-    if not (bases or imports or names):
+    if not (bases or imports):
         return None
-    return {"lite": bases, "imports": imports, "defined": names}
+    return {"lite": bases, "imports": imports}
 
 
 def _parse(text: str, path: str) -> ast.Module:
@@ -245,6 +254,7 @@ class _Extractor:
         self.marker_text = marker_text
         self.markers = markers
         self.src = source
+        self.starts = source.line_starts  # read in every statement's marker test: kept, not re-read
         self.text = source.text
         self.tree = tree
         self.out = out
@@ -277,7 +287,7 @@ class _Extractor:
 
     def offset(self, lineno: int, col: int) -> int:
         """Character offset of an ast (line, UTF-8 byte column)."""
-        starts = self.src.line_starts
+        starts = self.starts
         if lineno - 1 >= len(starts):
             return len(self.text)
         start = starts[lineno - 1]
@@ -447,7 +457,7 @@ class _Extractor:
         return self.may_refuse and pc.is_refusal_test(test)
 
     def _has_marker(self, node: ast.stmt) -> bool:
-        starts = self.src.line_starts
+        starts = self.starts
         a = starts[node.lineno - 1]
         b = starts[node.end_lineno] if node.end_lineno < len(starts) else len(self.text)
         return self.markers.search(self.marker_text, a, b) is not None
