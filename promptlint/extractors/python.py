@@ -47,18 +47,16 @@ _EXTRA_SOURCE = (
 _EXTRA_WORDS = (".signature)", "(signature)", "inputfield", "outputfield", "with_instructions", "handoff_description",
                 "expected_output", "@tool", "tool\n", "tool(", "tool)", "tool.from_", "tool_plain", "converse",
                 "get_template", ".md'", '.md"', ".txt'", '.txt"', ".j2'", '.j2"', ".jinja", ".mustache", ".hbs")
-_EXTRA = compile_regex(_EXTRA_SOURCE)
-_EXTRA_ANY_CASE = compile_regex(_EXTRA_SOURCE, re.IGNORECASE)
 _BOTH = compile_regex(_MARKER_SOURCE + "|" + _EXTRA_SOURCE)
 _BOTH_ANY_CASE = compile_regex(_MARKER_SOURCE + "|" + _EXTRA_SOURCE, re.IGNORECASE)
 
 
-def _marker_text(text: str) -> tuple[str, re.Pattern[str], re.Pattern[str]]:
-    """Lower-cased text (same offsets) and the patterns to search it with."""
+def _marker_text(text: str) -> tuple[str, re.Pattern[str]]:
+    """Lower-cased text (same offsets) and the pattern to search it with."""
     lower = text.lower()
     if len(lower) == len(text):
-        return lower, _MARKERS, _EXTRA
-    return text, _MARKERS_ANY_CASE, _EXTRA_ANY_CASE  # a character whose lower case is longer: keep offsets right
+        return lower, _MARKERS
+    return text, _MARKERS_ANY_CASE  # a character whose lower case is longer: keep offsets right
 
 _PROMPT_NAME_RE = compile_regex(r"(?i)prompt|system|instruction|template|message|backstory|(?:^|_)sys(?:_|$)")
 _NAME_DENY_RE = compile_regex(
@@ -111,7 +109,7 @@ def extract(source: SourceFile, full: bool = False) -> Extraction:
     A file with no prompt marker is not parsed (it holds no prompt we would find on its own); `full`
     parses it anyway, for the texts another file of the project uses (see `promptlint.project`)."""
     text = source.text
-    marker_text, markers, extra_markers = _marker_text(text)
+    marker_text, markers = _marker_text(text)
     # literal scans first (far faster than the pattern's): most files hold none of the extra markers
     extra = any(word in marker_text for word in _EXTRA_WORDS)
     if not full and not extra and not markers.search(marker_text):
