@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from promptlint.config import Config
 from promptlint.discovery import SourcePath, display_path, iter_files
-from promptlint.model import Extraction, Finding, ParseProblem, Severity, SourceFile
+from promptlint.model import Extraction, Finding, ParseProblem, Prompt, Severity, SourceFile
 from promptlint.source import read_source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -527,6 +527,8 @@ def _dedupe_and_sort(findings: list[Finding]) -> list[Finding]:
 class ExtractReport:
     prompts: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Finding] = field(default_factory=list)
+    #: the `Prompt` behind each row of `prompts` and the file its positions map into (for benchmarks)
+    objects: list[tuple[Prompt, SourceFile]] = field(default_factory=list)
 
 
 def extract_paths(paths: Sequence[str | Path], config: Config, *, force_exclude: bool = False) -> ExtractReport:
@@ -578,6 +580,7 @@ def extract_paths(paths: Sequence[str | Path], config: Config, *, force_exclude:
                 "name": prompt.name, "text": prompt.text,
                 "sink": prompt.sink.describe() if prompt.sink is not None else None,
             })  # fmt: skip
+            result.objects.append((prompt, home))
     return result
 
 
