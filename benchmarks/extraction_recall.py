@@ -125,6 +125,9 @@ def measure(package: dict, cache: Path) -> Outcome:
         items = _items(root)
     finally:
         os.chdir(cwd)
+    scope = package.get("scope")
+    if scope:
+        items = [i for i in items if i["path"].startswith(tuple(scope))]
     outcome.items = len(items)
     starts: dict[tuple[str, int], dict] = {}
     pieces: set[tuple[str, int]] = set()
