@@ -235,6 +235,23 @@ class _Joiner:
                 if sub is not None:
                     found = self.find(sub, rest)
             return [found] if found is not None else []
+        if ref[0] == "selfattr":  # `self.prompts.X`: X of the class `prompts` holds an instance of
+            _kind, cls, holder, attr = ref
+            out = []
+            seen: set[tuple[str, str]] = set()
+            for owner in [(path, cls), *self.hierarchy((path, cls))]:
+                spec = self.facts.get(owner[0], {}).get("instances", {}).get(owner[1], {}).get(holder)
+                target = self._resolve_class(owner[0], spec) if spec else None
+                if target is None:
+                    continue
+                for klass in [target, *self.hierarchy(target)]:
+                    key = f"{klass[1]}.{attr}"
+                    facts = self.facts.get(klass[0], {})
+                    defined = key in facts.get("exports", ()) or key in facts.get("emitted", ())
+                    if defined and (klass[0], key) not in seen:
+                        seen.add((klass[0], key))
+                        out.append((klass[0], key))
+            return out
         if ref[0] == "self":
             _kind, cls, attr = ref
             for other, facts in self.facts.items():  # not parsed, but a class there names this one as a base
@@ -309,9 +326,6 @@ class _Joiner:
         return self.plan
 
     def _adopt(self, target: str, key: str, adoption: Adoption, user: str) -> None:
-        if key in self.facts.get(target, {}).get("emitted", ()):  # already a prompt there: depends only
-            self._depend(target, user)
-            return
         current = self.plan.adoptions.setdefault(target, {}).get(key)
         if current is None or _better(adoption, current):
             self.plan.adoptions[target][key] = adoption

@@ -331,6 +331,9 @@ def _with_adoptions(item: SourcePath, result: FileResult, selection: Selection, 
     prompts = [project.adopt(p, adoptions[key]) for key in adoptions for p in result.exports.get(key, ())]
     if not prompts:
         return result
+    # a text reported on its own (by its name) now has the role of its use: its own findings are redone
+    redone = {p.statement_span for p in prompts}
+    raw = [f for f in result.raw if f.statement_span not in redone or f.code == PARSE_ERROR_CODE]
     source = result.source
     if source is None:
         read = read_source(item.path, item.display, max_bytes=selection.config.max_file_size)
@@ -338,8 +341,8 @@ def _with_adoptions(item: SourcePath, result: FileResult, selection: Selection, 
             return result
         source = read
     extraction = Extraction(source=source, prompts=prompts)
-    findings = _finish(source, selection, item.path, extraction, [*result.raw, *_rules_on(extraction, selection,
-                                                                                           source, item.path)])
+    findings = _finish(source, selection, item.path, extraction, [*raw, *_rules_on(extraction, selection, source,
+                                                                                   item.path)])
     return FileResult(findings, source if findings else result.source, result.deps, result.content_key,
                       result.facts, result.exports, result.raw)
 
@@ -397,8 +400,12 @@ def _apply_plan(extraction: Extraction, plan: Any, display: str, prompt_file: bo
     """Add the texts other files use as prompts (role and sink of the use) to an extraction."""
     from promptlint import project
 
-    for key, adoption in plan.adoptions.get(display, {}).items():
-        extraction.prompts.extend(project.adopt(p, adoption) for p in extraction.exports.get(key, ()))
+    adopted = [project.adopt(p, adoption) for key, adoption in plan.adoptions.get(display, {}).items()
+               for p in extraction.exports.get(key, ())]
+    if adopted:  # a text already reported by its name takes the role and sink of its use instead
+        spans = {p.statement_span for p in adopted}
+        extraction.prompts[:] = [p for p in extraction.prompts if p.statement_span not in spans or p.format != "python"]
+        extraction.prompts.extend(adopted)
     loaded = plan.prompt_files.get(display)
     if prompt_file and loaded is not None and (loaded.sink is not None or loaded.role != "template"):
         for i, prompt in enumerate(extraction.prompts):

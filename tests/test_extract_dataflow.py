@@ -270,3 +270,16 @@ def test_python_312_syntax_is_not_a_parse_error() -> None:
 def test_a_real_syntax_error_is_still_reported() -> None:
     extraction = extract(SourceFile("bad.py", 'SYSTEM_PROMPT = "You are"\ndef f(:\n    pass\n'))
     assert extraction.problem is not None and extraction.problem.line == 2
+
+
+def test_each_branch_assignment_that_reaches_a_sink_is_a_prompt() -> None:
+    _source, prompts = run('''
+        def ask(llm, detailed):
+            if detailed:
+                text = "Explain every step of the derivation."
+            else:
+                text = "Answer in one short sentence."
+            return llm.invoke(text)
+    ''')
+    assert {p.text for p in prompts} == {"Explain every step of the derivation.", "Answer in one short sentence."}
+    assert all(p.role == "user" for p in prompts)

@@ -817,6 +817,16 @@ class _Extractor:
             func = self._local_func(base, ctx)
             if func is not None:
                 return self._emit_returns(func, role, site, ctx, sink, depth)
+        if isinstance(base, ast.Name) and base is value:
+            reaching = self._reaching(base, ctx.scope)
+            if len(reaching) > 1:  # assigned in several branches: each text that may reach the sink
+                found = False
+                for d in reaching:
+                    if not d.used:
+                        d.used = True
+                        found |= self._emit(d.value, role, site, self._def_ctx(d, ctx), d.name, prose, sink, piece,
+                                            depth + 1)
+                return found
         if isinstance(base, ast.Name | ast.Attribute):
             definition = self._lookup(base, ctx.scope)
             if definition is None:
@@ -912,6 +922,9 @@ class _Extractor:
                 module, name, level = imported
                 return ["imp", module, name + call, level]
             return None
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and cls \
+                and isinstance(node.value.value, ast.Name) and node.value.value.id in ("self", "cls"):
+            return ["selfattr", cls, node.value.attr, node.attr + call]  # `self.prompts.SYSTEM`
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             owner = node.value.id
             if owner in ("self", "cls") and cls:
@@ -972,6 +985,15 @@ class _Extractor:
             if before:
                 return before[-1]
         return None
+
+    def _reaching(self, node: ast.Name, scope: int) -> list[_Def]:
+        """The assignments of a local name before its use (branches of an `if` each give one)."""
+        if scope == 0:
+            return []
+        defs = self.defs.get((scope, node.id))
+        if not defs or len(defs) < 2:
+            return []
+        return [d for d in defs if not d.aug and d.stmt.end_lineno < node.lineno]
 
     def _augments(self, definition: _Def, line: int) -> list[_Def]:
         """`NAME += piece` statements after `definition` and before `line`, in order."""
@@ -1305,11 +1327,12 @@ class _Extractor:
                 continue
             definition = base[-1]
             key = f"{definition.cls}.{name}" if definition.cls else name
-            if definition.used:
-                emitted.append(key)
-                continue
             if not _text_shaped(definition.value, self.funcs):
+                if definition.used:
+                    emitted.append(key)
                 continue
+            if definition.used:  # reported here already; a use elsewhere may still tell its role and sink
+                emitted.append(key)
             prompt = self._candidate(definition.value, 0, definition.cls, key, definition.stmt)
             if prompt is not None:
                 exports[key] = [prompt]
@@ -1331,11 +1354,23 @@ class _Extractor:
         classes = {}
         for name, node in self.classes.items():
             classes[name] = [r for r in (self._base_ref(b) for b in node.bases) if r is not None]
+        instances: dict[str, dict[str, Any]] = {}
+        for (scope, attr), defs in self.defs.items():
+            for d in defs:
+                value = d.value
+                if d.cls and scope in (0, -1) and isinstance(value, ast.Call) \
+                        and isinstance(value.func, ast.Name | ast.Attribute):
+                    callee = value.func.id if isinstance(value.func, ast.Name) else value.func.attr
+                    if callee[:1].isupper():  # `gpt_prompts = EditBlockPrompts()`: an instance of a class
+                        ref = self._base_ref(value.func)
+                        if ref is not None:
+                            instances.setdefault(d.cls, {})[attr] = ref
         self.out.facts = {
             "imports": {k: list(v) for k, v in self.imports.items()},
             "exports": sorted(exports),
             "emitted": emitted,
             "classes": classes,
+            "instances": instances,
             "uses": self.uses,
             "loads": self.loads,
             "llm": self.llm,
