@@ -12,7 +12,8 @@ unpacks it, and runs the extraction `check` uses (the project join included) ove
 
 The hand labels are benchmarks/data/extraction_labels/<package>.jsonl: one row per text found by reading
 the package's source (`path` inside the distribution, `line` of the text's first non-blank character,
-`prompt` true), and rows with `prompt` false for extracted items judged not to be prompts. Figures:
+`prompt` true), and rows with `source` "judged extracted item" for extracted items judged afterwards (prompt or not); those
+count for the share of non-prompts, never for recall. Figures:
 
 - recall: share of the hand-found prompts that some extracted item holds at the right line (an item
   holds a line when one of its pieces -- the runs of text written together -- starts there);
@@ -128,7 +129,7 @@ def measure(package: dict, cache: Path) -> Outcome:
     scope = package.get("scope")
     if scope:
         items = [i for i in items if i["path"].startswith(tuple(scope))]
-    outcome.items = len(items)
+    outcome.items = len({(i["path"], i["first"]) for i in items})
     starts: dict[tuple[str, int], dict] = {}
     pieces: set[tuple[str, int]] = set()
     for item in items:
@@ -136,8 +137,10 @@ def measure(package: dict, cache: Path) -> Outcome:
         pieces.update((item["path"], line) for line in item["pieces"])
     prompts = {(r["path"], r["line"]) for r in labels if r["prompt"]}
     not_prompts = {(r["path"], r["line"]) for r in labels if not r["prompt"]}
-    outcome.prompts = len(prompts)
-    for key in sorted(prompts):
+    # recall counts only the prompts found by reading the code, not extracted items judged afterwards
+    hand_found = {(r["path"], r["line"]) for r in labels if r["prompt"] and not r.get("source")}
+    outcome.prompts = len(hand_found)
+    for key in sorted(hand_found):
         if key in pieces:
             outcome.found += 1
         else:
