@@ -12,8 +12,8 @@ unpacks it, and runs the extraction `check` uses (the project join included) ove
 
 The hand labels are benchmarks/data/extraction_labels/<package>.jsonl: one row per text found by reading
 the package's source (`path` inside the distribution, `line` of the text's first non-blank character,
-`prompt` true), and rows with `source` "judged extracted item" for extracted items judged afterwards (prompt or not); those
-count for the share of non-prompts, never for recall. Figures:
+`prompt` true), and rows with `source` "judged extracted item" for extracted items judged afterwards,
+prompt or not: those count for the share of non-prompts, never for recall. Figures:
 
 - recall: share of the hand-found prompts that some extracted item holds at the right line (an item
   holds a line when one of its pieces -- the runs of text written together -- starts there);
