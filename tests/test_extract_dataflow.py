@@ -283,3 +283,24 @@ def test_each_branch_assignment_that_reaches_a_sink_is_a_prompt() -> None:
     ''')
     assert {p.text for p in prompts} == {"Explain every step of the derivation.", "Answer in one short sentence."}
     assert all(p.role == "user" for p in prompts)
+
+
+def test_ui_chat_messages_and_error_reports_in_except_blocks_are_not_prompts() -> None:
+    _source, prompts = run('''
+        import gradio as gr
+        from openai import OpenAI
+        client = OpenAI()
+
+        def stream(step):
+            yield gr.ChatMessage(role="assistant", content=f"**Step {step}** finished in 3 seconds")
+
+        def answer(messages):
+            try:
+                return client.chat.completions.create(model="m", messages=messages)
+            except Exception as e:
+                return {"role": "assistant", "content": f"Error in generating the final output: {e}"}
+
+        def ask(q):
+            return client.chat.completions.create(model="m", messages=[{"role": "user", "content": f"Answer: {q}"}])
+    ''')
+    assert [p.text for p in prompts] == ["Answer: {q}"]

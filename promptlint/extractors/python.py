@@ -89,6 +89,9 @@ _INSTRUCTION_CUE_RE = compile_regex(
 )
 _LETTER_WORD_RE = compile_regex(r"[^\W\d_]{2,}")
 #: `return "..."`, `return f"..."`, `return (\n "..."`, `return dedent(...)`, `return "\n".join(...)`
+#: Libraries whose chat messages are UI elements.
+_UI_MODULES = frozenset({"gradio", "streamlit", "chainlit", "mesop", "panel", "nicegui", "textual", "rich", "flet",
+                         "reflex", "solara"})
 _LEAF_STMTS = frozenset({ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Assert, ast.Delete, ast.Global,
                          ast.Nonlocal})
 #: Values an assignment can give text with (a literal, a composition, a name, a call; lists for `join`).
@@ -198,6 +201,7 @@ class _Ctx(NamedTuple):
     quiet: bool = False  # inside print / logging / exception arguments
     stmt: ast.stmt | None = None
     cls: str | None = None  # the class whose body or method this is
+    exc: str | None = None  # the exception name of the `except ... as e:` block the walk is in
 
 
 @dataclass(slots=True)
@@ -446,7 +450,9 @@ class _Extractor:
                     self._visit_stmt(child, ctx)
                 elif isinstance(child, ast.expr):
                     self._visit_expr(child, ctx)
-                elif isinstance(child, ast.excepthandler | ast.match_case):
+                elif isinstance(child, ast.excepthandler):
+                    self._visit_body(child.body, ctx._replace(exc=child.name) if child.name else ctx)
+                elif isinstance(child, ast.match_case):
                     self._visit_body(child.body, ctx)
                 elif isinstance(child, ast.withitem):
                     self._visit_expr(child.context_expr, ctx)
@@ -727,6 +733,9 @@ class _Extractor:
         parts = _message_parts(node, tuples)
         if parts is None:
             return
+        if isinstance(node, ast.Call) and self._ui_call(node):
+            self.done.add(id(node))
+            return  # a chat message shown in a UI (`gr.ChatMessage`, `st.chat_message`), not sent to a model
         self.done.add(id(node))
         role_node, content, name = parts
         role = _role_of(role_node) if role_node is not None else None
@@ -741,6 +750,12 @@ class _Extractor:
         if site is None and isinstance(node, ast.Dict | ast.Call) and ctx.stmt is not None:
             site = self._append_group(node, ctx)
         self._content(content, role or "unknown", site, ctx, name, f"{role or 'chat'} message")
+
+    def _ui_call(self, node: ast.Call) -> bool:
+        """Is this a call into a UI library (its chat messages are shown to people, not sent to a model)?"""
+        head = pc.dotted(node.func).split(".", 1)[0]
+        imported = self.imports.get(head)
+        return imported is not None and imported[0].split(".", 1)[0] in _UI_MODULES
 
     def _append_group(self, node: ast.expr, ctx: _Ctx) -> CallSite | None:
         """`messages.append({...})`: group with the list's other messages (and its call)."""
@@ -848,6 +863,8 @@ class _Extractor:
             name = definition.name
             stmt = definition.stmt
             scope = definition.scope if definition.scope >= 0 else ctx.scope
+        if ctx.exc is not None and _mentions(value, ctx.exc):
+            return False  # `f"... failed: {e}"` in `except ... as e`: an error report, not a prompt
         self._rendered = []
         self._pieces = []
         self._use = (role, sink)
@@ -1651,4 +1668,14 @@ def _text_shaped(node: ast.expr, funcs: dict[tuple[str, str], _Func]) -> bool:
             return (func.attr in _STRINGISH_CALLS and (func.attr != "join" or _text_shaped(func.value, funcs))) or (
                 func.attr in ("format", "format_map", "strip") and _text_shaped(func.value, funcs))
         return isinstance(func, ast.Name) and (func.id in ("dedent", "cleandoc") or ("", func.id) in funcs)
+    return False
+
+
+def _mentions(node: ast.expr, name: str) -> bool:
+    """Does an f-string (or a composition of them) interpolate `name`?"""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.FormattedValue):
+            for inner in ast.walk(sub.value):
+                if isinstance(inner, ast.Name) and inner.id == name:
+                    return True
     return False
