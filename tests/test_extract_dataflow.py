@@ -304,3 +304,19 @@ def test_ui_chat_messages_and_error_reports_in_except_blocks_are_not_prompts() -
             return client.chat.completions.create(model="m", messages=[{"role": "user", "content": f"Answer: {q}"}])
     ''')
     assert [p.text for p in prompts] == ["Answer: {q}"]
+
+
+def test_defaults_and_pieces_appended_to_a_parameter() -> None:
+    source, prompts = run('''
+        DEFAULT_PROMPT = "You convert data into the requested type."
+
+        def cast(llm, data, prompt=None, instructions=None):
+            prompt = prompt or DEFAULT_PROMPT
+            if instructions:
+                prompt += f"\\n\\nYou must follow these instructions for your transformation:\\n{instructions}"
+            return llm.invoke(prompt)
+    ''')
+    texts = {p.text: first_line(source, p) for p in prompts}
+    assert texts["You convert data into the requested type."] == line_of(source, "DEFAULT_PROMPT =")
+    appended = next(t for t in texts if "follow these instructions" in t)
+    assert texts[appended] == line_of(source, "prompt += f")

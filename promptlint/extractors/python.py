@@ -95,7 +95,8 @@ _UI_MODULES = frozenset({"gradio", "streamlit", "chainlit", "mesop", "panel", "n
 _LEAF_STMTS = frozenset({ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Assert, ast.Delete, ast.Global,
                          ast.Nonlocal})
 #: Values an assignment can give text with (a literal, a composition, a name, a call; lists for `join`).
-_TEXTISH_NODES = (ast.Constant, ast.JoinedStr, ast.BinOp, ast.Call, ast.Name, ast.Attribute, ast.List, ast.Tuple)
+_TEXTISH_NODES = (ast.Constant, ast.JoinedStr, ast.BinOp, ast.Call, ast.Name, ast.Attribute, ast.List, ast.Tuple,
+                  ast.BoolOp, ast.IfExp)
 _TEXT_RETURN_RE = compile_regex(r"return[ \t]*\(?\s*(?:[rRuUfF]{0,2}[\"']|(?:textwrap\.)?dedent\(|inspect\.cleandoc\()")
 
 _COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.AsyncFor, ast.While, ast.If,
@@ -832,7 +833,27 @@ class _Extractor:
             func = self._local_func(base, ctx)
             if func is not None:
                 return self._emit_returns(func, role, site, ctx, sink, depth)
+        if isinstance(base, ast.BoolOp | ast.IfExp):  # `prompt or DEFAULT_PROMPT`, `A if short else B`
+            operands = base.values if isinstance(base, ast.BoolOp) else [base.body, base.orelse]
+            found = False
+            for operand in operands:
+                found |= self._emit(operand, role, site, ctx, name, prose, sink, piece, depth + 1)
+            return found
         if isinstance(base, ast.Name) and base is value:
+            augs = [d for d in self.defs.get((ctx.scope, base.id), ()) if d.aug and d.stmt.lineno < base.lineno]
+            head = self._lookup(base, ctx.scope)
+            if augs and (head is None or isinstance(head.value, ast.BoolOp | ast.IfExp)):
+                # `prompt += "..."` on a parameter or a default: the pieces appended are prompt text
+                found = self._emit(head.value, role, site, self._def_ctx(head, ctx), head.name, prose, sink, piece,
+                                   depth + 1) if head is not None and not head.used else False
+                if head is not None:
+                    head.used = True
+                for d in augs:
+                    if not d.used:
+                        d.used = True
+                        found |= self._emit(d.value, role, site, self._def_ctx(d, ctx), d.name, sink=sink, piece=True,
+                                            depth=depth + 1)
+                return found
             reaching = self._reaching(base, ctx.scope)
             if len(reaching) > 1:  # assigned in several branches: each text that may reach the sink
                 found = False
