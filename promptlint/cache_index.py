@@ -16,8 +16,13 @@ Correctness rests on the fingerprint changing whenever the content can have chan
 - the stat is taken before the file is read, so a write between the two gives a fingerprint that
   the next run does not match.
 
-A promptfoo config's findings also depend on the prompt files it names (`Extraction.depends_on`):
-their fingerprints are stored with the entry (None for a file that did not exist) and must match too.
+A promptfoo config's findings also depend on the prompt files it names (`Extraction.depends_on`), and a
+Python file's on the files that use its texts as prompts or hold the texts it uses (the project join,
+`promptlint.project`): their fingerprints are stored with the entry (None for a file that did not exist)
+and must match too. The entry also keeps the file's facts for the join (so a warm run joins without
+reading any file) and the part of the join's result its findings were computed with (its "digest"): when
+another file's change changes how this file's texts are used, the digests differ and the file is linted
+again, even though neither its stat nor its dependencies' changed (a new file that uses its texts).
 
 One index per run key (rules, config, promptlint's own code: see `cache.run_key`), so a changed rule
 or setting starts from an empty index; the newest few are kept. The file is written atomically, once,
@@ -41,7 +46,7 @@ RACY_NS = 2_000_000_000
 #: Index files kept per cache folder (one per run key: other rule sets, configs, versions).
 KEEP = 4
 #: Bumped when the layout of an entry changes.
-FORMAT = 3
+FORMAT = 4
 
 #: (size, mtime_ns, ctime_ns, inode, device)
 Fingerprint = tuple[int, int, int, int, int]
@@ -65,7 +70,8 @@ class StatIndex:
 
     def __init__(self, folder: Path, run_key: str) -> None:
         self.path = Path(folder) / f"index-{run_key[:32]}.marshal"
-        #: key -> (fingerprint, when it was taken, finding rows, [(dependency, its fingerprint)], content key)
+        #: key -> (fingerprint, when it was taken, finding rows, [(dependency, its fingerprint)], content key,
+        #: facts for the project join, digest of the join's result for this file)
         self.entries: dict[str, tuple[Any, ...]] = {}
         self.changed = False
         with contextlib.suppress(Exception):  # missing, unreadable, corrupt or foreign: empty
@@ -85,7 +91,7 @@ class StatIndex:
         if entry is None:
             return None
         try:
-            seen, taken_ns, rows, deps, _content = entry
+            seen, taken_ns, rows, deps, _content, _facts, _digest = entry
             if tuple(seen) != stat or stat[1] >= taken_ns - RACY_NS or not _deps_unchanged(deps, taken_ns):
                 return None
             return _findings(rows)
@@ -111,13 +117,47 @@ class StatIndex:
         if entry is None:
             return None
         try:
-            _seen, _taken, rows, deps, content = entry
+            _seen, _taken, rows, deps, content, _facts, _digest = entry
             return _findings(rows) if content == content_key and not deps else None
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             return None
 
+    def facts(self, key: str) -> Any:
+        """The facts stored for a file (None when unknown)."""
+        entry = self.entries.get(key)
+        try:
+            return entry[5] if entry is not None else None
+        except (TypeError, IndexError):
+            return None
+
+    def digest(self, key: str) -> Any:
+        """The part of the project join the stored findings were computed with ([] when none)."""
+        entry = self.entries.get(key)
+        try:
+            return (entry[6] if entry is not None else None) or []
+        except (TypeError, IndexError):
+            return []
+
+    def unchanged_facts(self, skip: set[str]) -> dict[str, Any]:
+        """Display path -> facts of the files with facts not in `skip` whose stat is unchanged."""
+        out: dict[str, Any] = {}
+        for key, entry in self.entries.items():
+            try:
+                facts = entry[5]
+                if not facts:
+                    continue
+                path, _, display = key.partition("\0")
+                if display in skip or display in out:
+                    continue
+                if fingerprint(path) == tuple(entry[0]):
+                    out[display] = facts
+            except (TypeError, IndexError, ValueError):
+                continue
+        return out
+
     def record(self, key: str, stat: Fingerprint | None, taken_ns: int, findings: Sequence[Finding],
-               deps: Sequence[str] = (), content_key: str | None = None) -> None:
+               deps: Sequence[str] = (), content_key: str | None = None, facts: Any = None,
+               digest: Any = None) -> None:
         """Remember the findings of a file whose stat, taken at `taken_ns` before reading it, was `stat`.
 
         Called only for files whose entry `lookup` did not trust, so the entry is always rewritten.
@@ -132,7 +172,7 @@ class StatIndex:
 
             rows = [finding_to_dict(f) for f in findings]
         dep_rows = [(dep, fingerprint(dep)) for dep in dict.fromkeys(deps)]
-        self.entries[key] = (stat, taken_ns, rows, dep_rows, content_key)
+        self.entries[key] = (stat, taken_ns, rows, dep_rows, content_key, facts or None, digest or None)
         self.changed = True
 
     def save(self, write: Any) -> None:

@@ -192,8 +192,14 @@ class _GitIgnores:
         return False
 
 
-def iter_files(paths: Sequence[str | Path], config: Config, *, force_exclude: bool = False) -> Iterator[SourcePath]:
-    """Yield the files to lint, each once, in a stable order (default path: `.`)."""
+def iter_files(paths: Sequence[str | Path], config: Config, *, force_exclude: bool = False,
+               prompt_files: list[SourcePath] | None = None) -> Iterator[SourcePath]:
+    """Yield the files to lint, each once, in a stable order (default path: `.`).
+
+    With `prompt_files`, the walk also collects there the files that may be standalone prompts
+    (Markdown, text, Jinja, JSON... not linted by default, nor ignored or excluded): the project join
+    decides which of them code loads or keeps in a prompt folder (`promptlint.project`).
+    """
     matchers = _Matchers(config)
     ignores = _GitIgnores()
     cwd = Path.cwd()
@@ -206,11 +212,17 @@ def iter_files(paths: Sequence[str | Path], config: Config, *, force_exclude: bo
             base_chain = ignores.ancestors_to_repo_root(absolute)
             base_chain.reverse()
             real_top = str(_identity(absolute))
-            for file, key in _walk(str(absolute), real_top, matchers, ignores, [str(b) for b in base_chain]):
+            others: list[tuple[str, str]] | None = [] if prompt_files is not None else None
+            for file, key in _walk(str(absolute), real_top, matchers, ignores, [str(b) for b in base_chain], others):
                 if key not in seen:
                     seen.add(key)
                     display = file[len(cwd_prefix):] if file.startswith(cwd_prefix) else None
                     yield SourcePath(file, display or display_path(Path(file), cwd))
+            for file, key in others or ():
+                if key not in seen and prompt_files is not None:
+                    seen.add(key)
+                    display = file[len(cwd_prefix):] if file.startswith(cwd_prefix) else None
+                    prompt_files.append(SourcePath(file, display or display_path(Path(file), cwd)))
         else:
             if force_exclude and _force_excluded(absolute, matchers):
                 continue
@@ -248,13 +260,16 @@ def _is_venv(directory: Path | str) -> bool:
 
 
 def _walk(
-    top: str, real_top: str, matchers: _Matchers, ignores: _GitIgnores, bases: list[str]
+    top: str, real_top: str, matchers: _Matchers, ignores: _GitIgnores, bases: list[str],
+    others: list[tuple[str, str]] | None = None,
 ) -> Iterator[tuple[str, str]]:
     """Depth-first, sorted walk that does not follow symlinked directories: (path, resolved path) pairs.
 
     Paths are plain strings (no Path per entry); since no symlinked directory is entered, the resolved
     path of a regular file is its folder's resolved path plus its name, so only symlinked files are resolved.
+    Files not linted by default that may be prompt files go to `others` (when given).
     """
+    from promptlint.project import is_prompt_dir, is_prompt_file_candidate
     visited: set[tuple[int, int]] = set()
     stack: list[tuple[str, str, list[str]]] = [(top, real_top, [*bases, top])]
     while stack:
@@ -287,6 +302,10 @@ def _walk(
                     subdirs.append((child, real_prefix + name))
                 elif entry.is_file():  # follows a symlink to a file
                     if not matchers.included(child):
+                        if others is not None and is_prompt_file_candidate(name, is_prompt_dir(directory)) and not (
+                                matchers.excluded(child, is_dir=False) or ignores.ignored(child, False, chain)):
+                            others.append((child, str(_identity(Path(child))) if entry.is_symlink()
+                                           else real_prefix + name))
                         continue
                     if matchers.excluded(child, is_dir=False) or ignores.ignored(child, False, chain):
                         continue

@@ -164,6 +164,25 @@ class CallSite:
     function: str | None = None  # name of the enclosing function, if any
 
 
+@dataclass(slots=True, frozen=True)
+class Sink:
+    """Where a prompt's text is used as a prompt: a call or class in code, maybe in another file.
+
+    `kind` says as what ("system prompt", "user message", "prompt template", "tool description",
+    "instructions", "DSPy signature instructions", ...); `method` is the call chain or class as
+    written; `path` / `line` the place of the use (display path, 1-based line).
+    """
+
+    kind: str
+    method: str
+    path: str
+    line: int
+
+    def describe(self) -> str:
+        """`used as the system prompt at agent.py:88`"""
+        return f"used as the {self.kind} at {self.path}:{self.line}"
+
+
 @dataclass(slots=True)
 class Prompt:
     """One prompt text as the model will see it.
@@ -187,6 +206,9 @@ class Prompt:
     #: Set when the text lives in another file than the one extracted (a
     #: promptfoo `file://` reference): `positions` then map into this file.
     source_file: SourceFile | None = None
+    #: Where the text is used as a prompt, when a use was followed to it (None for a prompt that
+    #: is one by its name, key or file alone).
+    sink: Sink | None = None
 
     def file_span(self, start: int, end: int) -> tuple[int, int]:
         """File offsets (start inclusive, end exclusive) of a text span."""
@@ -218,6 +240,13 @@ class Extraction:
     #: Other files the prompts were read from or looked for (promptfoo `file://`): the findings
     #: depend on them too, so caches must see them unchanged (a missing one included).
     depends_on: list[str] = field(default_factory=list)
+    #: Python: what other files of the project need to know about this one (its imports, the texts it
+    #: defines, its uses of imported names as prompts, the prompt files it loads): plain data, see
+    #: `promptlint.project`. None for formats that define or use nothing across files.
+    facts: Any = None
+    #: Python: texts this file defines that another file may use as a prompt, ready to become `Prompt`s
+    #: (key -> Prompt with role "unknown"); held for the project-level join, never cached.
+    exports: dict[str, Prompt] = field(default_factory=dict)
 
     def prompts_of(self, call: CallSite) -> list[Prompt]:
         return [p for p in self.prompts if p.call is call]

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from promptlint.model import Finding, SourceFile
+from promptlint.model import SourceFile
 
 if TYPE_CHECKING:  # pragma: no cover
     from promptlint.cache import ResultCache
@@ -34,8 +34,9 @@ MIN_FILES = 48
 FILES_PER_WORKER = 24
 ENV_JOBS = "PROMPTLINT_JOBS"
 
-#: (findings, the source if there are findings, the other files the findings depend on, content key)
-Result = tuple[list[Finding], SourceFile | None, list[str], str | None]
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.runner import FileResult
+
 
 _STATE: dict[str, Any] = {}
 
@@ -81,7 +82,7 @@ def _context() -> Any:
 
 def lint_items(
     items: Sequence[SourcePath], selection: Selection, cache: ResultCache | None, workers: int
-) -> list[Result]:
+) -> list[FileResult]:
     """Lint `items` with `workers` processes; results in the order of `items`."""
     if workers <= 1 or len(items) <= 1:
         return [_lint_one(item, selection, cache) for item in items]
@@ -103,7 +104,7 @@ def lint_items(
     finally:
         _STATE.clear()
         gc.unfreeze()
-    out: list[Result] = []
+    out: list[FileResult] = []
     for result in results:
         if isinstance(result, _Failure):
             raise _exception(result)
@@ -148,21 +149,22 @@ def _init_spawned(config: Any, codes: list[str], cache: ResultCache | None) -> N
     _STATE.update(selection=Selection.build(config, rules), cache=cache)
 
 
-def _lint_one(item: SourcePath, selection: Selection, cache: ResultCache | None) -> Result:
+def _lint_one(item: SourcePath, selection: Selection, cache: ResultCache | None) -> FileResult:
     from promptlint.runner import lint_file
 
     return lint_file(item, selection, cache=cache)
 
 
-def _work(item: SourcePath) -> Result | _Failure:
+def _work(item: SourcePath) -> FileResult | _Failure:
     """Worker side: lint one file; drop the source text unless a reporter will need it."""
     try:
-        findings, source, deps, content_key = _lint_one(item, _STATE["selection"], _STATE["cache"])
+        result = _lint_one(item, _STATE["selection"], _STATE["cache"])
     except Exception as exc:
         return _failure(exc, item.display)
+    source = result.source
     if source is not None:
-        source = SourceFile(source.path, source.text, source.bom, source.encoding) if findings else None
-    return findings, source, deps, content_key
+        result.source = SourceFile(source.path, source.text, source.bom, source.encoding) if result.findings else None
+    return result
 
 
 def _failure(exc: Exception, display: str) -> _Failure:

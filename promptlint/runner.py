@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from promptlint.config import Config
 from promptlint.discovery import SourcePath, display_path, iter_files
-from promptlint.model import Extraction, Finding, ParseProblem, Severity, SourceFile
+from promptlint.model import Extraction, Finding, ParseProblem, Prompt, Severity, SourceFile
 from promptlint.source import read_source
 
 if TYPE_CHECKING:  # pragma: no cover
     from promptlint.cache import ResultCache
+    from promptlint.cache_index import StatIndex
     from promptlint.rules_engine.rule import Rule
 
 PARSE_ERROR_CODE = "PL000"
@@ -92,6 +93,24 @@ class Selection:
         return None
 
 
+@dataclass(slots=True)
+class FileResult:
+    """What linting one file gives: final findings and what the project join and the cache need.
+
+    `raw` (findings before suppressions) and `exports` (texts other files may use as prompts) are kept
+    only when the file has exports, so that findings on prompts adopted from other files can be
+    suppressed together with the file's own (PL001 sees every finding of the file).
+    """
+
+    findings: list[Finding]
+    source: SourceFile | None = None
+    deps: list[str] = field(default_factory=list)
+    content_key: str | None = None
+    facts: Any = None
+    exports: dict[str, Any] = field(default_factory=dict)
+    raw: list[Finding] = field(default_factory=list)
+
+
 def lint_paths(
     paths: Sequence[str | Path],
     config: Config,
@@ -108,35 +127,114 @@ def lint_paths(
     in a process pool when there are enough of them (`jobs`: None/0 automatic, 1 in-process).
     With `load_rules`, `rules` may be the cache's metadata-only stand-ins: the real rules are loaded
     only if some file must be linted, so a fully cached run never imports the rules engine.
+
+    After every file is linted on its own, the facts of all of them are joined (`promptlint.project`):
+    texts used as prompts in another file are linted where they are written, in the role of their use,
+    and prompt files that code loads or keeps in a prompt folder are linted too.
     """
     from promptlint.parallel import lint_items, worker_count
 
     selection = Selection.build(config, rules)
     report = Report(rules=selection.rules)
-    items = list(iter_files(paths, config, force_exclude=force_exclude))
+    candidates: list[SourcePath] = []
+    items = list(iter_files(paths, config, force_exclude=force_exclude, prompt_files=candidates))
     report.files = [item.display for item in items]
-    results: list[tuple[list[Finding], SourceFile | None] | None] = [None] * len(items)
+    results: list[FileResult | None] = [None] * len(items)
     index = _Indexed(items, selection, cache) if cache is not None else None
     if index is not None:  # find the misses first: they size the pool, and may need the real rules
         results = [index.lookup(i, item) for i, item in enumerate(items)]
     todo = [i for i, result in enumerate(results) if result is None]
-    if todo and load_rules is not None:
-        selection = Selection.build(config, load_rules())
-        report.rules = selection.rules
+    loaded = False
+
+    def real_rules() -> None:
+        nonlocal selection, loaded
+        if not loaded and load_rules is not None:
+            selection = Selection.build(config, load_rules())
+            report.rules = selection.rules
+            if index is not None:
+                index.selection = selection
+        loaded = True
+
+    if todo:
+        real_rules()
     done = lint_items([items[i] for i in todo], selection, cache, worker_count(len(todo), jobs))
-    for i, (findings, source, deps, content_key) in zip(todo, done, strict=True):
-        results[i] = (findings, source)
-        if index is not None:
-            index.record(i, findings, deps, content_key)
+    fresh: dict[int, FileResult] = {}
+    for i, result in zip(todo, done, strict=True):
+        results[i] = result
+        fresh[i] = result
+    # -- the project join: cross-file prompts and prompt files
+    from promptlint import project
+
+    facts = {item.display: r.facts for item, r in zip(items, results, strict=True) if r is not None and r.facts}
+    if index is not None and len(index.index.entries) > len(items):
+        facts = {**index.other_facts({item.display for item in items}), **facts}
+    python = [item.display for item in items if item.display.endswith((".py", ".pyi"))]
+    by_display = {item.display: i for i, item in enumerate(items)}
+
+    def parse(display: str) -> Any:  # a file a use leads to that was not parsed (no prompt marker)
+        i = by_display[display]
+        real_rules()
+        results[i] = fresh[i] = lint_file(items[i], selection, cache, full=True)
+        return results[i].facts
+
+    plan = project.join_project(facts, [c.display for c in candidates], python, parse) if facts else project.Plan()
+    for i, item in enumerate(items):
+        result = results[i]
+        assert result is not None
+        digest = plan.digest_of(item.display)
+        stale = index is not None and i not in fresh and index.digest(i) != digest
+        if stale:  # another file's change changed how this file's texts are used: lint it again
+            real_rules()
+            result = results[i] = lint_file(item, selection, cache, plan)
+        elif digest and i in fresh:
+            result = results[i] = _with_adoptions(item, result, selection, plan)
+        if index is not None and (i in fresh or stale):
+            deps = [*result.deps, *(_absolute(d, items) for d in sorted(plan.deps.get(item.display, ())))]
+            index.record(i, result.findings, deps, result.content_key, result.facts, digest)
+    extra = [c for c in candidates if c.display in plan.prompt_files]
+    report.files.extend(c.display for c in extra)
+    extra_results = _prompt_files(extra, plan, selection, cache, index, real_rules, items)
     if index is not None:
         index.save()
-    for item, result in zip(items, results, strict=True):
-        findings, source = result or ([], None)
-        report.findings.extend(findings)
-        if source is not None and findings:
-            report.sources[item.display] = source
+    for item, result in [*zip(items, results, strict=True), *zip(extra, extra_results, strict=True)]:
+        assert result is not None
+        report.findings.extend(result.findings)
+        if result.source is not None and result.findings:
+            report.sources[item.display] = result.source
     report.findings = _dedupe_and_sort(report.findings)
     return report
+
+
+def _absolute(display: str, items: Sequence[SourcePath]) -> str:
+    for item in items:
+        if item.display == display:
+            return os.path.abspath(item.file)
+    return os.path.abspath(display)
+
+
+def _prompt_files(extra: Sequence[SourcePath], plan: Any, selection: Selection, cache: ResultCache | None,
+                  index: _Indexed | None, real_rules: Callable[[], None],
+                  items: Sequence[SourcePath]) -> list[FileResult]:
+    """Lint the prompt files the join selected (cached like any file, keyed by how code uses them too)."""
+    out: list[FileResult] = []
+    if not extra:
+        return out
+    extra_index = _Indexed(extra, selection, cache, index.index) if cache is not None and index is not None else None
+    for i, item in enumerate(extra):
+        digest = plan.digest_of(item.display)
+        result = extra_index.lookup(i, item) if extra_index is not None else None
+        if result is not None and extra_index is not None and extra_index.digest(i) == digest:
+            out.append(result)
+            continue
+        real_rules()
+        if extra_index is not None:
+            extra_index.selection = selection
+        result = lint_file(item, selection, cache, plan, prompt_file=True)
+        out.append(result)
+        if extra_index is not None:
+            deps = [*(_absolute(d, items) for d in sorted(plan.deps.get(item.display, ())))]
+            extra_index.record(i, result.findings, deps, result.content_key, None, digest)
+    return out
 
 
 class _Indexed:
@@ -146,18 +244,21 @@ class _Indexed:
     reporters quote it). Otherwise, if the index holds a content key for it, it is read and its content
     key (content, path, enabled codes, run) compared: a file touched, checked out again or restored in a
     fresh CI clone is not linted again either. A file the index does not know is left to the linting,
-    which reads it once. Every answer is recorded with the stat taken before reading.
+    which reads it once. Every answer is recorded with the stat taken before reading. The entry also
+    keeps the file's facts for the project join and the part of the join its findings depend on.
     """
 
-    def __init__(self, items: Sequence[SourcePath], selection: Selection, cache: ResultCache) -> None:
+    def __init__(self, items: Sequence[SourcePath], selection: Selection, cache: ResultCache | None,
+                 index: StatIndex | None = None) -> None:
+        assert cache is not None
         self.selection = selection
         self.cache = cache
-        self.index = cache.index()
+        self.index = index if index is not None else cache.index()
         self.keys: list[str] = [""] * len(items)
         self.stats: list[Any] = [None] * len(items)
         self.taken: list[int] = [0] * len(items)
 
-    def lookup(self, i: int, item: SourcePath) -> tuple[list[Finding], SourceFile | None] | None:
+    def lookup(self, i: int, item: SourcePath) -> FileResult | None:
         from promptlint.cache_index import StatIndex, fingerprint, now_ns
 
         self.keys[i] = key = StatIndex.key(item.file, item.display)
@@ -165,46 +266,85 @@ class _Indexed:
         self.stats[i] = stat = fingerprint(item.file)
         findings = self.index.lookup(key, stat)
         if findings is not None:  # unchanged: read only for the reporters, who quote the lines of findings
+            facts = self.index.facts(key)
             if not findings:
-                return findings, None
+                return FileResult(findings, facts=facts)
             source = read_source(item.path, item.display, max_bytes=self.selection.config.max_file_size)
             if isinstance(source, ParseProblem):  # unreadable (still): PL000
-                return _unreadable(item, source, self.selection), None
-            return findings, source
+                return FileResult(_unreadable(item, source, self.selection))
+            return FileResult(findings, source, facts=facts)
         if not self.index.has_content(key):
             return None  # nothing to compare a content key with: the file is linted (and read) once, there
         source = read_source(item.path, item.display, max_bytes=self.selection.config.max_file_size)
         if isinstance(source, ParseProblem):
             findings = _unreadable(item, source, self.selection)
             self.record(i, findings)
-            return findings, None
+            return FileResult(findings)
         content_key = _content_key(self.cache, source, item, self.selection)
         findings = self.index.lookup_content(key, content_key)
         if findings is None:
             return None
-        self.record(i, findings, (), content_key)
-        return findings, source
+        facts = self.index.facts(key)
+        self.record(i, findings, (), content_key, facts, self.index.digest(key))
+        return FileResult(findings, source, facts=facts)
 
-    def record(self, i: int, findings: list[Finding], deps: Sequence[str] = (), content_key: str | None = None) -> None:
-        self.index.record(self.keys[i], self.stats[i], self.taken[i], findings, deps, content_key)
+    def digest(self, i: int) -> Any:
+        return self.index.digest(self.keys[i])
+
+    def other_facts(self, displays: set[str]) -> dict[str, Any]:
+        """Facts of files the index knows that this run does not lint, when they are unchanged on disk
+        (a pre-commit run names only changed files; the rest of the project is still there)."""
+        return self.index.unchanged_facts(displays)
+
+    def record(self, i: int, findings: list[Finding], deps: Sequence[str] = (), content_key: str | None = None,
+               facts: Any = None, digest: Any = None) -> None:
+        self.index.record(self.keys[i], self.stats[i], self.taken[i], findings, deps, content_key, facts, digest)
 
     def save(self) -> None:
         self.index.save(self.cache.write)
 
 
-def lint_file(
-    item: SourcePath, selection: Selection, cache: ResultCache | None = None
-) -> tuple[list[Finding], SourceFile | None, list[str], str | None]:
+def lint_file(item: SourcePath, selection: Selection, cache: ResultCache | None = None, plan: Any = None,
+              prompt_file: bool = False, full: bool = False) -> FileResult:
     """Lint one file from disk.
 
-    Also returns the other files the findings depend on (promptfoo `file://` prompts) and, when a
-    `cache` is given, the file's content key for the index (`_Indexed` records both).
+    Also returns the other files the findings depend on (promptfoo `file://` prompts), when a
+    `cache` is given the file's content key for the index, and the file's facts for the project join.
+    With a `plan` (a `promptlint.project.Plan`), texts other files use as prompts are linted too;
+    `prompt_file` reads the file as a standalone prompt file (Markdown, text, Jinja, JSON...).
     """
     source = read_source(item.path, item.display, max_bytes=selection.config.max_file_size)
     if isinstance(source, ParseProblem):
-        return _unreadable(item, source, selection), None, [], None
-    findings, deps = _lint_source(source, selection, item.path)
-    return findings, source, deps, _content_key(cache, source, item, selection) if cache is not None else None
+        return FileResult(_unreadable(item, source, selection))
+    result = _lint_source(source, selection, item.path, plan, prompt_file, full)
+    result.source = source
+    if cache is not None:
+        result.content_key = _content_key(cache, source, item, selection)
+    return result
+
+
+def _with_adoptions(item: SourcePath, result: FileResult, selection: Selection, plan: Any) -> FileResult:
+    """A file linted on its own, plus its texts that other files use as prompts (no second parse)."""
+    from promptlint import project
+
+    adoptions = plan.adoptions.get(item.display, {})
+    prompts = [project.adopt(p, adoptions[key]) for key in adoptions for p in result.exports.get(key, ())]
+    if not prompts:
+        return result
+    # a text reported on its own (by its name) now has the role of its use: its own findings are redone
+    redone = {p.statement_span for p in prompts}
+    raw = [f for f in result.raw if f.statement_span not in redone or f.code == PARSE_ERROR_CODE]
+    source = result.source
+    if source is None:
+        read = read_source(item.path, item.display, max_bytes=selection.config.max_file_size)
+        if isinstance(read, ParseProblem):
+            return result
+        source = read
+    extraction = Extraction(source=source, prompts=prompts)
+    findings = _finish(source, selection, item.path, extraction, [*raw, *_rules_on(extraction, selection, source,
+                                                                                   item.path)])
+    return FileResult(findings, source if findings else result.source, result.deps, result.content_key,
+                      result.facts, result.exports, result.raw)
 
 
 def _content_key(cache: ResultCache, source: SourceFile, item: SourcePath, selection: Selection) -> str:
@@ -217,34 +357,70 @@ def _unreadable(item: SourcePath, problem: ParseProblem, selection: Selection) -
     return _parse_error(item.display, problem, selection, {r.code for r in rules})
 
 
-def lint_text(text: str, path: str | Path, config: Config, rules: Sequence[Rule]) -> list[Finding]:
-    """Lint text that is not (or not yet) on disk, e.g. an editor buffer (the LSP's entry point)."""
+def lint_text(text: str, path: str | Path, config: Config, rules: Sequence[Rule], plan: Any = None,
+              prompt_file: bool = False) -> list[Finding]:
+    """Lint text that is not (or not yet) on disk, e.g. an editor buffer (the LSP's entry point).
+
+    `plan` (`promptlint.project.Plan`) brings what other files of the project say about this one."""
     selection = Selection.build(config, rules)
     source = SourceFile(path=display_path(Path(path)), text=text)
-    return _dedupe_and_sort(lint_source(source, selection, Path(path)))
+    return _dedupe_and_sort(_lint_source(source, selection, Path(path), plan, prompt_file).findings)
 
 
 def lint_source(source: SourceFile, selection: Selection, path: Path | None = None) -> list[Finding]:
     """Extract, run rules, apply per-file ignores and suppressions."""
-    return _lint_source(source, selection, path)[0]
+    return _lint_source(source, selection, path).findings
 
 
-def _lint_source(source: SourceFile, selection: Selection, path: Path | None = None) -> tuple[list[Finding], list[str]]:
-    """`lint_source`, plus the other files (absolute paths) the findings depend on: none, and they may be cached."""
-    from promptlint.rules_engine import RuleError, run_rules
-
+def _lint_source(source: SourceFile, selection: Selection, path: Path | None = None, plan: Any = None,
+                 prompt_file: bool = False, full: bool = False) -> FileResult:
+    """`lint_source`, with the other files (absolute paths) the findings depend on, the file's facts and
+    texts for the project join, and, given a `plan`, its texts that other files use as prompts."""
     file_path = path or Path(source.path)
-    fmt, extract = extractor_of(file_path)
-    rules = selection.rules_for(source.path, file_path)
-    enabled_codes = {r.code for r in rules}
+    fmt, extract = prompt_file_extractor(file_path) if prompt_file else extractor_of(file_path)
+    full = full or (plan is not None and source.path in plan.adoptions)  # its texts are used elsewhere
     try:
-        extraction: Extraction = extract(source)
+        extraction: Extraction = extract(source, full=True) if full and fmt == "python" else extract(source)
     except Exception as exc:  # a bug, not bad input: extractors never raise on bad input
         raise InternalError(f"{source.path}: extractor crashed: {type(exc).__name__}: {exc}") from exc
-    findings: list[Finding] = []
+    if plan is not None:
+        _apply_plan(extraction, plan, source.path, prompt_file)
+    findings = _rules_on(extraction, selection, source, file_path)
     if extraction.problem is not None:
-        findings.extend(_parse_error(source.path, extraction.problem, selection, enabled_codes))
+        rules = selection.rules_for(source.path, file_path)
+        findings[:0] = _parse_error(source.path, extraction.problem, selection, {r.code for r in rules})
+    # promptfoo configs read the prompt files they name: their findings depend on those files too
+    deps = [os.path.abspath(d) for d in extraction.depends_on]
+    keep = bool(extraction.exports)
+    return FileResult(_finish(source, selection, file_path, extraction, findings, fmt), None, deps, None,
+                      extraction.facts, extraction.exports if keep else {}, findings if keep else [])
+
+
+def _apply_plan(extraction: Extraction, plan: Any, display: str, prompt_file: bool) -> None:
+    """Add the texts other files use as prompts (role and sink of the use) to an extraction."""
+    from promptlint import project
+
+    adopted = [project.adopt(p, adoption) for key, adoption in plan.adoptions.get(display, {}).items()
+               for p in extraction.exports.get(key, ())]
+    if adopted:  # a text already reported by its name takes the role and sink of its use instead
+        spans = {p.statement_span for p in adopted}
+        extraction.prompts[:] = [p for p in extraction.prompts if p.statement_span not in spans or p.format != "python"]
+        extraction.prompts.extend(adopted)
+    loaded = plan.prompt_files.get(display)
+    if prompt_file and loaded is not None and (loaded.sink is not None or loaded.role != "template"):
+        for i, prompt in enumerate(extraction.prompts):
+            role = prompt.role if prompt.format == "json" and prompt.role != "template" else loaded.role
+            extraction.prompts[i] = project.adopt(prompt, project.Adoption(role, loaded.sink))
+
+
+def _rules_on(extraction: Extraction, selection: Selection, source: SourceFile, file_path: Path) -> list[Finding]:
+    """Findings of the selected rules on an extraction, before suppressions."""
+    from promptlint.rules_engine import RuleError, run_rules
+
+    rules = selection.rules_for(source.path, file_path)
+    enabled_codes = {r.code for r in rules}
     runnable = [r for r in rules if r.kind != "builtin"]
+    findings: list[Finding] = []
     if runnable and (extraction.prompts or extraction.calls or extraction.tree is not None):
         try:
             findings.extend(run_rules(extraction, runnable))
@@ -252,15 +428,38 @@ def _lint_source(source: SourceFile, selection: Selection, path: Path | None = N
             raise  # a broken rule file (found at first use): reported as such, naming file and line
         except Exception as exc:
             raise InternalError(f"{source.path}: rules engine crashed: {type(exc).__name__}: {exc}") from exc
+    _note_sinks(findings, extraction)
+    return [f for f in findings if f.code in enabled_codes]
+
+
+def _note_sinks(findings: list[Finding], extraction: Extraction) -> None:
+    """A finding on a text used as a prompt in another file says where: "(used as the system prompt at
+    agent.py:88)", so the reader of the text's file knows why it is linted as one."""
+    noted = [p for p in extraction.prompts if p.sink is not None and p.sink.path != extraction.source.path]
+    if not noted:
+        return
+    for finding in findings:
+        for prompt in noted:
+            if finding.statement_span == prompt.statement_span and finding.path == (
+                    prompt.source_file or extraction.source).path:
+                finding.message = f"{finding.message} ({prompt.sink.describe()})"
+                break
+
+
+def _finish(source: SourceFile, selection: Selection, file_path: Path, extraction: Extraction,
+            findings: list[Finding], fmt: str | None = None) -> list[Finding]:
+    """Suppressions (`# noqa`, disable-file) and PL001 over every finding of the file."""
+    rules = selection.rules_for(source.path, file_path)
+    enabled_codes = {r.code for r in rules}
     findings = [f for f in findings if f.code in enabled_codes or f.code == PARSE_ERROR_CODE]
-    # promptfoo configs read the prompt files they name: their findings depend on those files too
-    deps = [os.path.abspath(d) for d in extraction.depends_on]
     if not _MARKER_RE.search(source.text) and not any(p.source_file is not None for p in extraction.prompts):
-        return findings, deps  # no noqa / disable-file comment can exist: skip the suppressions machinery
+        return findings  # no noqa / disable-file comment can exist: skip the suppressions machinery
     from promptlint.suppressions import apply_suppressions
 
+    if fmt is None:
+        fmt = extractor_of(file_path)[0]
     unused_rule = next((r for r in rules if r.code == UNUSED_NOQA_CODE), None)
-    suppressed = apply_suppressions(
+    return apply_suppressions(
         findings,
         source,
         fmt,
@@ -269,7 +468,15 @@ def _lint_source(source: SourceFile, selection: Selection, path: Path | None = N
         unused_severity=unused_rule.severity if unused_rule else None,
         extraction=extraction,
     )
-    return suppressed, deps
+
+
+def prompt_file_extractor(path: Path) -> tuple[str, Any]:
+    """(format, extract function) for a standalone prompt file: JSON maps and arrays, else the whole text."""
+    from promptlint.extractors import jsonprompt, promptfile
+
+    if path.suffix.lower() == ".json":
+        return "json", jsonprompt.extract
+    return "promptfile", promptfile.extract
 
 
 def extractor_of(path: Path) -> tuple[str, Any]:
@@ -327,20 +534,49 @@ def _dedupe_and_sort(findings: list[Finding]) -> list[Finding]:
 class ExtractReport:
     prompts: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Finding] = field(default_factory=list)
+    #: the `Prompt` behind each row of `prompts` and the file its positions map into (for benchmarks)
+    objects: list[tuple[Prompt, SourceFile]] = field(default_factory=list)
 
 
 def extract_paths(paths: Sequence[str | Path], config: Config, *, force_exclude: bool = False) -> ExtractReport:
-    """The prompts `check` would lint, with their positions (for `promptlint extract`)."""
+    """The prompts `check` would lint, with their positions and sinks (for `promptlint extract`).
+
+    Like `check`, texts used as prompts in another file are shown where they are written, and prompt
+    files that code loads or keeps in a prompt folder are read."""
+    from promptlint import project
+
     result = ExtractReport()
-    for item in iter_files(paths, config, force_exclude=force_exclude):
+    candidates: list[SourcePath] = []
+    extracted: list[tuple[SourcePath, SourceFile, Extraction]] = []
+    for item in iter_files(paths, config, force_exclude=force_exclude, prompt_files=candidates):
         source = read_source(item.path, item.display, max_bytes=config.max_file_size)
         if isinstance(source, ParseProblem):
             result.problems.append(_problem_finding(item.display, source))
             continue
-        extraction = extractor_of(item.path)[1](source)
+        extracted.append((item, source, extractor_of(item.path)[1](source)))
+    facts = {item.display: e.facts for item, _s, e in extracted if e.facts}
+    position = {item.display: k for k, (item, _s, _e) in enumerate(extracted)}
+
+    def parse(display: str) -> Any:
+        item, source, _old = extracted[position[display]]
+        extraction = extractor_of(item.path)[1](source, full=True)
+        extracted[position[display]] = (item, source, extraction)
+        return extraction.facts
+
+    python = [d for d in position if d.endswith((".py", ".pyi"))]
+    plan = project.join_project(facts, [c.display for c in candidates], python, parse) if facts else project.Plan()
+    for item in candidates:
+        if item.display in plan.prompt_files:
+            source = read_source(item.path, item.display, max_bytes=config.max_file_size)
+            if isinstance(source, ParseProblem):
+                result.problems.append(_problem_finding(item.display, source))
+                continue
+            extracted.append((item, source, prompt_file_extractor(item.path)[1](source)))
+    for item, source, extraction in extracted:
+        _apply_plan(extraction, plan, item.display, item.display in plan.prompt_files)
         if extraction.problem is not None:
             result.problems.append(_problem_finding(item.display, extraction.problem))
-        for prompt in extraction.prompts:
+        for prompt in sorted(extraction.prompts, key=lambda p: p.positions.file_offset(0)):
             home = prompt.source_file or source
             start, end = prompt.file_span(0, len(prompt.text))
             line, column = home.position(start)
@@ -349,7 +585,9 @@ def extract_paths(paths: Sequence[str | Path], config: Config, *, force_exclude:
                 "path": home.path, "line": line, "column": column, "end_line": end_line,
                 "end_column": end_column, "role": prompt.role, "format": prompt.format,
                 "name": prompt.name, "text": prompt.text,
+                "sink": prompt.sink.describe() if prompt.sink is not None else None,
             })  # fmt: skip
+            result.objects.append((prompt, home))
     return result
 
 

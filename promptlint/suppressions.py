@@ -200,8 +200,10 @@ def find_comments(source: SourceFile, fmt: str | None) -> list[Comment]:
         return []
     if fmt == "python":
         return python_comments(source.text)
-    if fmt in ("prompty", "dotprompt"):
+    if fmt in ("prompty", "dotprompt", "promptfile"):
         return template_comments(source.text)
+    if fmt == "json":
+        return []  # JSON has no comments
     return yaml_comments(source.text)
 
 

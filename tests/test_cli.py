@@ -146,7 +146,11 @@ def test_extract(fake: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert [(i["role"], i["text"], i["line"], i["column"], i["name"]) for i in items] == [
         ("system", "You are a tutor.", 6, 13, "system"), ("user", "Explain recursion.", 7, 44, "content"),
     ]  # fmt: skip
-    assert set(items[0]) == {"path", "line", "column", "end_line", "end_column", "role", "format", "name", "text"}
+    assert set(items[0]) == {"path", "line", "column", "end_line", "end_column", "role", "format", "name", "text",
+                             "sink"}
+    call_line = next(i for i, line in enumerate((fake / "app.py").read_text().splitlines(), 1) if ".create(" in line)
+    assert [i["sink"] for i in items] == [f"used as the system prompt at app.py:{call_line}",
+                                          f"used as the user message at app.py:{call_line}"]
     code, out, _ = run(capsys, "extract", "app.py")
     assert out.startswith("app.py:6:13: [system] system (python)\n    You are a tutor.\n")
 

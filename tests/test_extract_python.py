@@ -261,8 +261,8 @@ def test_names_give_roles_and_short_or_quiet_values_are_skipped():
     roles = {p.name: p.role for p in ex.prompts}
     assert roles == {
         "SYSTEM_PROMPT": "system", "summary_template": "template", "instructions": "system",
-        "welcome_message": "unknown", "human_template": "user",
-    }
+        "human_template": "user",
+    }  # welcome_message: a loose name ("message") on a UI greeting that instructs no model: not a prompt
     assert all(p.call is None for p in ex.prompts)
 
 

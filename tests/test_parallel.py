@@ -112,4 +112,4 @@ def test_spawned_workers_rebuild_the_rules(tree: Path, monkeypatch: pytest.Monke
     selection = runner.Selection.build(Config(root=tree), load_rules())
     serial = parallel.lint_items(items, selection, None, workers=1)
     spawned = parallel.lint_items(items, selection, None, workers=2)
-    assert [r[0] for r in spawned] == [r[0] for r in serial]
+    assert [r.findings for r in spawned] == [r.findings for r in serial]

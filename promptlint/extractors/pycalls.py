@@ -23,12 +23,13 @@ _OPENAI_RE = compile_regex(
 _INVOKE_METHODS = frozenset(
     {"invoke", "ainvoke", "stream", "astream", "batch", "abatch", "predict", "apredict", "predict_messages",
      "generate", "agenerate", "generate_content", "generate_content_async", "complete", "acomplete", "chat",
-     "achat", "completion", "acompletion", "run", "arun", "call"}
+     "achat", "completion", "acompletion", "run", "arun", "call", "converse", "converse_stream"}
 )
 #: Every method name a model call's chain can end with (what `call_kind` accepts), for text pre-checks.
 MODEL_METHODS = frozenset({"create", "parse", "stream", "count_tokens", "create_and_poll"} | _INVOKE_METHODS)
 _MODELISH_RE = compile_regex(
-    r"(?i)llm|model|chat|client|chain|agent|gemini|claude|gpt|openai|anthropic|litellm|completion"
+    r"(?i)llm|model|chat|client|chain|agent|gemini|claude|gpt|openai|anthropic|litellm|completion|ollama|mistral"
+    r"|bedrock|cohere|groq"
 )
 
 SYSTEM_KWARGS = frozenset(
@@ -56,6 +57,52 @@ MESSAGE_TEMPLATES = {
     "ChatMessagePromptTemplate": "unknown",
 }
 TEMPLATE_CLASSES = frozenset({"PromptTemplate", "ChatPromptTemplate", "FewShotPromptTemplate", "StringPromptTemplate"})
+
+#: Keywords that make an argument a prompt only for some callees (see `keyword_sink`).
+SINK_KWARGS = frozenset({"description_override", "handoff_description", "tool_description", "desc", "goal",
+                         "expected_output", "role", "backstory"})
+PERSONA_KWARGS = frozenset({"goal", "backstory"})
+#: Agent constructors named otherwise than `*Agent` whose `prompt=` is the system prompt.
+AGENT_FACTORIES = frozenset({"create_react_agent", "create_agent", "create_supervisor", "create_swarm",
+                             "create_deep_agent"})
+#: Decorators whose function docstring is a tool description sent to the model.
+TOOL_DECORATORS = frozenset({"tool", "function_tool", "tool_plain", "kernel_function", "register_for_llm"})
+#: Calls that name a file to read (`open(path)`, `env.get_template(name)`, `PromptTemplate.from_file(path)`).
+FILE_LOADERS = frozenset({"open", "get_template", "from_file", "from_template_file", "load_prompt", "read_text"})
+#: Methods that return a file's text.
+FILE_READERS = frozenset({"read_text", "read"})
+
+
+def is_template_class(name: str) -> bool:
+    """`PromptTemplate`, `RichPromptTemplate`, `SelectorPromptTemplate`, ...: a prompt template constructor."""
+    return name in TEMPLATE_CLASSES or name.endswith("PromptTemplate")
+
+
+def keyword_sink(key: str, chain: str, agent_like: bool, persona: bool) -> tuple[str, str] | None:
+    """(role, what) for a keyword that is a prompt only for this callee, else None.
+
+    Tool and agent descriptions (the model reads them to choose), DSPy field descriptions and
+    instructions, CrewAI role / goal / backstory and task outputs, LangGraph's `prompt=`."""
+    low = chain.lower()
+    callee = chain.rsplit(".", 1)[-1]
+    if key in ("description", "description_override", "tool_description") and "tool" in low:
+        return "unknown", "tool description"
+    if key == "handoff_description":
+        return "unknown", "handoff description"
+    if key == "desc" and callee in ("InputField", "OutputField", "Field"):
+        return "unknown", "field description"
+    if key == "instructions" and callee in ("Signature", "make_signature"):
+        return "system", "DSPy signature instructions"
+    if agent_like:
+        if key in ("role", "goal", "backstory") and persona:
+            return "system", f"agent {key}"
+        if key == "description":
+            return "unknown", "agent description"
+        if key == "prompt" and callee in AGENT_FACTORIES:
+            return "system", "system prompt"
+    if key == "expected_output" and callee == "Task":
+        return "user", "task expected output"
+    return None
 
 #: Chat role strings -> Prompt.role; None means "not a prompt" (tool results, placeholders).
 ROLE_NAMES = {

@@ -12,6 +12,7 @@ of a prompt maps back to its file offset (see `pystrings`).
 from __future__ import annotations
 
 import ast
+import bisect
 import gc
 import re
 from dataclasses import dataclass
@@ -21,7 +22,8 @@ from promptlint.diskcache import compile_regex
 from promptlint.extractors import pycalls as pc
 from promptlint.extractors import pystrings as ps
 from promptlint.extractors.placeholders import find_placeholders, merge_spans
-from promptlint.model import CallSite, Extraction, ParseProblem, Prompt, Role, SourceFile
+from promptlint.extractors.pysyntax import parse as parse_newer
+from promptlint.model import CallSite, Extraction, ParseProblem, Prompt, Role, Sink, SourceFile
 
 #: A file with none of these cannot hold a prompt we would find: skip the parse. (Statements are
 #: filtered the same way.) Sharp where a loose word is common in code that holds no prompt: `role` only
@@ -33,6 +35,20 @@ _MARKER_SOURCE = (
 )
 _MARKERS = compile_regex(_MARKER_SOURCE)  # searched in lower-cased text: 10x faster than IGNORECASE
 _MARKERS_ANY_CASE = compile_regex(_MARKER_SOURCE, re.IGNORECASE)
+#: Sinks and loads named otherwise (tool and field descriptions, DSPy signatures, agent personas, prompt
+#: files): statements are searched with the longer pattern only in files that hold one of them, so that
+#: the common case pays for the short pattern alone.
+_EXTRA_SOURCE = (
+    r"\.signature\)|\(signature\)|inputfield|outputfield|with_instructions|handoff_description|expected_output"
+    r"|@\w*tool|tool\(|tool\)|tool\.from_|converse|get_template|\.(?:md|txt|j2|jinja2?|mustache|hbs)[\"']"
+)
+#: Literals (lower case) a file holding an `_EXTRA_SOURCE` marker holds: `in` scans are far faster than the
+#: pattern's search, and most files hold none of them.
+_EXTRA_WORDS = (".signature)", "(signature)", "inputfield", "outputfield", "with_instructions", "handoff_description",
+                "expected_output", "@tool", "tool\n", "tool(", "tool)", "tool.from_", "tool_plain", "converse",
+                "get_template", ".md'", '.md"', ".txt'", '.txt"', ".j2'", '.j2"', ".jinja", ".mustache", ".hbs")
+_BOTH = compile_regex(_MARKER_SOURCE + "|" + _EXTRA_SOURCE)
+_BOTH_ANY_CASE = compile_regex(_MARKER_SOURCE + "|" + _EXTRA_SOURCE, re.IGNORECASE)
 
 
 def _marker_text(text: str) -> tuple[str, re.Pattern[str]]:
@@ -52,20 +68,58 @@ _HUMAN_NAME_RE = compile_regex(r"(?i)human")
 _TEMPLATE_NAME_RE = compile_regex(r"(?i)template|prompt")
 _WORD_RE = compile_regex(r"[^\W\d_]{2,}")
 
+_TOOL_ATTRS = frozenset({"description"})
+#: Prompt files code may load: a name ending like this, or a path through a folder named like a prompt folder.
+_PROMPT_FILE_RE = compile_regex(r"(?i)\.(?:md|markdown|txt|text|jinja2?|j2|mustache|hbs|handlebars|json|prompt|ya?ml)$")
+_PROMPT_DIR_RE = compile_regex(r"(?i)prompt|template|instruction")
+#: Modules whose import says "this file talks to a model" (for prompt folders beside LLM code).
+_LLM_MODULE_RE = compile_regex(
+    r"(?:anthropic|openai|langchain\w*|llama_index|litellm|google\.generativeai|google\.genai|vertexai|mistralai"
+    r"|ollama|cohere|groq|together|dspy|crewai|autogen\w*|smolagents|pydantic_ai|agents|langgraph\w*|instructor"
+    r"|guidance|outlines|marvin|mem0|boto3|transformers|huggingface_hub|semantic_kernel|haystack)(?:\.|$)"
+)
+#: A name that says "prompt" on its own; other prompt-ish names (message, system) need the content to agree.
+_STRONG_NAME_RE = compile_regex(r"(?i)prompt|instruction|template|backstory|persona|preamble|(?:^|_)sys(?:_|$)"
+                                r"|system_?(?:message|msg|content|text)")
+#: Content that addresses a model: second person, a task, an answer format, a role play.
+_INSTRUCTION_CUE_RE = compile_regex(
+    r"(?i)\b(?:you|your|you're|assistant|answer|respond|reply|summari[sz]e|extract|classify|translate|rewrite"
+    r"|generate|write|return|output|format|json|step by step|task|following|below|given|act as|pretend|role"
+    r"|do not|don't|never|always|must|should)\b|\{[A-Za-z_][\w.]*\}|\{\{"
+)
+_LETTER_WORD_RE = compile_regex(r"[^\W\d_]{2,}")
+#: `return "..."`, `return f"..."`, `return (\n "..."`, `return dedent(...)`, `return "\n".join(...)`
+#: Libraries whose chat messages are UI elements.
+_UI_MODULES = frozenset({"gradio", "streamlit", "chainlit", "mesop", "panel", "nicegui", "textual", "rich", "flet",
+                         "reflex", "solara"})
+_LEAF_STMTS = frozenset({ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Assert, ast.Delete, ast.Global,
+                         ast.Nonlocal})
+#: Values an assignment can give text with (a literal, a composition, a name, a call; lists for `join`).
+_TEXTISH_NODES = (ast.Constant, ast.JoinedStr, ast.BinOp, ast.Call, ast.Name, ast.Attribute, ast.List, ast.Tuple,
+                  ast.BoolOp, ast.IfExp)
+_TEXT_RETURN_RE = compile_regex(r"return[ \t]*\(?\s*(?:[rRuUfF]{0,2}[\"']|(?:textwrap\.)?dedent\(|inspect\.cleandoc\()")
+
 _COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.AsyncFor, ast.While, ast.If,
              ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.Match)
 #: Every keyword `_kwargs` reads a prompt from (a call with none of them, and no message list, holds none).
-_PROMPT_KWARGS = pc.SYSTEM_KWARGS | pc.USER_KWARGS | pc.TEMPLATE_KWARGS | {"messages", "input", "description",
-                                                                          "content"}
+_PROMPT_KWARGS = pc.SYSTEM_KWARGS | pc.USER_KWARGS | pc.TEMPLATE_KWARGS | pc.SINK_KWARGS | {
+    "messages", "input", "description", "content", "contents"}
 _STRINGISH_CALLS = frozenset({"format", "format_map", "strip", "lstrip", "rstrip", "join", "dedent", "cleandoc"})
 
 
-def extract(source: SourceFile) -> Extraction:
-    """Prompts and model calls of one Python file. Never raises."""
+def extract(source: SourceFile, full: bool = False) -> Extraction:
+    """Prompts and model calls of one Python file. Never raises.
+
+    A file with no prompt marker is not parsed (it holds no prompt we would find on its own); `full`
+    parses it anyway, for the texts another file of the project uses (see `promptlint.project`)."""
     text = source.text
     marker_text, markers = _marker_text(text)
-    if not markers.search(marker_text):
-        return Extraction(source=source)
+    # literal scans first (far faster than the pattern's): most files hold none of the extra markers
+    extra = any(word in marker_text for word in _EXTRA_WORDS)
+    if not full and not extra and not markers.search(marker_text):
+        return Extraction(source=source, facts=_lite_facts(text))
+    if extra:  # statements are searched for both kinds of marker at once
+        markers = _BOTH if markers is _MARKERS else _BOTH_ANY_CASE
     try:
         tree = _parse(text, source.path)
     except SyntaxError as exc:
@@ -82,13 +136,47 @@ def extract(source: SourceFile) -> Extraction:
     return extraction
 
 
+_CLASS_RE = compile_regex(r"class[ \t]+(\w+)[ \t]*\(([^)]*)\)")
+_FROM_IMPORT_RE = compile_regex(r"from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]*)")
+
+
+def _lite_facts(text: str) -> dict[str, Any] | None:
+    """For a file not parsed, what a regex sees: its classes' base names (a subclass may define a text its
+    base class uses as a prompt) and its `from ... import` names (re-exports through `__init__.py`). The
+    project join follows re-exports without parsing, and asks for the file to be parsed only when a use
+    leads to another name of it."""
+    bases: dict[str, list[str]] = {}
+    if "class" in text:
+        for match in _CLASS_RE.finditer(text):
+            start = match.start()
+            if text[text.rfind("\n", 0, start) + 1 : start].strip():
+                continue  # not a class statement
+            names = [b.strip().rsplit(".", 1)[-1] for b in match.group(2).split(",") if b.strip() and "=" not in b]
+            if names:
+                bases[match.group(1)] = names
+    imports: dict[str, list[Any]] = {}
+    if "import" in text:
+        for match in _FROM_IMPORT_RE.finditer(text):
+            start = match.start()
+            if text[text.rfind("\n", 0, start) + 1 : start].strip():
+                continue  # not at the start of a line
+            level, module = len(match.group(1)), match.group(2)
+            for item in match.group(3).strip("()").replace("\n", " ").split(","):
+                parts = item.split()
+                if len(parts) == 1 or (len(parts) == 3 and parts[1] == "as"):
+                    imports[parts[-1]] = [module, parts[0], level]
+    if not (bases or imports):
+        return None
+    return {"lite": bases, "imports": imports}
+
+
 def _parse(text: str, path: str) -> ast.Module:
     """`ast.parse` with the cyclic garbage collector paused: the parse allocates hundreds of thousands of
     nodes that trigger collections finding nothing to free (AST nodes hold no cycles); ~8% of the parse."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return ast.parse(text, filename=path)
+        return parse_newer(text, path)
     finally:
         if was_enabled:
             gc.enable()
@@ -113,17 +201,54 @@ class _Ctx(NamedTuple):
     after_refusal: bool = False
     quiet: bool = False  # inside print / logging / exception arguments
     stmt: ast.stmt | None = None
+    cls: str | None = None  # the class whose body or method this is
+    exc: str | None = None  # the exception name of the `except ... as e:` block the walk is in
 
 
 @dataclass(slots=True)
 class _Def:
-    """A string-valued assignment `NAME = <expr>` (or `self.NAME = ...`)."""
+    """An assignment `NAME = <expr>` (or `self.NAME = ...`, or `NAME += <expr>`)."""
 
     name: str
     value: ast.expr
     stmt: ast.stmt
     scope: int
     used: bool = False
+    aug: bool = False  # `NAME += value`: a piece appended to the text defined before
+    cls: str | None = None
+
+
+@dataclass(slots=True)
+class _Func:
+    """A function or method whose return values may be prompt text."""
+
+    name: str
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    cls: str | None
+    _returns: list[ast.Return] | None = None
+
+    @property
+    def returns(self) -> list[ast.Return]:
+        if self._returns is None:
+            found: list[ast.Return] = []
+            stack: list[ast.AST] = list(self.node.body)
+            while stack:
+                sub = stack.pop()
+                if isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+                    continue
+                if isinstance(sub, ast.Return):
+                    if sub.value is not None:
+                        found.append(sub)
+                    continue
+                stack.extend(c for c in ast.iter_child_nodes(sub) if isinstance(c, ast.stmt | ast.excepthandler
+                                                                                 | ast.match_case))
+            found.sort(key=lambda r: (r.lineno, r.col_offset))
+            self._returns = found
+        return self._returns
+
+
+#: (role, sink) of the use a render is done for; None when rendering for a name alone.
+_Use = tuple[Role, Sink | None]
 
 
 class _Extractor:
@@ -132,6 +257,7 @@ class _Extractor:
         self.marker_text = marker_text
         self.markers = markers
         self.src = source
+        self.starts = source.line_starts  # read in every statement's marker test: kept, not re-read
         self.text = source.text
         self.tree = tree
         self.out = out
@@ -145,12 +271,26 @@ class _Extractor:
         # no `if` / `while` test can be a refusal test unless this superset matches (ASCII source only)
         self.may_refuse = not source.text.isascii() or pc.may_hold_refusal(marker_text)
         self._rendered: list[_Def] = []
+        # data flow: what the one statement pass (`_collect`) finds besides assignments
+        self.imports: dict[str, tuple[str, str | None, int]] = {}
+        self.funcs: dict[tuple[str, str], _Func] = {}  # (class or "", name) -> function
+        self.classes: dict[str, ast.ClassDef] = {}
+        self.lists: dict[tuple[int, str], list[tuple[ast.stmt, ast.expr, bool]]] = {}  # (item, is_extend)
+        self.withs: dict[tuple[int, str], ast.expr] = {}  # `with open(...) as f` -> the open call
+        self.emitted_returns: set[int] = set()
+        self._use: _Use | None = None
+        self._pieces: list[tuple[ast.expr, int]] = []
+        self._active: set[int] = set()
+        self.uses: list[list[Any]] = []
+        self.loads: list[list[Any]] = []
+        self.llm = False
+        self._text_returns: list[int] | None = None
 
     # ------------------------------------------------------------------ positions
 
     def offset(self, lineno: int, col: int) -> int:
         """Character offset of an ast (line, UTF-8 byte column)."""
-        starts = self.src.line_starts
+        starts = self.starts
         if lineno - 1 >= len(starts):
             return len(self.text)
         start = starts[lineno - 1]
@@ -172,39 +312,97 @@ class _Extractor:
     # ------------------------------------------------------------------ pass 1
 
     def run(self) -> None:
-        self._collect(self.tree.body, 0)
+        self._collect(self.tree.body, 0, None)
         self._visit_body(self.tree.body, _Ctx())
         self._report_named_defs()
+        self._exports()
         self.out.prompts.sort(key=lambda p: p.positions.file_offset(0))
 
-    def _collect(self, body: list[ast.stmt], scope: int) -> None:
-        """String assignments per scope and names used in logging (statements only: cheap)."""
+    def _collect(self, body: list[ast.stmt], scope: int, cls: str | None, owner: str | None = None) -> None:
+        """Assignments, functions, classes, imports, list building and logging names (statements only: cheap).
+
+        `cls` is the class whose body this is, `owner` the class whose method this is (`self.x = ...`)."""
         for node in body:
+            if type(node) in _LEAF_STMTS:
+                continue  # return, pass, break, assert...: nothing to collect (the common case first)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                self._collect(node.body, id(node))
+                self.funcs.setdefault((cls or "", node.name), _Func(node.name, node, cls))
+                self._collect(node.body, id(node), None, cls or owner)
+            elif isinstance(node, ast.ClassDef):
+                if scope == 0 and cls is None:
+                    self.classes.setdefault(node.name, node)
+                self._collect(node.body, scope, node.name)
             elif isinstance(node, ast.Assign | ast.AnnAssign):
-                if node.value is not None and _stringish(node.value):
+                if node.value is not None and isinstance(node.value, _TEXTISH_NODES):
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     for target in targets:
                         key = _target_key(target, scope)
                         if key:
-                            self.defs.setdefault(key, []).append(_Def(key[1], node.value, node, key[0]))
+                            d_cls = owner if key[0] == -1 else cls
+                            self.defs.setdefault(key, []).append(_Def(key[1], node.value, node, key[0], cls=d_cls))
+                            if isinstance(node.value, ast.List | ast.Tuple) and isinstance(target, ast.Name):
+                                self.lists[(scope, target.id)] = [(node, e, False) for e in node.value.elts]
+            elif isinstance(node, ast.AugAssign):
+                if isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name):
+                    key = (scope, node.target.id)
+                    if isinstance(node.value, ast.List | ast.Tuple):
+                        self.lists.setdefault(key, []).extend((node, e, False) for e in node.value.elts)
+                    else:
+                        self.defs.setdefault(key, []).append(_Def(key[1], node.value, node, scope, aug=True, cls=cls))
             elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
                 call = node.value
                 if pc.is_no_prompt_call(pc.dotted(call.func)):
                     for arg in [*call.args, *(k.value for k in call.keywords)]:
                         self._mark_quiet(arg, scope)
+                else:
+                    self._collect_list_call(node, call, scope)
             elif isinstance(node, ast.Raise) and node.exc is not None:
                 self._mark_quiet(node.exc, scope)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.imports[alias.asname] = (alias.name, None, 0)
+                    else:
+                        top = alias.name.split(".", 1)[0]
+                        self.imports.setdefault(top, (top, None, 0))
+                    self.llm = self.llm or _LLM_MODULE_RE.match(alias.name) is not None
+            elif isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                self.llm = self.llm or (node.level == 0 and _LLM_MODULE_RE.match(module) is not None)
+                for alias in node.names:
+                    if alias.name != "*":
+                        self.imports[alias.asname or alias.name] = (module, alias.name, node.level)
             else:
+                if isinstance(node, ast.With | ast.AsyncWith):
+                    for item in node.items:
+                        if isinstance(item.optional_vars, ast.Name):
+                            self.withs[(scope, item.optional_vars.id)] = item.context_expr
                 for field in ("body", "orelse", "finalbody", "handlers", "cases"):
                     sub = getattr(node, field, None)
                     if sub:
                         if field in ("handlers", "cases"):
                             for item in sub:
-                                self._collect(item.body, scope)
+                                self._collect(item.body, scope, cls, owner)
                         else:
-                            self._collect(sub, scope)
+                            self._collect(sub, scope, cls, owner)
+
+    def _collect_list_call(self, stmt: ast.stmt, call: ast.Call, scope: int) -> None:
+        """`parts.append(x)` / `parts.extend([...])` / `parts.insert(0, x)`: pieces of a list joined later."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            return
+        key = (scope, func.value.id)
+        if func.attr == "append" and len(call.args) == 1:
+            self.lists.setdefault(key, []).append((stmt, call.args[0], False))
+        elif func.attr == "insert" and len(call.args) == 2:
+            self.lists.setdefault(key, []).insert(0, (stmt, call.args[1], False))
+        elif func.attr == "extend" and len(call.args) == 1:
+            arg = call.args[0]
+            items = self.lists.setdefault(key, [])
+            if isinstance(arg, ast.List | ast.Tuple):
+                items.extend((stmt, e, False) for e in arg.elts)
+            else:
+                items.append((stmt, arg, True))
 
     def _mark_quiet(self, node: ast.AST, scope: int) -> None:
         for sub in ast.walk(node):
@@ -224,6 +422,8 @@ class _Extractor:
         ctx = ctx._replace(stmt=node)
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             self._visit_function(node, ctx)
+        elif isinstance(node, ast.ClassDef):
+            self._visit_class(node, ctx)
         elif isinstance(node, ast.For | ast.AsyncFor | ast.While):
             self._visit_expr(node.iter if not isinstance(node, ast.While) else node.test, ctx)
             loop = ctx._replace(in_loop=True, in_retry=ctx.in_retry or pc.is_retry_loop(node))
@@ -251,7 +451,9 @@ class _Extractor:
                     self._visit_stmt(child, ctx)
                 elif isinstance(child, ast.expr):
                     self._visit_expr(child, ctx)
-                elif isinstance(child, ast.excepthandler | ast.match_case):
+                elif isinstance(child, ast.excepthandler):
+                    self._visit_body(child.body, ctx._replace(exc=child.name) if child.name else ctx)
+                elif isinstance(child, ast.match_case):
                     self._visit_body(child.body, ctx)
                 elif isinstance(child, ast.withitem):
                     self._visit_expr(child.context_expr, ctx)
@@ -260,7 +462,7 @@ class _Extractor:
         return self.may_refuse and pc.is_refusal_test(test)
 
     def _has_marker(self, node: ast.stmt) -> bool:
-        starts = self.src.line_starts
+        starts = self.starts
         a = starts[node.lineno - 1]
         b = starts[node.end_lineno] if node.end_lineno < len(starts) else len(self.text)
         return self.markers.search(self.marker_text, a, b) is not None
@@ -273,10 +475,47 @@ class _Extractor:
             scope=id(node),
             function=node.name,
             in_retry=any(pc.is_retry_decorator(d) for d in node.decorator_list),
+            cls=ctx.cls,
         )
-        if _PROMPT_NAME_RE.search(node.name) and not _NAME_DENY_RE.search(node.name):
+        decorated = _decorator_sink(node)
+        if decorated is not None:  # `@tool` docstrings, `@agent.system_prompt` returns
+            what, role, kind = decorated
+            sink = self._sink(kind, pc.dotted(_deco_target(node.decorator_list[0])), node)
+            if what == "doc":
+                self._docstring(node, role, sink, ctx, node.name)
+            else:
+                self._emit_returns(self.funcs.get((inner.cls or "", node.name)), role, None, inner, sink)
+        elif _PROMPT_NAME_RE.search(node.name) and not _NAME_DENY_RE.search(node.name):
             self._returned_prompts(node, inner)
         self._visit_body(node.body, inner)
+
+    def _visit_class(self, node: ast.ClassDef, ctx: _Ctx) -> None:
+        for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
+            self._visit_expr(expr, ctx)
+        bases = [pc.dotted(b).rsplit(".", 1)[-1] for b in node.bases]
+        if any(b == "Signature" or b.endswith("Signature") for b in bases):  # DSPy: the docstring instructs
+            self._docstring(node, "system", self._sink("DSPy signature instructions", node.name, node), ctx,
+                            node.name)
+        if any(b.endswith("Tool") or b == "Toolkit" for b in bases):  # tools: `description = "..."`
+            for stmt in node.body:
+                if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
+                    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                    if any(isinstance(t, ast.Name) and t.id in _TOOL_ATTRS for t in targets):
+                        self._emit(stmt.value, "unknown", None, ctx._replace(stmt=stmt),
+                                   f"{node.name}.description", sink=self._sink("tool description", node.name, stmt))
+        self._visit_body(node.body, ctx._replace(cls=node.name))
+
+    def _docstring(self, node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef, role: Role, sink: Sink,
+                   ctx: _Ctx, name: str) -> None:
+        body = node.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            a, b = self.span(body[0].value)
+            frag = ps.scan_literals(self.text, a, b)
+            if frag is not None:
+                frag = ps.cleandoc(frag)
+                if frag.text.strip():
+                    self._add_prompt(frag, role, None, name, body[0], False, sink)
 
     def _visit_assign(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign, ctx: _Ctx) -> None:
         value = node.value
@@ -327,18 +566,28 @@ class _Extractor:
         last = chain.rsplit(".", 1)[-1]
         head = chain.rsplit(".", 2)[-2] if "." in chain else ""
         kind = pc.call_kind(chain)
+        if kind is not None:
+            self.llm = True
+        if last in pc.FILE_LOADERS:
+            self._file_load(node, None, None, ctx)
         if kind == "anthropic_batch":
             self._batch(node, chain, ctx)
         elif kind in ("anthropic", "openai"):
             site = self._site(node, chain, kind, ctx, register=True)
             self._kwargs([(k.arg, k.value) for k in node.keywords if k.arg], site, ctx, chain)
-        elif head in pc.TEMPLATE_CLASSES or last in pc.TEMPLATE_CLASSES or head in pc.MESSAGE_TEMPLATES:
+        elif head in pc.TEMPLATE_CLASSES or pc.is_template_class(last) or head in pc.MESSAGE_TEMPLATES:
             self._langchain(node, chain, head, last, ctx)
         elif last in pc.MESSAGE_CLASSES or (last == "dict" and _message_parts(node) is not None):
             return False  # handled as a message by the expression walk
+        elif last == "with_instructions" and len(node.args) == 1:  # DSPy `Signature.with_instructions(...)`
+            site = self._site(node, chain, kind, ctx, register=False)
+            self._content(node.args[0], "system", site, ctx, "instructions", "instructions")
         else:
             self._generic_call(node, chain, kind, ctx)
         return False
+
+    def _sink(self, kind: str, method: str, node: ast.AST) -> Sink:
+        return Sink(kind, method, self.src.path, getattr(node, "lineno", 1))
 
     def _site(self, node: ast.AST, chain: str, kind: str | None, ctx: _Ctx, register: bool,
               kwargs: list[tuple[str, ast.expr]] | None = None) -> CallSite:
@@ -383,22 +632,30 @@ class _Extractor:
         found = False
         last = chain.rsplit(".", 1)[-1]
         role_kw = dict(kwargs).get("role")
+        agent_like = last.endswith("Agent") or last in pc.AGENT_FACTORIES
         for key, value in kwargs:
-            if key in pc.SYSTEM_KWARGS:
-                found |= self._content(value, "system", site, ctx, key)
+            special = pc.keyword_sink(key, chain, agent_like, bool(kwargs and dict(kwargs).keys() & pc.PERSONA_KWARGS))
+            if special is not None:
+                role, what = special
+                found |= self._content(value, role, site, ctx, key, what)
+            elif key in pc.SYSTEM_KWARGS:
+                found |= self._content(value, "system", site, ctx, key,
+                                       "instructions" if key.startswith("instruction") else "system prompt")
             elif key in ("messages", "input") and (model_call or key == "messages") and _is_message_list(value):
                 self._messages(value, site, ctx)
                 found = True
             elif key in ("messages", "input") and isinstance(value, ast.Name):
                 continue
-            elif (key == "input" and model_call) or key in pc.USER_KWARGS or (key == "description" and last == "Task"):
-                found |= self._content(value, "user", site, ctx, key)
-            elif key in pc.TEMPLATE_KWARGS and (last in pc.TEMPLATE_CLASSES or "Template" in last):
-                found |= self._content(value, "template", site, ctx, key)
+            elif (key in ("input", "contents") and model_call) or key in pc.USER_KWARGS \
+                    or (key == "description" and last == "Task"):
+                found |= self._content(value, "user", site, ctx, key,
+                                       "task description" if key == "description" else "user message")
+            elif key in pc.TEMPLATE_KWARGS and (pc.is_template_class(last) or "Template" in last):
+                found |= self._content(value, "template", site, ctx, key, "prompt template")
             elif key == "content" and role_kw is not None:
                 role = _role_of(role_kw)
                 if role:
-                    found |= self._content(value, role, site, ctx, key)
+                    found |= self._content(value, role, site, ctx, key, f"{role} message")
         return found
 
     def _generic_call(self, node: ast.Call, chain: str, kind: str | None, ctx: _Ctx) -> None:
@@ -414,8 +671,8 @@ class _Extractor:
             if modelish and _is_message_list(arg):
                 self._messages(arg, site, ctx)
                 found = True
-            elif kind == "invoke" and arg is node.args[0] and _stringish(arg):
-                found |= self._content(arg, "user", site, ctx, None)
+            elif kind == "invoke" and arg is node.args[0] and _maybe_text(arg):
+                found |= self._content(arg, "user", site, ctx, None, "user message")
         if found or kind == "invoke":
             self._register(site)
 
@@ -442,10 +699,11 @@ class _Extractor:
         first = node.args[0] if node.args else None
         kw = {k.arg: k.value for k in node.keywords if k.arg}
         if head in pc.MESSAGE_TEMPLATES and last in ("from_template", "from_template_file"):
+            what = f"{pc.MESSAGE_TEMPLATES[head]} message template"
             if first is not None:
-                self._content(first, pc.MESSAGE_TEMPLATES[head], site, ctx, head)
+                self._content(first, pc.MESSAGE_TEMPLATES[head], site, ctx, head, what)
             elif "template" in kw:
-                self._content(kw["template"], pc.MESSAGE_TEMPLATES[head], site, ctx, "template")
+                self._content(kw["template"], pc.MESSAGE_TEMPLATES[head], site, ctx, "template", what)
             return
         if last == "from_messages" or (last == "ChatPromptTemplate" and (first is not None or "messages" in kw)):
             messages = first if first is not None else kw.get("messages")
@@ -454,9 +712,9 @@ class _Extractor:
             return
         role = "user" if head == "ChatPromptTemplate" else "template"
         if last == "from_template" and first is not None:
-            self._content(first, role, site, ctx, head)
-        elif last in pc.TEMPLATE_CLASSES and first is not None and _stringish(first):
-            self._content(first, "template", site, ctx, last)
+            self._content(first, role, site, ctx, head, "prompt template")
+        elif pc.is_template_class(last) and first is not None and _maybe_text(first):
+            self._content(first, "template", site, ctx, last, "prompt template")
         self._kwargs([(k, v) for k, v in kw.items()], site, ctx, chain)
 
     # ------------------------------------------------------------------ messages
@@ -476,20 +734,29 @@ class _Extractor:
         parts = _message_parts(node, tuples)
         if parts is None:
             return
+        if isinstance(node, ast.Call) and self._ui_call(node):
+            self.done.add(id(node))
+            return  # a chat message shown in a UI (`gr.ChatMessage`, `st.chat_message`), not sent to a model
         self.done.add(id(node))
         role_node, content, name = parts
         role = _role_of(role_node) if role_node is not None else None
-        if role_node is not None and role is None and not isinstance(role_node, ast.Constant):
+        if role_node is not None and role is None and not isinstance(role_node, ast.Constant | ast.Attribute):
             role = "unknown"
-        if role is None and isinstance(role_node, ast.Constant):
+        if role is None and isinstance(role_node, ast.Constant | ast.Attribute):
             return  # tool / function / placeholder turns are not prompts
         if isinstance(node, ast.Call) and name in pc.MESSAGE_TEMPLATES:  # X.from_template(...)
             if site is not None:
-                self._content(content, role or "unknown", site, ctx, name)
+                self._content(content, role or "unknown", site, ctx, name, f"{role or 'chat'} message template")
             return
         if site is None and isinstance(node, ast.Dict | ast.Call) and ctx.stmt is not None:
             site = self._append_group(node, ctx)
-        self._content(content, role or "unknown", site, ctx, name)
+        self._content(content, role or "unknown", site, ctx, name, f"{role or 'chat'} message")
+
+    def _ui_call(self, node: ast.Call) -> bool:
+        """Is this a call into a UI library (its chat messages are shown to people, not sent to a model)?"""
+        head = pc.dotted(node.func).split(".", 1)[0]
+        imported = self.imports.get(head)
+        return imported is not None and imported[0].split(".", 1)[0] in _UI_MODULES
 
     def _append_group(self, node: ast.expr, ctx: _Ctx) -> CallSite | None:
         """`messages.append({...})`: group with the list's other messages (and its call)."""
@@ -532,66 +799,216 @@ class _Extractor:
         site.provider = provider
         return site
 
-    def _content(self, value: ast.expr, role: Role, site: CallSite | None, ctx: _Ctx, name: str | None) -> bool:
+    def _content(self, value: ast.expr, role: Role, site: CallSite | None, ctx: _Ctx, name: str | None,
+                 what: str = "prompt") -> bool:
         """A message content: a string expression or a list of content blocks."""
+        sink = None
+        if site is not None and site.method != "<messages>":
+            sink = Sink(what, site.method, self.src.path, site.line)
+        elif ctx.stmt is not None:
+            sink = Sink(what, site.method if site is not None else "<messages>", self.src.path, ctx.stmt.lineno)
         if isinstance(value, ast.List | ast.Tuple):
             found = False
             for block in value.elts:
                 text = _dict_get(block, "text")
-                if text is not None and _dict_get(block, "type") is not None:
-                    found |= self._emit(text, role, site, ctx, name)
-                elif _stringish(block):
-                    found |= self._emit(block, role, site, ctx, name)
+                if text is not None:
+                    found |= self._emit(text, role, site, ctx, name, sink=sink)
+                elif _maybe_text(block):
+                    found |= self._emit(block, role, site, ctx, name, sink=sink)
             return found
-        return self._emit(value, role, site, ctx, name)
+        return self._emit(value, role, site, ctx, name, sink=sink)
 
     # ------------------------------------------------------------------ prompts
 
     def _emit(self, value: ast.expr, role: Role, site: CallSite | None, ctx: _Ctx, name: str | None,
-              prose: bool = False) -> bool:
-        """Render `value` and add it as a prompt; a bare constant is reported at its definition, once."""
+              prose: bool = False, sink: Sink | None = None, piece: bool = False, depth: int = 0) -> bool:
+        """Render `value` and add it as a prompt where its text is written; a constant is reported at its
+        definition, once; a function's result at its `return`s; an imported name is left to the project join."""
+        if depth > 12:
+            return False
         base = _peel(value)
         stmt = ctx.stmt
+        scope = ctx.scope
+        if isinstance(base, ast.Call):
+            func = self._local_func(base, ctx)
+            if func is not None:
+                return self._emit_returns(func, role, site, ctx, sink, depth)
+        if isinstance(base, ast.BoolOp | ast.IfExp):  # `prompt or DEFAULT_PROMPT`, `A if short else B`
+            operands = base.values if isinstance(base, ast.BoolOp) else [base.body, base.orelse]
+            found = False
+            for operand in operands:
+                found |= self._emit(operand, role, site, ctx, name, prose, sink, piece, depth + 1)
+            return found
+        if isinstance(base, ast.Name) and base is value:
+            augs = [d for d in self.defs.get((ctx.scope, base.id), ()) if d.aug and d.stmt.lineno < base.lineno]
+            head = self._lookup(base, ctx.scope)
+            if augs and (head is None or isinstance(head.value, ast.BoolOp | ast.IfExp)):
+                # `prompt += "..."` on a parameter or a default: the pieces appended are prompt text
+                found = self._emit(head.value, role, site, self._def_ctx(head, ctx), head.name, prose, sink, piece,
+                                   depth + 1) if head is not None and not head.used else False
+                if head is not None:
+                    head.used = True
+                for d in augs:
+                    if not d.used:
+                        d.used = True
+                        found |= self._emit(d.value, role, site, self._def_ctx(d, ctx), d.name, sink=sink, piece=True,
+                                            depth=depth + 1)
+                return found
+            reaching = self._reaching(base, ctx.scope)
+            if len(reaching) > 1:  # assigned in several branches: each text that may reach the sink
+                found = False
+                for d in reaching:
+                    if not d.used:
+                        d.used = True
+                        found |= self._emit(d.value, role, site, self._def_ctx(d, ctx), d.name, prose, sink, piece,
+                                            depth + 1)
+                return found
         if isinstance(base, ast.Name | ast.Attribute):
             definition = self._lookup(base, ctx.scope)
             if definition is None:
+                self._use = (role, sink)
+                try:
+                    self._unresolved(base, ctx.scope, ctx.cls, piece)
+                finally:
+                    self._use = None
                 return False
             if definition.used:
                 return False
+            if base is value and not definition.aug:  # follow `x = y` / `x = f()` chains to where the text is
+                inner = _peel(definition.value)
+                if isinstance(inner, ast.Name | ast.Attribute) or (
+                        isinstance(inner, ast.Call) and self._local_func(inner, ctx) is not None):
+                    definition.used = True
+                    return self._emit(definition.value, role, site, self._def_ctx(definition, ctx), name, prose,
+                                      sink, piece, depth + 1)
             name = definition.name
             stmt = definition.stmt
+            scope = definition.scope if definition.scope >= 0 else ctx.scope
+        if ctx.exc is not None and _mentions(value, ctx.exc):
+            return False  # `f"... failed: {e}"` in `except ... as e`: an error report, not a prompt
         self._rendered = []
-        frag, percent = self._render(value, ctx.scope, 0)
+        self._pieces = []
+        self._use = (role, sink)
+        try:
+            frag, percent = self._render(value, ctx.scope, 0, ctx.cls)
+        finally:
+            self._use = None
+        pieces = self._pieces
         for d in self._rendered:
             d.used = True
-        if frag is None or (prose and not _prose(frag)):
+        found = False
+        if frag is not None and not (prose and not _prose(frag)) and not (piece and not _texty(frag)):
+            if site is not None:
+                self._register(site)
+            found = self._add_prompt(frag, role, site, name, stmt, percent, sink)
+        for node, piece_scope in pieces:  # names composed into the text (f-string fields, join items)
+            found |= self._emit(node, role, site, ctx._replace(scope=piece_scope, stmt=stmt), None,
+                                sink=sink, piece=True, depth=depth + 1)
+        del scope
+        return found
+
+    def _def_ctx(self, definition: _Def, ctx: _Ctx) -> _Ctx:
+        scope = definition.scope if definition.scope >= 0 else ctx.scope
+        return ctx._replace(scope=scope, stmt=definition.stmt)
+
+    def _local_func(self, call: ast.Call, ctx: _Ctx) -> _Func | None:
+        """The function of this file a call runs: `build(...)`, `self.build(...)`, `cls.build(...)`."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            return self.funcs.get(("", func.id))
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            if func.value.id in ("self", "cls") and ctx.cls:
+                return self.funcs.get((ctx.cls, func.attr))
+            if func.value.id in self.classes:
+                return self.funcs.get((func.value.id, func.attr))
+        return None
+
+    def _emit_returns(self, func: _Func | None, role: Role, site: CallSite | None, ctx: _Ctx, sink: Sink | None,
+                      depth: int = 0) -> bool:
+        """Each text a function returns, as a prompt at its `return` (once per return)."""
+        if func is None or id(func.node) in self._active:
             return False
-        if site is not None:
-            self._register(site)
-        return self._add_prompt(frag, role, site, name, stmt, percent)
+        self._active.add(id(func.node))
+        found = False
+        try:
+            inner = ctx._replace(scope=id(func.node), cls=func.cls, function=func.name)
+            for ret in func.returns:
+                if id(ret) in self.emitted_returns:
+                    continue
+                self.emitted_returns.add(id(ret))
+                found |= self._emit(ret.value, role, site, inner._replace(stmt=ret), func.name, sink=sink,
+                                    depth=depth + 1)
+        finally:
+            self._active.discard(id(func.node))
+        return found
+
+    def _unresolved(self, node: ast.expr, scope: int, cls: str | None, piece: bool) -> None:
+        """A name, attribute or call with no definition in this file: a use for the project join to follow."""
+        ref = self._ref(node, cls)
+        if ref is not None and self._use is not None:
+            role, sink = self._use
+            self.uses.append([ref, role, _sink_row(sink), piece])
+        del scope
+
+    def _ref(self, node: ast.expr, cls: str | None) -> list[Any] | None:
+        call = ""
+        if isinstance(node, ast.Call):
+            node, call = node.func, "()"
+        if isinstance(node, ast.Name):
+            imported = self.imports.get(node.id)
+            if imported is not None and imported[1] is not None:
+                module, name, level = imported
+                return ["imp", module, name + call, level]
+            return None
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and cls \
+                and isinstance(node.value.value, ast.Name) and node.value.value.id in ("self", "cls"):
+            return ["selfattr", cls, node.value.attr, node.attr + call]  # `self.prompts.SYSTEM`
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            owner = node.value.id
+            if owner in ("self", "cls") and cls:
+                return ["self", cls, node.attr + call]
+            imported = self.imports.get(owner)
+            if imported is not None:
+                module, name, level = imported
+                return ["imp", module, (f"{name}.{node.attr}" if name else node.attr) + call, level]
+            if owner in self.classes:
+                return ["self", owner, node.attr + call]
+        return None
 
     def _add_prompt(self, frag: ps.Frag, role: Role, site: CallSite | None, name: str | None,
-                    stmt: ast.stmt | None, percent: bool) -> bool:
+                    stmt: ast.stmt | None, percent: bool, sink: Sink | None = None) -> bool:
+        prompt = self._make_prompt(frag, role, site, name, stmt, percent, sink)
+        if prompt is None:
+            return False
+        self.out.prompts.append(prompt)
+        return True
+
+    def _make_prompt(self, frag: ps.Frag, role: Role, site: CallSite | None, name: str | None,
+                     stmt: ast.stmt | None, percent: bool, sink: Sink | None = None) -> Prompt | None:
         text = frag.text
         if not text.strip():
-            return False
+            return None
         holes = [frag.holes, find_placeholders(text)]
         if percent:
             holes.append(ps.percent_placeholders(text))
         span = self.span(stmt) if stmt is not None else None
         if span is not None and hasattr(stmt, "body"):  # compound statement: header only
             span = (span[0], max(span[0], self.offset(stmt.body[0].lineno, stmt.body[0].col_offset)))
-        self.out.prompts.append(Prompt(
+        return Prompt(
             text=text, role=role, path=self.src.path, format="python", positions=frag.position_map(),
-            placeholders=merge_spans(*holes), call=site, name=name, statement_span=span,
-        ))
-        return True
+            placeholders=merge_spans(*holes), call=site, name=name, statement_span=span, sink=sink,
+        )
 
     def _lookup(self, node: ast.expr, scope: int) -> _Def | None:
         if isinstance(node, ast.Name):
             keys = [(scope, node.id), (0, node.id)]
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            keys = [(-1, node.attr), (0, node.attr)] if node.value.id in ("self", "cls") else [(0, node.attr)]
+            if node.value.id in ("self", "cls"):
+                keys = [(-1, node.attr), (0, node.attr)]
+            elif node.value.id in self.classes:
+                keys = [(0, node.attr)]
+            else:
+                return None
         else:
             return None
         line = node.lineno
@@ -600,13 +1017,37 @@ class _Extractor:
             if not defs:
                 continue
             if key[0] != scope or not isinstance(node, ast.Name):
-                return defs[-1]
-            before = [d for d in defs if d.stmt.end_lineno < line]
+                base = [d for d in defs if not d.aug]
+                return base[-1] if base else None
+            before = [d for d in defs if d.stmt.end_lineno < line and not d.aug]
             if before:
                 return before[-1]
         return None
 
-    def _render(self, node: ast.expr, scope: int, depth: int) -> tuple[ps.Frag | None, bool]:
+    def _reaching(self, node: ast.Name, scope: int) -> list[_Def]:
+        """The assignments of a local name before its use (branches of an `if` each give one)."""
+        if scope == 0:
+            return []
+        defs = self.defs.get((scope, node.id))
+        if not defs or len(defs) < 2:
+            return []
+        return [d for d in defs if not d.aug and d.stmt.end_lineno < node.lineno]
+
+    def _augments(self, definition: _Def, line: int) -> list[_Def]:
+        """`NAME += piece` statements after `definition` and before `line`, in order."""
+        defs = self.defs.get((definition.scope, definition.name), [])
+        out = []
+        started = False
+        for d in defs:
+            if d is definition:
+                started = True
+            elif started and d.aug and d.stmt.lineno < line:
+                out.append(d)
+            elif started and not d.aug:
+                break
+        return out
+
+    def _render(self, node: ast.expr, scope: int, depth: int, cls: str | None = None) -> tuple[ps.Frag | None, bool]:
         """The text an expression evaluates to, with provenance; (None, _) when not a string we can read."""
         if depth > 20:
             return None, False
@@ -617,31 +1058,52 @@ class _Extractor:
             return ps.scan_literals(self.text, a, b), False
         if isinstance(node, ast.JoinedStr):
             a, b = self.span(node)
+            if self._use is not None:
+                for value in node.values:
+                    if isinstance(value, ast.FormattedValue):
+                        inner = _peel(value.value)
+                        if isinstance(inner, ast.Name | ast.Attribute | ast.Call):
+                            self._pieces.append((inner, scope))
             return ps.scan_literals(self.text, a, b), False
         if isinstance(node, ast.Name | ast.Attribute) and not (
             isinstance(node, ast.Attribute) and node.attr in _STRINGISH_CALLS
         ):
             definition = self._lookup(node, scope)
-            if definition is None or definition.value is node:
+            if definition is None:
+                self._unresolved(node, scope, cls, True)
                 return None, False
-            frag, percent = self._render(definition.value, definition.scope, depth + 1)
+            if definition.value is node:
+                return None, False
+            inner_scope = definition.scope if definition.scope >= 0 else scope
+            frag, percent = self._render(definition.value, inner_scope, depth + 1, definition.cls or cls)
             if frag is not None:
                 self._rendered.append(definition)
+                if isinstance(node, ast.Name):
+                    for aug in self._augments(definition, node.lineno):
+                        piece, p2 = self._render(aug.value, inner_scope, depth + 1, cls)
+                        if piece is None:
+                            a, b = self.span(aug.value)
+                            piece = ps.Frag()
+                            piece.add_synthetic("{" + self.text[a:b] + "}", a, b - a)
+                        frag = _concat(frag, piece)
+                        percent = percent or p2
             return frag, percent
         if isinstance(node, ast.BinOp):
-            return self._render_binop(node, scope, depth)
+            return self._render_binop(node, scope, depth, cls)
         if isinstance(node, ast.Call):
-            return self._render_call(node, scope, depth)
+            return self._render_call(node, scope, depth, cls)
         return None, False
 
-    def _render_binop(self, node: ast.BinOp, scope: int, depth: int) -> tuple[ps.Frag | None, bool]:
+    def _render_binop(self, node: ast.BinOp, scope: int, depth: int, cls: str | None) -> tuple[ps.Frag | None, bool]:
         if isinstance(node.op, ast.Mod):
-            frag, _ = self._render(node.left, scope, depth + 1)
+            frag, _ = self._render(node.left, scope, depth + 1, cls)
+            if frag is not None:
+                self._format_args([node.right], scope)
             return frag, frag is not None
         if not isinstance(node.op, ast.Add):
             return None, False
-        left, p1 = self._render(node.left, scope, depth + 1)
-        right, p2 = self._render(node.right, scope, depth + 1)
+        left, p1 = self._render(node.left, scope, depth + 1, cls)
+        right, p2 = self._render(node.right, scope, depth + 1, cls)
         if left is None and right is None:
             return None, False
         out = ps.Frag()
@@ -653,18 +1115,55 @@ class _Extractor:
                 out.add_synthetic("{" + self.text[a:b] + "}", a, b - a)
         return out, p1 or p2
 
-    def _render_call(self, node: ast.Call, scope: int, depth: int) -> tuple[ps.Frag | None, bool]:
+    def _format_args(self, args: list[ast.expr], scope: int) -> None:
+        """Names passed to `.format(...)` / `%`: their text is composed into the prompt."""
+        if self._use is None:
+            return
+        for arg in args:
+            if isinstance(arg, ast.Tuple | ast.List):
+                self._format_args(list(arg.elts), scope)
+            elif isinstance(arg, ast.Dict):
+                self._format_args([v for v in arg.values if v is not None], scope)
+            else:
+                inner = _peel(arg)
+                if isinstance(inner, ast.Name | ast.Attribute) and (
+                        self._lookup(inner, scope) is not None or self._ref(inner, None) is not None):
+                    self._pieces.append((inner, scope))
+
+    def _render_call(self, node: ast.Call, scope: int, depth: int, cls: str | None) -> tuple[ps.Frag | None, bool]:
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         if name in ("dedent", "cleandoc") and len(node.args) == 1:
-            frag, percent = self._render(node.args[0], scope, depth + 1)
+            frag, percent = self._render(node.args[0], scope, depth + 1, cls)
             if frag is None:
                 return None, False
             return (ps.dedent(frag) if name == "dedent" else ps.cleandoc(frag)), percent
+        local = self._local_func(node, _Ctx(scope=scope, cls=cls))
+        if local is not None:
+            returns = local.returns
+            if len(returns) == 1 and id(local.node) not in self._active:
+                self._active.add(id(local.node))
+                try:
+                    return self._render(returns[0].value, id(local.node), depth + 1, local.cls)
+                finally:
+                    self._active.discard(id(local.node))
+            return None, False
+        if name in pc.FILE_READERS:
+            self._file_load(node, scope, cls, None)
+            return None, False
         if not isinstance(func, ast.Attribute):
+            self._unresolved(node, scope, cls, True)
             return None, False
         if name in ("format", "format_map"):
-            return self._render(func.value, scope, depth + 1)
+            frag, percent = self._render(func.value, scope, depth + 1, cls)
+            if frag is not None:
+                self._format_args([*node.args, *(k.value for k in node.keywords)], scope)
+            elif isinstance(func.value, ast.Call) and pc.dotted(func.value.func).endswith("get_template"):
+                self._file_load(func.value, scope, cls, None)
+            return frag, percent
+        if name == "render" and isinstance(func.value, ast.Call):  # env.get_template("x.j2").render(...)
+            self._file_load(func.value, scope, cls, None)
+            return None, False
         if name in ("strip", "lstrip", "rstrip") and len(node.args) <= 1:
             chars = None
             if node.args:
@@ -672,52 +1171,169 @@ class _Extractor:
                 if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str | type(None))):
                     return None, False
                 chars = arg.value
-            frag, percent = self._render(func.value, scope, depth + 1)
+            frag, percent = self._render(func.value, scope, depth + 1, cls)
             if frag is None:
                 return None, False
             return ps.strip(frag, chars, left=name != "rstrip", right=name != "lstrip"), percent
-        if name == "join" and len(node.args) == 1 and isinstance(node.args[0], ast.List | ast.Tuple):
-            sep, _ = self._render(func.value, scope, depth + 1)
-            parts = [self._render(e, scope, depth + 1)[0] for e in node.args[0].elts]
-            if sep is None or not parts or any(p is None for p in parts):
-                return None, False
-            out = ps.Frag()
-            for k, part in enumerate(parts):
-                if k:
-                    out.append(sep)
-                out.append(part)
-            return out, False
+        if name == "join" and len(node.args) == 1:
+            return self._render_join(node, scope, depth, cls), False
+        self._unresolved(node, scope, cls, True)
         return None, False
+
+    def _render_join(self, node: ast.Call, scope: int, depth: int, cls: str | None) -> ps.Frag | None:
+        """`sep.join([...])`, `sep.join(parts)` after `parts.append(...)`, `sep.join(p for p in parts)`."""
+        func = node.func
+        assert isinstance(func, ast.Attribute)
+        sep, _ = self._render(func.value, scope, depth + 1, cls)
+        if sep is None:
+            return None
+        arg = node.args[0]
+        if isinstance(arg, ast.GeneratorExp | ast.ListComp) and len(arg.generators) == 1:
+            gen = arg.generators[0]
+            if isinstance(gen.target, ast.Name) and isinstance(arg.elt, ast.Name) and arg.elt.id == gen.target.id:
+                arg = gen.iter
+        items: list[ast.expr]
+        if isinstance(arg, ast.List | ast.Tuple):
+            items = list(arg.elts)
+        elif isinstance(arg, ast.Name):
+            listed = self.lists.get((scope, arg.id)) or self.lists.get((0, arg.id))
+            if not listed:
+                return None
+            items = []
+            for stmt, item, is_extend in listed:
+                if stmt.lineno <= node.lineno:
+                    if is_extend:
+                        inner = self._lookup(item, scope) if isinstance(item, ast.Name) else None
+                        if inner is not None and isinstance(inner.value, ast.List | ast.Tuple):
+                            items.extend(inner.value.elts)
+                        continue
+                    items.append(item)
+        else:
+            return None
+        parts: list[ps.Frag] = []
+        for item in items:
+            if isinstance(item, ast.Starred):
+                continue
+            frag, _ = self._render(item, scope, depth + 1, cls)
+            if frag is None:
+                inner = _peel(item)
+                if isinstance(inner, ast.Name | ast.Attribute | ast.Call) and self._use is not None:
+                    self._pieces.append((inner, scope))
+                continue
+            parts.append(frag)
+        if not parts:
+            return None
+        out = ps.Frag()
+        for k, part in enumerate(parts):
+            if k:
+                out.append(sep)
+            out.append(part)
+        return out
+
+    # ------------------------------------------------------------------ prompt files loaded by code
+
+    def _file_load(self, node: ast.Call, scope: int | None, cls: str | None, ctx: _Ctx | None) -> None:
+        """`open(".../system.md")`, `Path(...).read_text()`, `env.get_template("x.j2")`: a prompt file read.
+
+        Recorded with the role and sink of the use being rendered (if any) for the project join, which
+        lints the file it names."""
+        scope = scope if scope is not None else (ctx.scope if ctx else 0)
+        target = self._load_target(node, scope)
+        if target is None:
+            return
+        parts = self._path_parts(target, scope)
+        if not parts or not (_PROMPT_FILE_RE.search(parts[-1]) or any(_PROMPT_DIR_RE.search(p) for p in parts)):
+            return
+        role, sink = self._use if self._use is not None else (None, None)
+        self.loads.append(["/".join(parts), role, _sink_row(sink), node.lineno])
+        del cls
+
+    def _load_target(self, node: ast.Call, scope: int, depth: int = 0) -> ast.expr | None:
+        """The expression naming the file a load call reads."""
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name in pc.FILE_READERS and isinstance(func, ast.Attribute):
+            receiver = func.value
+            if isinstance(receiver, ast.Name):
+                opened = self.withs.get((scope, receiver.id)) or self.withs.get((0, receiver.id))
+                if isinstance(opened, ast.Call) and depth < 3:
+                    return self._load_target(opened, scope, depth + 1)
+            if isinstance(receiver, ast.Call) and depth < 3 and pc.dotted(receiver.func).rsplit(".", 1)[-1] == "open":
+                return self._load_target(receiver, scope, depth + 1)
+            return receiver
+        if name in pc.FILE_LOADERS:
+            if node.args:
+                return node.args[0]
+            for kw in node.keywords:
+                if kw.arg in ("file", "path", "template_file", "template_path", "name", "filename"):
+                    return kw.value
+        return None
+
+    def _path_parts(self, node: ast.expr, scope: int, depth: int = 0) -> list[str]:
+        """The string pieces of a path expression, in order (`Path(__file__).parent / "prompts" / name`)."""
+        if depth > 8:
+            return []
+        parts: list[str] = []
+        stack: list[ast.expr] = [node]
+        while stack:
+            sub = stack.pop()
+            if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                if 0 < len(sub.value) < 200 and "\n" not in sub.value:
+                    parts.extend(p for p in sub.value.replace("\\", "/").split("/") if p and p != ".")
+            elif isinstance(sub, ast.Name | ast.Attribute) and not (
+                    isinstance(sub, ast.Attribute) and sub.attr in ("parent", "parents")):
+                definition = self._lookup(sub, scope)
+                if definition is not None and definition.value is not sub:
+                    inner = definition.scope if definition.scope >= 0 else scope
+                    parts.extend(self._path_parts(definition.value, inner, depth + 1))
+                elif isinstance(sub, ast.Attribute):
+                    stack.append(sub.value)
+            elif isinstance(sub, ast.Call):
+                # keyword arguments (encoding=..., mode) name no part of the path
+                children = [sub.func, *sub.args] if not isinstance(sub.func, ast.Name) else list(sub.args)
+                if isinstance(sub.func, ast.Attribute):
+                    children = [sub.func.value, *sub.args]
+                stack.extend(reversed(children))
+            elif isinstance(sub, ast.expr):
+                children = [c for c in ast.iter_child_nodes(sub) if isinstance(c, ast.expr)]
+                stack.extend(reversed(children))
+        return parts
 
     # ------------------------------------------------------------------ pass 3 and extras
 
     def _report_named_defs(self) -> None:
-        """Assignments whose name says prompt / system / instruction / template / message, never used at a call."""
+        """Assignments whose name and content both say prompt, never used at a call."""
         for defs in self.defs.values():
             for definition in defs:
                 name = definition.name
-                if definition.used or not _PROMPT_NAME_RE.search(name) or _NAME_DENY_RE.search(name):
+                if definition.used or definition.aug or not _maybe_text(definition.value):
+                    continue
+                if not _PROMPT_NAME_RE.search(name) or _NAME_DENY_RE.search(name):
                     continue
                 if (definition.scope, name) in self.quiet_names:
                     continue
                 self._rendered = []
-                frag, percent = self._render(definition.value, definition.scope, 0)
-                if frag is None or not _prose(frag):
+                self._pieces = []
+                self._use = (_role_for_name(name), None)
+                try:
+                    frag, percent = self._render(definition.value, definition.scope, 0, definition.cls)
+                finally:
+                    self._use = None
+                if frag is None or not _named_prompt(name, frag):
                     continue
                 definition.used = True
                 self._add_prompt(frag, _role_for_name(name), None, name, definition.stmt, percent)
 
     def _returned_prompts(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: _Ctx) -> None:
         """`def build_system_prompt(): return "..."`: the returned text is a prompt."""
-        stack: list[ast.AST] = list(node.body)
-        while stack:
-            sub = stack.pop()
-            if isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+        func = self.funcs.get((ctx.cls or "", node.name))
+        if func is None or func.node is not node:
+            func = _Func(node.name, node, ctx.cls)
+        for ret in func.returns:
+            if isinstance(ret.value, ast.Name) or id(ret) in self.emitted_returns:
                 continue
-            if isinstance(sub, ast.Return) and sub.value is not None and not isinstance(sub.value, ast.Name):
-                self._emit(sub.value, _role_for_name(node.name), None, ctx._replace(stmt=sub), node.name, prose=True)
-                continue
-            stack.extend(c for c in ast.iter_child_nodes(sub) if isinstance(c, ast.stmt | ast.excepthandler))
+            self.emitted_returns.add(id(ret))
+            self._emit(ret.value, _role_for_name(node.name), None, ctx._replace(stmt=ret), node.name, prose=True)
 
     def _default_args(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: _Ctx) -> None:
         """`def __init__(self, system_message: str = "You are ...")`."""
@@ -731,9 +1347,111 @@ class _Extractor:
                 continue
             self._rendered = []
             frag, percent = self._render(default, ctx.scope, 0)
-            if frag is not None and _prose(frag):
+            if frag is not None and _named_prompt(name, frag):
                 self._add_prompt(frag, _role_for_name(name), None, name, ctx.stmt, percent)
 
+    # ------------------------------------------------------------------ what other files may use
+
+    def _exports(self) -> None:
+        """Module-level texts (constants, class attributes, function results) for the project join, and the
+        facts it reads: imports, classes, uses of imported names, prompt files loaded."""
+        exports: dict[str, list[Prompt]] = {}
+        emitted: list[str] = []
+        for (scope, name), defs in self.defs.items():
+            if scope != 0:
+                continue
+            base = [d for d in defs if not d.aug]
+            if not base:
+                continue
+            definition = base[-1]
+            key = f"{definition.cls}.{name}" if definition.cls else name
+            if not _text_shaped(definition.value, self.funcs):
+                if definition.used:
+                    emitted.append(key)
+                continue
+            if definition.used:  # reported here already; a use elsewhere may still tell its role and sink
+                emitted.append(key)
+            prompt = self._candidate(definition.value, 0, definition.cls, key, definition.stmt)
+            if prompt is not None:
+                exports[key] = [prompt]
+        nested = self._nested()
+        for (cls, fname), func in self.funcs.items():
+            if id(func.node) in nested or not self._may_return_text(func.node):
+                continue
+            key = f"{cls}.{fname}()" if cls else f"{fname}()"
+            found = []
+            for ret in func.returns:
+                if id(ret) in self.emitted_returns or not _text_shaped(ret.value, self.funcs):
+                    continue
+                prompt = self._candidate(ret.value, id(func.node), func.cls, fname, ret)
+                if prompt is not None:
+                    found.append(prompt)
+            if found:
+                exports[key] = found
+        self.out.exports = exports
+        classes = {}
+        for name, node in self.classes.items():
+            classes[name] = [r for r in (self._base_ref(b) for b in node.bases) if r is not None]
+        instances: dict[str, dict[str, Any]] = {}
+        for (scope, attr), defs in self.defs.items():
+            for d in defs:
+                value = d.value
+                if d.cls and scope in (0, -1) and isinstance(value, ast.Call) \
+                        and isinstance(value.func, ast.Name | ast.Attribute):
+                    callee = value.func.id if isinstance(value.func, ast.Name) else value.func.attr
+                    if callee[:1].isupper():  # `gpt_prompts = EditBlockPrompts()`: an instance of a class
+                        ref = self._base_ref(value.func)
+                        if ref is not None:
+                            instances.setdefault(d.cls, {})[attr] = ref
+        self.out.facts = {
+            "imports": {k: list(v) for k, v in self.imports.items()},
+            "exports": sorted(exports),
+            "emitted": emitted,
+            "classes": classes,
+            "instances": instances,
+            "uses": self.uses,
+            "loads": self.loads,
+            "llm": self.llm,
+        }
+
+    def _may_return_text(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """A cheap text test: does a `return` in this function start with a string, a dedent or a join?"""
+        if self._text_returns is None:  # one scan of the file for all functions
+            self._text_returns = [m.start() for m in _TEXT_RETURN_RE.finditer(self.text)]
+        if not self._text_returns:
+            return False
+        starts = self.src.line_starts
+        a = starts[node.lineno - 1]
+        b = starts[node.end_lineno] if node.end_lineno < len(starts) else len(self.text)
+        k = bisect.bisect_left(self._text_returns, a)
+        return k < len(self._text_returns) and self._text_returns[k] < b
+
+    def _nested(self) -> set[int]:
+        """Functions defined inside other functions (not importable)."""
+        top = {id(n) for n in self.tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+        for cls in self.classes.values():
+            top.update(id(n) for n in cls.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
+        return {id(f.node) for f in self.funcs.values()} - top
+
+    def _base_ref(self, node: ast.expr) -> list[Any] | None:
+        if isinstance(node, ast.Name):
+            if node.id in self.imports:
+                module, name, level = self.imports[node.id]
+                return ["imp", module, name or node.id, level]
+            return ["local", node.id]
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in self.imports:
+            module, name, level = self.imports[node.value.id]
+            return ["imp", f"{module}.{name}" if name else module, node.attr, level]
+        return None
+
+    def _candidate(self, value: ast.expr, scope: int, cls: str | None, key: str, stmt: ast.stmt) -> Prompt | None:
+        """A text another file may use as a prompt, rendered now (no second parse later)."""
+        self._rendered = []
+        self._pieces = []
+        frag, percent = self._render(value, scope, 0, cls)
+        if frag is None or not _texty(frag):
+            return None
+        return self._make_prompt(frag, "unknown", None, key, stmt, percent)
 
 # ---------------------------------------------------------------------- helpers
 
@@ -860,6 +1578,9 @@ def _has_classes(node: ast.expr) -> bool:
 
 
 def _role_of(node: ast.expr) -> Role | None:
+    if isinstance(node, ast.Attribute):  # `MessageRole.SYSTEM`, `Role.USER`
+        value = node.attr.lower()
+        return pc.ROLE_NAMES.get(value, "unknown")  # type: ignore[return-value]
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         value = node.value.strip().lower()
         if value in pc.ROLE_NAMES:
@@ -887,3 +1608,95 @@ def _prose(frag: ps.Frag) -> bool:
             chars[a:b] = [" "] * (b - a)
         text = "".join(chars)
     return len(_WORD_RE.findall(text)) >= 3
+
+
+def _maybe_text(node: ast.expr) -> bool:
+    """Could this expression be text (a literal, a composition, a name or a call that returns one)?"""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    return isinstance(node, ast.JoinedStr | ast.BinOp | ast.Call | ast.Name | ast.Attribute)
+
+
+def _visible(frag: ps.Frag) -> str:
+    text = frag.text
+    if frag.holes:
+        chars = list(text)
+        for a, b in frag.holes:
+            chars[a:b] = [" "] * (b - a)
+        text = "".join(chars)
+    return text
+
+
+def _texty(frag: ps.Frag) -> bool:
+    """Words, not a key, identifier, file name or separator: what a piece of prompt text at least is."""
+    text = _visible(frag).strip()
+    return bool(_LETTER_WORD_RE.search(text)) and any(c.isspace() for c in text)
+
+
+def _named_prompt(name: str, frag: ps.Frag) -> bool:
+    """A text found by its name alone: the name and the content must both say prompt.
+
+    A strong name (`*_PROMPT`, `*_TEMPLATE`, `instructions`) needs prose; a loose one (`message`,
+    `system`) also needs content that addresses a model, so exception and UI messages stay out."""
+    if not _prose(frag):
+        return False
+    if _STRONG_NAME_RE.search(name):
+        return True
+    return bool(_INSTRUCTION_CUE_RE.search(frag.text))
+
+
+def _concat(left: ps.Frag, right: ps.Frag) -> ps.Frag:
+    out = ps.Frag()
+    out.append(left)
+    out.append(right)
+    return out
+
+
+def _sink_row(sink: Sink | None) -> list[Any] | None:
+    return None if sink is None else [sink.kind, sink.method, sink.path, sink.line]
+
+
+def _deco_target(node: ast.expr) -> ast.expr:
+    return node.func if isinstance(node, ast.Call) else node
+
+
+def _decorator_sink(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, Role, str] | None:
+    """(what, role, sink kind) for decorators that make a function's docstring or result a prompt."""
+    for deco in node.decorator_list:
+        last = pc.dotted(_deco_target(deco)).rsplit(".", 1)[-1]
+        if last in pc.TOOL_DECORATORS:
+            return "doc", "unknown", "tool description"
+        if last == "system_prompt":
+            return "returns", "system", "system prompt"
+        if last == "instructions":
+            return "returns", "system", "instructions"
+    return None
+
+
+def _text_shaped(node: ast.expr, funcs: dict[tuple[str, str], _Func]) -> bool:
+    """Is this expression text by its shape (a literal, a composition holding one, a text helper's call,
+    a call of a function of this file)? What another file may use is rendered only then."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp):
+        return isinstance(node.op, ast.Add | ast.Mod) and (
+            _text_shaped(node.left, funcs) or _text_shaped(node.right, funcs))
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            return (func.attr in _STRINGISH_CALLS and (func.attr != "join" or _text_shaped(func.value, funcs))) or (
+                func.attr in ("format", "format_map", "strip") and _text_shaped(func.value, funcs))
+        return isinstance(func, ast.Name) and (func.id in ("dedent", "cleandoc") or ("", func.id) in funcs)
+    return False
+
+
+def _mentions(node: ast.expr, name: str) -> bool:
+    """Does an f-string (or a composition of them) interpolate `name`?"""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.FormattedValue):
+            for inner in ast.walk(sub.value):
+                if isinstance(inner, ast.Name) and inner.id == name:
+                    return True
+    return False

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from promptlint.model import Edit, Finding, SourceFile
+from promptlint.model import Edit, Finding, ParseProblem, SourceFile
 
 #: LSP language ids -> the file suffix whose extractor reads them (for buffers with no usable file name).
 LANGUAGE_SUFFIXES = {
@@ -59,6 +59,73 @@ class Action:
     disabled_reason: str | None = None
 
 
+class ProjectFacts:
+    """What the other files of a project say about a buffer: the facts of its Python files, joined.
+
+    A buffer's text may be used as a prompt in another file (`from .prompts import SYSTEM` then
+    `system=SYSTEM`), and a Markdown or Jinja file is a prompt file when code loads it: the server
+    shows those findings on the open file that holds the text. Files are listed at most every
+    `ttl` seconds and a file's facts are extracted again only when its stat changes.
+    """
+
+    def __init__(self, ttl: float = 2.0) -> None:
+        self.ttl = ttl
+        self._listing: dict[str, tuple[float, list[Any], list[Any]]] = {}
+        self._facts: dict[str, tuple[Any, Any]] = {}
+
+    def _files(self, config: Any) -> tuple[list[Any], list[Any]]:
+        import time
+
+        from promptlint.discovery import iter_files
+
+        key = str(config.root)
+        now = time.monotonic()
+        cached = self._listing.get(key)
+        if cached is None or now - cached[0] > self.ttl:
+            candidates: list[Any] = []
+            items = [i for i in iter_files([config.root], config, prompt_files=candidates)
+                     if i.display.endswith((".py", ".pyi"))]
+            cached = self._listing[key] = (now, items, candidates)
+        return cached[1], cached[2]
+
+    def _facts_of(self, item: Any, config: Any, full: bool) -> Any:
+        from promptlint.cache_index import fingerprint
+        from promptlint.extractors.python import extract
+        from promptlint.source import read_source
+
+        stat = fingerprint(item.file)
+        cached = self._facts.get(item.display)
+        if cached is not None and cached[0] == (stat, full):
+            return cached[1]
+        source = read_source(item.path, item.display, max_bytes=config.max_file_size)
+        facts = None if isinstance(source, ParseProblem) else extract(source, full=full).facts
+        self._facts[item.display] = ((stat, full), facts)
+        return facts
+
+    def plan(self, config: Any) -> Any:
+        """The project join (`promptlint.project.Plan`) over the files on disk under the config's root."""
+        from promptlint import project
+
+        items, candidates = self._files(config)
+        by_display = {item.display: item for item in items}
+        facts = {}
+        for item in items:
+            found = self._facts_of(item, config, False)
+            if found:
+                facts[item.display] = found
+        return project.join_project(facts, [c.display for c in candidates], list(by_display),
+                                    lambda d: self._facts_of(by_display[d], config, True))
+
+
+def _included(config: Any, path: Path) -> bool:
+    """Is the file matched by the config's `include` globs (then it is linted as `check` lints it)?"""
+    if not config.include:
+        return False
+    from promptlint.discovery import _Matchers
+
+    return _Matchers(config).included(path.resolve())
+
+
 def _existing_folder(path: Path) -> Path:
     """The nearest folder of `path` that exists (config discovery starts there)."""
     for folder in (path.parent, *path.parent.parents):
@@ -70,10 +137,12 @@ def _existing_folder(path: Path) -> Path:
 class Linter:
     """Lints buffers with the right config; caches config by file and mtime."""
 
-    def __init__(self, config_file: str | None = None, isolated: bool = False) -> None:
+    def __init__(self, config_file: str | None = None, isolated: bool = False, project: bool = True) -> None:
         self.config_file = config_file
         self.isolated = isolated
         self._configs: dict[tuple[str, int], Any] = {}
+        #: cross-file prompts (None: each buffer on its own)
+        self.project = ProjectFacts() if project else None
 
     def document_path(self, path: str | None, language_id: str | None, uri: str) -> Path | None:
         """The path to lint a buffer as, or None when promptlint does not read this kind of file."""
@@ -83,6 +152,10 @@ class Linter:
             candidate = Path(path)
             if format_for(candidate) is not None:
                 return candidate
+            from promptlint.project import in_prompt_dir, is_prompt_file_candidate
+
+            if is_prompt_file_candidate(candidate.name, in_prompt_dir(candidate.as_posix())):
+                return candidate  # a prompt file if code loads it or it sits in a prompt folder (see `lint`)
             suffix = LANGUAGE_SUFFIXES.get(language_id or "")
             return candidate.with_name(candidate.name + suffix) if suffix else None
         suffix = LANGUAGE_SUFFIXES.get(language_id or "")
@@ -107,17 +180,27 @@ class Linter:
     def lint(self, path: Path, text: str) -> LintOutcome:
         """Lint `text` as the file `path`; never raises."""
         from promptlint.discovery import display_path
+        from promptlint.extractors import format_for
         from promptlint.runner import extractor_of, lint_text
 
         display = display_path(path)
         source = SourceFile(path=display, text=text)
         try:
-            fmt = extractor_of(path)[0]
             config = self.config_for(path)
+            plan = self.project.plan(config) if self.project is not None and path.exists() else None
+            prompt_file = format_for(path) is None and not _included(config, path)
+            if prompt_file:
+                if plan is None or display not in plan.prompt_files:
+                    return LintOutcome(source, None)  # a Markdown / text file no code uses as a prompt
+                from promptlint.runner import prompt_file_extractor
+
+                fmt = prompt_file_extractor(path)[0]
+            else:
+                fmt = extractor_of(path)[0]
             from promptlint.rules_engine import load_rules
 
             rules = load_rules(list(config.rule_paths))
-            findings = lint_text(text, path, config, rules)
+            findings = lint_text(text, path, config, rules, plan, prompt_file)
         except Exception as exc:
             return _failed(source, exc)
         return LintOutcome(source, fmt, [f for f in findings if f.path == display])

@@ -1,0 +1,41 @@
+"""Standalone prompt files: Markdown, plain text, Jinja, Mustache / Handlebars templates.
+
+The whole file (after `---` front matter, if any) is one prompt, as the code that loads it reads it;
+template syntax (`{{ x }}`, `{% if %}`, `{# #}`, `{{#each}}`, `{x}`, `${x}`) is masked as placeholders
+so rules never match inside it. The role comes from the file name (`system_prompt.md` is a system
+prompt, `user.txt` a user turn, anything else a template); the runner replaces it with the role of the
+code that loads the file when that is known (`promptlint.project`).
+"""
+
+from __future__ import annotations
+
+from promptlint.diskcache import compile_regex
+from promptlint.extractors.tmpl_common import build_prompt, front_matter
+from promptlint.extractors.yaml_scalars import CharMap
+from promptlint.model import Extraction, Role, SourceFile
+
+FMT = "promptfile"
+_SYSTEM_NAME = compile_regex(r"(?i)system|instruction|persona|(?:^|[_\-.])sys(?:[_\-.]|$)")
+_USER_NAME = compile_regex(r"(?i)(?:^|[_\-.])(?:user|human)(?:[_\-.]|$)")
+
+
+def role_for_file(path: str) -> Role:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    if _SYSTEM_NAME.search(name):
+        return "system"
+    if _USER_NAME.search(name):
+        return "user"
+    return "template"
+
+
+def extract(source: SourceFile) -> Extraction:
+    """One prompt: the file's text after front matter, mapped 1:1 to the file."""
+    text = source.text
+    body, problem = front_matter(source) if text.startswith("---") else (0, None)
+    cmap = CharMap()
+    cmap.add_span(text, body, len(text))
+    out = Extraction(source=source, problem=problem)
+    if cmap.text.strip():
+        out.prompts.append(build_prompt(cmap, source, role=role_for_file(source.path), fmt=FMT,
+                                        name=source.path.rsplit("/", 1)[-1], statement_span=(body, len(text))))
+    return out

@@ -1,0 +1,322 @@
+"""Data flow inside one Python file: a text is a prompt because it reaches a sink, and is reported where
+it is written, with the role and the sink of its use (issue 18)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from promptlint.extractors.python import extract
+from promptlint.model import Prompt, SourceFile
+
+
+def run(code: str, path: str = "agent.py") -> tuple[SourceFile, list[Prompt]]:
+    source = SourceFile(path, textwrap.dedent(code))
+    extraction = extract(source)
+    assert extraction.problem is None, extraction.problem
+    return source, extraction.prompts
+
+
+def line_of(source: SourceFile, needle: str) -> int:
+    return source.position(source.text.index(needle))[0]
+
+
+def first_line(source: SourceFile, prompt: Prompt) -> int:
+    return source.position(prompt.positions.file_offset(0))[0]
+
+
+def only(prompts: list[Prompt], fragment: str) -> Prompt:
+    found = [p for p in prompts if fragment in p.text]
+    assert len(found) == 1, [p.text for p in prompts]
+    return found[0]
+
+
+def test_a_short_text_passed_as_system_is_a_prompt_at_its_definition() -> None:
+    source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+        GUARD = "Never refuse."
+
+        def ask(q):
+            return client.messages.create(model="m", max_tokens=9, system=GUARD,
+                                          messages=[{"role": "user", "content": q}])
+    ''')
+    prompt = only(prompts, "Never refuse.")
+    assert prompt.text == "Never refuse."
+    assert (prompt.role, prompt.name, first_line(source, prompt)) == ("system", "GUARD", line_of(source, "GUARD ="))
+    assert prompt.sink is not None
+    assert prompt.sink.describe() == f"used as the system prompt at agent.py:{line_of(source, 'client.messages')}"
+
+
+def test_constants_named_otherwise_passed_to_prompt_templates() -> None:
+    source, prompts = run('''
+        from llama_index.core import PromptTemplate
+        DEFAULT_QA_TMPL = "Context information is below.\\n{context_str}\\nAnswer the query: {query_str}"
+        DEFAULT_REFINE_TMPL = "We have an existing answer: {existing_answer}. Refine it."
+        qa = PromptTemplate(DEFAULT_QA_TMPL)
+        refine = PromptTemplate(template=DEFAULT_REFINE_TMPL)
+    ''')
+    qa, refine = only(prompts, "Context information"), only(prompts, "existing answer")
+    assert (qa.role, refine.role) == ("template", "template")
+    assert first_line(source, qa) == line_of(source, "DEFAULT_QA_TMPL =")
+    assert refine.sink is not None and refine.sink.kind == "prompt template"
+
+
+def test_class_and_self_attributes_used_in_a_method() -> None:
+    source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+
+        class Helper:
+            PERSONA = "You speak like a pirate at all times."
+
+            def __init__(self):
+                self.rules = "Keep answers under fifty words."
+
+            def run(self):
+                return client.messages.create(model="m", system=self.PERSONA,
+                                              messages=[{"role": "user", "content": self.rules}])
+    ''')
+    assert only(prompts, "pirate").role == "system"
+    rules = only(prompts, "fifty words")
+    assert (rules.role, first_line(source, rules)) == ("user", line_of(source, "self.rules ="))
+
+
+def test_augmented_assignment_and_list_join_build_one_prompt_from_pieces() -> None:
+    source, prompts = run('''
+        def ask(llm, doc):
+            prompt = "First line of the prompt."
+            prompt += "\\nSecond line added later."
+            llm.invoke(prompt)
+            parts = ["Summarise the document."]
+            parts.append("Use bullet points.")
+            parts.extend(["Cite the page numbers.", "Be brief."])
+            llm.complete("\\n".join(parts))
+    ''')
+    built = only(prompts, "First line")
+    assert built.text == "First line of the prompt.\nSecond line added later."
+    second = built.text.index("Second")
+    assert source.position(built.positions.file_offset(second))[0] == line_of(source, '"\\nSecond')
+    joined = only(prompts, "Summarise")
+    assert joined.text == "Summarise the document.\nUse bullet points.\nCite the page numbers.\nBe brief."
+    be_brief = joined.positions.file_offset(joined.text.index("Be brief"))
+    assert source.position(be_brief)[0] == line_of(source, "Be brief")
+
+
+def test_a_function_result_is_reported_at_its_return() -> None:
+    source, prompts = run('''
+        def rewrite_query(q):
+            return f"Rewrite the question so a search engine understands it: {q}"
+
+        def ask(llm, q):
+            question = rewrite_query(q)
+            return llm.invoke(question)
+    ''')
+    prompt = only(prompts, "Rewrite the question")
+    assert (prompt.role, first_line(source, prompt)) == ("user", line_of(source, "return f"))
+    assert prompt.sink is not None and prompt.sink.line == line_of(source, "llm.invoke")
+
+
+def test_composition_pieces_are_prompts_where_they_are_written() -> None:
+    source, prompts = run('''
+        import textwrap
+        BASE = "You are a careful analyst."
+        RULES = "Cite every source you use."
+
+        def ask(client, q):
+            text = f"{BASE}\\nThe user asks: {q}"
+            client.messages.create(model="m", max_tokens=5, system=RULES.format(),
+                                   messages=[{"role": "user", "content": [{"type": "text", "text": text}]}])
+            grading = textwrap.dedent("""
+                Grade the essay below.
+                Give a score from one to ten.
+            """)
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": grading}])
+            pct = "Translate %s into French, please." % q
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": pct}])
+    ''')
+    base = only(prompts, "careful analyst")
+    assert (base.role, first_line(source, base)) == ("user", line_of(source, "BASE ="))
+    assert only(prompts, "The user asks").role == "user"
+    assert only(prompts, "Cite every source").role == "system"
+    assert only(prompts, "Grade the essay").text == "\nGrade the essay below.\nGive a score from one to ten.\n"
+    pct = only(prompts, "Translate")
+    assert pct.placeholders and pct.text[pct.placeholders[0][0]:pct.placeholders[0][1]] == "%s"
+
+
+def test_dspy_signatures_and_field_descriptions() -> None:
+    source, prompts = run('''
+        import dspy
+
+        class GenerateAnswer(dspy.Signature):
+            """Answer questions with short factoid answers."""
+
+            question: str = dspy.InputField(desc="a question about history")
+            answer: str = dspy.OutputField(desc="often between 1 and 5 words")
+
+        summarize = dspy.Signature("document -> summary").with_instructions("Summarise in one sentence.")
+    ''')
+    doc = only(prompts, "factoid")
+    assert (doc.role, first_line(source, doc)) == ("system", line_of(source, '"""Answer'))
+    assert doc.sink is not None and doc.sink.kind == "DSPy signature instructions"
+    assert only(prompts, "about history").sink.kind == "field description"  # type: ignore[union-attr]
+    assert only(prompts, "one sentence").role == "system"
+
+
+def test_tool_descriptions_in_constants_decorators_and_tool_classes() -> None:
+    _source, prompts = run('''
+        from langchain_core.tools import StructuredTool, tool
+        from smolagents import Tool
+        SEARCH_DESC = "Search the web for recent news articles."
+
+        search = StructuredTool.from_function(func=print, name="search", description=SEARCH_DESC)
+
+        @tool
+        def lookup(city: str) -> str:
+            """Look up the weather forecast for a city."""
+            return city
+
+        class Translator(Tool):
+            name = "translator"
+            description = "Translates text between two languages."
+    ''')
+    for fragment in ("recent news", "weather forecast", "between two languages"):
+        prompt = only(prompts, fragment)
+        assert prompt.sink is not None and prompt.sink.kind == "tool description", fragment
+    assert not any(p.text in ("translator", "search") for p in prompts)
+
+
+def test_agent_frameworks() -> None:
+    _source, prompts = run('''
+        from agents import Agent as OpenAIAgent
+        from autogen_agentchat.agents import AssistantAgent
+        from crewai import Agent, Task
+        from langgraph.prebuilt import create_react_agent
+
+        researcher = Agent(role="Senior Researcher", goal="Find the newest AI papers",
+                           backstory="You worked at a research lab for years.")
+        task = Task(description="Summarise the three papers.", expected_output="Three bullet points.")
+        graph = create_react_agent("m", tools=[], prompt="You are a booking assistant for Acme hotels.")
+        triage = OpenAIAgent(name="triage", instructions="Route each question to the right agent.")
+        helper = AssistantAgent("helper", model_client=None, system_message="Answer in French.")
+    ''')
+    roles = {p.text: p.role for p in prompts}
+    assert roles["You worked at a research lab for years."] == "system"
+    assert roles["Find the newest AI papers"] == "system"
+    assert roles["Summarise the three papers."] == "user"
+    assert roles["You are a booking assistant for Acme hotels."] == "system"
+    assert roles["Route each question to the right agent."] == "system"
+    assert roles["Answer in French."] == "system"
+
+
+@pytest.mark.parametrize("code, text", [
+    ('import boto3\nc = boto3.client("bedrock-runtime")\n'
+     'c.converse(modelId="m", system=[{"text": "You triage support tickets."}], messages=[])\n',
+     "You triage support tickets."),
+    ('from google import genai\nclient = genai.Client()\n'
+     'client.models.generate_content(model="gemini", contents="Explain how locks work to a child.")\n',
+     "Explain how locks work to a child."),
+    ('import ollama\nollama.chat(model="llama3", messages=[{"role": "system", "content": "Reply in haiku."}])\n',
+     "Reply in haiku."),
+    ('from llama_index.core.llms import ChatMessage, MessageRole\n'
+     'm = ChatMessage(role=MessageRole.SYSTEM, content="You are a LlamaIndex bot.")\n', "You are a LlamaIndex bot."),
+])
+def test_sdk_sinks(code: str, text: str) -> None:
+    _source, prompts = run(code)
+    assert text in [p.text for p in prompts]
+
+
+def test_not_prompts_exception_messages_file_names_identifiers_ui_strings() -> None:
+    _source, prompts = run('''
+        import logging
+        from rich.console import Console
+        console = Console()
+        HISTORY_FILE = "prompt-history.txt"
+        CACHE_KEY_NAME = "prompt_cache_key"
+        welcome_message = "Welcome back! Type /help to see the commands."
+
+        def load(path):
+            message = f"Could not find the prompt file {path} anywhere on disk."
+            raise ValueError(message)
+
+        def show(x):
+            status_message = f"Sent the prompt to the model in {x} seconds."
+            console.print(status_message)
+            logging.getLogger().info("System prompt loaded from %s and cached", x)
+    ''')
+    assert prompts == []
+
+
+def test_python_312_syntax_is_not_a_parse_error() -> None:
+    source, prompts = run('''
+        names = ["a", "b"]
+        system = f"You are helpful.\\n{'\\n'.join(names)}"
+        type Alias[T] = list[T]
+
+        def first[T](xs: list[T]) -> T:
+            return xs[0]
+
+        class Box[T]:
+            pass
+
+        def ask(client):
+            return client.messages.create(model="m", max_tokens=5, system=system, messages=[])
+    ''')
+    prompt = only(prompts, "You are helpful.")
+    assert first_line(source, prompt) == line_of(source, "system = f")
+
+
+def test_a_real_syntax_error_is_still_reported() -> None:
+    extraction = extract(SourceFile("bad.py", 'SYSTEM_PROMPT = "You are"\ndef f(:\n    pass\n'))
+    assert extraction.problem is not None and extraction.problem.line == 2
+
+
+def test_each_branch_assignment_that_reaches_a_sink_is_a_prompt() -> None:
+    _source, prompts = run('''
+        def ask(llm, detailed):
+            if detailed:
+                text = "Explain every step of the derivation."
+            else:
+                text = "Answer in one short sentence."
+            return llm.invoke(text)
+    ''')
+    assert {p.text for p in prompts} == {"Explain every step of the derivation.", "Answer in one short sentence."}
+    assert all(p.role == "user" for p in prompts)
+
+
+def test_ui_chat_messages_and_error_reports_in_except_blocks_are_not_prompts() -> None:
+    _source, prompts = run('''
+        import gradio as gr
+        from openai import OpenAI
+        client = OpenAI()
+
+        def stream(step):
+            yield gr.ChatMessage(role="assistant", content=f"**Step {step}** finished in 3 seconds")
+
+        def answer(messages):
+            try:
+                return client.chat.completions.create(model="m", messages=messages)
+            except Exception as e:
+                return {"role": "assistant", "content": f"Error in generating the final output: {e}"}
+
+        def ask(q):
+            return client.chat.completions.create(model="m", messages=[{"role": "user", "content": f"Answer: {q}"}])
+    ''')
+    assert [p.text for p in prompts] == ["Answer: {q}"]
+
+
+def test_defaults_and_pieces_appended_to_a_parameter() -> None:
+    source, prompts = run('''
+        DEFAULT_PROMPT = "You convert data into the requested type."
+
+        def cast(llm, data, prompt=None, instructions=None):
+            prompt = prompt or DEFAULT_PROMPT
+            if instructions:
+                prompt += f"\\n\\nYou must follow these instructions for your transformation:\\n{instructions}"
+            return llm.invoke(prompt)
+    ''')
+    texts = {p.text: first_line(source, p) for p in prompts}
+    assert texts["You convert data into the requested type."] == line_of(source, "DEFAULT_PROMPT =")
+    appended = next(t for t in texts if "follow these instructions" in t)
+    assert texts[appended] == line_of(source, "prompt += f")
