@@ -138,6 +138,10 @@ def test_batch_mode_half_price_and_cached(tmp_path: Path, capsys: pytest.Capture
         batch = _json(capsys)
         assert fake.count("/v1/messages/batches") == 1 + 2 + 1 + 1  # create, 2 polls, retrieve in results(), JSONL
         assert fake.count("/v1/messages/batches/msgbatch_0001/results") == 1
+        before = len(fake.requests)
+        assert main(_probe(fake, suite, tmp_path / "b", "--batch", "--format", "json")) == 0
+        assert len(fake.requests) == before  # the same server again: all cached
+    assert _json(capsys)["cache_hits"] == 20
     with FakeAPI(RULES, seed=2) as fake:
         assert main(_probe(fake, suite, tmp_path / "s", "--format", "json")) == 0
         single = _json(capsys)
@@ -145,10 +149,6 @@ def test_batch_mode_half_price_and_cached(tmp_path: Path, capsys: pytest.Capture
         v["refusals"] for v in single["variants"]
     ]
     assert batch["spent_usd"] == pytest.approx(single["spent_usd"] / 2, rel=1e-3)
-    with FakeAPI(RULES, seed=2) as fake:
-        assert main(_probe(fake, suite, tmp_path / "b", "--batch", "--format", "json")) == 0
-        assert fake.requests == []  # all cached
-    assert _json(capsys)["cache_hits"] == 20
 
 
 def test_sequential_compare_uses_fewer_calls(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -281,3 +281,19 @@ def test_budget_refuses_everything_after_the_first_refusal() -> None:
     budget.settle(0.3, 0.01)  # a reply that cost far less than its worst case
     assert budget.reserve(0.3) is False
     assert Budget(None).reserve(1e9) is True
+
+
+# --- issue 17: what a team running refusal tests in CI would hit -------------------------------------------------
+
+
+def test_cache_key_includes_the_base_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A second server must not be answered with the first one's cached replies."""
+    suite, cache = _suite(tmp_path, samples=2), tmp_path / "cache"
+    with FakeAPI([Rule(refusal_p=1.0)]) as first:
+        assert main(_probe(first, suite, cache, "--format", "json")) == 0
+        assert all(v["refusals"] == 4 for v in _json(capsys)["variants"])
+    with FakeAPI([Rule(refusal_p=0.0)]) as second:
+        assert main(_probe(second, suite, cache, "--format", "json")) == 0
+        assert second.count("/v1/messages") > 0
+    data = _json(capsys)
+    assert data["cache_hits"] == 0 and all(v["refusals"] == 0 for v in data["variants"])

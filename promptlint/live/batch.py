@@ -31,7 +31,7 @@ def run_batch(
     requests: list[dict[str, Any]] = []
     for index, job in enumerate(jobs):
         request = render(job.variant, job.case, runner.max_tokens)
-        key = cache_key(client.provider, client.model, request, job.sample)
+        key = cache_key(client.provider, client.model, request, job.sample, client.endpoint)
         cached = runner.cache.get(key)
         if cached is not None:
             runner.cache_hits += 1

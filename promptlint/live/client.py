@@ -41,13 +41,23 @@ class LLMError(Exception):
         self.attempts = attempts
 
 
+#: Sampling and output parameters each API accepts, as a suite names them (see docs/probe.md). The
+#: Anthropic SDK 2.x takes no temperature / top_p / top_k: sending one would be a 400 on every request.
+ACCEPTED_PARAMS = {
+    "anthropic": ("stop_sequences", "effort"),
+    "openai": ("temperature", "top_p", "seed", "stop", "presence_penalty", "frequency_penalty"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Request:
-    """What is sent: an optional system prompt and the conversation (role/content dicts)."""
+    """What is sent: an optional system prompt, the conversation (role, content) and sampling parameters
+    (sorted (name, value) pairs from `ACCEPTED_PARAMS`; lists as tuples so a request stays hashable)."""
 
     system: str | None
     messages: tuple[tuple[str, str], ...]
     max_tokens: int = DEFAULT_MAX_TOKENS
+    params: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
     def user(cls, text: str, system: str | None = None, max_tokens: int = DEFAULT_MAX_TOKENS) -> Request:
@@ -92,6 +102,9 @@ class ModelClient(Protocol):
 
     provider: str
     model: str
+
+    @property
+    def endpoint(self) -> str: ...
 
     def send(self, request: Request) -> Response: ...
 
@@ -266,12 +279,22 @@ class AnthropicClient(_BaseClient):
         """The SDK client (the batches API uses it directly)."""
         return self._sdk
 
+    @property
+    def endpoint(self) -> str:
+        """The base URL requests really go to (an explicit one, ANTHROPIC_BASE_URL, or the SDK's default)."""
+        return str(self._sdk.base_url)
+
     def _params(self, request: Request) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": self.model, "max_tokens": request.max_tokens, "messages": request.message_dicts(),
         }  # fmt: skip
         if request.system:
             params["system"] = request.system
+        for name, value in request.params:
+            if name == "effort":
+                params["output_config"] = {"effort": value}
+            else:
+                params[name] = list(value) if isinstance(value, tuple) else value
         return params
 
     def _send_once(self, request: Request) -> Response:
@@ -337,10 +360,16 @@ class OpenAICompatClient(_BaseClient):
             raise MissingKeyError(hint) from None
         self._sdk = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
 
+    @property
+    def endpoint(self) -> str:
+        """The base URL requests really go to."""
+        return str(self._sdk.base_url)
+
     def _send_once(self, request: Request) -> Response:
         messages = ([{"role": "system", "content": request.system}] if request.system else []) + request.message_dicts()
+        extra = {name: list(value) if isinstance(value, tuple) else value for name, value in request.params}
         completion = self._sdk.chat.completions.create(
-            model=self.model, messages=messages, max_tokens=request.max_tokens
+            model=self.model, messages=messages, max_tokens=request.max_tokens, **extra
         )
         choices = getattr(completion, "choices", None)
         if not choices:

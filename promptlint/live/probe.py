@@ -303,7 +303,7 @@ class Runner:
         from promptlint.refusal import detect
 
         request = render(job.variant, job.case, self.max_tokens)
-        key = cache_key(self.client.provider, self.client.model, request, job.sample)
+        key = cache_key(self.client.provider, self.client.model, request, job.sample, _endpoint(self.client))
         outcome = Outcome(job.variant.name, job.case.name, job.sample)
         response = self.cache.get(key)
         if response is not None:
@@ -347,6 +347,11 @@ class Runner:
             tokens = counted if counted is not None else math.ceil(chars / 3) + 10
             self._token_estimates[request] = tokens
         return self.price.cost(tokens, request.max_tokens, batch=batch)
+
+
+def _endpoint(client: ModelClient) -> str:
+    """The client's base URL for the cache key ("" for a test double without one)."""
+    return str(getattr(client, "endpoint", "") or "")
 
 
 # -- results -------------------------------------------------------------------
