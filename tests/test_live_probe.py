@@ -297,3 +297,19 @@ def test_cache_key_includes_the_base_url(tmp_path: Path, capsys: pytest.CaptureF
         assert second.count("/v1/messages") > 0
     data = _json(capsys)
     assert data["cache_hits"] == 0 and all(v["refusals"] == 0 for v in data["variants"])
+
+
+def test_a_variant_whose_requests_all_failed_has_no_rate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    suite = _suite(tmp_path, samples=2)
+    rules = [Rule(match="helpful", fault="500"), Rule(match="locksmith", refusal_p=0.0)]
+    with FakeAPI(rules) as fake:
+        assert main(_probe(fake, suite, tmp_path / "c", "--max-retries", "0", "--format", "json")) == 1
+        assert main(_probe(fake, suite, tmp_path / "c", "--max-retries", "0")) == 1
+    out = capsys.readouterr().out
+    data = json.loads(out[: out.rindex("}\n") + 1])
+    bare = next(v for v in data["variants"] if v["variant"] == "bare")
+    assert bare["samples"] == 0 and bare["refusal_rate"] is None and bare["refusal_ci95"] is None
+    assert bare["partial_rate"] is None and bare["errors"] == {"server": 4}
+    table = out[out.rindex("}\n") + 2:]
+    row = next(line for line in table.splitlines() if "bare" in line)
+    assert "no data" in row and "0%" not in row

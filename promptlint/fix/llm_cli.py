@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from promptlint.live.probe_cli import fail, positive_int
+from promptlint.live.probe_cli import percent, span_text, fail, positive_int
 
 DEFAULT_SAMPLES = 20
 
@@ -155,9 +155,8 @@ def _table(verified: list[Any], out: IO[str]) -> None:
     for r in verified:
         c = r.verdict.comparison
         for stats, label in ((c.a, "original"), (c.b, "rewrite")):
-            low, high = stats.interval
             table.add_row(f"{r.path}:{r.line}" if label == "original" else "", label, str(stats.samples),
-                          f"{stats.refusal_rate:.0%}", f"{low:.0%}-{high:.0%}", f"{stats.partial_rate:.0%}",
+                          percent(stats.refusal_rate), span_text(stats.interval), percent(stats.partial_rate),
                           f"{compliance_rate(stats):.0%}",
                           ("accepted" if r.verdict.accepted else "kept original") if label == "rewrite" else "")
     console = Console(file=out, soft_wrap=True, width=None if out.isatty() else 120)

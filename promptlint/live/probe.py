@@ -372,16 +372,17 @@ class VariantStats:
     cached: int = 0
 
     @property
-    def refusal_rate(self) -> float:
-        return self.refusals / self.samples if self.samples else 0.0
+    def refusal_rate(self) -> float | None:
+        """None when no sample came back: a variant whose requests all failed has no rate, not 0%."""
+        return self.refusals / self.samples if self.samples else None
 
     @property
-    def partial_rate(self) -> float:
-        return self.partials / self.samples if self.samples else 0.0
+    def partial_rate(self) -> float | None:
+        return self.partials / self.samples if self.samples else None
 
     @property
-    def interval(self) -> tuple[float, float]:
-        return wilson(self.refusals, self.samples)
+    def interval(self) -> tuple[float, float] | None:
+        return wilson(self.refusals, self.samples) if self.samples else None
 
     def add(self, outcome: Outcome) -> None:
         if outcome.error:
@@ -397,11 +398,12 @@ class VariantStats:
         self.cost += outcome.cost
 
     def to_json(self) -> dict[str, Any]:
-        low, high = self.interval
+        interval, rate, partial = self.interval, self.refusal_rate, self.partial_rate
         return {
             "variant": self.name, "samples": self.samples, "refusals": self.refusals,
-            "refusal_rate": round(self.refusal_rate, 4), "refusal_ci95": [round(low, 4), round(high, 4)],
-            "partials": self.partials, "partial_rate": round(self.partial_rate, 4),
+            "refusal_rate": None if rate is None else round(rate, 4),
+            "refusal_ci95": None if interval is None else [round(x, 4) for x in interval],
+            "partials": self.partials, "partial_rate": None if partial is None else round(partial, 4),
             "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
             "cost_usd": round(self.cost, 6), "cached": self.cached, "errors": dict(self.errors),
         }  # fmt: skip

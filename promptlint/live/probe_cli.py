@@ -205,11 +205,10 @@ def _print_table(result: Any, s: dict[str, Any]) -> None:
     for column in ("variant", "n", "refusal", "95% CI", "partial", "in tok", "out tok", "cost $", "errors"):
         table.add_column(column, justify="left" if column in ("variant", "errors") else "right")
     for v in result.variants:
-        low, high = v.interval
         errors = ", ".join(f"{describe_kind(k)}: {n}" for k, n in sorted(v.errors.items())) or "-"
-        table.add_row(v.name, str(v.samples), f"{v.refusal_rate:.0%}", f"{low:.0%}-{high:.0%}",
-                      f"{v.partial_rate:.0%}", str(v.input_tokens), str(v.output_tokens), f"{v.cost:.4f}",
-                      errors)  # fmt: skip
+        rate, interval, partial = percent(v.refusal_rate), span_text(v.interval), percent(v.partial_rate)
+        table.add_row(v.name, str(v.samples), rate, interval, partial, str(v.input_tokens), str(v.output_tokens),
+                      f"{v.cost:.4f}", errors)  # fmt: skip
     console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
     console.print(table)
     budget = f" of {result.budget:.4f}" if result.budget is not None else ""
@@ -218,6 +217,15 @@ def _print_table(result: Any, s: dict[str, Any]) -> None:
     if result.budget_exhausted:
         line += "; budget reached: stopped before exceeding it"
     console.print(line, highlight=False)
+
+
+def percent(rate: float | None) -> str:
+    """A rate for a table; "no data" when no sample came back."""
+    return "no data" if rate is None else f"{rate:.0%}"
+
+
+def span_text(interval: tuple[float, float] | None) -> str:
+    return "-" if interval is None else f"{interval[0]:.0%}-{interval[1]:.0%}"
 
 
 class _Progress:
