@@ -191,7 +191,7 @@ def test_openai_provider(tmp_path: Path, monkeypatch, capsys) -> None:
         )
         assert fake.count("/v1/chat/completions") == 12
     data = _json(capsys)
-    assert code == 0 and data["spent_usd"] == 0
+    assert code == 0 and data["spent_usd"] is None and data["price_known"] is False  # llama3 is not priced
 
 
 def test_suite_errors_name_file_and_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -313,3 +313,50 @@ def test_a_variant_whose_requests_all_failed_has_no_rate(tmp_path: Path, capsys:
     table = out[out.rindex("}\n") + 2:]
     row = next(line for line in table.splitlines() if "bare" in line)
     assert "no data" in row and "0%" not in row
+
+
+def _openai_probe(fake: FakeAPI, suite: Path, *extra: str) -> list[str]:
+    return ["probe", "--no-config", str(suite), "--provider", "openai", "--model", "llama3", "--base-url",
+            fake.base_url + "/v1", "--no-cache", *extra]  # fmt: skip
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_budget_with_an_unknown_price_is_refused_alike_for_both_providers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], provider: str) -> None:
+    pytest.importorskip("openai")
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
+    suite = _suite(tmp_path, samples=3)
+    with FakeAPI(RULES) as fake:
+        args = _openai_probe(fake, suite, "--max-cost-usd", "0.01")
+        if provider == "anthropic":
+            args = _probe(fake, suite, tmp_path / "c", "--model", "no-such-model", "--max-cost-usd", "0.01")
+        assert main(args) == 2
+        assert fake.requests == []
+    err = capsys.readouterr().err
+    assert "no price known" in err and "--price-per-mtok" in err and err.count("\n") == 1
+
+
+def test_a_given_price_lets_the_budget_hold_for_an_openai_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("openai")
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
+    with FakeAPI(RULES) as fake:
+        code = main(_openai_probe(fake, _suite(tmp_path), "--max-cost-usd", "0.01", "--price-per-mtok", "1,5",
+                                  "--format", "json"))  # fmt: skip
+        sent = fake.count("/v1/chat/completions")
+    data = _json(capsys)
+    assert code == 1 and data["budget_exhausted"] is True
+    assert 0 < sent == data["requests_sent"] <= 4 and 0 < data["spent_usd"] <= 0.01
+
+
+def test_without_a_price_the_spend_is_unknown_not_zero(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("openai")
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
+    with FakeAPI(RULES) as fake:
+        assert main(_openai_probe(fake, _suite(tmp_path, samples=1), "--format", "json")) == 0
+        assert main(_openai_probe(fake, _suite(tmp_path, samples=1))) == 0
+    out = capsys.readouterr().out
+    data = json.loads(out[: out.rindex("}\n") + 1])
+    assert data["spent_usd"] is None and data["price_known"] is False
+    assert "spent unknown" in out and "$0.0000" not in out

@@ -277,7 +277,8 @@ class Runner:
         self.max_tokens = max_tokens
         self.price = price if price is not None else price_for(client.provider, client.model)
         if self.budget.max_usd is not None and self.price is None:
-            raise ProbeError(f"no price known for model {client.model!r}: cannot keep to max-cost-usd")
+            raise ProbeError(f"no price known for model {client.model!r}: cannot keep to max-cost-usd "
+                             "(give one with --price-per-mtok INPUT,OUTPUT; 0,0 for a free local model)")
         self.on_outcome = on_outcome
         self.requests_sent = 0
         self.cache_hits = 0
@@ -418,16 +419,22 @@ class ProbeResult:
     spent: float
     budget: float | None
     budget_exhausted: bool
+    #: False when the model has no price (table or --price-per-mtok): what was spent is unknown, not $0.
+    price_known: bool = True
 
     def stats(self, name: str) -> VariantStats:
         return next(v for v in self.variants if v.name == name)
 
     def to_json(self) -> dict[str, Any]:
+        variants = [v.to_json() for v in self.variants]
+        if not self.price_known:
+            for v in variants:
+                v["cost_usd"] = None
         return {
-            "variants": [v.to_json() for v in self.variants],
+            "variants": variants,
             "requests_sent": self.requests_sent, "cache_hits": self.cache_hits,
-            "spent_usd": round(self.spent, 6), "max_cost_usd": self.budget,
-            "budget_exhausted": self.budget_exhausted,
+            "spent_usd": round(self.spent, 6) if self.price_known else None, "price_known": self.price_known,
+            "max_cost_usd": self.budget, "budget_exhausted": self.budget_exhausted,
             "errors": [{"variant": o.variant, "case": o.case, "sample": o.sample, "kind": o.error,
                         "message": o.message} for o in self.outcomes if o.error and o.error != "budget"],
         }  # fmt: skip
@@ -445,7 +452,7 @@ def summarise(variants: Sequence[Variant], outcomes: Sequence[Outcome], runner: 
         stats[outcome.variant].add(outcome)
     return ProbeResult(
         list(stats.values()), list(outcomes), runner.requests_sent, runner.cache_hits,
-        runner.budget.spent, runner.budget.max_usd, runner.budget.exhausted,
+        runner.budget.spent, runner.budget.max_usd, runner.budget.exhausted, runner.price is not None,
     )  # fmt: skip
 
 
@@ -481,7 +488,8 @@ class Comparison:
             "diff_ci": [round(x, 4) for x in d.diff_interval] if d else None,
             "samples_per_variant": d.n_per_variant if d else self.a.samples,
             "calls_used": self.calls_used, "calls_fixed": self.calls_fixed, "calls_saved": self.calls_saved,
-            "spent_usd": round(self.result.spent, 6), "budget_exhausted": self.result.budget_exhausted,
+            "spent_usd": round(self.result.spent, 6) if self.result.price_known else None,
+            "budget_exhausted": self.result.budget_exhausted,
         }  # fmt: skip
 
 

@@ -25,6 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--samples", type=positive_int, help="samples per variant and case (default 10)")
     parser.add_argument("--concurrency", type=positive_int, help="requests in flight at once (default 4)")
     parser.add_argument("--max-cost-usd", type=float, help="stop before spending more than this")
+    parser.add_argument("--price-per-mtok", metavar="IN,OUT", type=price_arg,
+                        help="USD per million input,output tokens for a model missing from the price table")
     parser.add_argument("--max-tokens", type=positive_int, help="max_tokens per reply (default: suite's, else 512)")
     parser.add_argument("--cache-dir", help="response cache directory (default ~/.cache/promptlint/responses)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write cached responses")
@@ -48,6 +50,16 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
     return value
+
+
+def price_arg(text: str) -> Any:
+    """argparse type of `--price-per-mtok`."""
+    from promptlint.live.pricing import parse_price
+
+    try:
+        return parse_price(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def fail(message: str) -> int:
@@ -114,7 +126,7 @@ def _probe(args: argparse.Namespace, s: dict[str, Any]) -> int:
     folder = s["cache_dir"] / "responses" if s["cache_dir"] else default_cache_dir()
     cache = NullCache() if args.no_cache else ResponseCache(folder)
     runner = Runner(client, cache=cache, budget=Budget(s["max_cost"]), concurrency=s["concurrency"],
-                    max_tokens=s["max_tokens"])  # fmt: skip
+                    max_tokens=s["max_tokens"], price=args.price_per_mtok)  # fmt: skip
     with _Progress(args.format == "text") as progress:
         runner.on_outcome = progress.advance
         if args.compare:
@@ -207,13 +219,18 @@ def _print_table(result: Any, s: dict[str, Any]) -> None:
     for v in result.variants:
         errors = ", ".join(f"{describe_kind(k)}: {n}" for k, n in sorted(v.errors.items())) or "-"
         rate, interval, partial = percent(v.refusal_rate), span_text(v.interval), percent(v.partial_rate)
+        cost = f"{v.cost:.4f}" if result.price_known else "?"
         table.add_row(v.name, str(v.samples), rate, interval, partial, str(v.input_tokens), str(v.output_tokens),
-                      f"{v.cost:.4f}", errors)  # fmt: skip
+                      cost, errors)  # fmt: skip
     console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
     console.print(table)
     budget = f" of {result.budget:.4f}" if result.budget is not None else ""
-    line = (f"{result.requests_sent} requests sent, {result.cache_hits} from cache; "
-            f"spent ${result.spent:.4f}{budget} (prices checked {_price_date()})")  # fmt: skip
+    if result.price_known:
+        spent = f"spent ${result.spent:.4f}{budget} (prices checked {_price_date()})"
+    else:
+        spent = (f"spent unknown: no price for {s['model']} (give one with --price-per-mtok IN,OUT, "
+                 "0,0 for a free local model)")
+    line = f"{result.requests_sent} requests sent, {result.cache_hits} from cache; {spent}"
     if result.budget_exhausted:
         line += "; budget reached: stopped before exceeding it"
     console.print(line, highlight=False)
