@@ -120,3 +120,13 @@ def test_without_judge_nothing_is_sent(tmp_path: Path, capsys: pytest.CaptureFix
         assert main(["classify", str(path)]) == 0
         assert fake.requests == []
     assert len(_records(capsys)[0]) == 2
+
+
+def test_a_judge_reply_without_a_label_is_not_cached(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _input(tmp_path, [UNSURE[0]])
+    with FakeAPI([Rule(match=MARK, reply="Hmm, hard to say.")]) as fake:
+        assert main(_run(fake, path)) == 1
+        assert main(_run(fake, path)) == 1
+        assert fake.count("/v1/messages") == 2
+    capsys.readouterr()
+    assert not list((tmp_path / "cache").rglob("*.json"))

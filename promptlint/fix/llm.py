@@ -187,15 +187,26 @@ def keep_margins(original: str, rewrite: str) -> str:
 
 def request_rewrite(target: Target, selection: Any, runner: Any, operator_context: str | None) -> str:
     """Ask the model (through the runner: cache, budget, retries) and return the parsed rewrite text."""
+    return ask_rewrite(target, selection, runner, operator_context)[0]
+
+
+def ask_rewrite(target: Target, selection: Any, runner: Any, operator_context: str | None) -> tuple[str, Any]:
+    """The parsed rewrite and the runner's outcome (to `runner.forget` it if the rewrite is rejected later).
+
+    A reply without a usable <rewrite> block raises RewriteError and is not cached: a re-run asks again
+    instead of replaying the failure."""
     from promptlint.live.client import LLMError
     from promptlint.live.probe import Case, Job, Variant
 
     meta = build_meta_prompt(target, selection, operator_context)
-    outcome = runner.run([Job(Variant("rewrite"), Case("rewrite", meta), 0)])[0]
+    accept = lambda response: parse_rewrite(response.text)  # noqa: E731
+    outcome = runner.run([Job(Variant("rewrite"), Case("rewrite", meta), 0, accept)])[0]
+    if outcome.rejection is not None:
+        raise outcome.rejection
     if outcome.error:
         raise LLMError(outcome.error, outcome.message or outcome.error)
     assert outcome.response is not None
-    return keep_margins(target.prompt.text, parse_rewrite(outcome.response.text))
+    return keep_margins(target.prompt.text, parse_rewrite(outcome.response.text)), outcome
 
 
 # --- checking and spelling a rewrite -----------------------------------------------------------
@@ -394,7 +405,7 @@ def _rewrite_one(target: Target, current: SourceFile, selection: Any, path: Path
     from promptlint.live.probe import Case
 
     try:
-        rewrite = request_rewrite(target, selection, settings.rewrite_runner, settings.operator_context)
+        rewrite, asked = ask_rewrite(target, selection, settings.rewrite_runner, settings.operator_context)
     except LLMError as exc:
         result.status, result.reason = "error", str(exc)
         return None
@@ -410,6 +421,7 @@ def _rewrite_one(target: Target, current: SourceFile, selection: Any, path: Path
     try:
         checked = check_rewrite(current, selection, path, target.index, target.findings, rewrite)
     except RewriteError as exc:
+        settings.rewrite_runner.forget(asked)  # a re-run asks for a new rewrite instead of replaying this one
         result.status, result.reason = "rejected", str(exc)
         return None
     if not settings.verify:

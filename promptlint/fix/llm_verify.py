@@ -55,7 +55,10 @@ def generate_cases(prompt_text: str, runner: Any, count: int = 8) -> list[Case]:
     from promptlint.live.probe import Job
 
     ask = _template().substitute(prompt=prompt_text, count=count)
-    outcome = runner.run([Job(Variant("edge-cases"), Case("edge-cases", ask), 0)])[0]
+    accept = lambda response: parse_requests(response.text)  # noqa: E731  (a malformed list is not cached)
+    outcome = runner.run([Job(Variant("edge-cases"), Case("edge-cases", ask), 0, accept)])[0]
+    if outcome.rejection is not None:
+        raise outcome.rejection
     if outcome.error:
         raise LLMError(outcome.error, outcome.message or outcome.error)
     assert outcome.response is not None

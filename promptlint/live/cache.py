@@ -78,6 +78,11 @@ class ResponseCache:
         data = json.dumps({"version": CACHE_VERSION, "response": response.to_json()}, ensure_ascii=False)
         replace_file(path, data.encode("utf-8"), mode=0o600)
 
+    def discard(self, key: str) -> None:
+        """Forget a reply that turned out unusable (a rewrite that failed its checks), so a re-run asks again."""
+        with contextlib.suppress(OSError):
+            self._path(key).unlink()
+
 
 def _make_private_dir(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -93,4 +98,7 @@ class NullCache:
         return None
 
     def put(self, key: str, response: Response) -> None:
+        return None
+
+    def discard(self, key: str) -> None:
         return None

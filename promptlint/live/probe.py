@@ -251,15 +251,22 @@ class Outcome:
     response: Response | None = None
     label: str | None = None  # "compliance" | "refusal" | "partial"
     cost: float = 0.0
-    error: str | None = None  # an LLMError kind or "budget"
+    error: str | None = None  # an LLMError kind, "budget", or "rejected" (the job's `accept` refused the reply)
     message: str | None = None
+    key: str | None = None  # the cache key of the reply
+    #: What `accept` raised when the reply was rejected (the caller re-raises it: a RewriteError, a VerifyError).
+    rejection: Exception | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Job:
+    """One sample to take. `accept(response)` (optional) raises when a reply is unusable (no <rewrite> block,
+    no label): such a reply is neither cached nor classified, and its outcome has error "rejected"."""
+
     variant: Variant
     case: Case
     sample: int
+    accept: Callable[[Response], object] | None = field(default=None, compare=False)
 
 
 class Runner:
@@ -305,8 +312,11 @@ class Runner:
 
         request = render(job.variant, job.case, self.max_tokens)
         key = cache_key(self.client.provider, self.client.model, request, job.sample, _endpoint(self.client))
-        outcome = Outcome(job.variant.name, job.case.name, job.sample)
+        outcome = Outcome(job.variant.name, job.case.name, job.sample, key=key)
         response = self.cache.get(key)
+        if response is not None and job.accept is not None and _rejects(job, response) is not None:
+            self.cache.discard(key)  # written before rejected replies were kept out of the cache
+            response = None
         if response is not None:
             with self._lock:
                 self.cache_hits += 1
@@ -332,10 +342,20 @@ class Runner:
             cost = self.price.cost(response.input_tokens, response.output_tokens) if self.price else 0.0
             self.budget.settle(worst, cost)
             outcome.cost = cost
+            rejection = _rejects(job, response)
+            if rejection is not None:
+                outcome.response, outcome.rejection = response, rejection
+                outcome.error, outcome.message = "rejected", str(rejection)
+                return outcome
             self.cache.put(key, response)
         outcome.response = response
         outcome.label = detect(response.text, response.stop_reason).label
         return outcome
+
+    def forget(self, outcome: Outcome) -> None:
+        """Drop an outcome's reply from the cache: it was rejected after the fact (a rewrite that failed its checks)."""
+        if outcome.key is not None:
+            self.cache.discard(outcome.key)
 
     def worst_case(self, request: Request, *, batch: bool = False) -> float:
         """Cost if the input is as counted (or estimated at 1 token per 3 characters) and the output maxes out."""
@@ -348,6 +368,17 @@ class Runner:
             tokens = counted if counted is not None else math.ceil(chars / 3) + 10
             self._token_estimates[request] = tokens
         return self.price.cost(tokens, request.max_tokens, batch=batch)
+
+
+def _rejects(job: Job, response: Response) -> Exception | None:
+    """What the job's `accept` raised for this reply, or None when it is usable."""
+    if job.accept is None:
+        return None
+    try:
+        job.accept(response)
+    except Exception as exc:
+        return exc
+    return None
 
 
 def _endpoint(client: ModelClient) -> str:

@@ -80,6 +80,12 @@ def make_runner(args: Any) -> Any:
                   max_tokens=JUDGE_MAX_TOKENS)  # fmt: skip
 
 
+def _accept_label(response: Any) -> None:
+    """A judge reply without a label is not cached (a re-run asks again)."""
+    if parse_label(response.text) is None:
+        raise ValueError("the judge's reply holds no label")
+
+
 def apply_judge(items: list[Any], records: list[dict[str, Any]], runner: Any, stderr: TextIO) -> int:
     """Judge the items the detector is unsure of; update their records in place; count failures."""
     from promptlint.live.probe import Case, Job, Variant
@@ -88,15 +94,15 @@ def apply_judge(items: list[Any], records: list[dict[str, Any]], runner: Any, st
     unsure = [i for i, item in enumerate(items) if detect(item.text, item.stop_reason).uncertain]
     if not unsure:
         return 0
-    jobs = [Job(Variant("judge"), Case(f"item{i}", judge_request(items[i].text)), 0) for i in unsure]
+    jobs = [Job(Variant("judge"), Case(f"item{i}", judge_request(items[i].text)), 0, _accept_label) for i in unsure]
     failures = 0
     for i, outcome in zip(unsure, runner.run(jobs), strict=True):
         record = records[i]
-        label = parse_label(outcome.response.text) if outcome.response is not None else None
+        label = parse_label(outcome.response.text) if outcome.response is not None and not outcome.error else None
         if label is None:
             failures += 1
             why = outcome.message or "the judge's reply holds no label"
-            record["refusal_judge_error"] = outcome.error or "no_label"
+            record["refusal_judge_error"] = "no_label" if outcome.error in (None, "rejected") else outcome.error
             stderr.write(f"promptlint classify: item {i + 1}: judge failed, offline verdict kept: {why}\n")
             continue
         record["refusal"] = label != "compliance"
