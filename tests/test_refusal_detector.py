@@ -103,9 +103,11 @@ def test_verdict_fields_are_consistent() -> None:
     assert low.score < 0.5
 
 
-def test_empty_response_is_uncertain_compliance() -> None:
-    verdict = detect("   \n")
-    assert verdict.label == "compliance" and verdict.uncertain
+def test_an_empty_response_is_a_refusal_not_compliance() -> None:
+    """Nothing was answered (promptfoo's is-refusal agrees; see docs/refusal-detector.md for garak)."""
+    for text in ("", "   \n", "\t"):
+        verdict = detect(text)
+        assert verdict.label == "refusal" and "empty" in verdict.evidence and not verdict.uncertain
 
 
 def test_curly_and_straight_apostrophes_give_identical_features() -> None:
@@ -141,7 +143,7 @@ def test_scanned_features_equal_plain_search_on_dev(monkeypatch: pytest.MonkeyPa
     with each pattern searched on its own (`reference=True`)."""
     texts = REFUSALS + COMPLIANCES + TRAPS + PARTIAL_OR_REFUSAL + [r["completion"] for r in _dev_records()]
     variants = [v for t in texts for v in (t, curly(t))]
-    fast = [(detect(v), extract(v)) for v in variants]
+    fast = [(detect(v), extract(detector.normal_text(v))) for v in variants]
     plain: list[tuple[dict[str, float], dict[str, str]]] = []
 
     def plain_extract(text: str) -> tuple[dict[str, float], dict[str, str]]:
