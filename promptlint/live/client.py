@@ -235,6 +235,10 @@ _KIND_TEXT = {
     "bad_request": "request rejected",
     "budget": "budget exhausted",
     "aborted": "not sent after an authentication failure",
+    "pending": "batch not collected yet (re-run to collect it)",
+    "unknown": "an earlier batch submission could not be confirmed",
+    "rejected": "reply rejected",
+    "interrupted": "not sent: the run was interrupted",
     "unexpected": "unexpected error",
 }
 

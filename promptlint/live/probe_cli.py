@@ -40,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--margin", type=float, default=0.15, help="compare: differences below this are 'equivalent'")
     parser.add_argument("--config", metavar="FILE", help="config file (default: found walking up from the suite)")
     parser.add_argument("--no-config", action="store_true", help="ignore every config file")
+    parser.add_argument("--log", metavar="FILE", help="also append status lines (retries, batch ids) to FILE")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     parser.add_argument("--max-retries", type=int, default=3, help="retries per request (429/529/5xx/timeouts)")
 
@@ -104,6 +105,7 @@ def _probe(args: argparse.Namespace, s: dict[str, Any]) -> int:
     from promptlint.live.cache import NullCache, ResponseCache, default_cache_dir
     from promptlint.live.client import RetryPolicy, make_client
     from promptlint.live.probe import Budget, ProbeError, Runner
+    from promptlint.live.status import StatusLog
 
     if s["provider"] not in PROVIDERS:
         raise ProbeError(f"unknown provider {s['provider']!r} (expected one of {', '.join(PROVIDERS)})")
@@ -122,12 +124,14 @@ def _probe(args: argparse.Namespace, s: dict[str, Any]) -> int:
         policy=RetryPolicy(max_retries=max(0, args.max_retries)),
     )  # fmt: skip
     # The configured cache-dir is promptlint's one cache folder (check's results live under v1/): replies
-    # go in their own subfolder.
+    # go in their own subfolder, unfinished batches in another (kept even with --no-cache: they are paid for).
     folder = s["cache_dir"] / "responses" if s["cache_dir"] else default_cache_dir()
     cache = NullCache() if args.no_cache else ResponseCache(folder)
+    s["batch_dir"] = folder.parent / "batches"
+    s["status"] = StatusLog("promptlint probe", log_path=Path(args.log) if getattr(args, "log", None) else None)
     runner = Runner(client, cache=cache, budget=Budget(s["max_cost"]), concurrency=s["concurrency"],
                     max_tokens=s["max_tokens"], price=args.price_per_mtok)  # fmt: skip
-    with _Progress(args.format == "text") as progress:
+    with _Progress(args.format == "text", s["status"]) as progress:
         runner.on_outcome = progress.advance
         if args.compare:
             return _run_compare(args, s, runner, progress)
@@ -141,9 +145,10 @@ def _run_probe(args: argparse.Namespace, s: dict[str, Any], runner: Any, progres
     jobs = jobs_for(suite.variants, suite.cases, s["samples"])
     progress.start(len(jobs), f"probing {s['model']}")
     if args.batch:
-        from promptlint.live.batch import run_batch
+        from promptlint.live.batch import BatchStore, run_batch
 
-        outcomes = run_batch(runner, jobs, poll_interval=args.poll_interval, on_poll=progress.set)
+        outcomes = run_batch(runner, jobs, store=BatchStore(s["batch_dir"]), poll_interval=args.poll_interval,
+                             on_poll=progress.set, status=s["status"])  # fmt: skip
     else:
         outcomes = runner.run(jobs)
     progress.stop()
@@ -248,8 +253,9 @@ def span_text(interval: tuple[float, float] | None) -> str:
 class _Progress:
     """A rich progress bar on stderr for text output; silent for JSON."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, status: Any = None) -> None:
         self.enabled = enabled
+        self.status = status  # a StatusLog: its lines are printed above the bar while one is shown
         self._bar: Any = None
         self._task: Any = None
 
@@ -269,6 +275,8 @@ class _Progress:
                              TimeElapsedColumn(), console=Console(stderr=True), transient=True)  # fmt: skip
         self._task = self._bar.add_task(label, total=total)
         self._bar.start()
+        if self.status is not None:
+            self.status.console = self._bar.console
 
     def advance(self, _outcome: Any = None) -> None:
         if self._bar is not None:
@@ -279,6 +287,8 @@ class _Progress:
             self._bar.update(self._task, completed=done, total=total)
 
     def stop(self) -> None:
+        if self.status is not None:
+            self.status.console = None
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
