@@ -360,3 +360,49 @@ def test_without_a_price_the_spend_is_unknown_not_zero(tmp_path: Path, monkeypat
     data = json.loads(out[: out.rindex("}\n") + 1])
     assert data["spent_usd"] is None and data["price_known"] is False
     assert "spent unknown" in out and "$0.0000" not in out
+
+
+def test_a_capped_retry_after_wait_is_said_on_stderr_and_in_the_log(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "probe.log"
+    rules = [Rule(fault="429", times=1, retry_after="3600"), *RULES]
+    with FakeAPI(rules) as fake:
+        code = main(_probe(fake, _suite(tmp_path, samples=1), tmp_path / "c", "--concurrency", "1",
+                           "--max-retry-after", "0.05", "--log", str(log), "--format", "json"))  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0
+    line = next(line for line in err.splitlines() if "retry-after" in line)
+    assert "asked to wait 3600 s" in line and "waiting 0.05 s" in line and "cap" in line
+    logged = log.read_text(encoding="utf-8")
+    assert "asked to wait 3600 s" in logged and logged.startswith("20")  # a timestamped line
+
+
+def test_ctrl_c_stops_sending_keeps_what_came_back_and_says_how_to_continue(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import signal
+    import threading
+
+    log = tmp_path / "probe.log"
+    cache = tmp_path / "c"
+    suite = _suite(tmp_path, samples=10)
+    # The bump-key case hangs for a while; Ctrl-C arrives while requests are in flight.
+    rules = [Rule(match="bump", fault="timeout"), *RULES]
+    with FakeAPI(rules, hang=1.0) as fake:
+        timer = threading.Timer(0.6, lambda: os.kill(os.getpid(), signal.SIGINT))
+        timer.start()
+        try:
+            code = main(_probe(fake, suite, cache, "--concurrency", "2", "--timeout", "5", "--max-retries", "0",
+                               "--log", str(log), "--format", "json"))  # fmt: skip
+        finally:
+            timer.cancel()
+        sent = fake.count("/v1/messages") - fake.count("/v1/messages/count_tokens")
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    assert code == 130
+    assert sent < 40  # it stopped sending
+    kinds = {e["kind"] for e in data["errors"]}
+    assert "interrupted" in kinds
+    done = sum(v["samples"] for v in data["variants"])
+    assert done > 0 and len(list(cache.rglob("*.json"))) == done  # every reply that came back is cached
+    for text in (err, log.read_text(encoding="utf-8")):
+        assert "interrupted" in text and "run the same command again" in text

@@ -190,6 +190,9 @@ def run_batch(
     total = sum(len(s.items) for s in states)
     done_before = 0
     for state in states:
+        if runner.interrupted:
+            _fail(work, state.items.values(), "pending", f"batch {state.batch_id} not collected yet (interrupted)")
+            continue
         _collect(work, batches, store, state, policy, sleep, say, poll_interval, deadline, on_poll, done_before, total)
         done_before += len(state.items)
     return outcomes
@@ -210,8 +213,10 @@ def _with_retries(call: Callable[[], Any], what: str, policy: RetryPolicy, sleep
             err = _transient(exc, policy)
             if err.kind not in RETRYABLE or attempt >= policy.max_retries:
                 raise err from None
-            wait = policy.delay(attempt, getattr(err, "retry_after", None))
-            say(f"{what}: {describe_kind(err.kind)}; retrying in {wait:.1f} s "
+            retry_after = getattr(err, "retry_after", None)
+            wait = policy.delay(attempt, retry_after)
+            capped = f" (the API asked for {retry_after:g} s; capped)" if retry_after and retry_after > wait else ""
+            say(f"{what}: {describe_kind(err.kind)}; retrying in {wait:.1f} s{capped} "
                 f"(retry {attempt + 1} of {policy.max_retries})")  # fmt: skip
             sleep(wait)
             attempt += 1
@@ -313,10 +318,13 @@ def _collect(work: _Collect, batches: Any, store: BatchStore, state: BatchState,
             on_poll(done_before + len(state.items), total)
         results = _with_retries(lambda: list(batches.results(batch_id)), f"batch {batch_id} results", policy, sleep,
                                 say)  # fmt: skip
-    except LLMError as exc:
-        say(f"batch {batch_id} left for later: {exc}; it keeps running and is recorded in {store.path(state)}: run "
+    except (LLMError, KeyboardInterrupt) as exc:
+        why = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+        if isinstance(exc, KeyboardInterrupt):
+            work.runner.interrupted = True
+        say(f"batch {batch_id} left for later ({why}): it keeps running and is recorded in {store.path(state)}: run "
             "the same command again to collect it (nothing is sent twice)")
-        _fail(work, state.items.values(), "pending", f"batch {batch_id} not collected yet ({exc}): re-run to collect it")
+        _fail(work, state.items.values(), "pending", f"batch {batch_id} not collected yet ({why}): re-run to collect it")
         return
     _read_results(work, state, results)
     store.delete(state)

@@ -120,11 +120,23 @@ class RetryPolicy:
     max_delay: float = 8.0
     max_retry_after: float = 30.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    #: Status lines (a capped wait, a long one): see promptlint.live.status.
+    notify: Callable[[str], None] | None = field(default=None, repr=False)
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None and retry_after > 0:
             return min(retry_after, self.max_retry_after)
         return min(self.base_delay * 2**attempt, self.max_delay) * (1 - 0.25 * random.random())
+
+    def wait(self, attempt: int, retry_after: float | None, what: str) -> None:
+        """Sleep before retry `attempt + 1`; say so when the server's retry-after was cut to the cap."""
+        wait = self.delay(attempt, retry_after)
+        if self.notify is not None and retry_after is not None and retry_after > self.max_retry_after:
+            self.notify(f"{what}: the API asked to wait {retry_after:g} s (retry-after); waiting {wait:g} s, the "
+                        f"cap (--max-retry-after), before retry {attempt + 1} of {self.max_retries}")
+        elif self.notify is not None and wait >= 5:
+            self.notify(f"{what}: waiting {wait:.0f} s before retry {attempt + 1} of {self.max_retries}")
+        self.sleep(wait)
 
 
 def resolve_api_key(provider: str, environ: Mapping[str, str] | None = None, *, base_url: str | None = None) -> str:
@@ -172,13 +184,15 @@ class _BaseClient:
                 retry_after = getattr(exc, "retry_after", None)
                 if exc.kind not in RETRYABLE or attempt >= self.policy.max_retries:
                     raise
+                failure = str(exc)
             except Exception as exc:  # an SDK error: classify, then the same decision
                 err = self._classify(exc)
                 err.attempts = attempt + 1
                 retry_after = getattr(err, "retry_after", None)
                 if err.kind not in RETRYABLE or attempt >= self.policy.max_retries:
                     raise err from None
-            self.policy.sleep(self.policy.delay(attempt, retry_after))
+                failure = str(err)
+            self.policy.wait(attempt, retry_after, f"{self.model}: {failure}")
             attempt += 1
 
     def _send_once(self, request: Request) -> Response:  # pragma: no cover - abstract

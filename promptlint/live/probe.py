@@ -292,14 +292,50 @@ class Runner:
         self._token_estimates: dict[Request, int] = {}
         #: Set by an authentication failure: later jobs are not sent (every one would fail the same way).
         self.fatal: str | None = None
+        #: Set by Ctrl-C: later jobs are not sent (see `run`).
+        self.interrupted = False
+        #: Status lines (promptlint.live.status.StatusLog), or None.
+        self.status: Callable[[str], None] | None = None
         self._lock = threading.Lock()
 
     def run(self, jobs: Sequence[Job]) -> list[Outcome]:
-        """Outcomes in job order."""
+        """Outcomes in job order.
+
+        Ctrl-C (KeyboardInterrupt) stops sending: the requests in flight are waited for (their replies
+        are paid for, so they are cached), every later job gets error "interrupted", and `interrupted`
+        is set for the caller to report and exit 130. A second Ctrl-C while waiting aborts at once."""
         if self.concurrency == 1 or len(jobs) <= 1:
-            return [self._run_one(job) for job in jobs]
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            return list(pool.map(self._run_one, jobs))
+            outcomes = []
+            for job in jobs:
+                try:
+                    outcomes.append(self._skipped(job) if self.interrupted else self._run_one(job))
+                except KeyboardInterrupt:
+                    self._interrupt(0)
+                    outcomes.append(self._skipped(job))
+            return outcomes
+        pool = ThreadPoolExecutor(max_workers=self.concurrency)
+        futures = [pool.submit(self._run_one, job) for job in jobs]
+        try:
+            return [future.result() for future in futures]
+        except KeyboardInterrupt:
+            for future in futures:
+                future.cancel()
+            self._interrupt(sum(1 for f in futures if f.running()))
+            pool.shutdown(wait=True)
+            return [f.result() if f.done() and not f.cancelled() else self._skipped(job)
+                    for f, job in zip(futures, jobs, strict=True)]  # fmt: skip
+        finally:
+            pool.shutdown(wait=False)
+
+    def _interrupt(self, in_flight: int) -> None:
+        self.interrupted = True
+        if self.status is not None:
+            waiting = f"; waiting for {in_flight} request(s) in flight (Ctrl-C again to abort)" if in_flight else ""
+            self.status(f"interrupted: no further requests are sent{waiting}")
+
+    def _skipped(self, job: Job) -> Outcome:
+        return Outcome(job.variant.name, job.case.name, job.sample, error="interrupted",
+                       message=describe_kind("interrupted"))  # fmt: skip
 
     def _run_one(self, job: Job) -> Outcome:
         outcome = self._sample(job)
@@ -322,6 +358,9 @@ class Runner:
                 self.cache_hits += 1
         elif self.fatal is not None:
             outcome.error, outcome.message = "aborted", f"not sent: {self.fatal}"
+            return outcome
+        elif self.interrupted:
+            outcome.error, outcome.message = "interrupted", describe_kind("interrupted")
             return outcome
         else:
             worst = self.worst_case(request)
@@ -544,6 +583,8 @@ def compare(
         batch = [Job(v, c, s) for s, c in order[done:size] for v in (a, b)]
         outcomes += runner.run(batch)
         done = size
+        if runner.interrupted:
+            break
         result = summarise([a, b], outcomes, runner)
         sa, sb = result.stats(a.name), result.stats(b.name)
         if runner.budget.exhausted or sa.samples < size or sb.samples < size:

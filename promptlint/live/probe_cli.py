@@ -43,6 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log", metavar="FILE", help="also append status lines (retries, batch ids) to FILE")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     parser.add_argument("--max-retries", type=int, default=3, help="retries per request (429/529/5xx/timeouts)")
+    parser.add_argument("--max-retry-after", type=float, default=30.0, metavar="SECONDS",
+                        help="longest wait a server's retry-after is obeyed for (default 30)")
 
 
 def positive_int(text: str) -> int:
@@ -119,18 +121,18 @@ def _probe(args: argparse.Namespace, s: dict[str, Any]) -> int:
         for name in args.compare:
             if name not in names:
                 raise ProbeError(f"{args.suite}: --compare: no variant named {name!r}")
-    client = make_client(
-        s["provider"], s["model"], base_url=args.base_url, timeout=args.timeout,
-        policy=RetryPolicy(max_retries=max(0, args.max_retries)),
-    )  # fmt: skip
+    s["status"] = StatusLog("promptlint probe", log_path=Path(args.log) if getattr(args, "log", None) else None)
+    policy = RetryPolicy(max_retries=max(0, args.max_retries), max_retry_after=args.max_retry_after,
+                         notify=s["status"])  # fmt: skip
+    client = make_client(s["provider"], s["model"], base_url=args.base_url, timeout=args.timeout, policy=policy)
     # The configured cache-dir is promptlint's one cache folder (check's results live under v1/): replies
     # go in their own subfolder, unfinished batches in another (kept even with --no-cache: they are paid for).
     folder = s["cache_dir"] / "responses" if s["cache_dir"] else default_cache_dir()
     cache = NullCache() if args.no_cache else ResponseCache(folder)
     s["batch_dir"] = folder.parent / "batches"
-    s["status"] = StatusLog("promptlint probe", log_path=Path(args.log) if getattr(args, "log", None) else None)
     runner = Runner(client, cache=cache, budget=Budget(s["max_cost"]), concurrency=s["concurrency"],
                     max_tokens=s["max_tokens"], price=args.price_per_mtok)  # fmt: skip
+    runner.status = s["status"]
     with _Progress(args.format == "text", s["status"]) as progress:
         runner.on_outcome = progress.advance
         if args.compare:
@@ -159,7 +161,7 @@ def _run_probe(args: argparse.Namespace, s: dict[str, Any], runner: Any, progres
         print(json.dumps(payload, indent=2))
     else:
         _print_table(result, s)
-    return _status(result)
+    return _status(result, runner, s["status"])
 
 
 def _run_compare(args: argparse.Namespace, s: dict[str, Any], runner: Any, progress: _Progress) -> int:
@@ -178,7 +180,7 @@ def _run_compare(args: argparse.Namespace, s: dict[str, Any], runner: Any, progr
     else:
         _print_table(comparison.result, s)
         print(_describe_comparison(comparison))
-    return _status(comparison.result)
+    return _status(comparison.result, runner, s["status"])
 
 
 def _describe_comparison(c: Any) -> str:
@@ -203,7 +205,17 @@ def _equivalence_bound(c: Any) -> str:
     return f"{max(abs(low), abs(high)):.2f}"
 
 
-def _status(result: Any) -> int:
+#: Exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
+
+
+def _status(result: Any, runner: Any = None, status: Any = None) -> int:
+    if runner is not None and runner.interrupted:
+        done = sum(1 for o in result.outcomes if o.response is not None)
+        if status is not None:
+            status(f"interrupted after {done} of {len(result.outcomes)} samples; the replies received are cached: "
+                   "run the same command again to continue (only what is missing is sent)")
+        return EXIT_INTERRUPTED
     failed = any(o.error for o in result.outcomes)
     return 1 if failed or result.budget_exhausted else 0
 
