@@ -346,7 +346,9 @@ def test_a_given_price_lets_the_budget_hold_for_an_openai_model(tmp_path: Path, 
         sent = fake.count("/v1/chat/completions")
     data = _json(capsys)
     assert code == 1 and data["budget_exhausted"] is True
-    assert 0 < sent == data["requests_sent"] <= 4 and 0 < data["spent_usd"] <= 0.01
+    # Worst cases are reserved ($0.0026 each at 512 output tokens) and released as cheap replies settle, so how
+    # many fit depends on timing; what must hold is that the run stopped and stayed within the budget.
+    assert 0 < sent == data["requests_sent"] < 100 and 0 < data["spent_usd"] <= 0.01
 
 
 def test_without_a_price_the_spend_is_unknown_not_zero(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
