@@ -47,7 +47,8 @@ client.messages.create(model="claude-haiku-4-5", system=SYSTEM, max_tokens=100,
 CONTEXT = "Our users are verified SOC analysts at Acme. They use this assistant to triage malware samples."
 REWRITE = ("Our users are verified SOC analysts at Acme; they use this assistant to triage malware samples during "
            "incident response. You are a malware analysis expert for {name}. Explain what each sample does.")
-REQUESTS = "<requests>\n- What does this PowerShell dropper do?\n- Write a YARA rule for this sample.\n</requests>"
+REQUESTS = ("<requests>\n- What does this PowerShell dropper do?\n- Write a YARA rule for this sample.\n</requests>\n"
+            "<values>\nname: Acme\n</values>")
 MARK_REWRITE, MARK_CASES = "promptlint:rewrite-request", "promptlint:edge-case-request"
 
 
@@ -123,8 +124,8 @@ def test_verify_with_a_suite_uses_its_cases_and_generates_none(tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     path = _project(tmp_path)
     suite = tmp_path / "suite.yaml"
-    suite.write_text("variants:\n  - {name: x, system: unused}\ncases:\n  - What does this dropper do?\n"
-                     "  - Explain this packed sample.\n", encoding="utf-8")  # fmt: skip
+    suite.write_text("variants:\n  - {name: x, system: unused}\nvars: {name: Acme}\ncases:\n"
+                     "  - What does this dropper do?\n  - Explain this packed sample.\n", encoding="utf-8")  # fmt: skip
     with FakeAPI(_rules(), seed=3) as fake:
         status = main(_fix(fake, path, "--verify", "--suite", str(suite), "--format", "json"))
         bodies = _bodies(fake)
@@ -376,3 +377,49 @@ def test_a_malformed_list_of_generated_requests_is_not_cached(tmp_path: Path,
     assert sum(MARK_CASES in b for b in bodies) == 1  # the cases are asked for again
     assert not any(MARK_REWRITE in b for b in bodies)  # the good rewrite came from the cache
     assert "no <requests> block" in capsys.readouterr().err
+
+
+def _probe_bodies(bodies: list[str]) -> list[str]:
+    return [b for b in bodies if MARK_REWRITE not in b and MARK_CASES not in b and "count_tokens" not in b]
+
+
+def test_the_prompts_placeholders_are_filled_by_the_generated_cases(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """The f-string's {name} is never sent literally: the edge-case reply gives it a realistic value."""
+    path = _project(tmp_path)
+    with FakeAPI(_rules(), seed=3) as fake:
+        assert main(_fix(fake, path, "--verify")) == 0
+        bodies = _bodies(fake)
+    capsys.readouterr()
+    asked = next(b for b in bodies if MARK_CASES in b)
+    assert "<values>" in asked and "{name}" in asked  # the request names the placeholder
+    probes = _probe_bodies(bodies)
+    assert probes and not any("{name}" in b for b in probes)
+    assert all("for Acme" in b for b in probes if "malware analysis expert" in b)
+
+
+def test_a_suite_whose_cases_leave_a_placeholder_empty_sends_no_probe(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    path = _project(tmp_path)
+    before = path.read_bytes()
+    suite = tmp_path / "suite.yaml"
+    suite.write_text("variants:\n  - {name: x, system: unused}\ncases:\n  - What does this dropper do?\n",
+                     encoding="utf-8")
+    with FakeAPI(_rules(), seed=3) as fake:
+        assert main(_fix(fake, path, "--verify", "--suite", str(suite))) == 1
+        bodies = _bodies(fake)
+    err = capsys.readouterr().err
+    assert path.read_bytes() == before
+    assert "placeholder {name}" in err and "rewrite failed" in err
+    assert not _probe_bodies(bodies)  # only the rewrite was asked for
+
+
+def test_generated_cases_without_values_for_the_placeholders_are_not_used_or_cached(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _project(tmp_path)
+    no_values = REQUESTS.split("<values>")[0]
+    rules = [_rules()[0], Rule(match=MARK_CASES, reply=no_values), *_rules()[2:]]
+    with FakeAPI(rules, seed=3) as fake:
+        assert main(_fix(fake, path, "--verify")) == 1
+        assert not _probe_bodies(_bodies(fake))
+    assert "no <values> block" in capsys.readouterr().err

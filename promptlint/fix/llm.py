@@ -400,7 +400,7 @@ def rewrite_source(source: SourceFile, selection: Any, path: Path, settings: LLM
 def _rewrite_one(target: Target, current: SourceFile, selection: Any, path: Path, settings: LLMFixSettings,
                  result: RewriteResult) -> Checked | None:
     """Ask, check, optionally verify; sets `result` and returns the proven file when it is to be applied."""
-    from promptlint.fix.llm_verify import VerifyError, generate_cases, verify_rewrite
+    from promptlint.fix.llm_verify import VerifyError, generate_cases, placeholder_names, verify_rewrite
     from promptlint.live.client import LLMError
     from promptlint.live.probe import Case
 
@@ -437,6 +437,10 @@ def _rewrite_one(target: Target, current: SourceFile, selection: Any, path: Path
             cases = settings.cases
         elif target.prompt.role == "system":
             cases = generate_cases(target.prompt.text, settings.rewrite_runner, settings.generated_cases)
+        elif placeholder_names(target.prompt.text):
+            # A user-message template: one case, its placeholders filled with realistic values.
+            generated = generate_cases(target.prompt.text, settings.rewrite_runner, 1)
+            cases = [Case("prompt", vars=generated[0].vars)] if generated else [Case("prompt")]
         else:
             cases = [Case("prompt")]
         verdict = verify_rewrite(target.prompt.text, rewrite, target.prompt.role, cases, settings.probe_runner,

@@ -102,7 +102,8 @@ def _settings(args: argparse.Namespace, config: Any) -> Any:
     rewrite_runner = Runner(client, cache=cache, budget=budget, concurrency=1, max_tokens=REWRITE_MAX_TOKENS,
                             price=price)  # fmt: skip
     probe_runner = Runner(client, cache=cache, budget=budget, concurrency=concurrency,
-                          max_tokens=suite.max_tokens if suite else 512, price=price)  # fmt: skip
+                          max_tokens=suite.max_tokens if suite else 512, price=price,
+                          defaults=suite.vars if suite else ())  # fmt: skip
     samples = args.samples or (suite.samples if suite else None) or llm.samples or DEFAULT_SAMPLES
     return LLMFixSettings(
         rewrite_runner=rewrite_runner, probe_runner=probe_runner, operator_context=llm.operator_context,

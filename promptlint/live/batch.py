@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from promptlint.atomic import replace_file
-from promptlint.live.cache import cache_key, normal_endpoint
+from promptlint.live.cache import normal_endpoint
 from promptlint.live.client import (
     RETRYABLE,
     AnthropicClient,
@@ -47,7 +47,7 @@ from promptlint.live.client import (
     describe_kind,
     message_to_response,
 )
-from promptlint.live.probe import Job, Outcome, ProbeError, Runner, render
+from promptlint.live.probe import Job, Outcome, ProbeError, Runner
 
 #: Seconds of clock difference allowed between this machine and the API when adopting a batch by time.
 CLOCK_SKEW = 300.0
@@ -139,17 +139,17 @@ def run_batch(
     if not isinstance(client, AnthropicClient):
         raise ProbeError("--batch needs provider 'anthropic' (the Message Batches API)")
     say = status or (lambda line: None)
-    outcomes: list[Outcome] = [Outcome(j.variant.name, j.case.name, j.sample) for j in jobs]
+    outcomes: list[Outcome] = [runner.outcome(j) for j in jobs]
     needed: dict[str, list[int]] = {}
     requests: dict[str, Any] = {}
     for index, job in enumerate(jobs):
-        request = render(job.variant, job.case, runner.max_tokens)
-        key = cache_key(client.provider, client.model, request, job.sample, client.endpoint)
+        request = runner.request(job)
+        key = runner.key(job, request)
         outcomes[index].key = key
         cached = runner.cache.get(key)
         if cached is not None:
             runner.cache_hits += 1
-            outcomes[index].response, outcomes[index].label = cached, detect(cached.text, cached.stop_reason).label
+            _classified(outcomes[index], cached, detect)
             continue
         needed.setdefault(key, []).append(index)
         requests.setdefault(key, request)
@@ -356,13 +356,19 @@ def _read_results(work: _Collect, state: BatchState, results: list[Any]) -> None
         cost = price.cost(response.input_tokens, response.output_tokens, batch=True) if price else 0.0
         runner.budget.settle(reserved, cost)
         runner.cache.put(key, response)
-        label = detect(response.text, response.stop_reason).label
         for index in work.needed.get(key, ()):
             outcome = work.outcomes[index]
-            outcome.response, outcome.cost, outcome.label, outcome.error = response, cost, label, None
+            _classified(outcome, response, detect)
+            outcome.cost, outcome.error = cost, None
             cost = 0.0  # one bill however many jobs share the request
     missing = [key for key in state.items.values() if key not in seen]
     _fail(work, missing, "malformed", "batch result missing")
+
+
+def _classified(outcome: Outcome, response: Any, detect: Any) -> None:
+    verdict = detect(response.text, response.stop_reason)
+    outcome.response, outcome.label = response, verdict.label
+    outcome.evidence, outcome.uncertain = verdict.evidence, verdict.uncertain
 
 
 def _fail(work: _Collect, keys: Any, kind: str, message: str) -> None:

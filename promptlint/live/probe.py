@@ -14,197 +14,22 @@ whose worst-case cost would take the spend past the budget is not sent.
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from promptlint.live.cache import NullCache, ResponseCache, cache_key
 from promptlint.live.client import DEFAULT_MAX_TOKENS, LLMError, ModelClient, Request, Response, describe_kind
 from promptlint.live.pricing import Price, price_for
-from promptlint.live.stats import Decision, SequentialPlan, wilson
+from promptlint.live.stats import Decision, SequentialPlan, clustered_interval, decide_clustered, equal_power_fixed_n
+from promptlint.live.suite import Case, ModelSpec, ProbeError, Suite, Variant, load_suite, prompt_at, render
 
-
-class ProbeError(Exception):
-    """A bad suite or setting: one line naming the file (and key); the CLI exits 2."""
-
-
-# -- suite ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Variant:
-    """One way of prompting: a system prompt and/or a user template (`{input}` and `{var}` placeholders)."""
-
-    name: str
-    system: str | None = None
-    user_template: str | None = None
-    origin: str | None = None  # "path:line" when the text came from the code base
-
-
-@dataclass(frozen=True, slots=True)
-class Case:
-    """One test input: a user message and/or variables for the variant's template."""
-
-    name: str
-    user: str | None = None
-    vars: tuple[tuple[str, str], ...] = ()
-
-
-_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}|\{(\w+)\}")
-
-
-def render(variant: Variant, case: Case, max_tokens: int = DEFAULT_MAX_TOKENS) -> Request:
-    """The request for a (variant, case): `{name}` / `{{ name }}` filled from the case; other braces kept."""
-    values = dict(case.vars)
-    if case.user is not None:
-        values.setdefault("input", case.user)
-
-    def fill(text: str) -> str:
-        def sub(match: re.Match[str]) -> str:
-            name = match.group(1) or match.group(2)
-            return values.get(name, match.group(0))
-
-        return _PLACEHOLDER.sub(sub, text)
-
-    if variant.user_template is not None:
-        user = fill(variant.user_template)
-    elif case.user is not None:
-        user = case.user
-    else:
-        raise ProbeError(f"case {case.name!r} has no user message and variant {variant.name!r} no user template")
-    system = fill(variant.system) if variant.system else None
-    return Request.user(user, system, max_tokens)
-
-
-@dataclass(slots=True)
-class Suite:
-    variants: list[Variant]
-    cases: list[Case]
-    samples: int | None = None
-    model: str | None = None
-    max_tokens: int = DEFAULT_MAX_TOKENS
-
-
-def load_suite(path: str | Path) -> Suite:
-    """Read a suite YAML file (schema in docs/probe.md); every mistake is a `ProbeError` naming file and key."""
-    import yaml
-
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ProbeError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ProbeError(f"{path}: not valid UTF-8") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ProbeError(f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
-    if not isinstance(data, dict):
-        raise ProbeError(f"{path}: expected a mapping with 'variants' and 'cases'")
-    unknown = set(data) - {"variants", "cases", "samples", "model", "max_tokens"}
-    if unknown:
-        raise ProbeError(f"{path}: unknown key {sorted(unknown)[0]!r}")
-    variants = [_variant(item, i, path) for i, item in enumerate(_list(data, "variants", path))]
-    cases = [_case(item, i, path) for i, item in enumerate(_list(data, "cases", path))]
-    names = [v.name for v in variants]
-    if len(set(names)) != len(names):
-        raise ProbeError(f"{path}: variants: duplicate variant name")
-    suite = Suite(variants, cases, model=_opt_str(data, "model", path))
-    for key in ("samples", "max_tokens"):
-        if key in data:
-            value = data[key]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ProbeError(f"{path}: {key}: expected a positive integer, got {value!r}")
-            setattr(suite, key, value)
-    for variant in variants:
-        for case in cases:
-            render(variant, case)  # every combination must render
-    return suite
-
-
-def _list(data: dict[str, Any], key: str, path: Path) -> list[Any]:
-    value = data.get(key)
-    if not isinstance(value, list) or not value:
-        raise ProbeError(f"{path}: {key}: expected a non-empty list")
-    return value
-
-
-def _opt_str(data: dict[str, Any], key: str, path: Path) -> str | None:
-    value = data.get(key)
-    if value is not None and not isinstance(value, str):
-        raise ProbeError(f"{path}: {key}: expected a string, got {type(value).__name__}")
-    return value
-
-
-def _variant(item: Any, index: int, path: Path) -> Variant:
-    where = f"variants[{index}]"
-    if not isinstance(item, dict):
-        raise ProbeError(f"{path}: {where}: expected a mapping")
-    unknown = set(item) - {"name", "system", "user", "prompt"}
-    if unknown:
-        raise ProbeError(f"{path}: {where}: unknown key {sorted(unknown)[0]!r}")
-    name = _opt_str(item, "name", path) or f"variant{index + 1}"
-    system, user = _opt_str(item, "system", path), _opt_str(item, "user", path)
-    origin = None
-    if "prompt" in item:
-        ref = item["prompt"]
-        if not isinstance(ref, dict) or "path" not in ref or "line" not in ref:
-            raise ProbeError(f"{path}: {where}.prompt: expected {{path: FILE, line: N[, as: system|user]}}")
-        role = ref.get("as", "system")
-        if role not in ("system", "user"):
-            raise ProbeError(f"{path}: {where}.prompt.as: expected 'system' or 'user'")
-        text, origin = prompt_at(path.parent / str(ref["path"]), ref["line"], f"{path}: {where}.prompt")
-        if role == "system":
-            system = text
-        else:
-            user = text
-    if system is None and user is None:
-        raise ProbeError(f"{path}: {where}: needs 'system', 'user' or 'prompt'")
-    return Variant(name, system, user, origin)
-
-
-def _case(item: Any, index: int, path: Path) -> Case:
-    where = f"cases[{index}]"
-    if isinstance(item, str):
-        return Case(f"case{index + 1}", item)
-    if not isinstance(item, dict):
-        raise ProbeError(f"{path}: {where}: expected a string or a mapping")
-    unknown = set(item) - {"name", "user", "vars"}
-    if unknown:
-        raise ProbeError(f"{path}: {where}: unknown key {sorted(unknown)[0]!r}")
-    variables = item.get("vars") or {}
-    if not isinstance(variables, dict):
-        raise ProbeError(f"{path}: {where}.vars: expected a mapping")
-    return Case(
-        _opt_str(item, "name", path) or f"case{index + 1}",
-        _opt_str(item, "user", path),
-        tuple((str(k), str(v)) for k, v in variables.items()),
-    )
-
-
-def prompt_at(file: Path, line: Any, where: str) -> tuple[str, str]:
-    """The text of the prompt extracted from `file` that spans `line` (how `check` sees it)."""
-    from promptlint.runner import extractor_of
-    from promptlint.source import read_source
-
-    if isinstance(line, bool) or not isinstance(line, int) or line < 1:
-        raise ProbeError(f"{where}.line: expected a positive integer, got {line!r}")
-    source = read_source(file, str(file))
-    if not hasattr(source, "text"):
-        raise ProbeError(f"{where}: cannot read {file}: {getattr(source, 'message', '')}")
-    extraction = extractor_of(file)[1](source)
-    for prompt in extraction.prompts:
-        start, end = prompt.file_span(0, len(prompt.text))
-        first, last = source.position(start)[0], source.position(max(start, end - 1))[0]
-        if first <= line <= last:
-            return prompt.text, f"{file}:{first}"
-    raise ProbeError(f"{where}: no prompt found at {file}:{line}")
+__all__ = ["Budget", "Case", "Comparison", "Job", "ModelSpec", "Outcome", "ProbeError", "ProbeResult", "Runner",
+           "Suite", "Variant", "VariantStats", "compare", "jobs_for", "load_suite", "probe_variants", "prompt_at",
+           "render", "summarise"]  # fmt: skip
 
 
 # -- running -------------------------------------------------------------------
@@ -250,12 +75,16 @@ class Outcome:
     sample: int
     response: Response | None = None
     label: str | None = None  # "compliance" | "refusal" | "partial"
+    target: str = ""  # the model's name (a matrix run probes several)
+    evidence: str = ""  # what the detector (or the judge) based the label on
     cost: float = 0.0
     error: str | None = None  # an LLMError kind, "budget", or "rejected" (the job's `accept` refused the reply)
     message: str | None = None
     key: str | None = None  # the cache key of the reply
     #: What `accept` raised when the reply was rejected (the caller re-raises it: a RewriteError, a VerifyError).
     rejection: Exception | None = None
+    uncertain: bool = False  # the detector was unsure (probe --judge asks a model about these)
+    judged: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,9 +104,14 @@ class Runner:
     def __init__(
         self, client: ModelClient, *, cache: ResponseCache | NullCache | None = None, budget: Budget | None = None,
         concurrency: int = 4, max_tokens: int = DEFAULT_MAX_TOKENS, price: Price | None = None,
-        on_outcome: Callable[[Outcome], None] | None = None,
+        on_outcome: Callable[[Outcome], None] | None = None, params: tuple[tuple[str, Any], ...] = (),
+        defaults: tuple[tuple[str, str], ...] = (), label: str = "",
     ) -> None:  # fmt: skip
         self.client = client
+        #: Sampling parameters sent with every request, the suite's vars, and the model's name in reports.
+        self.params = params
+        self.defaults = defaults
+        self.label = label or client.model
         self.cache = cache if cache is not None else NullCache()
         self.budget = budget or Budget(None)
         self.concurrency = max(1, concurrency)
@@ -334,8 +168,7 @@ class Runner:
             self.status(f"interrupted: no further requests are sent{waiting}")
 
     def _skipped(self, job: Job) -> Outcome:
-        return Outcome(job.variant.name, job.case.name, job.sample, error="interrupted",
-                       message=describe_kind("interrupted"))  # fmt: skip
+        return self.outcome(job, error="interrupted", message=describe_kind("interrupted"))
 
     def _run_one(self, job: Job) -> Outcome:
         outcome = self._sample(job)
@@ -343,12 +176,22 @@ class Runner:
             self.on_outcome(outcome)
         return outcome
 
+    def request(self, job: Job) -> Request:
+        """The request a job sends (the variant and case rendered with this runner's settings)."""
+        return render(job.variant, job.case, self.max_tokens, self.params, self.defaults)
+
+    def key(self, job: Job, request: Request) -> str:
+        return cache_key(self.client.provider, self.client.model, request, job.sample, _endpoint(self.client))
+
+    def outcome(self, job: Job, **fields: Any) -> Outcome:
+        return Outcome(job.variant.name, job.case.name, job.sample, target=self.label, **fields)
+
     def _sample(self, job: Job) -> Outcome:
         from promptlint.refusal import detect
 
-        request = render(job.variant, job.case, self.max_tokens)
-        key = cache_key(self.client.provider, self.client.model, request, job.sample, _endpoint(self.client))
-        outcome = Outcome(job.variant.name, job.case.name, job.sample, key=key)
+        request = self.request(job)
+        key = self.key(job, request)
+        outcome = self.outcome(job, key=key)
         response = self.cache.get(key)
         if response is not None and job.accept is not None and _rejects(job, response) is not None:
             self.cache.discard(key)  # written before rejected replies were kept out of the cache
@@ -388,7 +231,8 @@ class Runner:
                 return outcome
             self.cache.put(key, response)
         outcome.response = response
-        outcome.label = detect(response.text, response.stop_reason).label
+        verdict = detect(response.text, response.stop_reason)
+        outcome.label, outcome.evidence, outcome.uncertain = verdict.label, verdict.evidence, verdict.uncertain
         return outcome
 
     def forget(self, outcome: Outcome) -> None:
@@ -441,6 +285,20 @@ class VariantStats:
     output_tokens: int = 0
     cost: float = 0.0
     cached: int = 0
+    target: str = ""
+    #: Per case: [samples, refusals, partials] (the clusters of the clustered statistics).
+    by_case: dict[str, list[int]] = field(default_factory=dict)
+
+    def clusters(self, metric: str = "refusal") -> list[tuple[int, int]]:
+        """(samples, count) per case for `metric` ("refusal", "partial" or "declined": either)."""
+        pick = {"refusal": lambda c: c[1], "partial": lambda c: c[2], "declined": lambda c: c[1] + c[2]}[metric]
+        return [(c[0], pick(c)) for c in self.by_case.values()]
+
+    @property
+    def design_effect(self) -> float:
+        from promptlint.live.stats import design_effect
+
+        return design_effect(self.clusters())
 
     @property
     def refusal_rate(self) -> float | None:
@@ -453,9 +311,12 @@ class VariantStats:
 
     @property
     def interval(self) -> tuple[float, float] | None:
-        return wilson(self.refusals, self.samples) if self.samples else None
+        """95% interval of the refusal rate, clustered by case (Wilson on the effective sample size)."""
+        return clustered_interval(self.clusters()) if self.samples else None
 
     def add(self, outcome: Outcome) -> None:
+        counts = self.by_case.setdefault(outcome.case, [0, 0, 0])
+        self.cost += outcome.cost
         if outcome.error:
             self.errors[outcome.error] += 1
             return
@@ -463,10 +324,12 @@ class VariantStats:
         self.samples += 1
         self.refusals += outcome.label == "refusal"
         self.partials += outcome.label == "partial"
+        counts[0] += 1
+        counts[1] += outcome.label == "refusal"
+        counts[2] += outcome.label == "partial"
         self.cached += outcome.response.cached
         self.input_tokens += outcome.response.input_tokens
         self.output_tokens += outcome.response.output_tokens
-        self.cost += outcome.cost
 
     def to_json(self) -> dict[str, Any]:
         interval, rate, partial = self.interval, self.refusal_rate, self.partial_rate
@@ -475,9 +338,20 @@ class VariantStats:
             "refusal_rate": None if rate is None else round(rate, 4),
             "refusal_ci95": None if interval is None else [round(x, 4) for x in interval],
             "partials": self.partials, "partial_rate": None if partial is None else round(partial, 4),
+            "design_effect": round(self.design_effect, 3), "cases": len(self.by_case),
             "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
             "cost_usd": round(self.cost, 6), "cached": self.cached, "errors": dict(self.errors),
         }  # fmt: skip
+
+    def case_rows(self) -> list[dict[str, Any]]:
+        """Per-case figures (the JSONL report's "case" records)."""
+        rows = []
+        for case, (n, refusals, partials) in self.by_case.items():
+            rows.append({"model": self.target, "variant": self.name, "case": case, "samples": n,
+                         "refusals": refusals, "partials": partials,
+                         "refusal_rate": round(refusals / n, 4) if n else None,
+                         "partial_rate": round(partials / n, 4) if n else None})  # fmt: skip
+        return rows
 
 
 @dataclass(slots=True)
@@ -517,7 +391,7 @@ def jobs_for(variants: Iterable[Variant], cases: Sequence[Case], samples: int, s
 
 
 def summarise(variants: Sequence[Variant], outcomes: Sequence[Outcome], runner: Runner) -> ProbeResult:
-    stats = {v.name: VariantStats(v.name) for v in variants}
+    stats = {v.name: VariantStats(v.name, target=runner.label) for v in variants}
     for outcome in outcomes:
         stats[outcome.variant].add(outcome)
     return ProbeResult(
@@ -542,12 +416,17 @@ class Comparison:
     b: VariantStats
     decision: Decision | None
     calls_used: int
+    #: Calls of the fixed design with the same power as this sequential plan (Pocock's inflation factor:
+    #: promptlint.live.stats.equal_power_fixed_n), and the plan's maximum (2 x max_samples).
     calls_fixed: int
     result: ProbeResult
+    calls_max: int = 0
 
     @property
     def calls_saved(self) -> int:
-        return max(0, self.calls_fixed - self.calls_used)
+        """Calls saved against the fixed design of equal power; negative when the plan used more (it may go
+        up to `calls_max` when the difference is small)."""
+        return self.calls_fixed - self.calls_used
 
     def to_json(self) -> dict[str, Any]:
         d = self.decision
@@ -557,7 +436,8 @@ class Comparison:
             "p_value": round(d.p_value, 6) if d else None,
             "diff_ci": [round(x, 4) for x in d.diff_interval] if d else None,
             "samples_per_variant": d.n_per_variant if d else self.a.samples,
-            "calls_used": self.calls_used, "calls_fixed": self.calls_fixed, "calls_saved": self.calls_saved,
+            "calls_used": self.calls_used, "calls_fixed_equal_power": self.calls_fixed,
+            "calls_saved": self.calls_saved, "calls_max": self.calls_max,
             "spent_usd": round(self.result.spent, 6) if self.result.price_known else None,
             "budget_exhausted": self.result.budget_exhausted,
         }  # fmt: skip
@@ -589,9 +469,10 @@ def compare(
         sa, sb = result.stats(a.name), result.stats(b.name)
         if runner.budget.exhausted or sa.samples < size or sb.samples < size:
             break  # budget or errors: the look sizes no longer hold, stop without a decision
-        decision = plan.decide(sa.refusals, sa.samples, sb.refusals, sb.samples)
+        decision = decide_clustered(plan, sa.clusters(), sb.clusters())
         if decision is not None:
             break
     result = summarise([a, b], outcomes, runner)
-    used = sum(1 for o in outcomes if o.error != "budget")
-    return Comparison(result.stats(a.name), result.stats(b.name), decision, used, 2 * max_samples, result)
+    used = sum(1 for o in outcomes if o.error not in ("budget", "interrupted"))
+    fixed = 2 * equal_power_fixed_n(max_samples, plan.looks)
+    return Comparison(result.stats(a.name), result.stats(b.name), decision, used, fixed, result, 2 * max_samples)

@@ -185,8 +185,12 @@ def _run_compare(args: argparse.Namespace, s: dict[str, Any], runner: Any, progr
 
 def _describe_comparison(c: Any) -> str:
     d = c.decision
-    saved = f"{c.calls_used} calls, a fixed N={c.calls_fixed // 2} per variant would use {c.calls_fixed}"
-    saved += f" (saved {c.calls_saved})"
+    saved = (f"{c.calls_used} calls; the fixed design with the same power ({c.calls_fixed // 2} per variant) would use "
+             f"{c.calls_fixed}")  # fmt: skip
+    if c.calls_saved >= 0:
+        saved += f" (saved {c.calls_saved}, {c.calls_saved / c.calls_fixed:.0%})"
+    else:
+        saved += f" ({-c.calls_saved} more: a small difference takes the plan towards its maximum of {c.calls_max})"
     if d is None:
         return f"{c.a.name} vs {c.b.name}: stopped before a decision ({saved})"
     low, high = d.diff_interval
