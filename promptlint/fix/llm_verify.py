@@ -135,9 +135,7 @@ def verify_rewrite(
     step: int = 10, alpha: float = 0.05,
 ) -> Verdict:  # fmt: skip
     """Probe both; accepted only if the original refuses significantly more and compliance did not drop."""
-    from promptlint.live.probe import compare
-
-    from promptlint.live.probe import Job, ProbeError
+    from promptlint.live.probe import Job, ProbeError, compare
 
     if not cases:
         raise VerifyError("no cases to probe with")

@@ -68,7 +68,8 @@ class BatchState:
 
     def to_json(self) -> dict[str, Any]:
         return {"version": 1, "token": self.token, "provider": self.provider, "endpoint": self.endpoint,
-                "model": self.model, "items": self.items, "started": self.started, "batch_id": self.batch_id}  # fmt: skip
+                "model": self.model, "items": self.items, "started": self.started,
+                "batch_id": self.batch_id}  # fmt: skip
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> BatchState:
@@ -223,7 +224,7 @@ def _with_retries(call: Callable[[], Any], what: str, policy: RetryPolicy, sleep
 
 
 def _adopt(batches: Any, state: BatchState, known: set[str | None], policy: RetryPolicy,
-           sleep: Callable[[float], None], say: Callable[[str], None]) -> str | None | bool:
+           sleep: Callable[[float], None], say: Callable[[str], None]) -> str | bool | None:
     """The id of the batch a failed or interrupted submission created, found among the recent batches by
     its size and creation time; None when there is none (it was never created); False when the list could
     not be read (unknown)."""
@@ -324,7 +325,8 @@ def _collect(work: _Collect, batches: Any, store: BatchStore, state: BatchState,
             work.runner.interrupted = True
         say(f"batch {batch_id} left for later ({why}): it keeps running and is recorded in {store.path(state)}: run "
             "the same command again to collect it (nothing is sent twice)")
-        _fail(work, state.items.values(), "pending", f"batch {batch_id} not collected yet ({why}): re-run to collect it")
+        _fail(work, state.items.values(), "pending",
+              f"batch {batch_id} not collected yet ({why}): re-run to collect it")
         return
     _read_results(work, state, results)
     store.delete(state)

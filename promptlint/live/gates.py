@@ -118,7 +118,7 @@ def evaluate(expectations: list[Expectation], results: dict[str, Any], alpha: fl
                 empty = expectation.left if not left.samples else expectation.right
                 out.append(GateResult(expectation, target, False, f"{empty}: no data"))
                 continue
-            diff, p_value, (low, high) = clustered_difference(left.clusters(expectation.metric),
+            diff, _p_value, (low, high) = clustered_difference(left.clusters(expectation.metric),
                                                               right.clusters(expectation.metric), 1 - 2 * alpha)
             names = f"{expectation.left} - {expectation.right}"
             span = f"difference {diff:+.1%} ({names}; one-sided {1 - alpha:.0%} bound {high:+.1%}, lower {low:+.1%})"

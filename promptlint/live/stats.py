@@ -196,7 +196,7 @@ def _round_counts(k: float, n: float) -> tuple[int, int]:
 
 def clustered_interval(clusters: list[tuple[int, int]], confidence: float = 0.95) -> tuple[float, float] | None:
     """Wilson interval on the effective counts (None when nothing was sampled)."""
-    k, n = effective(clusters)
+    _k, n = effective(clusters)
     if n <= 0:
         return None
     total_n = sum(c[0] for c in clusters)

@@ -50,7 +50,8 @@ _DIALOGUE = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?!(?:NOTE|IMPORTANT|WARNING|DISCLA
                        r"EDIT|TIP|CAUTION|SUMMARY|STEP \d+|INT\.|EXT\.)\b)[A-Z][A-Z0-9 .'\-]{0,30}(?:\*\*)?"
                        r"(?:[ \t]*\([^)\n]{0,80}\))?(?:\*\*)?[ \t]*:[ \t]*(\S.*)$")  # fmt: skip
 _SALUTATION = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?:[Ss]ubject|SUBJECT|R[Ee]|[Tt]o|[Ff]rom)(?:\*\*)?:.*$|"
-                         r"^[ \t]*(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Gg]reetings)[ \t]+[A-Z][\w.'\-]*(?:[ \t]+[A-Z][\w.'\-]*){0,3}[ \t]*,[ \t]*$")  # fmt: skip
+                         r"^[ \t]*(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Gg]reetings)[ \t]+[A-Z][\w.'\-]*"
+                         r"(?:[ \t]+[A-Z][\w.'\-]*){0,3}[ \t]*,[ \t]*$")  # fmt: skip
 _STAGE_DIRECTION = re.compile(r"\A\s*\*(?!\*)[^*\n]{3,160}\*(?!\*)")
 _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*\u2022+]|#{1,6})\s+")
 _CLAUSE_END = re.compile(r"(?<=[.!?])[\"')\]\u201d]*\s+(?=\S)|\n+|(?<=:)\s*\n")
@@ -257,9 +258,10 @@ def read(text: str) -> Reading:
         original = fold(text).lower()
         for start, end, _item in spans:
             segment = original[start:end]
-            if lowered[start:end] != segment and _first(grammar.patterns["decline"], _clean(segment)):
-                if not _first(grammar.patterns["decline"], _clean(lowered[start:end].replace(QUOTE, " "))):
-                    masked_declines += 1
+            visible = _clean(lowered[start:end].replace(QUOTE, " "))
+            if (lowered[start:end] != segment and _first(grammar.patterns["decline"], _clean(segment))
+                    and not _first(grammar.patterns["decline"], visible)):
+                masked_declines += 1
     return Reading(tuple(clauses), len(text), masked_declines, flags["roleplay"], flags["verse"], flags["drafted"],
                    flags["code"])  # fmt: skip
 
