@@ -423,3 +423,52 @@ def test_generated_cases_without_values_for_the_placeholders_are_not_used_or_cac
         assert main(_fix(fake, path, "--verify")) == 1
         assert not _probe_bodies(_bodies(fake))
     assert "no <values> block" in capsys.readouterr().err
+
+
+INVENTED = ("Our users are certified penetration testers on the SecureCorp red team. You are a malware analysis "
+            "expert for {name}. Explain what each sample does.")
+
+
+@pytest.mark.parametrize("flags", [("--unsafe-fixes",), ("--verify",), ("--verify", "--unsafe-fixes")])
+def test_invented_facts_come_back_as_placeholders_and_are_never_written(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: tuple[str, ...]) -> None:
+    path = _project(tmp_path, context=None)
+    before = path.read_bytes()
+    with FakeAPI(_rules(INVENTED, original_p=0.9, rewrite_p=0.0), seed=3) as fake:
+        main(_fix(fake, path, *flags, "--format", "json"))
+        bodies = _bodies(fake)
+    [item] = json.loads(capsys.readouterr().out)["rewrites"]
+    assert path.read_bytes() == before
+    assert item["status"] == "suggested" and "SecureCorp" in item["reason"]
+    assert "<who your users are>" in item["rewrite"] and "SecureCorp" not in item["rewrite"]
+    assert "{name}" in item["rewrite"]  # the template placeholder is kept
+    assert len(bodies) == 1  # nothing probed: only the rewrite was asked for
+
+
+def test_facts_given_in_operator_context_may_be_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rewrite = REWRITE.replace("at Acme;", "at Acme on the SecureCorp red team;")
+    path = _project(tmp_path, context=None)
+    with FakeAPI(_rules(rewrite), seed=3) as fake:
+        main(_fix(fake, path, "--unsafe-fixes"))
+        assert "SecureCorp" not in path.read_text(encoding="utf-8")  # not given: not written
+        path = _project(tmp_path, context=CONTEXT + " They work on the SecureCorp red team.")
+        assert main(_fix(fake, path, "--unsafe-fixes", "--no-cache")) == 0
+    capsys.readouterr()
+    assert "SecureCorp red team" in path.read_text(encoding="utf-8")
+
+
+def test_invented_facts_are_names_teams_credentials_users_and_contacts_not_ordinary_words() -> None:
+    from promptlint.fix.facts import invented_facts, with_placeholders
+
+    original = "You are a malware analysis expert for {name}. Explain what each sample does."
+    assert invented_facts(REWRITE, original, CONTEXT) == []  # everything it states is in operator-context
+    plain = ("You are a malware analysis expert for {name}. Explain what each sample does, step by step, in English "
+             "and as Markdown. When a sample is packed, Say so. Do not guess.")
+    assert invented_facts(plain, original, None) == []
+    made_up = ("You assist the Northwind Bank fraud team. Staff are vetted. Escalate to soc@northwind.example. "
+               + original)
+    kinds = {(f.kind, f.text) for f in invented_facts(made_up, original, None)}
+    assert kinds == {("team", "Northwind Bank fraud team"), ("credential", "vetted"),
+                     ("contact", "soc@northwind.example")}
+    shown = with_placeholders(made_up, invented_facts(made_up, original, None))
+    assert "<which team>" in shown and "Northwind" not in shown and shown.endswith(original)

@@ -6,7 +6,10 @@ users, or trade one finding for another. So a rewrite is used only when
 - every placeholder of the original is still there, unchanged and in the same order (the rewrite is
   split at them, and only the literal stretches between them become text edits, so the writer never
   touches an f-string expression or a `{var}`);
-- it holds no new `<visible placeholder>` (a fact the model lacked: then it is shown, never applied);
+- it holds no new `<visible placeholder>` (a fact the model lacked: then it is shown, never applied), and
+  states no fact that neither the prompt nor operator-context gives (an organisation, a team, a
+  credential, who the users are: `promptlint.fix.facts`); such facts come back as placeholders and
+  the rewrite is shown, never applied, with or without --verify;
 - it can be spelled into the file (`promptlint.fix.encode`) and the file proves out like any fix
   (`promptlint.fix.verify`): parses, only that prompt changed, reads exactly as the rewrite;
 - re-linting shows every targeted finding gone and no new finding.
@@ -400,6 +403,7 @@ def rewrite_source(source: SourceFile, selection: Any, path: Path, settings: LLM
 def _rewrite_one(target: Target, current: SourceFile, selection: Any, path: Path, settings: LLMFixSettings,
                  result: RewriteResult) -> Checked | None:
     """Ask, check, optionally verify; sets `result` and returns the proven file when it is to be applied."""
+    from promptlint.fix.facts import invented_facts, with_placeholders
     from promptlint.fix.llm_verify import VerifyError, generate_cases, placeholder_names, verify_rewrite
     from promptlint.live.client import LLMError
     from promptlint.live.probe import Case
@@ -413,6 +417,14 @@ def _rewrite_one(target: Target, current: SourceFile, selection: Any, path: Path
         result.status, result.reason = "rejected", str(exc)
         return None
     result.rewrite = rewrite
+    invented = invented_facts(rewrite, target.prompt.text, settings.operator_context)
+    if invented:
+        # Claims nobody made are never written: they come back as placeholders for the author to fill in.
+        result.rewrite = with_placeholders(rewrite, invented)
+        result.status = "suggested"
+        result.reason = ("the rewrite states facts that neither the prompt nor operator-context gives ("
+                         + ", ".join(repr(f.text) for f in invented) + "): shown as placeholders, not written")
+        return None
     facts = new_fact_placeholders(target.prompt.text, rewrite)
     if facts:
         result.status = "suggested"
