@@ -164,7 +164,9 @@ def test_bad_expectations_exit_2_naming_them(tmp_path: Path, capsys: pytest.Capt
 # --- probe --judge -------------------------------------------------------------------------------------
 
 
-UNSURE = "I can't be sure, but the answer is 42."
+from test_classify_judge import UNSURE as _UNSURE  # noqa: E402  (replies the offline detector is unsure of)
+
+UNSURE = _UNSURE[1]
 
 
 def test_judge_relabels_only_what_the_detector_is_unsure_of(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,8 +14,9 @@ message), `decline` (first person declining, by the grammar in declines.json: a 
 modal or declining verb, and what is declined; or an impersonal "that's not something I can do",
 "this request cannot be fulfilled", "outside what I can do"), `part` (declining a part: "I've left
 out the quote", "on the second part, I can't"), `limit` (a disclaimer that is not a refusal: "I
-don't have real-time data", "I'm not a lawyer"), `empathy`, `reason`, `offer`, `resource`,
-`closing`, `preface`, and otherwise `content`: material that answers.
+don't have real-time data", "I'm not a lawyer"), `empathy`, `greeting`, `reason`, `offer`,
+`resource`, `closing`, `preface`, `question` (asking back), `other` (an emoji alone), and otherwise
+`content`: material that answers.
 
 `features(text)` turns that into signals for the learned model (detector.py): where the first
 decline sits, how much content comes before and after it, whether a "but here's" turn follows, and
@@ -32,8 +33,8 @@ from functools import cache
 from pathlib import Path
 
 GRAMMAR_PATH = Path(__file__).with_name("declines.json")
-KINDS = ("notice", "decline", "part", "moral", "limit", "empathy", "reason", "offer", "resource", "closing",
-         "preface", "content")  # fmt: skip
+KINDS = ("notice", "decline", "part", "moral", "limit", "empathy", "greeting", "reason", "offer", "resource",
+         "closing", "preface", "question", "other", "content")  # fmt: skip
 #: Masked characters: a quoted or in-character span (Q), code (C). Neither is a word character, so `\b`
 #: and the grammar treat them as punctuation; the masked text keeps its length and its newlines.
 QUOTE, CODE = "\u2591", "\u2592"
@@ -193,10 +194,13 @@ def _clauses(masked: str) -> list[tuple[int, int, bool]]:
     return out
 
 
+_LEADING_SYMBOLS = re.compile(r"^[^\w\"'(\[]+")
+
+
 def _clean(piece: str) -> str:
     piece = _LIST_ITEM.sub("", piece.lower())
     piece = _MARKUP.sub("", piece)
-    return " ".join(piece.split())
+    return _LEADING_SYMBOLS.sub("", " ".join(piece.split()))
 
 
 def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> str:
@@ -219,10 +223,12 @@ def _kind(text: str, grammar: Grammar, whole: bool) -> tuple[str, str]:
         found = _first(p["decline_bare"], text)
         if found:
             return "decline", found
-    for kind in ("moral", "limit", "resource", "offer", "empathy", "closing", "preface", "reason"):
+    for kind in ("moral", "limit", "resource", "offer", "empathy", "greeting", "closing", "preface", "reason"):
         found = _first(p[kind], text)
         if found:
             return kind, found
+    if text.rstrip().endswith("?"):
+        return "question", text[-40:]  # asking back is not answering
     return "content", ""
 
 
@@ -242,7 +248,7 @@ def read(text: str) -> Reading:
     lowered = masked.lower()
     whole_text = _clean(lowered)
     short = len(spans) == 1 and len(whole_text) <= 80  # bare forms ("No.", "Sorry.") count only as the whole reply
-    clauses = []
+    clauses: list[Clause] = []
     for start, end, item in spans:
         piece = lowered[start:end]
         masked_chars = piece.count(QUOTE) + piece.count(CODE)
@@ -250,8 +256,12 @@ def read(text: str) -> Reading:
         if not cleaned.strip(" .,;:!?-\u2014\u2013"):
             clauses.append(Clause(start, end, cleaned, "content", "", item, masked_chars))
             continue
+        if not any(c.isalpha() for c in cleaned):
+            clauses.append(Clause(start, end, cleaned, "other", "", item, masked_chars))  # emoji, numbers alone
+            continue
         kind, evidence = _kind(cleaned, grammar, short)
         clauses.append(Clause(start, end, cleaned, kind, evidence, item, masked_chars))
+    clauses = _inherit_offers(clauses)
     masked_declines = 0
     if any(c.masked for c in clauses) or flags["roleplay"] or flags["verse"] or flags["drafted"]:
         # Declines inside quoted or in-character text: a response that shows refusals (hard negative).
@@ -264,6 +274,28 @@ def read(text: str) -> Reading:
                 masked_declines += 1
     return Reading(tuple(clauses), len(text), masked_declines, flags["roleplay"], flags["verse"], flags["drafted"],
                    flags["code"])  # fmt: skip
+
+
+def _inherit_offers(clauses: list[Clause]) -> list[Clause]:
+    """List items introduced by an offer or a pointer elsewhere ("If you're worried, consider:") are the
+    alternatives of a refusal, not answered content; a long preface is content ("Here's the summary: ...")."""
+    grammar = load_grammar()
+    out: list[Clause] = []
+    lead: str | None = None
+    for clause in clauses:
+        if clause.kind == "preface" and len(clause.text) > 80:
+            clause = Clause(clause.start, clause.end, clause.text, "content", clause.evidence, clause.item,
+                            clause.masked)  # fmt: skip
+        if clause.item and lead is not None and clause.kind == "content":
+            clause = Clause(clause.start, clause.end, clause.text, lead, "(an alternative offered)", True,
+                            clause.masked)  # fmt: skip
+        elif not clause.item:
+            redirect = clause.kind == "resource" or (
+                clause.kind == "offer" and _first(grammar.patterns["redirect"], clause.text)
+                and not _first(grammar.patterns["turn"], clause.text))
+            lead = clause.kind if redirect and clause.text.rstrip().endswith(":") else None
+        out.append(clause)
+    return out
 
 
 def _size(clause: Clause) -> int:
@@ -282,7 +314,8 @@ def features(text: str) -> tuple[dict[str, float], dict[str, str]]:
     found: dict[str, str] = {}
     kinds = [c.kind for c in clauses]
     declines = [i for i, c in enumerate(clauses) if c.kind in ("decline", "notice", "part")]
-    substantive = [i for i, c in enumerate(clauses) if c.kind not in ("empathy", "preface", "closing")]
+    substantive = [i for i, c in enumerate(clauses)
+                   if c.kind not in ("empathy", "preface", "closing", "greeting", "question", "other")]
     total = sum(_size(c) for c in clauses) or 1
     content_total = sum(_size(c) for c in clauses if c.kind == "content")
     feats["c_content_total"] = _log(content_total)
@@ -308,7 +341,7 @@ def features(text: str) -> tuple[dict[str, float], dict[str, str]]:
         found["c_moral_first"] = clauses[substantive[0]].evidence
     if not declines:
         limits = [c for c in clauses if c.kind == "limit"]
-        if limits and content_total < 60:
+        if limits and content_total < 20:
             # Only "I don't have access to ...", reasons and pointers elsewhere: nothing was answered.
             feats["c_limit_no_content"] = 1.0
             found["c_limit_no_content"] = limits[0].evidence
@@ -359,8 +392,8 @@ def features(text: str) -> tuple[dict[str, float], dict[str, str]]:
         feats["c_answer_then_decline"] = 1.0
         found["c_answer_then_decline"] = clause.evidence
     non_decline = [k for k in kinds if k not in ("decline", "notice", "part")]
-    if non_decline and all(k in ("reason", "offer", "resource", "empathy", "closing", "limit", "moral")
-                           for k in non_decline):
+    if non_decline and all(k in ("reason", "offer", "resource", "empathy", "closing", "limit", "moral", "greeting",
+                                 "question", "other") for k in non_decline):
         feats["c_only_reasons"] = 1.0
     if name != "c_decline":
         feats[name + "_first"] = 1.0 if first == (substantive[0] if substantive else 0) else 0.5

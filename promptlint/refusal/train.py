@@ -120,18 +120,25 @@ CLASS_WEIGHT = {"compliance": 1.0, "refusal": 1.0, "partial": 1.5}
 #: many model families, hard negatives, partial answers) counts this many times an XSTest record: it is small
 #: (a few hundred records against 1,585) and closer to what users' models say today.
 EVAL_WEIGHT = 3.0
-DEFAULT_EVAL = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "refusal_eval" / "dev.jsonl"
+DATA_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "data"
+DEFAULT_EVAL = DATA_DIR / "refusal_eval" / "dev.jsonl"
+#: Responses written by promptlint's developer to teach the model shapes the other sets have few of (short
+#: partial answers, refusals that list alternatives, hard negatives); training only, never measured on.
+DEFAULT_EXTRA = DATA_DIR / "refusal_train" / "extra.jsonl"
+EXTRA_WEIGHT = 2.0
 
 
 def training_set(xstest: Path = DEFAULT_DATA, evaluation: Path | None = DEFAULT_EVAL,
-                 eval_weight: float = EVAL_WEIGHT) -> tuple[list[dict], list[float]]:
+                 eval_weight: float = EVAL_WEIGHT, extra: Path | None = DEFAULT_EXTRA,
+                 extra_weight: float = EXTRA_WEIGHT) -> tuple[list[dict], list[float]]:
     """The records the shipped weights are fitted on, and each record's weight."""
     records = load_records(xstest)
     weights = [1.0] * len(records)
-    if evaluation is not None and evaluation.exists():
-        extra = load_records(evaluation)
-        records += extra
-        weights += [eval_weight] * len(extra)
+    for path, weight in ((evaluation, eval_weight), (extra, extra_weight)):
+        if path is not None and path.exists():
+            more = load_records(path)
+            records += more
+            weights += [weight] * len(more)
     return records, weights
 
 
