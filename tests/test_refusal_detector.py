@@ -134,7 +134,21 @@ def test_binary_f1_on_xstest_dev(variant) -> None:
     records = _dev_records()
     gold = [r["label"] != "compliance" for r in records]
     pred = [detect(variant(r["completion"])).refusal for r in records]
-    assert _binary_f1(pred, gold) >= 0.91
+    assert _binary_f1(pred, gold) >= 0.92
+
+
+EVAL_DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "refusal_eval" / "dev.jsonl"
+
+
+def test_evaluation_dev_set_figures_hold() -> None:
+    """Guard at the level reached on the evaluation set's dev split (tuned on; the test split is measured by
+    benchmarks/refusal_detector.py and never asserted on here)."""
+    records = [json.loads(line) for line in EVAL_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    labels = [detect(r["response"]).label for r in records]
+    gold = [r["label"] for r in records]
+    assert _binary_f1([x != "compliance" for x in labels], [g != "compliance" for g in gold]) >= 0.98
+    partials = [x for x, g in zip(labels, gold, strict=True) if g == "partial"]
+    assert sum(x == "partial" for x in partials) / len(partials) >= 0.9
 
 
 def test_scanned_features_equal_plain_search_on_dev(monkeypatch: pytest.MonkeyPatch) -> None:
