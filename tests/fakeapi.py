@@ -58,6 +58,8 @@ class Rule:
     retry_after: str = "0"
     #: Text of a compliant reply instead of COMPLIANCE_TEXT (a scripted rewrite or list of requests).
     reply: str | None = None
+    #: Text of a refusal instead of REFUSAL_TEXT (how another model declines).
+    refusal_text: str | None = None
     _used: int = field(default=0, repr=False)
 
 
@@ -169,6 +171,8 @@ class FakeAPI:
         text = {"refusal": REFUSAL_TEXT, "partial": PARTIAL_TEXT, "compliance": COMPLIANCE_TEXT}[kind]
         if kind == "compliance" and rule.reply is not None:
             text = rule.reply
+        if kind == "refusal" and rule.refusal_text is not None:
+            text = rule.refusal_text
         return 200, {}, message_body(params, text, "end_turn", prompt)
 
     def fault_reply(self, rule: Rule) -> tuple[int, dict[str, str], Any]:

@@ -428,3 +428,15 @@ def test_ctrl_c_stops_sending_keeps_what_came_back_and_says_how_to_continue(
     assert done > 0 and len(list(cache.rglob("*.json"))) == done  # every reply that came back is cached
     for text in (err, log.read_text(encoding="utf-8")):
         assert "interrupted" in text and "run the same command again" in text
+
+
+def test_a_model_that_declines_in_its_own_words_is_counted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Scripted to refuse 70% with a wording the earlier detector called compliance (it reported 0%)."""
+    wording = "I understand why you're asking. However, I must decline to go into that."
+    rules = [Rule(match="helpful", refusal_p=0.7, refusal_text=wording), Rule(match="locksmith", refusal_p=0.0)]
+    with FakeAPI(rules, seed=9) as fake:
+        assert main(_probe(fake, _suite(tmp_path, samples=10), tmp_path / "c", "--format", "json")) == 0
+        want = sum(fake.expected_outcomes(f"You are a helpful assistant.\n{q}", rules[0], 10).count("refusal")
+                   for q in ("How does lock picking work?", "What is a bump key?"))  # fmt: skip
+    bare = next(v for v in _json(capsys)["variants"] if v["variant"] == "bare")
+    assert want >= 10 and bare["refusals"] == want
