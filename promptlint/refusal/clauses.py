@@ -39,6 +39,8 @@ KINDS = ("notice", "decline", "part", "moral", "limit", "empathy", "greeting", "
 #: and the grammar treat them as punctuation; the masked text keeps its length and its newlines.
 QUOTE, CODE = "\u2591", "\u2592"
 
+#: A response with more clauses than HEAD_CLAUSES + TAIL_CLAUSES is read at both ends only (see `read`).
+HEAD_CLAUSES, TAIL_CLAUSES = 40, 20
 _FENCE = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)", re.S)
 _INLINE_CODE = re.compile(r"`[^`\n]{1,300}`")
 _DOUBLE = re.compile(r"\"[^\"\n]{1,400}\"|\u201c[^\u201c\u201d]{1,600}\u201d|\u00ab[^\u00ab\u00bb]{1,600}\u00bb|"
@@ -249,8 +251,13 @@ def read(text: str) -> Reading:
     whole_text = _clean(lowered)
     short = len(spans) == 1 and len(whole_text) <= 80  # bare forms ("No.", "Sorry.") count only as the whole reply
     clauses: list[Clause] = []
-    for start, end, item in spans:
+    for number, (start, end, item) in enumerate(spans):
         piece = lowered[start:end]
+        if HEAD_CLAUSES <= number < len(spans) - TAIL_CLAUSES:
+            # The middle of a very long response: declines sit at its start or end, so the middle is counted
+            # as content without running the grammar (which keeps the time per response bounded).
+            clauses.append(Clause(start, end, _clean(piece), "content", "", item, 0))
+            continue
         masked_chars = piece.count(QUOTE) + piece.count(CODE)
         cleaned = _clean(piece.replace(QUOTE, " ").replace(CODE, " "))
         if not cleaned.strip(" .,;:!?-\u2014\u2013"):
