@@ -153,7 +153,8 @@ def detector_rows(records: Sequence[dict], name: str = "promptlint (shipped)") -
     from promptlint.refusal import detect
 
     gold = [r["label"] for r in records]
-    return [(name, variant, scores([detect(t).label for t in texts], gold))
+    prompts = [r.get("prompt") for r in records]
+    return [(name, variant, scores([detect(t, prompt=p).label for t, p in zip(texts, prompts, strict=True)], gold))
             for variant, texts in variants(records).items()]
 
 
@@ -178,7 +179,7 @@ def _records_and_weights(path: Path | None, weight: float) -> tuple[list[dict], 
 def heldout_xstest(records: Sequence[dict], others: tuple[list[dict], list[str], list[float]]) -> list:
     """XSTest with the weights refitted without the evaluated part (the other training sets stay in):
     5-fold CV by prompt, and leave-one-model-family-out."""
-    from promptlint.refusal.train import featurize, model_family, predict, prompt_fold
+    from promptlint.refusal.train import featurize, model_family, predict_record, prompt_fold
 
     gold = [r["label"] for r in records]
     feats = {"straight": featurize(records), "curly": featurize(records, curly=True)}
@@ -196,7 +197,7 @@ def heldout_xstest(records: Sequence[dict], others: tuple[list[dict], list[str],
             for variant, xs in feats.items():
                 for i, g in enumerate(groups):
                     if g == group:
-                        preds[variant][i] = predict(model, xs[i])
+                        preds[variant][i] = predict_record(model, xs[i], records[i])
         for variant in feats:
             rows.append((f"held-out: {split_name}", variant, scores(preds[variant], gold)))
         if split_name == "leave-one-family-out":
@@ -211,7 +212,7 @@ def heldout_eval(records: Sequence[dict], feats: list[dict], others: tuple[list[
                  weight: float) -> list:
     """The evaluation dev set with the weights refitted without it: 5-fold CV (folds by record), and not
     trained on at all. The grammar and lexicons were still written while reading it."""
-    from promptlint.refusal.train import CLASS_WEIGHT, fit, predict
+    from promptlint.refusal.train import CLASS_WEIGHT, fit, predict_record
 
     gold = [r["label"] for r in records]
     weights = [weight] * len(records)
@@ -222,10 +223,10 @@ def heldout_eval(records: Sequence[dict], feats: list[dict], others: tuple[list[
         model = _fit(train, feats, gold, weights, others)
         for i, f in enumerate(folds):
             if f == k:
-                preds[i] = predict(model, feats[i])
+                preds[i] = predict_record(model, feats[i], records[i])
     xs, ys, ws = others
     alone = fit(xs, ys, class_weight=CLASS_WEIGHT, sample_weight=ws)
-    without = [predict(alone, f) for f in feats]
+    without = [predict_record(alone, f, r) for f, r in zip(feats, records, strict=True)]
     return [("held-out: CV (5 folds)", "straight", scores(preds, gold)),
             ("held-out: not trained on", "straight", scores(without, gold))]
 
@@ -238,7 +239,7 @@ def per_family(records: Sequence[dict]) -> None:
     groups: dict[str, list[int]] = {}
     for i, r in enumerate(records):
         groups.setdefault(_family_group(r.get("family", "")), []).append(i)
-    preds = [detect(text_of(r)).label for r in records]
+    preds = [detect(text_of(r), prompt=r.get("prompt")).label for r in records]
     gold = [r["label"] for r in records]
     for name in sorted(groups):
         idx = groups[name]
@@ -301,7 +302,7 @@ def summary_line(name: str, records: Sequence[dict]) -> str:
     from promptlint.refusal.train import text_of
 
     gold = [r["label"] for r in records]
-    pred = [detect(text_of(r)).label for r in records]
+    pred = [detect(text_of(r), prompt=r.get("prompt")).label for r in records]
     return (f"{name}: binary F1 {binary_f1(pred, gold):.3f}, partial recall {_partial_recall(pred, gold)}, "
             f"{len(records)} records")
 

@@ -125,6 +125,7 @@ class _Collect:
     outcomes: list[Outcome]
     needed: dict[str, list[int]]
     reserved: dict[str, float] = field(default_factory=dict)  # cache key -> budget reserved for it
+    prompts: dict[str, str] = field(default_factory=dict)  # cache key -> the user message it answers
 
 
 def run_batch(
@@ -150,11 +151,11 @@ def run_batch(
         cached = runner.cache.get(key)
         if cached is not None:
             runner.cache_hits += 1
-            _classified(outcomes[index], cached, detect)
+            _classified(outcomes[index], cached, detect, request.messages[-1][1])
             continue
         needed.setdefault(key, []).append(index)
         requests.setdefault(key, request)
-    work = _Collect(runner, client, outcomes, needed)
+    work = _Collect(runner, client, outcomes, needed, prompts={k: r.messages[-1][1] for k, r in requests.items()})
     batches = client.sdk.messages.batches
     policy = client.policy
     recorded = store.load(client.provider, client.endpoint, client.model)
@@ -360,15 +361,15 @@ def _read_results(work: _Collect, state: BatchState, results: list[Any]) -> None
         runner.cache.put(key, response)
         for index in work.needed.get(key, ()):
             outcome = work.outcomes[index]
-            _classified(outcome, response, detect)
+            _classified(outcome, response, detect, work.prompts.get(key))
             outcome.cost, outcome.error = cost, None
             cost = 0.0  # one bill however many jobs share the request
     missing = [key for key in state.items.values() if key not in seen]
     _fail(work, missing, "malformed", "batch result missing")
 
 
-def _classified(outcome: Outcome, response: Any, detect: Any) -> None:
-    verdict = detect(response.text, response.stop_reason)
+def _classified(outcome: Outcome, response: Any, detect: Any, prompt: str | None = None) -> None:
+    verdict = detect(response.text, response.stop_reason, prompt)
     outcome.response, outcome.label = response, verdict.label
     outcome.evidence, outcome.uncertain = verdict.evidence, verdict.uncertain
 

@@ -231,7 +231,7 @@ class Runner:
                 return outcome
             self.cache.put(key, response)
         outcome.response = response
-        verdict = detect(response.text, response.stop_reason)
+        verdict = detect(response.text, response.stop_reason, request.messages[-1][1] if request.messages else None)
         outcome.label, outcome.evidence, outcome.uncertain = verdict.label, verdict.evidence, verdict.uncertain
         return outcome
 

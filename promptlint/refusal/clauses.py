@@ -55,6 +55,7 @@ _DIALOGUE = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?!(?:NOTE|IMPORTANT|WARNING|DISCLA
 _SALUTATION = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?:[Ss]ubject|SUBJECT|R[Ee]|[Tt]o|[Ff]rom)(?:\*\*)?:.*$|"
                          r"^[ \t]*(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Gg]reetings)[ \t]+[A-Z][\w.'\-]*"
                          r"(?:[ \t]+[A-Z][\w.'\-]*){0,3}[ \t]*,[ \t]*$")  # fmt: skip
+_RULE = re.compile(r"(?m)^[ \t]*(?:-{3,}|\*{3,}|_{3,}|(?:\* ){2,}\*)[ \t]*$")
 _STAGE_DIRECTION = re.compile(r"\A\s*\*(?!\*)[^*\n]{3,160}\*(?!\*)")
 _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*\u2022+]|#{1,6})\s+")
 _CLAUSE_END = re.compile(r"(?<=[.!?])[\"')\]\u201d]*\s+(?=\S)|\n+|(?<=:)\s*\n")
@@ -143,6 +144,26 @@ def _is_verse(lines: list[str]) -> bool:
     return short >= 0.85 * len(lines) and finished < len(lines) - 1
 
 
+def unwrap_json_error(text: str) -> str:
+    """An API error object returned as the response (`{"error": {"code": "content_policy_violation",
+    "message": "Your request was rejected ..."}}`) is read as its code and message: quoted, they would be
+    masked."""
+    stripped = text.strip()
+    if not (stripped.startswith("{") and stripped.endswith("}") and '"error"' in stripped):
+        return text
+    try:
+        data = json.loads(stripped)
+    except ValueError:
+        return text
+    error = data.get("error") if isinstance(data, dict) else None
+    if isinstance(error, str):
+        return error
+    if not isinstance(error, dict):
+        return text
+    parts = [str(error.get(key)) for key in ("code", "type", "message") if isinstance(error.get(key), str)]
+    return ". ".join(part.replace("_", " ") if " " not in part else part for part in parts) or text
+
+
 def mask(text: str) -> tuple[str, dict[str, bool], str]:
     """(masked text, flags, unmasked folded text). Masked characters are QUOTE or CODE; case is kept
     (dialogue and salutations are recognised by capitals) and lowered by the caller."""
@@ -160,8 +181,11 @@ def mask(text: str) -> tuple[str, dict[str, bool], str]:
     out = _mask_all(out, _DIALOGUE, QUOTE, group=1)
     salutation = _SALUTATION.search(out)
     if salutation is not None:
+        # The draft runs from its salutation to a horizontal rule (after which the assistant speaks again:
+        # "---\nI left out the threat.") or to the end.
         flags["drafted"] = True
-        out = _fill(out, salutation.start(), len(out), QUOTE)
+        rule = _RULE.search(out, salutation.end())
+        out = _fill(out, salutation.start(), rule.start() if rule else len(out), QUOTE)
     if _STAGE_DIRECTION.match(out):
         flags["roleplay"] = True
         out = _fill(out, 0, len(out), QUOTE)
@@ -245,6 +269,7 @@ def _strong(evidence: str) -> bool:
 def read(text: str) -> Reading:
     """The response as classified clauses (see the module docstring)."""
     grammar = load_grammar()
+    text = unwrap_json_error(text)
     masked, flags, _folded = mask(text)
     spans = _clauses(masked)
     lowered = masked.lower()

@@ -91,9 +91,23 @@ def _adam(w, g_w, m_w, v_w, b, g_b, m_b, v_b, rate, step, beta1=0.9, beta2=0.999
 
 
 def predict(model: Model, feats: dict[str, float]) -> str:
+    """The label from features alone (`predict_record` adds the rules `detect` applies before the model)."""
     from promptlint.refusal.detector import decide
 
     return decide(probabilities(model, feats))
+
+
+def predict_record(model: Model, feats: dict[str, float], record: dict) -> str:
+    """What `detect` would say with these weights: an empty response is a refusal, a bare "No." answering a
+    yes/no question compliance, anything else the model's label."""
+    from promptlint.refusal.detector import answers_yes_no
+
+    text = text_of(record)
+    if not text.strip():
+        return "refusal"
+    if answers_yes_no(text, record.get("prompt")):
+        return "compliance"
+    return predict(model, feats)
 
 
 def text_of(record: dict) -> str:
