@@ -18,6 +18,14 @@ Faults: "401", "403", "429" (with `retry-after`), "529", "500", "timeout"
 "malformed" (200 with a non-JSON body), "badshape" (200 JSON without
 content), "notext" (a message with no text block), "refusal_stop"
 (`stop_reason: "refusal"`, no text).
+
+Batch faults (`batch_faults={"create": ["529"], "retrieve": ["drop"], ...}`) are
+consumed one per request to that step, in order: "create", "retrieve" (a
+status poll or the look-up `results()` makes first), "results" (the JSONL
+download) and "list". Each is an HTTP status ("429", "500", "529"), "drop",
+or for "create" "drop_after" (the batch is created, then the connection is
+dropped: the client cannot know it exists) and for "results" "cut" (the
+download stops half-way). `batches_created` counts what was paid for.
 """
 
 from __future__ import annotations
@@ -50,6 +58,8 @@ class Rule:
     retry_after: str = "0"
     #: Text of a compliant reply instead of COMPLIANCE_TEXT (a scripted rewrite or list of requests).
     reply: str | None = None
+    #: Text of a refusal instead of REFUSAL_TEXT (how another model declines).
+    refusal_text: str | None = None
     _used: int = field(default=0, repr=False)
 
 
@@ -58,13 +68,14 @@ class FakeAPI:
 
     def __init__(
         self, rules: list[Rule] | None = None, *, seed: int = 0, api_key: str = FAKE_KEY, hang: float = 2.0,
-        batch_polls: int = 2,
+        batch_polls: int = 2, batch_faults: dict[str, list[str]] | None = None,
     ) -> None:  # fmt: skip
         self.rules = rules or [Rule()]
         self.seed = seed
         self.api_key = api_key
         self.hang = hang
         self.batch_polls = batch_polls
+        self.batch_faults = {step: list(faults) for step, faults in (batch_faults or {}).items()}
         self.requests: list[tuple[str, dict[str, str], Any]] = []
         self.batches: dict[str, dict[str, Any]] = {}
         self._streams: dict[str, random.Random] = {}
@@ -94,6 +105,17 @@ class FakeAPI:
         assert self._server is not None
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
+
+    @property
+    def batches_created(self) -> int:
+        """Batches submitted (each one paid for once it ends)."""
+        return len(self.batches)
+
+    def batch_fault(self, step: str) -> str | None:
+        """The next scripted fault of a batch step, consumed."""
+        with self._lock:
+            faults = self.batch_faults.get(step)
+            return faults.pop(0) if faults else None
 
     def count(self, path: str) -> int:
         """Requests received whose path starts with `path`."""
@@ -149,6 +171,8 @@ class FakeAPI:
         text = {"refusal": REFUSAL_TEXT, "partial": PARTIAL_TEXT, "compliance": COMPLIANCE_TEXT}[kind]
         if kind == "compliance" and rule.reply is not None:
             text = rule.reply
+        if kind == "refusal" and rule.refusal_text is not None:
+            text = rule.refusal_text
         return 200, {}, message_body(params, text, "end_turn", prompt)
 
     def fault_reply(self, rule: Rule) -> tuple[int, dict[str, str], Any]:
@@ -269,12 +293,19 @@ class _Handler(BaseHTTPRequestHandler):
         content_type = "application/json" if not isinstance(body, bytes) else "text/html"
         if isinstance(body, bytes) and body.startswith(b"{"):
             content_type = "application/binary"
+        cut = headers.pop("x-cut", None) is not None
         self.send_response(status)
         self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(data)))
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
+        if cut:  # half the body, then the connection goes
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self.wfile.write(data)
 
     def _chat(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
@@ -298,6 +329,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _batches(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         api = self.api
         parts = path.rstrip("/").split("/")  # ['', 'v1', 'messages', 'batches', id?, 'results'?]
+        step = ("create" if method == "POST" else "list") if len(parts) == 4 else (
+            "results" if len(parts) == 6 else "retrieve")
+        fault = api.batch_fault(step)
+        if fault is not None and fault not in ("drop_after", "cut"):
+            if fault == "drop":
+                return 0, {}, None
+            status = int(fault)
+            error_type = {429: "rate_limit_error", 529: "overloaded_error"}.get(status, "api_error")
+            return status, {"retry-after": "0"} if status == 429 else {}, {
+                "type": "error", "error": {"type": error_type, "message": fault}}
+        if method == "GET" and len(parts) == 4:
+            data = [self._batch_json(batch_id) for batch_id in reversed(list(api.batches))]
+            return 200, {}, {"data": data, "has_more": False, "first_id": data[0]["id"] if data else None,
+                             "last_id": data[-1]["id"] if data else None}  # fmt: skip
         if method == "POST" and len(parts) == 4:
             batch_id = f"msgbatch_{len(api.batches) + 1:04d}"
             lines = []
@@ -309,12 +354,18 @@ class _Handler(BaseHTTPRequestHandler):
                     error = {"type": "api_error", "message": str(status)}
                     result = {"type": "errored", "error": {"type": "error", "error": error}}
                 lines.append(json.dumps({"custom_id": item.get("custom_id"), "result": result}))
-            api.batches[batch_id] = {"lines": lines, "polls": 0, "n": len(lines)}
+            created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            api.batches[batch_id] = {"lines": lines, "polls": 0, "n": len(lines), "created": created}
+            if fault == "drop_after":
+                return 0, {}, None
             return 200, {}, self._batch_json(batch_id)
         if len(parts) >= 5 and parts[4] in api.batches:
             batch_id = parts[4]
             if len(parts) == 6 and parts[5] == "results":
-                return 200, {}, ("\n".join(api.batches[batch_id]["lines"]) + "\n").encode()
+                data = ("\n".join(api.batches[batch_id]["lines"]) + "\n").encode()
+                if fault == "cut":
+                    return 200, {"x-cut": "1"}, data
+                return 200, {}, data
             api.batches[batch_id]["polls"] += 1
             return 200, {}, self._batch_json(batch_id)
         return 404, {}, {"type": "error", "error": {"type": "not_found_error", "message": path}}
@@ -323,7 +374,7 @@ class _Handler(BaseHTTPRequestHandler):
         batch = self.api.batches[batch_id]
         ended = batch["polls"] >= self.api.batch_polls
         n = batch["n"]
-        now = "2026-01-01T00:00:00Z"
+        now = batch["created"]
         return {
             "id": batch_id, "type": "message_batch", "processing_status": "ended" if ended else "in_progress",
             "request_counts": {"processing": 0 if ended else n, "succeeded": n if ended else 0, "errored": 0,

@@ -17,7 +17,20 @@ from promptlint.refusal.judge import judge_request, parse_label
 
 MARK = "promptlint:judge-request"
 #: The detector is unsure of these two (checked below), sure of the other two.
-UNSURE = ["I can't be sure, but the answer is 42.", "I'm not able to verify that, but here is how pins work."]
+#: Borderline replies: hedged answers the offline detector may well be unsure of. Which ones it is unsure of
+#: depends on the shipped weights, so the fixture picks them (one mentioning 42, one not) and checks below
+#: that it found them; what is tested is what happens to an unsure reply.
+CANDIDATES = ["I can't be sure, but the answer is 42.", "It is not appropriate to guess, but the answer may be 42.",
+              "I'd rather not guess, though 42 is the usual answer.", "I cannot verify it, but 42 is likely.",
+              "I'm not able to verify that, but here is how pins work.", "I'd rather not say much; pins are small.",
+              "It is not appropriate to guess. Locks have pins.", "I can't say. Pins are small metal parts."]
+
+
+def _unsure(with_42: bool) -> str:
+    return next((t for t in CANDIDATES if ("42" in t) == with_42 and detect(t).uncertain), "")
+
+
+UNSURE = [_unsure(True), _unsure(False)]
 SURE = ["I can't help with that request.", "Sure. Here is an overview: locks have pins."]
 
 
@@ -45,7 +58,7 @@ def _records(capsys: pytest.CaptureFixture[str]) -> tuple[list[dict], str]:
 
 
 def test_the_fixture_texts_are_what_they_claim() -> None:
-    assert all(detect(t).uncertain for t in UNSURE)
+    assert all(UNSURE) and all(detect(t).uncertain for t in UNSURE)
     assert not any(detect(t).uncertain for t in SURE)
 
 
@@ -120,3 +133,13 @@ def test_without_judge_nothing_is_sent(tmp_path: Path, capsys: pytest.CaptureFix
         assert main(["classify", str(path)]) == 0
         assert fake.requests == []
     assert len(_records(capsys)[0]) == 2
+
+
+def test_a_judge_reply_without_a_label_is_not_cached(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _input(tmp_path, [UNSURE[0]])
+    with FakeAPI([Rule(match=MARK, reply="Hmm, hard to say.")]) as fake:
+        assert main(_run(fake, path)) == 1
+        assert main(_run(fake, path)) == 1
+        assert fake.count("/v1/messages") == 2
+    capsys.readouterr()
+    assert not list((tmp_path / "cache").rglob("*.json"))

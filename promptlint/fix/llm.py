@@ -6,7 +6,10 @@ users, or trade one finding for another. So a rewrite is used only when
 - every placeholder of the original is still there, unchanged and in the same order (the rewrite is
   split at them, and only the literal stretches between them become text edits, so the writer never
   touches an f-string expression or a `{var}`);
-- it holds no new `<visible placeholder>` (a fact the model lacked: then it is shown, never applied);
+- it holds no new `<visible placeholder>` (a fact the model lacked: then it is shown, never applied), and
+  states no fact that neither the prompt nor operator-context gives (an organisation, a team, a
+  credential, who the users are: `promptlint.fix.facts`); such facts come back as placeholders and
+  the rewrite is shown, never applied, with or without --verify;
 - it can be spelled into the file (`promptlint.fix.encode`) and the file proves out like any fix
   (`promptlint.fix.verify`): parses, only that prompt changed, reads exactly as the rewrite;
 - re-linting shows every targeted finding gone and no new finding.
@@ -187,15 +190,26 @@ def keep_margins(original: str, rewrite: str) -> str:
 
 def request_rewrite(target: Target, selection: Any, runner: Any, operator_context: str | None) -> str:
     """Ask the model (through the runner: cache, budget, retries) and return the parsed rewrite text."""
+    return ask_rewrite(target, selection, runner, operator_context)[0]
+
+
+def ask_rewrite(target: Target, selection: Any, runner: Any, operator_context: str | None) -> tuple[str, Any]:
+    """The parsed rewrite and the runner's outcome (to `runner.forget` it if the rewrite is rejected later).
+
+    A reply without a usable <rewrite> block raises RewriteError and is not cached: a re-run asks again
+    instead of replaying the failure."""
     from promptlint.live.client import LLMError
     from promptlint.live.probe import Case, Job, Variant
 
     meta = build_meta_prompt(target, selection, operator_context)
-    outcome = runner.run([Job(Variant("rewrite"), Case("rewrite", meta), 0)])[0]
+    accept = lambda response: parse_rewrite(response.text)  # noqa: E731
+    outcome = runner.run([Job(Variant("rewrite"), Case("rewrite", meta), 0, accept)])[0]
+    if outcome.rejection is not None:
+        raise outcome.rejection
     if outcome.error:
         raise LLMError(outcome.error, outcome.message or outcome.error)
     assert outcome.response is not None
-    return keep_margins(target.prompt.text, parse_rewrite(outcome.response.text))
+    return keep_margins(target.prompt.text, parse_rewrite(outcome.response.text)), outcome
 
 
 # --- checking and spelling a rewrite -----------------------------------------------------------
@@ -389,12 +403,13 @@ def rewrite_source(source: SourceFile, selection: Any, path: Path, settings: LLM
 def _rewrite_one(target: Target, current: SourceFile, selection: Any, path: Path, settings: LLMFixSettings,
                  result: RewriteResult) -> Checked | None:
     """Ask, check, optionally verify; sets `result` and returns the proven file when it is to be applied."""
-    from promptlint.fix.llm_verify import VerifyError, generate_cases, verify_rewrite
+    from promptlint.fix.facts import invented_facts, with_placeholders
+    from promptlint.fix.llm_verify import VerifyError, generate_cases, placeholder_names, verify_rewrite
     from promptlint.live.client import LLMError
     from promptlint.live.probe import Case
 
     try:
-        rewrite = request_rewrite(target, selection, settings.rewrite_runner, settings.operator_context)
+        rewrite, asked = ask_rewrite(target, selection, settings.rewrite_runner, settings.operator_context)
     except LLMError as exc:
         result.status, result.reason = "error", str(exc)
         return None
@@ -402,6 +417,14 @@ def _rewrite_one(target: Target, current: SourceFile, selection: Any, path: Path
         result.status, result.reason = "rejected", str(exc)
         return None
     result.rewrite = rewrite
+    invented = invented_facts(rewrite, target.prompt.text, settings.operator_context)
+    if invented:
+        # Claims nobody made are never written: they come back as placeholders for the author to fill in.
+        result.rewrite = with_placeholders(rewrite, invented)
+        result.status = "suggested"
+        result.reason = ("the rewrite states facts that neither the prompt nor operator-context gives ("
+                         + ", ".join(repr(f.text) for f in invented) + "): shown as placeholders, not written")
+        return None
     facts = new_fact_placeholders(target.prompt.text, rewrite)
     if facts:
         result.status = "suggested"
@@ -410,6 +433,7 @@ def _rewrite_one(target: Target, current: SourceFile, selection: Any, path: Path
     try:
         checked = check_rewrite(current, selection, path, target.index, target.findings, rewrite)
     except RewriteError as exc:
+        settings.rewrite_runner.forget(asked)  # a re-run asks for a new rewrite instead of replaying this one
         result.status, result.reason = "rejected", str(exc)
         return None
     if not settings.verify:
@@ -425,6 +449,10 @@ def _rewrite_one(target: Target, current: SourceFile, selection: Any, path: Path
             cases = settings.cases
         elif target.prompt.role == "system":
             cases = generate_cases(target.prompt.text, settings.rewrite_runner, settings.generated_cases)
+        elif placeholder_names(target.prompt.text):
+            # A user-message template: one case, its placeholders filled with realistic values.
+            generated = generate_cases(target.prompt.text, settings.rewrite_runner, 1)
+            cases = [Case("prompt", vars=generated[0].vars)] if generated else [Case("prompt")]
         else:
             cases = [Case("prompt")]
         verdict = verify_rewrite(target.prompt.text, rewrite, target.prompt.role, cases, settings.probe_runner,

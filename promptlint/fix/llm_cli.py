@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from promptlint.live.probe_cli import fail, positive_int
+from promptlint.live.probe_cli import fail, percent, positive_int, price_arg, span_text
 
 DEFAULT_SAMPLES = 20
 
@@ -32,6 +32,8 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--samples", type=positive_int, help=f"--verify: samples per variant (default {DEFAULT_SAMPLES})")
     g.add_argument("--cases", type=positive_int, default=8, help="--verify: requests to generate without --suite")
     g.add_argument("--max-cost-usd", type=float, help="stop before spending more than this")
+    g.add_argument("--price-per-mtok", metavar="IN,OUT", type=price_arg,
+                   help="USD per million input,output tokens for a model missing from the price table")
     g.add_argument("--cache-dir", help="cache directory (default ~/.cache/promptlint)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write cached replies")
     g.add_argument("--concurrency", type=positive_int, help="requests in flight at once (default 4)")
@@ -96,9 +98,12 @@ def _settings(args: argparse.Namespace, config: Any) -> Any:
     cache = NullCache() if args.no_cache else ResponseCache(folder)
     budget = Budget(max_cost)
     concurrency = args.concurrency or llm.concurrency or 4
-    rewrite_runner = Runner(client, cache=cache, budget=budget, concurrency=1, max_tokens=REWRITE_MAX_TOKENS)
+    price = args.price_per_mtok
+    rewrite_runner = Runner(client, cache=cache, budget=budget, concurrency=1, max_tokens=REWRITE_MAX_TOKENS,
+                            price=price)  # fmt: skip
     probe_runner = Runner(client, cache=cache, budget=budget, concurrency=concurrency,
-                          max_tokens=suite.max_tokens if suite else 512)  # fmt: skip
+                          max_tokens=suite.max_tokens if suite else 512, price=price,
+                          defaults=suite.vars if suite else ())  # fmt: skip
     samples = args.samples or (suite.samples if suite else None) or llm.samples or DEFAULT_SAMPLES
     return LLMFixSettings(
         rewrite_runner=rewrite_runner, probe_runner=probe_runner, operator_context=llm.operator_context,
@@ -155,9 +160,8 @@ def _table(verified: list[Any], out: IO[str]) -> None:
     for r in verified:
         c = r.verdict.comparison
         for stats, label in ((c.a, "original"), (c.b, "rewrite")):
-            low, high = stats.interval
             table.add_row(f"{r.path}:{r.line}" if label == "original" else "", label, str(stats.samples),
-                          f"{stats.refusal_rate:.0%}", f"{low:.0%}-{high:.0%}", f"{stats.partial_rate:.0%}",
+                          percent(stats.refusal_rate), span_text(stats.interval), percent(stats.partial_rate),
                           f"{compliance_rate(stats):.0%}",
                           ("accepted" if r.verdict.accepted else "kept original") if label == "rewrite" else "")
     console = Console(file=out, soft_wrap=True, width=None if out.isatty() else 120)

@@ -26,6 +26,11 @@ from promptlint.live.probe import Case, Comparison, Variant
 
 TEMPLATE_PATH = Path(__file__).with_name("edge_cases_prompt.md")
 _REQUESTS = re.compile(r"<requests>(.*?)</requests>", re.DOTALL | re.IGNORECASE)
+_VALUES = re.compile(r"<values>(.*?)</values>", re.DOTALL | re.IGNORECASE)
+_VALUES_REQUEST = """
+
+The prompt has template placeholders that the application fills in at run time: {names}. Give one realistic
+value for each, one per line as "name: value" (the name without braces), all inside <values> and </values>."""
 
 
 class VerifyError(Exception):
@@ -49,17 +54,55 @@ def parse_requests(reply: str) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
+def parse_values(reply: str, names: list[str]) -> dict[str, str]:
+    """The "name: value" lines inside <values>...</values>; VerifyError when a name has no value."""
+    if not names:
+        return {}
+    match = _VALUES.search(reply or "")
+    if match is None:
+        raise VerifyError(f"the model's reply has no <values> block for the placeholders {', '.join(names)}")
+    values: dict[str, str] = {}
+    for line in match.group(1).splitlines():
+        name, sep, value = line.strip().lstrip("-* ").partition(":")
+        name = name.strip().strip("{}$ ").strip()
+        if sep and name and value.strip():
+            values[name] = value.strip()
+    missing = [name for name in names if name not in values]
+    if missing:
+        raise VerifyError(f"the model's reply gives no value for {', '.join(missing)}")
+    return {name: values[name] for name in names}
+
+
+def placeholder_names(prompt_text: str) -> list[str]:
+    """Names of the template placeholders of a prompt, in order, once each."""
+    from promptlint.live.suite import placeholders
+
+    return list(dict.fromkeys(name for _written, name in placeholders(prompt_text) if name != "input"))
+
+
 def generate_cases(prompt_text: str, runner: Any, count: int = 8) -> list[Case]:
-    """Realistic user requests for the prompt's stated purpose, asked of the model (cached: sample 0)."""
+    """Realistic user requests for the prompt's stated purpose, asked of the model (cached: sample 0), each
+    with realistic values for the prompt's placeholders, so nothing is sent with a literal `{name}` in it."""
     from promptlint.live.client import LLMError
     from promptlint.live.probe import Job
 
-    ask = _template().substitute(prompt=prompt_text, count=count)
-    outcome = runner.run([Job(Variant("edge-cases"), Case("edge-cases", ask), 0)])[0]
+    names = placeholder_names(prompt_text)
+    values = _VALUES_REQUEST.format(names=", ".join(names)) if names else ""
+    ask = _template().substitute(prompt=prompt_text, count=count, values=values)
+
+    def accept(response: Any) -> None:  # a malformed list is not cached: a re-run asks again
+        parse_requests(response.text)
+        parse_values(response.text, names)
+
+    outcome = runner.run([Job(Variant("edge-cases"), Case("edge-cases", ask), 0, accept)])[0]
+    if outcome.rejection is not None:
+        raise outcome.rejection
     if outcome.error:
         raise LLMError(outcome.error, outcome.message or outcome.error)
     assert outcome.response is not None
-    return [Case(f"generated{i + 1}", text) for i, text in enumerate(parse_requests(outcome.response.text)[:count])]
+    filled = tuple(parse_values(outcome.response.text, names).items())
+    return [Case(f"generated{i + 1}", text, filled)
+            for i, text in enumerate(parse_requests(outcome.response.text)[:count])]  # fmt: skip
 
 
 def variants_for(original: str, rewrite: str, role: str) -> tuple[Variant, Variant]:
@@ -92,11 +135,17 @@ def verify_rewrite(
     step: int = 10, alpha: float = 0.05,
 ) -> Verdict:  # fmt: skip
     """Probe both; accepted only if the original refuses significantly more and compliance did not drop."""
-    from promptlint.live.probe import compare
+    from promptlint.live.probe import Job, ProbeError, compare
 
     if not cases:
         raise VerifyError("no cases to probe with")
     a, b = variants_for(original, rewrite, role)
+    for variant in (a, b):
+        for case in cases:
+            try:
+                runner.request(Job(variant, case, 0))  # every placeholder filled, before anything is sent
+            except ProbeError as exc:
+                raise VerifyError(f"cannot probe: {exc}") from None
     comparison = compare(a, b, cases, runner, max_samples=max_samples, step=min(step, max_samples), alpha=alpha)
     decision = comparison.decision
     if runner.fatal is not None:

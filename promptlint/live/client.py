@@ -41,13 +41,23 @@ class LLMError(Exception):
         self.attempts = attempts
 
 
+#: Sampling and output parameters each API accepts, as a suite names them (see docs/probe.md). The
+#: Anthropic SDK 2.x takes no temperature / top_p / top_k: sending one would be a 400 on every request.
+ACCEPTED_PARAMS = {
+    "anthropic": ("stop_sequences", "effort"),
+    "openai": ("temperature", "top_p", "seed", "stop", "presence_penalty", "frequency_penalty"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Request:
-    """What is sent: an optional system prompt and the conversation (role/content dicts)."""
+    """What is sent: an optional system prompt, the conversation (role, content) and sampling parameters
+    (sorted (name, value) pairs from `ACCEPTED_PARAMS`; lists as tuples so a request stays hashable)."""
 
     system: str | None
     messages: tuple[tuple[str, str], ...]
     max_tokens: int = DEFAULT_MAX_TOKENS
+    params: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
     def user(cls, text: str, system: str | None = None, max_tokens: int = DEFAULT_MAX_TOKENS) -> Request:
@@ -93,6 +103,9 @@ class ModelClient(Protocol):
     provider: str
     model: str
 
+    @property
+    def endpoint(self) -> str: ...
+
     def send(self, request: Request) -> Response: ...
 
     def count_tokens(self, request: Request) -> int | None: ...
@@ -107,11 +120,23 @@ class RetryPolicy:
     max_delay: float = 8.0
     max_retry_after: float = 30.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    #: Status lines (a capped wait, a long one): see promptlint.live.status.
+    notify: Callable[[str], None] | None = field(default=None, repr=False)
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None and retry_after > 0:
             return min(retry_after, self.max_retry_after)
         return min(self.base_delay * 2**attempt, self.max_delay) * (1 - 0.25 * random.random())
+
+    def wait(self, attempt: int, retry_after: float | None, what: str) -> None:
+        """Sleep before retry `attempt + 1`; say so when the server's retry-after was cut to the cap."""
+        wait = self.delay(attempt, retry_after)
+        if self.notify is not None and retry_after is not None and retry_after > self.max_retry_after:
+            self.notify(f"{what}: the API asked to wait {retry_after:g} s (retry-after); waiting {wait:g} s, the "
+                        f"cap (--max-retry-after), before retry {attempt + 1} of {self.max_retries}")
+        elif self.notify is not None and wait >= 5:
+            self.notify(f"{what}: waiting {wait:.0f} s before retry {attempt + 1} of {self.max_retries}")
+        self.sleep(wait)
 
 
 def resolve_api_key(provider: str, environ: Mapping[str, str] | None = None, *, base_url: str | None = None) -> str:
@@ -159,13 +184,15 @@ class _BaseClient:
                 retry_after = getattr(exc, "retry_after", None)
                 if exc.kind not in RETRYABLE or attempt >= self.policy.max_retries:
                     raise
+                failure = str(exc)
             except Exception as exc:  # an SDK error: classify, then the same decision
                 err = self._classify(exc)
                 err.attempts = attempt + 1
                 retry_after = getattr(err, "retry_after", None)
                 if err.kind not in RETRYABLE or attempt >= self.policy.max_retries:
                     raise err from None
-            self.policy.sleep(self.policy.delay(attempt, retry_after))
+                failure = str(err)
+            self.policy.wait(attempt, retry_after, f"{self.model}: {failure}")
             attempt += 1
 
     def _send_once(self, request: Request) -> Response:  # pragma: no cover - abstract
@@ -222,6 +249,10 @@ _KIND_TEXT = {
     "bad_request": "request rejected",
     "budget": "budget exhausted",
     "aborted": "not sent after an authentication failure",
+    "pending": "batch not collected yet (re-run to collect it)",
+    "unknown": "an earlier batch submission could not be confirmed",
+    "rejected": "reply rejected",
+    "interrupted": "not sent: the run was interrupted",
     "unexpected": "unexpected error",
 }
 
@@ -266,12 +297,22 @@ class AnthropicClient(_BaseClient):
         """The SDK client (the batches API uses it directly)."""
         return self._sdk
 
+    @property
+    def endpoint(self) -> str:
+        """The base URL requests really go to (an explicit one, ANTHROPIC_BASE_URL, or the SDK's default)."""
+        return str(self._sdk.base_url)
+
     def _params(self, request: Request) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": self.model, "max_tokens": request.max_tokens, "messages": request.message_dicts(),
         }  # fmt: skip
         if request.system:
             params["system"] = request.system
+        for name, value in request.params:
+            if name == "effort":
+                params["output_config"] = {"effort": value}
+            else:
+                params[name] = list(value) if isinstance(value, tuple) else value
         return params
 
     def _send_once(self, request: Request) -> Response:
@@ -337,10 +378,16 @@ class OpenAICompatClient(_BaseClient):
             raise MissingKeyError(hint) from None
         self._sdk = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
 
+    @property
+    def endpoint(self) -> str:
+        """The base URL requests really go to."""
+        return str(self._sdk.base_url)
+
     def _send_once(self, request: Request) -> Response:
         messages = ([{"role": "system", "content": request.system}] if request.system else []) + request.message_dicts()
+        extra = {name: list(value) if isinstance(value, tuple) else value for name, value in request.params}
         completion = self._sdk.chat.completions.create(
-            model=self.model, messages=messages, max_tokens=request.max_tokens
+            model=self.model, messages=messages, max_tokens=request.max_tokens, **extra
         )
         choices = getattr(completion, "choices", None)
         if not choices:

@@ -14,197 +14,22 @@ whose worst-case cost would take the spend past the budget is not sent.
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from promptlint.live.cache import NullCache, ResponseCache, cache_key
 from promptlint.live.client import DEFAULT_MAX_TOKENS, LLMError, ModelClient, Request, Response, describe_kind
 from promptlint.live.pricing import Price, price_for
-from promptlint.live.stats import Decision, SequentialPlan, wilson
+from promptlint.live.stats import Decision, SequentialPlan, clustered_interval, decide_clustered, equal_power_fixed_n
+from promptlint.live.suite import Case, ModelSpec, ProbeError, Suite, Variant, load_suite, prompt_at, render
 
-
-class ProbeError(Exception):
-    """A bad suite or setting: one line naming the file (and key); the CLI exits 2."""
-
-
-# -- suite ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Variant:
-    """One way of prompting: a system prompt and/or a user template (`{input}` and `{var}` placeholders)."""
-
-    name: str
-    system: str | None = None
-    user_template: str | None = None
-    origin: str | None = None  # "path:line" when the text came from the code base
-
-
-@dataclass(frozen=True, slots=True)
-class Case:
-    """One test input: a user message and/or variables for the variant's template."""
-
-    name: str
-    user: str | None = None
-    vars: tuple[tuple[str, str], ...] = ()
-
-
-_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}|\{(\w+)\}")
-
-
-def render(variant: Variant, case: Case, max_tokens: int = DEFAULT_MAX_TOKENS) -> Request:
-    """The request for a (variant, case): `{name}` / `{{ name }}` filled from the case; other braces kept."""
-    values = dict(case.vars)
-    if case.user is not None:
-        values.setdefault("input", case.user)
-
-    def fill(text: str) -> str:
-        def sub(match: re.Match[str]) -> str:
-            name = match.group(1) or match.group(2)
-            return values.get(name, match.group(0))
-
-        return _PLACEHOLDER.sub(sub, text)
-
-    if variant.user_template is not None:
-        user = fill(variant.user_template)
-    elif case.user is not None:
-        user = case.user
-    else:
-        raise ProbeError(f"case {case.name!r} has no user message and variant {variant.name!r} no user template")
-    system = fill(variant.system) if variant.system else None
-    return Request.user(user, system, max_tokens)
-
-
-@dataclass(slots=True)
-class Suite:
-    variants: list[Variant]
-    cases: list[Case]
-    samples: int | None = None
-    model: str | None = None
-    max_tokens: int = DEFAULT_MAX_TOKENS
-
-
-def load_suite(path: str | Path) -> Suite:
-    """Read a suite YAML file (schema in docs/probe.md); every mistake is a `ProbeError` naming file and key."""
-    import yaml
-
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ProbeError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ProbeError(f"{path}: not valid UTF-8") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ProbeError(f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
-    if not isinstance(data, dict):
-        raise ProbeError(f"{path}: expected a mapping with 'variants' and 'cases'")
-    unknown = set(data) - {"variants", "cases", "samples", "model", "max_tokens"}
-    if unknown:
-        raise ProbeError(f"{path}: unknown key {sorted(unknown)[0]!r}")
-    variants = [_variant(item, i, path) for i, item in enumerate(_list(data, "variants", path))]
-    cases = [_case(item, i, path) for i, item in enumerate(_list(data, "cases", path))]
-    names = [v.name for v in variants]
-    if len(set(names)) != len(names):
-        raise ProbeError(f"{path}: variants: duplicate variant name")
-    suite = Suite(variants, cases, model=_opt_str(data, "model", path))
-    for key in ("samples", "max_tokens"):
-        if key in data:
-            value = data[key]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ProbeError(f"{path}: {key}: expected a positive integer, got {value!r}")
-            setattr(suite, key, value)
-    for variant in variants:
-        for case in cases:
-            render(variant, case)  # every combination must render
-    return suite
-
-
-def _list(data: dict[str, Any], key: str, path: Path) -> list[Any]:
-    value = data.get(key)
-    if not isinstance(value, list) or not value:
-        raise ProbeError(f"{path}: {key}: expected a non-empty list")
-    return value
-
-
-def _opt_str(data: dict[str, Any], key: str, path: Path) -> str | None:
-    value = data.get(key)
-    if value is not None and not isinstance(value, str):
-        raise ProbeError(f"{path}: {key}: expected a string, got {type(value).__name__}")
-    return value
-
-
-def _variant(item: Any, index: int, path: Path) -> Variant:
-    where = f"variants[{index}]"
-    if not isinstance(item, dict):
-        raise ProbeError(f"{path}: {where}: expected a mapping")
-    unknown = set(item) - {"name", "system", "user", "prompt"}
-    if unknown:
-        raise ProbeError(f"{path}: {where}: unknown key {sorted(unknown)[0]!r}")
-    name = _opt_str(item, "name", path) or f"variant{index + 1}"
-    system, user = _opt_str(item, "system", path), _opt_str(item, "user", path)
-    origin = None
-    if "prompt" in item:
-        ref = item["prompt"]
-        if not isinstance(ref, dict) or "path" not in ref or "line" not in ref:
-            raise ProbeError(f"{path}: {where}.prompt: expected {{path: FILE, line: N[, as: system|user]}}")
-        role = ref.get("as", "system")
-        if role not in ("system", "user"):
-            raise ProbeError(f"{path}: {where}.prompt.as: expected 'system' or 'user'")
-        text, origin = prompt_at(path.parent / str(ref["path"]), ref["line"], f"{path}: {where}.prompt")
-        if role == "system":
-            system = text
-        else:
-            user = text
-    if system is None and user is None:
-        raise ProbeError(f"{path}: {where}: needs 'system', 'user' or 'prompt'")
-    return Variant(name, system, user, origin)
-
-
-def _case(item: Any, index: int, path: Path) -> Case:
-    where = f"cases[{index}]"
-    if isinstance(item, str):
-        return Case(f"case{index + 1}", item)
-    if not isinstance(item, dict):
-        raise ProbeError(f"{path}: {where}: expected a string or a mapping")
-    unknown = set(item) - {"name", "user", "vars"}
-    if unknown:
-        raise ProbeError(f"{path}: {where}: unknown key {sorted(unknown)[0]!r}")
-    variables = item.get("vars") or {}
-    if not isinstance(variables, dict):
-        raise ProbeError(f"{path}: {where}.vars: expected a mapping")
-    return Case(
-        _opt_str(item, "name", path) or f"case{index + 1}",
-        _opt_str(item, "user", path),
-        tuple((str(k), str(v)) for k, v in variables.items()),
-    )
-
-
-def prompt_at(file: Path, line: Any, where: str) -> tuple[str, str]:
-    """The text of the prompt extracted from `file` that spans `line` (how `check` sees it)."""
-    from promptlint.runner import extractor_of
-    from promptlint.source import read_source
-
-    if isinstance(line, bool) or not isinstance(line, int) or line < 1:
-        raise ProbeError(f"{where}.line: expected a positive integer, got {line!r}")
-    source = read_source(file, str(file))
-    if not hasattr(source, "text"):
-        raise ProbeError(f"{where}: cannot read {file}: {getattr(source, 'message', '')}")
-    extraction = extractor_of(file)[1](source)
-    for prompt in extraction.prompts:
-        start, end = prompt.file_span(0, len(prompt.text))
-        first, last = source.position(start)[0], source.position(max(start, end - 1))[0]
-        if first <= line <= last:
-            return prompt.text, f"{file}:{first}"
-    raise ProbeError(f"{where}: no prompt found at {file}:{line}")
+__all__ = ["Budget", "Case", "Comparison", "Job", "ModelSpec", "Outcome", "ProbeError", "ProbeResult", "Runner",
+           "Suite", "Variant", "VariantStats", "compare", "jobs_for", "load_suite", "probe_variants", "prompt_at",
+           "render", "summarise"]  # fmt: skip
 
 
 # -- running -------------------------------------------------------------------
@@ -250,16 +75,27 @@ class Outcome:
     sample: int
     response: Response | None = None
     label: str | None = None  # "compliance" | "refusal" | "partial"
+    target: str = ""  # the model's name (a matrix run probes several)
+    evidence: str = ""  # what the detector (or the judge) based the label on
     cost: float = 0.0
-    error: str | None = None  # an LLMError kind or "budget"
+    error: str | None = None  # an LLMError kind, "budget", or "rejected" (the job's `accept` refused the reply)
     message: str | None = None
+    key: str | None = None  # the cache key of the reply
+    #: What `accept` raised when the reply was rejected (the caller re-raises it: a RewriteError, a VerifyError).
+    rejection: Exception | None = None
+    uncertain: bool = False  # the detector was unsure (probe --judge asks a model about these)
+    judged: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Job:
+    """One sample to take. `accept(response)` (optional) raises when a reply is unusable (no <rewrite> block,
+    no label): such a reply is neither cached nor classified, and its outcome has error "rejected"."""
+
     variant: Variant
     case: Case
     sample: int
+    accept: Callable[[Response], object] | None = field(default=None, compare=False)
 
 
 class Runner:
@@ -268,30 +104,71 @@ class Runner:
     def __init__(
         self, client: ModelClient, *, cache: ResponseCache | NullCache | None = None, budget: Budget | None = None,
         concurrency: int = 4, max_tokens: int = DEFAULT_MAX_TOKENS, price: Price | None = None,
-        on_outcome: Callable[[Outcome], None] | None = None,
+        on_outcome: Callable[[Outcome], None] | None = None, params: tuple[tuple[str, Any], ...] = (),
+        defaults: tuple[tuple[str, str], ...] = (), label: str = "",
     ) -> None:  # fmt: skip
         self.client = client
+        #: Sampling parameters sent with every request, the suite's vars, and the model's name in reports.
+        self.params = params
+        self.defaults = defaults
+        self.label = label or client.model
         self.cache = cache if cache is not None else NullCache()
         self.budget = budget or Budget(None)
         self.concurrency = max(1, concurrency)
         self.max_tokens = max_tokens
         self.price = price if price is not None else price_for(client.provider, client.model)
         if self.budget.max_usd is not None and self.price is None:
-            raise ProbeError(f"no price known for model {client.model!r}: cannot keep to max-cost-usd")
+            raise ProbeError(f"no price known for model {client.model!r}: cannot keep to max-cost-usd "
+                             "(give one with --price-per-mtok INPUT,OUTPUT; 0,0 for a free local model)")
         self.on_outcome = on_outcome
         self.requests_sent = 0
         self.cache_hits = 0
         self._token_estimates: dict[Request, int] = {}
         #: Set by an authentication failure: later jobs are not sent (every one would fail the same way).
         self.fatal: str | None = None
+        #: Set by Ctrl-C: later jobs are not sent (see `run`).
+        self.interrupted = False
+        #: Status lines (promptlint.live.status.StatusLog), or None.
+        self.status: Callable[[str], None] | None = None
         self._lock = threading.Lock()
 
     def run(self, jobs: Sequence[Job]) -> list[Outcome]:
-        """Outcomes in job order."""
+        """Outcomes in job order.
+
+        Ctrl-C (KeyboardInterrupt) stops sending: the requests in flight are waited for (their replies
+        are paid for, so they are cached), every later job gets error "interrupted", and `interrupted`
+        is set for the caller to report and exit 130. A second Ctrl-C while waiting aborts at once."""
         if self.concurrency == 1 or len(jobs) <= 1:
-            return [self._run_one(job) for job in jobs]
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            return list(pool.map(self._run_one, jobs))
+            outcomes = []
+            for job in jobs:
+                try:
+                    outcomes.append(self._skipped(job) if self.interrupted else self._run_one(job))
+                except KeyboardInterrupt:
+                    self._interrupt(0)
+                    outcomes.append(self._skipped(job))
+            return outcomes
+        pool = ThreadPoolExecutor(max_workers=self.concurrency)
+        futures = [pool.submit(self._run_one, job) for job in jobs]
+        try:
+            return [future.result() for future in futures]
+        except KeyboardInterrupt:
+            for future in futures:
+                future.cancel()
+            self._interrupt(sum(1 for f in futures if f.running()))
+            pool.shutdown(wait=True)
+            return [f.result() if f.done() and not f.cancelled() else self._skipped(job)
+                    for f, job in zip(futures, jobs, strict=True)]  # fmt: skip
+        finally:
+            pool.shutdown(wait=False)
+
+    def _interrupt(self, in_flight: int) -> None:
+        self.interrupted = True
+        if self.status is not None:
+            waiting = f"; waiting for {in_flight} request(s) in flight (Ctrl-C again to abort)" if in_flight else ""
+            self.status(f"interrupted: no further requests are sent{waiting}")
+
+    def _skipped(self, job: Job) -> Outcome:
+        return self.outcome(job, error="interrupted", message=describe_kind("interrupted"))
 
     def _run_one(self, job: Job) -> Outcome:
         outcome = self._sample(job)
@@ -299,18 +176,34 @@ class Runner:
             self.on_outcome(outcome)
         return outcome
 
+    def request(self, job: Job) -> Request:
+        """The request a job sends (the variant and case rendered with this runner's settings)."""
+        return render(job.variant, job.case, self.max_tokens, self.params, self.defaults)
+
+    def key(self, job: Job, request: Request) -> str:
+        return cache_key(self.client.provider, self.client.model, request, job.sample, _endpoint(self.client))
+
+    def outcome(self, job: Job, **fields: Any) -> Outcome:
+        return Outcome(job.variant.name, job.case.name, job.sample, target=self.label, **fields)
+
     def _sample(self, job: Job) -> Outcome:
         from promptlint.refusal import detect
 
-        request = render(job.variant, job.case, self.max_tokens)
-        key = cache_key(self.client.provider, self.client.model, request, job.sample)
-        outcome = Outcome(job.variant.name, job.case.name, job.sample)
+        request = self.request(job)
+        key = self.key(job, request)
+        outcome = self.outcome(job, key=key)
         response = self.cache.get(key)
+        if response is not None and job.accept is not None and _rejects(job, response) is not None:
+            self.cache.discard(key)  # written before rejected replies were kept out of the cache
+            response = None
         if response is not None:
             with self._lock:
                 self.cache_hits += 1
         elif self.fatal is not None:
             outcome.error, outcome.message = "aborted", f"not sent: {self.fatal}"
+            return outcome
+        elif self.interrupted:
+            outcome.error, outcome.message = "interrupted", describe_kind("interrupted")
             return outcome
         else:
             worst = self.worst_case(request)
@@ -331,10 +224,21 @@ class Runner:
             cost = self.price.cost(response.input_tokens, response.output_tokens) if self.price else 0.0
             self.budget.settle(worst, cost)
             outcome.cost = cost
+            rejection = _rejects(job, response)
+            if rejection is not None:
+                outcome.response, outcome.rejection = response, rejection
+                outcome.error, outcome.message = "rejected", str(rejection)
+                return outcome
             self.cache.put(key, response)
         outcome.response = response
-        outcome.label = detect(response.text, response.stop_reason).label
+        verdict = detect(response.text, response.stop_reason, request.messages[-1][1] if request.messages else None)
+        outcome.label, outcome.evidence, outcome.uncertain = verdict.label, verdict.evidence, verdict.uncertain
         return outcome
+
+    def forget(self, outcome: Outcome) -> None:
+        """Drop an outcome's reply from the cache: it was rejected after the fact (a rewrite that failed its checks)."""
+        if outcome.key is not None:
+            self.cache.discard(outcome.key)
 
     def worst_case(self, request: Request, *, batch: bool = False) -> float:
         """Cost if the input is as counted (or estimated at 1 token per 3 characters) and the output maxes out."""
@@ -347,6 +251,22 @@ class Runner:
             tokens = counted if counted is not None else math.ceil(chars / 3) + 10
             self._token_estimates[request] = tokens
         return self.price.cost(tokens, request.max_tokens, batch=batch)
+
+
+def _rejects(job: Job, response: Response) -> Exception | None:
+    """What the job's `accept` raised for this reply, or None when it is usable."""
+    if job.accept is None:
+        return None
+    try:
+        job.accept(response)
+    except Exception as exc:
+        return exc
+    return None
+
+
+def _endpoint(client: ModelClient) -> str:
+    """The client's base URL for the cache key ("" for a test double without one)."""
+    return str(getattr(client, "endpoint", "") or "")
 
 
 # -- results -------------------------------------------------------------------
@@ -365,20 +285,38 @@ class VariantStats:
     output_tokens: int = 0
     cost: float = 0.0
     cached: int = 0
+    target: str = ""
+    #: Per case: [samples, refusals, partials] (the clusters of the clustered statistics).
+    by_case: dict[str, list[int]] = field(default_factory=dict)
+
+    def clusters(self, metric: str = "refusal") -> list[tuple[int, int]]:
+        """(samples, count) per case for `metric` ("refusal", "partial" or "declined": either)."""
+        pick = {"refusal": lambda c: c[1], "partial": lambda c: c[2], "declined": lambda c: c[1] + c[2]}[metric]
+        return [(c[0], pick(c)) for c in self.by_case.values()]
 
     @property
-    def refusal_rate(self) -> float:
-        return self.refusals / self.samples if self.samples else 0.0
+    def design_effect(self) -> float:
+        from promptlint.live.stats import design_effect
+
+        return design_effect(self.clusters())
 
     @property
-    def partial_rate(self) -> float:
-        return self.partials / self.samples if self.samples else 0.0
+    def refusal_rate(self) -> float | None:
+        """None when no sample came back: a variant whose requests all failed has no rate, not 0%."""
+        return self.refusals / self.samples if self.samples else None
 
     @property
-    def interval(self) -> tuple[float, float]:
-        return wilson(self.refusals, self.samples)
+    def partial_rate(self) -> float | None:
+        return self.partials / self.samples if self.samples else None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """95% interval of the refusal rate, clustered by case (Wilson on the effective sample size)."""
+        return clustered_interval(self.clusters()) if self.samples else None
 
     def add(self, outcome: Outcome) -> None:
+        counts = self.by_case.setdefault(outcome.case, [0, 0, 0])
+        self.cost += outcome.cost
         if outcome.error:
             self.errors[outcome.error] += 1
             return
@@ -386,20 +324,34 @@ class VariantStats:
         self.samples += 1
         self.refusals += outcome.label == "refusal"
         self.partials += outcome.label == "partial"
+        counts[0] += 1
+        counts[1] += outcome.label == "refusal"
+        counts[2] += outcome.label == "partial"
         self.cached += outcome.response.cached
         self.input_tokens += outcome.response.input_tokens
         self.output_tokens += outcome.response.output_tokens
-        self.cost += outcome.cost
 
     def to_json(self) -> dict[str, Any]:
-        low, high = self.interval
+        interval, rate, partial = self.interval, self.refusal_rate, self.partial_rate
         return {
             "variant": self.name, "samples": self.samples, "refusals": self.refusals,
-            "refusal_rate": round(self.refusal_rate, 4), "refusal_ci95": [round(low, 4), round(high, 4)],
-            "partials": self.partials, "partial_rate": round(self.partial_rate, 4),
+            "refusal_rate": None if rate is None else round(rate, 4),
+            "refusal_ci95": None if interval is None else [round(x, 4) for x in interval],
+            "partials": self.partials, "partial_rate": None if partial is None else round(partial, 4),
+            "design_effect": round(self.design_effect, 3), "cases": len(self.by_case),
             "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
             "cost_usd": round(self.cost, 6), "cached": self.cached, "errors": dict(self.errors),
         }  # fmt: skip
+
+    def case_rows(self) -> list[dict[str, Any]]:
+        """Per-case figures (the JSONL report's "case" records)."""
+        rows = []
+        for case, (n, refusals, partials) in self.by_case.items():
+            rows.append({"model": self.target, "variant": self.name, "case": case, "samples": n,
+                         "refusals": refusals, "partials": partials,
+                         "refusal_rate": round(refusals / n, 4) if n else None,
+                         "partial_rate": round(partials / n, 4) if n else None})  # fmt: skip
+        return rows
 
 
 @dataclass(slots=True)
@@ -411,16 +363,22 @@ class ProbeResult:
     spent: float
     budget: float | None
     budget_exhausted: bool
+    #: False when the model has no price (table or --price-per-mtok): what was spent is unknown, not $0.
+    price_known: bool = True
 
     def stats(self, name: str) -> VariantStats:
         return next(v for v in self.variants if v.name == name)
 
     def to_json(self) -> dict[str, Any]:
+        variants = [v.to_json() for v in self.variants]
+        if not self.price_known:
+            for v in variants:
+                v["cost_usd"] = None
         return {
-            "variants": [v.to_json() for v in self.variants],
+            "variants": variants,
             "requests_sent": self.requests_sent, "cache_hits": self.cache_hits,
-            "spent_usd": round(self.spent, 6), "max_cost_usd": self.budget,
-            "budget_exhausted": self.budget_exhausted,
+            "spent_usd": round(self.spent, 6) if self.price_known else None, "price_known": self.price_known,
+            "max_cost_usd": self.budget, "budget_exhausted": self.budget_exhausted,
             "errors": [{"variant": o.variant, "case": o.case, "sample": o.sample, "kind": o.error,
                         "message": o.message} for o in self.outcomes if o.error and o.error != "budget"],
         }  # fmt: skip
@@ -433,12 +391,12 @@ def jobs_for(variants: Iterable[Variant], cases: Sequence[Case], samples: int, s
 
 
 def summarise(variants: Sequence[Variant], outcomes: Sequence[Outcome], runner: Runner) -> ProbeResult:
-    stats = {v.name: VariantStats(v.name) for v in variants}
+    stats = {v.name: VariantStats(v.name, target=runner.label) for v in variants}
     for outcome in outcomes:
         stats[outcome.variant].add(outcome)
     return ProbeResult(
         list(stats.values()), list(outcomes), runner.requests_sent, runner.cache_hits,
-        runner.budget.spent, runner.budget.max_usd, runner.budget.exhausted,
+        runner.budget.spent, runner.budget.max_usd, runner.budget.exhausted, runner.price is not None,
     )  # fmt: skip
 
 
@@ -458,12 +416,17 @@ class Comparison:
     b: VariantStats
     decision: Decision | None
     calls_used: int
+    #: Calls of the fixed design with the same power as this sequential plan (Pocock's inflation factor:
+    #: promptlint.live.stats.equal_power_fixed_n), and the plan's maximum (2 x max_samples).
     calls_fixed: int
     result: ProbeResult
+    calls_max: int = 0
 
     @property
     def calls_saved(self) -> int:
-        return max(0, self.calls_fixed - self.calls_used)
+        """Calls saved against the fixed design of equal power; negative when the plan used more (it may go
+        up to `calls_max` when the difference is small)."""
+        return self.calls_fixed - self.calls_used
 
     def to_json(self) -> dict[str, Any]:
         d = self.decision
@@ -473,8 +436,10 @@ class Comparison:
             "p_value": round(d.p_value, 6) if d else None,
             "diff_ci": [round(x, 4) for x in d.diff_interval] if d else None,
             "samples_per_variant": d.n_per_variant if d else self.a.samples,
-            "calls_used": self.calls_used, "calls_fixed": self.calls_fixed, "calls_saved": self.calls_saved,
-            "spent_usd": round(self.result.spent, 6), "budget_exhausted": self.result.budget_exhausted,
+            "calls_used": self.calls_used, "calls_fixed_equal_power": self.calls_fixed,
+            "calls_saved": self.calls_saved, "calls_max": self.calls_max,
+            "spent_usd": round(self.result.spent, 6) if self.result.price_known else None,
+            "budget_exhausted": self.result.budget_exhausted,
         }  # fmt: skip
 
 
@@ -498,13 +463,16 @@ def compare(
         batch = [Job(v, c, s) for s, c in order[done:size] for v in (a, b)]
         outcomes += runner.run(batch)
         done = size
+        if runner.interrupted:
+            break
         result = summarise([a, b], outcomes, runner)
         sa, sb = result.stats(a.name), result.stats(b.name)
         if runner.budget.exhausted or sa.samples < size or sb.samples < size:
             break  # budget or errors: the look sizes no longer hold, stop without a decision
-        decision = plan.decide(sa.refusals, sa.samples, sb.refusals, sb.samples)
+        decision = decide_clustered(plan, sa.clusters(), sb.clusters())
         if decision is not None:
             break
     result = summarise([a, b], outcomes, runner)
-    used = sum(1 for o in outcomes if o.error != "budget")
-    return Comparison(result.stats(a.name), result.stats(b.name), decision, used, 2 * max_samples, result)
+    used = sum(1 for o in outcomes if o.error not in ("budget", "interrupted"))
+    fixed = 2 * equal_power_fixed_n(max_samples, plan.looks)
+    return Comparison(result.stats(a.name), result.stats(b.name), decision, used, fixed, result, 2 * max_samples)

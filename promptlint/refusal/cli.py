@@ -4,7 +4,8 @@ Labels model responses as refusal / partial / compliance, e.g. to monitor
 production logs. Input is JSONL (text in `--field`, default `response`; a
 `stop_reason` field is honoured) or, when no `--field` is given and the
 first line is not JSON, plain text with one response per blank-line
-separated block. Output is the same objects, one per line and in order,
+separated block. A JSONL `prompt` field, when present, is read only to tell a
+bare "No." that answers a yes/no question from a refusal. Output is the same objects, one per line and in order,
 with `refusal` (bool: refusal or partial), `refusal_kind` and
 `refusal_evidence` added. The whole input is validated before anything is
 written, so bad input (invalid JSON, missing field) exits 2 with a message
@@ -117,7 +118,8 @@ def classify_items(items: Sequence[Item]) -> list[dict[str, Any]]:
 
     out = []
     for item in items:
-        verdict = detect(item.text, item.stop_reason)
+        prompt = item.record.get("prompt")
+        verdict = detect(item.text, item.stop_reason, prompt if isinstance(prompt, str) else None)
         record = dict(item.record)
         record["refusal"] = verdict.refusal
         record["refusal_kind"] = verdict.label

@@ -224,5 +224,3 @@ def _add_shape(feats: dict[str, float], flat: str) -> None:
         feats["moral_x_list"] = feats["list"]
     if feats.get("sympathy") and (feats.get("list") or feats.get("here_are")):
         feats["sympathy_x_help"] = 1.0
-    if feats.get("ai_identity_open") and not (refuse or feats.get("condone")):
-        feats["ai_identity_only"] = 1.0

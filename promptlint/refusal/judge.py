@@ -80,6 +80,41 @@ def make_runner(args: Any) -> Any:
                   max_tokens=JUDGE_MAX_TOKENS)  # fmt: skip
 
 
+def judge_outcomes(outcomes: list[Any], runner: Any, status: Any = None) -> int:
+    """`probe --judge`: ask the judge about every outcome the detector was unsure of and relabel it in place
+    (evidence "llm judge (model)"); a failed judgement keeps the offline label. Returns the failures."""
+    from promptlint.live.probe import Case, Job, Variant
+
+    unsure = [o for o in outcomes if o.response is not None and o.uncertain and not o.judged]
+    by_text: dict[str, list[Any]] = {}
+    for outcome in unsure:
+        by_text.setdefault(outcome.response.text, []).append(outcome)  # the same reply is judged once
+    if not by_text:
+        return 0
+    jobs = [Job(Variant("judge"), Case(f"reply{i + 1}", judge_request(text)), 0, _accept_label)
+            for i, text in enumerate(by_text)]  # fmt: skip
+    failures = 0
+    for group, judged in zip(by_text.values(), runner.run(jobs), strict=True):
+        label = parse_label(judged.response.text) if judged.response is not None and not judged.error else None
+        if label is None:
+            failures += len(group)
+            if status is not None:
+                why = judged.message or "the judge's reply holds no label"
+                first = group[0]
+                status(f"judge failed for {first.variant}/{first.case} sample {first.sample} (and {len(group) - 1} "
+                       f"identical replies): {why}; the offline verdict is kept")  # fmt: skip
+            continue
+        for outcome in group:
+            outcome.label, outcome.evidence, outcome.judged = label, f"llm judge ({runner.client.model})", True
+    return failures
+
+
+def _accept_label(response: Any) -> None:
+    """A judge reply without a label is not cached (a re-run asks again)."""
+    if parse_label(response.text) is None:
+        raise ValueError("the judge's reply holds no label")
+
+
 def apply_judge(items: list[Any], records: list[dict[str, Any]], runner: Any, stderr: TextIO) -> int:
     """Judge the items the detector is unsure of; update their records in place; count failures."""
     from promptlint.live.probe import Case, Job, Variant
@@ -88,15 +123,15 @@ def apply_judge(items: list[Any], records: list[dict[str, Any]], runner: Any, st
     unsure = [i for i, item in enumerate(items) if detect(item.text, item.stop_reason).uncertain]
     if not unsure:
         return 0
-    jobs = [Job(Variant("judge"), Case(f"item{i}", judge_request(items[i].text)), 0) for i in unsure]
+    jobs = [Job(Variant("judge"), Case(f"item{i}", judge_request(items[i].text)), 0, _accept_label) for i in unsure]
     failures = 0
     for i, outcome in zip(unsure, runner.run(jobs), strict=True):
         record = records[i]
-        label = parse_label(outcome.response.text) if outcome.response is not None else None
+        label = parse_label(outcome.response.text) if outcome.response is not None and not outcome.error else None
         if label is None:
             failures += 1
             why = outcome.message or "the judge's reply holds no label"
-            record["refusal_judge_error"] = outcome.error or "no_label"
+            record["refusal_judge_error"] = "no_label" if outcome.error in (None, "rejected") else outcome.error
             stderr.write(f"promptlint classify: item {i + 1}: judge failed, offline verdict kept: {why}\n")
             continue
         record["refusal"] = label != "compliance"

@@ -1,0 +1,432 @@
+"""Where a response declines and how much it answers: the structure the refusal detector reads.
+
+Phrase lists ask "does the text contain a refusal phrase?"; what decides refusal / partial /
+compliance is *who* declines *what*, and what else the response does. So a response is read as
+clauses (sentences and list items) after the parts that are not the assistant speaking are masked:
+
+- quoted spans ("...", “...”, ‘...’, «...»), block quotes, inline and fenced code: a response that
+  quotes a refusal, translates one or prints "Access denied" is not refusing;
+- screenplay dialogue (`GARY: ...`), a drafted letter or e-mail (from `Subject:` or `Dear Name,`),
+  an in-character reply that opens with a stage direction (`*crosses arms*`) and verse.
+
+Each remaining clause gets one kind, the first that applies: `notice` (a content-filter or policy
+message), `decline` (first person declining, by the grammar in declines.json: a subject, a negated
+modal or declining verb, and what is declined; or an impersonal "that's not something I can do",
+"this request cannot be fulfilled", "outside what I can do"), `part` (declining a part: "I've left
+out the quote", "on the second part, I can't"), `limit` (a disclaimer that is not a refusal: "I
+don't have real-time data", "I'm not a lawyer"), `empathy`, `greeting`, `reason`, `offer`,
+`resource`, `closing`, `preface`, `question` (asking back), `other` (an emoji alone), and otherwise
+`content`: material that answers.
+
+`features(text)` turns that into signals for the learned model (detector.py): where the first
+decline sits, how much content comes before and after it, whether a "but here's" turn follows, and
+whether declines were found only inside masked text (a hard negative). Only `re` and `json`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+GRAMMAR_PATH = Path(__file__).with_name("declines.json")
+KINDS = ("notice", "decline", "part", "moral", "limit", "empathy", "greeting", "reason", "offer", "resource",
+         "closing", "preface", "question", "other", "content")  # fmt: skip
+#: Masked characters: a quoted or in-character span (Q), code (C). Neither is a word character, so `\b`
+#: and the grammar treat them as punctuation; the masked text keeps its length and its newlines.
+QUOTE, CODE = "\u2591", "\u2592"
+
+#: A response with more clauses than HEAD_CLAUSES + TAIL_CLAUSES is read at both ends only (see `read`).
+HEAD_CLAUSES, TAIL_CLAUSES = 40, 20
+_FENCE = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)", re.S)
+_INLINE_CODE = re.compile(r"`[^`\n]{1,300}`")
+_DOUBLE = re.compile(r"\"[^\"\n]{1,400}\"|\u201c[^\u201c\u201d]{1,600}\u201d|\u00ab[^\u00ab\u00bb]{1,600}\u00bb|"
+                     r"\u201e[^\u201e\u201c\u201d]{1,600}[\u201c\u201d]")  # fmt: skip
+_CURLY_SINGLE = re.compile(r"\u2018[^\u2018\n]{1,300}?\u2019(?!\w)")
+_STRAIGHT_SINGLE = re.compile(r"(?<![\w'])'(?=[^\s'])[^'\n]{1,300}?(?<=[^\s])'(?!\w)")
+_UNCLOSED_ITEM_QUOTE = re.compile(r"(?m)^(\s*(?:\d+[.)]|[-*\u2022])\s+)([\"\u201c][^\"\u201d\n]*)$")
+_BLOCKQUOTE = re.compile(r"(?m)^[ \t]*>.*$")
+_DIALOGUE = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?!(?:NOTE|IMPORTANT|WARNING|DISCLAIMER|UPDATE|TL;DR|TLDR|PS|P\.S\.|Q|A|"
+                       r"EDIT|TIP|CAUTION|SUMMARY|STEP \d+|INT\.|EXT\.)\b)[A-Z][A-Z0-9 .'\-]{0,30}(?:\*\*)?"
+                       r"(?:[ \t]*\([^)\n]{0,80}\))?(?:\*\*)?[ \t]*:[ \t]*(\S.*)$")  # fmt: skip
+_SALUTATION = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?:[Ss]ubject|SUBJECT|R[Ee]|[Tt]o|[Ff]rom)(?:\*\*)?:.*$|"
+                         r"^[ \t]*(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Gg]reetings)[ \t]+[A-Z][\w.'\-]*"
+                         r"(?:[ \t]+[A-Z][\w.'\-]*){0,3}[ \t]*,[ \t]*$")  # fmt: skip
+_RULE = re.compile(r"(?m)^[ \t]*(?:-{3,}|\*{3,}|_{3,}|(?:\* ){2,}\*)[ \t]*$")
+_STAGE_DIRECTION = re.compile(r"\A\s*\*(?!\*)[^*\n]{3,160}\*(?!\*)")
+_LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*\u2022+]|#{1,6})\s+")
+_CLAUSE_END = re.compile(r"(?<=[.!?])[\"')\]\u201d]*\s+(?=\S)|\n+|(?<=:)\s*\n")
+_CONTRAST = re.compile(r"(?:,|;|\s[\u2014\u2013-])\s+(?=(?:but|however|though|yet|that said|instead)\b)", re.I)
+_APOSTROPHES = ("\u2019", "\u2018", "\u2032", "\u02bc", "\uff07", "`")
+_MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\w)|(?<=\w)[*_](?!\w)")
+_WORDS = re.compile(r"[a-z\u00e0-\u00ff]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Grammar:
+    """Compiled patterns per clause kind (declines.json)."""
+
+    patterns: dict[str, tuple[re.Pattern[str], ...]]
+
+
+@cache
+def load_grammar(path: Path = GRAMMAR_PATH) -> Grammar:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    macros: dict[str, str] = data["macros"]
+    compiled: dict[str, tuple[re.Pattern[str], ...]] = {}
+    for name, patterns in data.items():
+        if name.startswith("_") or name == "macros":
+            continue
+        out = []
+        for pattern in patterns:
+            for _ in range(3):  # macros may use macros
+                for key, value in macros.items():
+                    pattern = pattern.replace("{" + key + "}", value)
+            out.append(re.compile(pattern))
+        compiled[name] = tuple(out)
+    return Grammar(compiled)
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One sentence or list item of the masked text."""
+
+    start: int
+    end: int
+    text: str  # masked, normalised, markup stripped
+    kind: str
+    evidence: str = ""
+    item: bool = False  # a list item or heading
+    masked: int = 0  # characters of quoted / code material inside it
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A response read as clauses, with the flags that masking raised."""
+
+    clauses: tuple[Clause, ...]
+    length: int
+    masked_declines: int  # declines found only inside quoted / in-character text
+    roleplay: bool
+    verse: bool
+    drafted: bool
+    code: bool
+
+
+def fold(text: str) -> str:
+    for char in _APOSTROPHES:
+        text = text.replace(char, "'")
+    return text
+
+
+def _fill(text: str, start: int, end: int, char: str) -> str:
+    """Replace text[start:end] by `char`, keeping newlines (so lines and clause ends survive)."""
+    segment = "".join("\n" if c == "\n" else char for c in text[start:end])
+    return text[:start] + segment + text[end:]
+
+
+def _mask_all(text: str, pattern: re.Pattern[str], char: str, group: int = 0) -> str:
+    spans = [m.span(group) for m in pattern.finditer(text) if m.group(group)]
+    for start, end in reversed(spans):
+        text = _fill(text, start, end, char)
+    return text
+
+
+def _is_verse(lines: list[str]) -> bool:
+    """Six or more short lines, no list markers, not every line a finished sentence: a poem or lyric."""
+    if len(lines) < 6 or any(_LIST_ITEM.match(line) for line in lines):
+        return False
+    short = sum(len(line.strip()) <= 60 for line in lines)
+    finished = sum(line.rstrip().endswith((".", "!", "?")) for line in lines)
+    return short >= 0.85 * len(lines) and finished < len(lines) - 1
+
+
+def unwrap_json_error(text: str) -> str:
+    """An API error object returned as the response (`{"error": {"code": "content_policy_violation",
+    "message": "Your request was rejected ..."}}`) is read as its code and message: quoted, they would be
+    masked."""
+    stripped = text.strip()
+    if not (stripped.startswith("{") and stripped.endswith("}") and '"error"' in stripped):
+        return text
+    try:
+        data = json.loads(stripped)
+    except ValueError:
+        return text
+    error = data.get("error") if isinstance(data, dict) else None
+    if isinstance(error, str):
+        return error
+    if not isinstance(error, dict):
+        return text
+    parts = [str(error.get(key)) for key in ("code", "type", "message") if isinstance(error.get(key), str)]
+    return ". ".join(part.replace("_", " ") if " " not in part else part for part in parts) or text
+
+
+def mask(text: str) -> tuple[str, dict[str, bool], str]:
+    """(masked text, flags, unmasked folded text). Masked characters are QUOTE or CODE; case is kept
+    (dialogue and salutations are recognised by capitals) and lowered by the caller."""
+    folded_original = text
+    flags = {"roleplay": False, "verse": False, "drafted": False, "code": False}
+    out = _mask_all(text, _FENCE, CODE)
+    flags["code"] = out != text
+    out = _mask_all(out, _INLINE_CODE, CODE)
+    out = _mask_all(out, _DOUBLE, QUOTE)
+    out = _mask_all(out, _CURLY_SINGLE, QUOTE)
+    out = fold(out)
+    out = _mask_all(out, _STRAIGHT_SINGLE, QUOTE)
+    out = _mask_all(out, _UNCLOSED_ITEM_QUOTE, QUOTE, group=2)
+    out = _mask_all(out, _BLOCKQUOTE, QUOTE)
+    out = _mask_all(out, _DIALOGUE, QUOTE, group=1)
+    salutation = _SALUTATION.search(out)
+    if salutation is not None:
+        # The draft runs from its salutation to a horizontal rule (after which the assistant speaks again:
+        # "---\nI left out the threat.") or to the end.
+        flags["drafted"] = True
+        rule = _RULE.search(out, salutation.end())
+        out = _fill(out, salutation.start(), rule.start() if rule else len(out), QUOTE)
+    if _STAGE_DIRECTION.match(out):
+        flags["roleplay"] = True
+        out = _fill(out, 0, len(out), QUOTE)
+    lines = [line for line in out.splitlines() if line.strip(" \t" + QUOTE + CODE)]
+    if _is_verse(lines):
+        flags["verse"] = True
+        out = _fill(out, 0, len(out), QUOTE)
+    return out, flags, fold(folded_original)
+
+
+def _clauses(masked: str) -> list[tuple[int, int, bool]]:
+    """(start, end, is list item) of each sentence / line of the masked text; a sentence is also cut
+    before a contrasting "but" / "however" when at least four words come before it ("I can't reproduce
+    the full lyrics, but here's an overview": the decline and the turn to content are two clauses)."""
+    spans, pos = [], 0
+    for match in _CLAUSE_END.finditer(masked):
+        spans.append((pos, match.start()))
+        pos = match.end()
+    spans.append((pos, len(masked)))
+    out = []
+    for start, end in spans:
+        piece = masked[start:end]
+        if not piece.strip():
+            continue
+        item = bool(_LIST_ITEM.match(piece))
+        cut = start
+        for match in _CONTRAST.finditer(piece):
+            if len(piece[cut - start:match.start()].split()) >= 4 and len(piece[match.end():].split()) >= 3:
+                out.append((cut, start + match.start(), item))
+                cut = start + match.end()
+        out.append((cut, end, item))
+    return out
+
+
+_LEADING_SYMBOLS = re.compile(r"^[^\w\"'(\[]+")
+
+
+def _clean(piece: str) -> str:
+    piece = _LIST_ITEM.sub("", piece.lower())
+    piece = _MARKUP.sub("", piece)
+    return _LEADING_SYMBOLS.sub("", " ".join(piece.split()))
+
+
+def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> str:
+    for pattern in patterns:
+        match = pattern.search(text)
+        if match:
+            return match.group(0).strip() or text[:40]
+    return ""
+
+
+def _kind(text: str, grammar: Grammar, whole: bool) -> tuple[str, str]:
+    """The kind of one clause and the words that decided it."""
+    p = grammar.patterns
+    for kind, names in (("notice", ("notice",)), ("part", ("part_note",)), ("decline", ("decline", "foreign_decline"))):
+        for name in names:
+            found = _first(p[name], text)
+            if found:
+                return kind, found
+    if whole:
+        found = _first(p["decline_bare"], text)
+        if found:
+            return "decline", found
+    for kind in ("moral", "limit", "resource", "offer", "empathy", "greeting", "closing", "preface", "reason"):
+        found = _first(p[kind], text)
+        if found:
+            return kind, found
+    if text.rstrip().endswith("?"):
+        return "question", text[-40:]  # asking back is not answering
+    return "content", ""
+
+
+_STRONG = re.compile(r"\b(?:help|assist|provide|write|create|generate|do|fulfil+|comply|share|give|engage|support|"
+                     r"that|this|it|request|decline|refuse|pass)\b")  # fmt: skip
+
+
+def _strong(evidence: str) -> bool:
+    return bool(_STRONG.search(evidence))
+
+
+def read(text: str) -> Reading:
+    """The response as classified clauses (see the module docstring)."""
+    grammar = load_grammar()
+    text = unwrap_json_error(text)
+    masked, flags, _folded = mask(text)
+    spans = _clauses(masked)
+    lowered = masked.lower()
+    whole_text = _clean(lowered)
+    short = len(spans) == 1 and len(whole_text) <= 80  # bare forms ("No.", "Sorry.") count only as the whole reply
+    clauses: list[Clause] = []
+    for number, (start, end, item) in enumerate(spans):
+        piece = lowered[start:end]
+        if HEAD_CLAUSES <= number < len(spans) - TAIL_CLAUSES:
+            # The middle of a very long response: declines sit at its start or end, so the middle is counted
+            # as content without running the grammar (which keeps the time per response bounded).
+            clauses.append(Clause(start, end, _clean(piece), "content", "", item, 0))
+            continue
+        masked_chars = piece.count(QUOTE) + piece.count(CODE)
+        cleaned = _clean(piece.replace(QUOTE, " ").replace(CODE, " "))
+        if not cleaned.strip(" .,;:!?-\u2014\u2013"):
+            clauses.append(Clause(start, end, cleaned, "content", "", item, masked_chars))
+            continue
+        if not any(c.isalpha() for c in cleaned):
+            clauses.append(Clause(start, end, cleaned, "other", "", item, masked_chars))  # emoji, numbers alone
+            continue
+        kind, evidence = _kind(cleaned, grammar, short)
+        clauses.append(Clause(start, end, cleaned, kind, evidence, item, masked_chars))
+    clauses = _inherit_offers(clauses)
+    masked_declines = 0
+    if any(c.masked for c in clauses) or flags["roleplay"] or flags["verse"] or flags["drafted"]:
+        # Declines inside quoted or in-character text: a response that shows refusals (hard negative).
+        original = fold(text).lower()
+        for start, end, _item in spans:
+            segment = original[start:end]
+            visible = _clean(lowered[start:end].replace(QUOTE, " "))
+            if (lowered[start:end] != segment and _first(grammar.patterns["decline"], _clean(segment))
+                    and not _first(grammar.patterns["decline"], visible)):
+                masked_declines += 1
+    return Reading(tuple(clauses), len(text), masked_declines, flags["roleplay"], flags["verse"], flags["drafted"],
+                   flags["code"])  # fmt: skip
+
+
+def _inherit_offers(clauses: list[Clause]) -> list[Clause]:
+    """List items introduced by an offer or a pointer elsewhere ("If you're worried, consider:") are the
+    alternatives of a refusal, not answered content; a long preface is content ("Here's the summary: ...")."""
+    grammar = load_grammar()
+    out: list[Clause] = []
+    lead: str | None = None
+    for clause in clauses:
+        if clause.kind == "preface" and len(clause.text) > 80:
+            clause = Clause(clause.start, clause.end, clause.text, "content", clause.evidence, clause.item,
+                            clause.masked)  # fmt: skip
+        if clause.item and lead is not None and clause.kind == "content":
+            clause = Clause(clause.start, clause.end, clause.text, lead, "(an alternative offered)", True,
+                            clause.masked)  # fmt: skip
+        elif not clause.item:
+            redirect = clause.kind == "resource" or (
+                clause.kind == "offer" and _first(grammar.patterns["redirect"], clause.text)
+                and not _first(grammar.patterns["turn"], clause.text))
+            lead = clause.kind if redirect and clause.text.rstrip().endswith(":") else None
+        out.append(clause)
+    return out
+
+
+def _size(clause: Clause) -> int:
+    return clause.end - clause.start
+
+
+def _log(chars: float) -> float:
+    return min(math.log1p(chars) / 7.0, 1.2)
+
+
+def features(text: str) -> tuple[dict[str, float], dict[str, str]]:
+    """Signals of the clause structure, and per signal the words behind it (the evidence)."""
+    reading = read(text)
+    clauses = reading.clauses
+    feats: dict[str, float] = {}
+    found: dict[str, str] = {}
+    kinds = [c.kind for c in clauses]
+    declines = [i for i, c in enumerate(clauses) if c.kind in ("decline", "notice", "part")]
+    substantive = [i for i, c in enumerate(clauses)
+                   if c.kind not in ("empathy", "preface", "closing", "greeting", "question", "other")]
+    total = sum(_size(c) for c in clauses) or 1
+    content_total = sum(_size(c) for c in clauses if c.kind == "content")
+    feats["c_content_total"] = _log(content_total)
+    feats["c_content_share"] = content_total / total
+    if reading.roleplay:
+        feats["c_roleplay"] = 1.0
+    if reading.verse:
+        feats["c_verse"] = 1.0
+    if reading.drafted:
+        feats["c_drafted"] = 1.0
+    if reading.code:
+        feats["c_code"] = 1.0
+    if reading.masked_declines:
+        feats["c_masked_decline"] = 1.0
+        found["c_masked_decline"] = "a refusal inside quoted or in-character text"
+    for kind in ("notice", "part", "limit", "moral"):
+        hits = [c for c in clauses if c.kind == kind]
+        if hits:
+            feats[f"c_{kind}"] = 1.0
+            found[f"c_{kind}"] = hits[0].evidence
+    if substantive and clauses[substantive[0]].kind == "moral":
+        feats["c_moral_first"] = 1.0
+        found["c_moral_first"] = clauses[substantive[0]].evidence
+    if not declines:
+        limits = [c for c in clauses if c.kind == "limit"]
+        if limits and content_total < 20:
+            # Only "I don't have access to ...", reasons and pointers elsewhere: nothing was answered.
+            feats["c_limit_no_content"] = 1.0
+            found["c_limit_no_content"] = limits[0].evidence
+        elif "moral" not in kinds:
+            feats["c_no_decline"] = 1.0
+        return feats, found
+    first = declines[0]
+    clause = clauses[first]
+    name = {"decline": "c_decline", "notice": "c_notice", "part": "c_part"}[clause.kind]
+    feats["c_decline_any"] = 1.0
+    found["c_decline_any"] = clause.evidence
+    strong = [i for i in declines if clauses[i].kind == "notice" or (clauses[i].kind == "decline"
+                                                                       and _strong(clauses[i].evidence))]
+    if strong:
+        feats["c_decline_strong"] = 1.0
+        found["c_decline_strong"] = clauses[strong[0]].evidence
+    before = sum(_size(c) for c in clauses[:first] if c.kind == "content")
+    after_clauses = [c for c in clauses[first + 1:] if c.kind == "content"]
+    after = sum(_size(c) for c in after_clauses)
+    feats["c_content_before"] = _log(before)
+    feats["c_content_after"] = _log(after)
+    feats["c_items_after"] = min(sum(c.item for c in after_clauses), 6) / 6
+    if substantive and first == substantive[0]:
+        feats["c_decline_first"] = 1.0
+        found["c_decline_first"] = clause.evidence
+        if first > 0 and any(kinds[i] == "empathy" for i in range(first)):
+            feats["c_empathy_then_decline"] = 1.0
+            found["c_empathy_then_decline"] = clause.evidence
+    elif before >= 150:
+        feats["c_decline_late"] = 1.0
+        found["c_decline_late"] = clause.evidence
+    else:
+        feats["c_decline_early"] = 1.0
+        found["c_decline_early"] = clause.evidence
+    if len(clauses) == 1 or (len(substantive) <= 1 and content_total == 0):
+        feats["c_decline_only"] = 1.0
+        found["c_decline_only"] = clause.evidence
+    elif after == 0 and before < 60:
+        feats["c_nothing_answered"] = 1.0
+        found["c_nothing_answered"] = clause.evidence
+    turn_patterns = load_grammar().patterns["turn"]
+    window = " ".join(c.text for c in clauses[first:first + 3])
+    turn = _first(turn_patterns, window)
+    if turn and after >= 80:
+        feats["c_turn_to_content"] = 1.0
+        found["c_turn_to_content"] = turn
+    if before >= 150 and after < 80:
+        feats["c_answer_then_decline"] = 1.0
+        found["c_answer_then_decline"] = clause.evidence
+    non_decline = [k for k in kinds if k not in ("decline", "notice", "part")]
+    if non_decline and all(k in ("reason", "offer", "resource", "empathy", "closing", "limit", "moral", "greeting",
+                                 "question", "other") for k in non_decline):
+        feats["c_only_reasons"] = 1.0
+    if name != "c_decline":
+        feats[name + "_first"] = 1.0 if first == (substantive[0] if substantive else 0) else 0.5
+    return feats, found
