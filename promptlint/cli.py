@@ -171,6 +171,13 @@ def _selectors(values: Sequence[str] | None) -> list[str] | None:
     return [part for value in values for part in value.split(",") if part.strip()]
 
 
+def require_paths(paths: Sequence[str]) -> None:
+    """A path that does not exist is a usage error (exit 2), like ruff: a typo must not pass as "clean"."""
+    for path in paths:
+        if not os.path.lexists(path):
+            raise UsageError(f"{path}: no such file or folder")
+
+
 def load_run_config(args: argparse.Namespace, paths: Sequence[str]) -> Any:
     from promptlint.config import load_config
 
@@ -231,6 +238,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from promptlint.runner import lint_paths
 
     paths = args.paths or ["."]
+    require_paths(paths)
     config = load_run_config(args, paths)
     if args.no_cache:
         rules, cache, load = load_all_rules(config), None, None
@@ -290,6 +298,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from promptlint.runner import extract_paths
 
     paths = args.paths or ["."]
+    require_paths(paths)
     config = load_run_config(args, paths)
     result = extract_paths(paths, config, force_exclude=args.force_exclude)
     for problem in result.problems:

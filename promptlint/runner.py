@@ -74,6 +74,10 @@ class Selection:
         prefixes = {"PL"} | {m.group().upper() for r in rules if (m := _PREFIX_RE.match(r.code))}
         return cls(config, selected, list(rules), frozenset(prefixes))
 
+    def is_known(self, code: str) -> bool:
+        """Whether some rule (selected or not) has this code."""
+        return any(rule.code == code for rule in self.all_rules)
+
     def is_ours(self, code: str) -> bool:
         match = _PREFIX_RE.match(code)
         return bool(match) and match.group().upper() in self.prefixes
@@ -268,6 +272,7 @@ def _lint_source(source: SourceFile, selection: Selection, path: Path | None = N
         enabled=enabled_codes.__contains__,
         unused_severity=unused_rule.severity if unused_rule else None,
         extraction=extraction,
+        known=selection.is_known,
     )
     return suppressed, deps
 

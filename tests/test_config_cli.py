@@ -102,7 +102,8 @@ def test_config_dev_null_means_defaults(project: Path, capsys: pytest.CaptureFix
      '"x/*.py" = "PL1"\n', 5, "extend-per-file-ignores.x/*.py: expected a list of strings"),
     ('[tool.promptlint]\nselect = ["PL1"]\nper-file-ignores = { "a.py" = ["PL1"], "b.py" = 3 }\n', 3,
      "per-file-ignores.b.py: expected a list of strings"),
-    ('[project]\nname = "x"\n\n[tool.promptlint]\nselect = ["PL1"]\nbogus = 1\n', 6, "tool.promptlint.bogus: unknown key"),
+    ('[project]\nname = "x"\n\n[tool.promptlint]\nselect = ["PL1"]\nbogus = 1\n', 6,
+     "tool.promptlint.bogus: unknown key"),
     ('[tool.promptlint]\nselect = ["PL1"\nignore = []\n', 3, "invalid TOML"),
     ('[tool.promptlint]\nselect = ["PL1",\n', 2, "invalid TOML"),
     ('[tool.promptlint]\nselect = ["PL9"]\n', 2, "select: unknown rule selector 'PL9'"),
@@ -121,7 +122,7 @@ def test_command_line_select_replaces_the_configured_set(project: Path, capsys: 
     write(project / "pyproject.toml", '[tool.promptlint]\nextend-select = ["PL403"]\nignore = ["PL101"]\n')
     write(project / "app.py", OVERRIDE)
     assert [f["code"] for f in check(capsys, "app.py")[1]] == ["PL403"]
-    # ruff: the command line's select is a new layer; the file's extend-select and ignore no longer apply
+    # as in ruff, the command line's select is a new layer; the file's extend-select and ignore no longer apply
     assert [f["code"] for f in check(capsys, "--select", "PL1", "app.py")[1]] == ["PL101"]
     assert [f["code"] for f in check(capsys, "--select", "PL1", "--extend-select", "PL403", "app.py")[1]] == [
         "PL101", "PL403",

@@ -59,7 +59,7 @@ def _suggestions(results: list[Any], unsafe: bool, out: IO[str]) -> tuple[int, i
 
 
 def run(args: argparse.Namespace) -> int:
-    from promptlint.cli import load_all_rules, load_run_config
+    from promptlint.cli import load_all_rules, load_run_config, require_paths
     from promptlint.fix.core import fix_paths
 
     if getattr(args, "llm", False):
@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         print("promptlint: error: --verify and --suite need --llm", file=sys.stderr)
         return 2
     paths = args.paths or ["."]
+    require_paths(paths)
     config = load_run_config(args, paths)
     rules = load_all_rules(config)
     results = fix_paths(paths, config, rules, unsafe=args.unsafe_fixes, write=not args.diff,

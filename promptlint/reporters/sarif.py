@@ -13,6 +13,7 @@ import re
 from typing import IO, Any
 
 import promptlint
+from promptlint.reporters import flagged_text
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 #: Used when the installed package metadata names no project URL (`[project.urls]` in pyproject.toml).
@@ -39,19 +40,6 @@ def information_uri() -> str:
 
 def _normalise(text: str) -> str:
     return _WS_RE.sub(" ", text).strip().lower()
-
-
-def flagged_text(finding: Any, source: Any) -> str:
-    """The text a finding points at (its span, else its line), for fingerprints."""
-    if source is None:
-        return finding.message
-    start, end = finding.span
-    if end > start:
-        return source.text[start:end]
-    try:
-        return source.line_text(finding.line)
-    except IndexError:
-        return finding.message
 
 
 def fingerprint(finding: Any, source: Any, occurrence: int = 0) -> str:
