@@ -245,6 +245,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         rules, cache, load = _cached_rules_and_cache(config)
     report = lint_paths(paths, config, rules, force_exclude=args.force_exclude, cache=cache, load_rules=load)
+    report.root = _project_root(paths, config)
     if args.verbose:
         print(f"promptlint: {len(report.files)} files, {len(report.rules)} rules enabled", file=sys.stderr)
     if getattr(args, "add_noqa", False):
@@ -259,6 +260,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.exit_zero:
         return 0
     return 1 if report.failed(config.fail_on) else 0
+
+
+def _project_root(paths: Sequence[str], config: Any) -> Any:
+    from promptlint.project_root import find_project_root
+
+    return find_project_root(paths, config)
 
 
 def _cached_rules_and_cache(config: Any) -> tuple[list[Any], Any, Any]:

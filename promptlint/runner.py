@@ -46,6 +46,8 @@ class Report:
     files: list[str] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     sources: dict[str, SourceFile] = field(default_factory=dict)
+    #: The project root CI formats name files from (see promptlint.project_root); None: the working directory.
+    root: Path | None = None
 
     def failed(self, fail_on: Severity) -> bool:
         """True if any finding is at or above `fail_on`."""

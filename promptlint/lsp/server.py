@@ -1,6 +1,6 @@
 """`promptlint lsp`: command line entry (`add_arguments`, `run`); the server itself is in `pygls_server`.
 
-pygls is optional (`pip install 'promptlint[lsp]'`): without it this module
+pygls is optional (`pip install 'promptlint-refusal[lsp]'`): without it this module
 still imports, so `promptlint lsp --help` works and `run` says what to
 install instead of failing with a traceback.
 """
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         from promptlint.lsp.pygls_server import create_server
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.split(".")[0] in ("pygls", "lsprotocol"):
-            print("promptlint lsp needs pygls 2: pip install 'promptlint[lsp]'", file=sys.stderr)
+            print("promptlint lsp needs pygls 2: pip install 'promptlint-refusal[lsp]'", file=sys.stderr)
             return 2
         raise
     from promptlint.lsp.engine import Linter

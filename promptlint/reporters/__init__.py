@@ -40,6 +40,20 @@ def render_statistics(report: Report, stream: IO[str], *, as_json: bool = False)
         stream.write(f"{count:>{width}}\t{code}\t{name}\n")
 
 
+def project_path(report: Report, display: str) -> str:
+    """A finding's path as CI tools want it: relative to the project root (the git root, else the config's
+    folder), with forward slashes; absolute when the file is outside the root."""
+    import os
+
+    root = getattr(report, "root", None)
+    if root is None:
+        return display.replace("\\", "/")
+    from promptlint.project_root import relative_to_root
+
+    rel = relative_to_root(display, root)
+    return rel if rel is not None else os.path.abspath(display).replace("\\", "/")
+
+
 def flagged_text(finding: Finding, source: SourceFile | None) -> str:
     """The text a finding points at (its span, else its line, else its message): what identifies it
     when line numbers change (SARIF fingerprints, JUnit test names)."""
