@@ -45,6 +45,8 @@ class LintOutcome:
     #: "config", "rules" or "internal" when `error` is set.
     error_kind: str | None = None
     details: str | None = None  # a traceback for internal errors, for the server log
+    #: The file the buffer stands for (config and line-length style are found from it).
+    path: Path | None = None
 
 
 @dataclass(slots=True)
@@ -120,7 +122,7 @@ class Linter:
             findings = lint_text(text, path, config, rules)
         except Exception as exc:
             return _failed(source, exc)
-        return LintOutcome(source, fmt, [f for f in findings if f.path == display])
+        return LintOutcome(source, fmt, [f for f in findings if f.path == display], path=path)
 
 
 def _failed(source: SourceFile, exc: Exception) -> LintOutcome:
@@ -171,8 +173,9 @@ def file_edits(outcome: LintOutcome, finding: Finding) -> tuple[list[Edit] | Non
         return None, "this finding is never fixed automatically"
     if not fix.text_edits:
         return (list(fix.edits), "") if fix.edits else (None, "suggestion only: no edit to apply")
-    from promptlint.fix.core import prompt_index_of
-    from promptlint.fix.encode import Skip, containers_for, encode
+    from promptlint.fix.core import _containers, prompt_index_of, wrap_insertion
+    from promptlint.fix.encode import Skip, encode
+    from promptlint.fix.layout import drop_emptied_pieces
     from promptlint.fix.verify import Rejected, check_prompts, reextract
     from promptlint.runner import extractor_of
 
@@ -184,10 +187,13 @@ def file_edits(outcome: LintOutcome, finding: Finding) -> tuple[list[Edit] | Non
         if index is None:
             return None, "the prompt of this finding was not found"
         prompt = extraction.prompts[index]
-        containers = containers_for(source, outcome.fmt or "python")
-        edits = [e for a, b, c in fix.text_edits for e in encode(prompt, source, containers, a, b, c)]
+        containers = _containers(source, outcome.fmt or "python", outcome.path)
+        text_edits = [wrap_insertion(prompt, source, containers, t) for t in fix.text_edits]
+        edits = [e for a, b, c in text_edits for e in encode(prompt, source, containers, a, b, c)]
+        if outcome.fmt == "python":
+            edits = drop_emptied_pieces(source, containers, edits)
         text = prompt.text
-        for a, b, content in sorted(fix.text_edits, key=lambda t: (t[0], t[1]), reverse=True):
+        for a, b, content in sorted(text_edits, key=lambda t: (t[0], t[1]), reverse=True):
             text = text[:a] + content + text[b:]
         new_text = source.text
         for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
