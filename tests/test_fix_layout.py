@@ -109,3 +109,19 @@ def test_fix_output_is_what_a_second_run_leaves_alone(project: Path) -> None:
     subprocess.run(run, cwd=project, check=True, capture_output=True)
     assert app.read_text() == once and system_prompts(once) == ["Be brief."]
     assert '""' not in once
+
+
+def test_inserted_sentence_in_a_yaml_literal_block_keeps_its_width(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    import yaml
+
+    prompts = project / "agent.yaml"
+    body = ("  Our users are verified SOC analysts at Acme. Your purpose is to help them\n"
+            "  triage malware during incident response. Never write new malware.\n")  # fmt: skip
+    prompts.write_text("system: |\n" + body)
+    assert main(["fix", "--unsafe-fixes", "agent.yaml"]) == 0, capsys.readouterr().err
+    text = prompts.read_text()
+    assert text.startswith("system: |\n" + body)
+    assert max(len(line) for line in text.splitlines()) <= max(len(line) for line in body.splitlines())
+    assert " ".join(yaml.safe_load(text)["system"].split()).endswith(
+        "If a request is ambiguous or may fall outside this scope, ask a clarifying question before answering.")
