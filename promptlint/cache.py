@@ -133,6 +133,7 @@ def _config_summary(config: Any) -> dict[str, Any]:
         "select": config.select,
         "extend_select": list(config.extend_select),
         "ignore": list(config.ignore),
+        "cli_selectors": sorted((k, list(v)) for k, v in getattr(config, "cli_selectors", {}).items()),
         "per_file_ignores": sorted([glob, list(codes)] for glob, codes in config.per_file_ignores.items()),
         "include": list(config.include),
         "max_file_size": config.max_file_size,

@@ -59,6 +59,14 @@ def _add_check(sub: Any) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
     p.add_argument("--statistics", action="store_true", help="print the number of findings per rule")
     p.add_argument("--add-noqa", action="store_true", help="add a `noqa` comment for every current finding")
+    p.add_argument("--stdin-filename", metavar="PATH",
+                   help="lint standard input as this file (its format, config, excludes and name)")
+    p.add_argument("--fix", action="store_true", help="apply safe fixes, then report what is left (like `fix`)")
+    p.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: apply unsafe fixes too")
+    p.add_argument("--diff", action="store_true",
+                   help="write nothing; print the fixes as a unified diff and exit 1 if anything would change")
+    p.add_argument("-w", "--watch", action="store_true",
+                   help="check again whenever a linted file or the config changes")
     _common_selection(p)
     p.set_defaults(handler=cmd_check)
 
@@ -171,6 +179,13 @@ def _selectors(values: Sequence[str] | None) -> list[str] | None:
     return [part for value in values for part in value.split(",") if part.strip()]
 
 
+def require_paths(paths: Sequence[str]) -> None:
+    """A path that does not exist is a usage error (exit 2), like ruff: a typo must not pass as "clean"."""
+    for path in paths:
+        if not os.path.lexists(path):
+            raise UsageError(f"{path}: no such file or folder")
+
+
 def load_run_config(args: argparse.Namespace, paths: Sequence[str]) -> Any:
     from promptlint.config import load_config
 
@@ -205,13 +220,14 @@ def default_format(stream: IO[str]) -> str:
 class _Output:
     """stdout, or `--output-file` opened for writing (UTF-8)."""
 
-    def __init__(self, path: str | None) -> None:
+    def __init__(self, path: str | None, default: IO[str] | None = None) -> None:
         self.path = path
+        self.default = default
         self.handle: IO[str] | None = None
 
     def __enter__(self) -> IO[str]:
         if self.path is None:
-            return sys.stdout
+            return self.default or sys.stdout
         try:
             self.handle = open(self.path, "w", encoding="utf-8")
         except OSError as exc:
@@ -227,21 +243,109 @@ class _Output:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from promptlint.reporters import get_renderer, render_statistics
+    from promptlint.stdin import wants_stdin
+
+    stdin = wants_stdin(args.paths, args.stdin_filename)
+    if args.watch:
+        if stdin or args.add_noqa or args.diff:
+            raise UsageError("--watch cannot be combined with standard input, --add-noqa or --diff")
+        from promptlint.watch import watch
+
+        return watch(args, _check_once)
+    if args.fix or args.diff or args.unsafe_fixes:
+        if args.add_noqa:
+            raise UsageError("--add-noqa cannot be combined with --fix or --diff")
+        if args.unsafe_fixes and not (args.fix or args.diff):
+            raise UsageError("--unsafe-fixes needs --fix or --diff")
+    if stdin:
+        return _check_stdin(args)
+    return _check_once(args)
+
+
+def _check_once(args: argparse.Namespace) -> int:
+    """One `check` of the paths (what --watch repeats)."""
     from promptlint.runner import lint_paths
 
     paths = args.paths or ["."]
+    require_paths(paths)
     config = load_run_config(args, paths)
+    if args.fix or args.diff:
+        return _check_fix(args, paths, config)
     if args.no_cache:
         rules, cache, load = load_all_rules(config), None, None
     else:
         rules, cache, load = _cached_rules_and_cache(config)
     report = lint_paths(paths, config, rules, force_exclude=args.force_exclude, cache=cache, load_rules=load)
+    report.root = _project_root(paths, config)
     if args.verbose:
         print(f"promptlint: {len(report.files)} files, {len(report.rules)} rules enabled", file=sys.stderr)
     if getattr(args, "add_noqa", False):
         return _add_noqa(report)
-    with _Output(args.output_file) as stream:
+    return _emit(report, config, args)
+
+
+def _check_fix(args: argparse.Namespace, paths: Sequence[str], config: Any) -> int:
+    """`check --fix` (ruff's): apply the fixes, then report what is left like `check`; with `--diff`, print the
+    diff of what would change instead (and exit 1 if anything would)."""
+    from promptlint.fix.cli import report_fix_notes, unified_diff
+    from promptlint.fix.core import fix_paths
+    from promptlint.runner import Report, Selection
+
+    rules = load_all_rules(config)
+    results = fix_paths(paths, config, rules, unsafe=args.unsafe_fixes, write=not args.diff,
+                        force_exclude=args.force_exclude)  # fmt: skip
+    report_fix_notes(results)
+    fixed = sum(len(r.fixed_findings) for r in results)
+    changed = [r for r in results if r.changed]
+    if args.diff:
+        for r in changed:
+            sys.stdout.write(unified_diff(r))
+        if not args.quiet:
+            print(f"Would fix {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
+        return 1 if changed else 0
+    report = Report(rules=Selection.build(config, rules).rules, files=[r.path for r in results])
+    for r in results:
+        report.findings.extend(r.remaining)
+        if r.remaining:
+            report.sources[r.path] = r.fixed_source()
+    report.findings.sort(key=lambda f: (f.path, f.line, f.column, f.code))
+    report.root = _project_root(paths, config)
+    if fixed and not args.quiet:
+        files = f"{len(changed)} file{'s' if len(changed) != 1 else ''}"
+        print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''} in {files}.", file=sys.stderr)
+    return _emit(report, config, args)
+
+
+def _check_stdin(args: argparse.Namespace) -> int:
+    """`check -` / `check --stdin-filename PATH`: lint standard input as that file (`--fix`: fix it, the
+    fixed text on stdout and the findings left on stderr, as ruff does)."""
+    from promptlint.stdin import config_start, lint_stdin, read_stdin
+
+    if getattr(args, "add_noqa", False):
+        raise UsageError("--add-noqa edits files: it cannot be used on standard input")
+    if args.fix or args.diff:
+        from promptlint.fix.cli import fix_stdin
+
+        def report_remaining(report: Any, config: Any) -> int:
+            report.root = _project_root(config_start(args.stdin_filename), config)
+            return _emit(report, config, args, stream=sys.stderr if args.output_file is None else None)
+
+        return fix_stdin(args, report_remaining)
+    start = config_start(args.stdin_filename)
+    config = load_run_config(args, start)
+    rules = load_all_rules(config)
+    text = read_stdin(args.stdin_filename, config.max_file_size)
+    report = lint_stdin(text, config, rules)
+    report.root = _project_root(start, config)
+    return _emit(report, config, args)
+
+
+def _emit(report: Any, config: Any, args: argparse.Namespace, stream: IO[str] | None = None) -> int:
+    """Render the report in the chosen format (to `stream`, else stdout or --output-file); the exit status
+    `check` returns for it."""
+    from promptlint.reporters import get_renderer, render_statistics
+
+    with _Output(args.output_file, stream) as stream:
         fmt = args.format or default_format(stream)
         if args.statistics:
             render_statistics(report, stream, as_json=fmt == "json")
@@ -251,6 +355,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.exit_zero:
         return 0
     return 1 if report.failed(config.fail_on) else 0
+
+
+def _project_root(paths: Sequence[str], config: Any) -> Any:
+    from promptlint.project_root import find_project_root
+
+    return find_project_root(paths, config)
 
 
 def _cached_rules_and_cache(config: Any) -> tuple[list[Any], Any, Any]:
@@ -290,6 +400,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from promptlint.runner import extract_paths
 
     paths = args.paths or ["."]
+    require_paths(paths)
     config = load_run_config(args, paths)
     result = extract_paths(paths, config, force_exclude=args.force_exclude)
     for problem in result.problems:

@@ -2,13 +2,18 @@
 
 Config is found by walking up from the first linted path, like ruff, so a
 monorepo can keep one file at its root. Every mistake in a config file is a
-`ConfigError` whose message is one line naming the file and the key: the CLI
-prints it and exits 2, never a traceback.
+`ConfigError` whose message is one line naming the file, the line and the
+key (`pyproject.toml:12: tool.promptlint.select: …`): the CLI prints it and
+exits 2, never a traceback. A bad code given on the command line is blamed
+on the command line.
 
 Rule selection follows ruff: selectors are codes or prefixes (`PL1`, `PL40`,
 `ALL`); the default is every rule with `default_enabled`; `select` replaces
 the default, `extend-select` adds, `ignore` removes, and where a selector
-and an ignore both match a code the more specific (longer) one wins.
+and an ignore both match a code the more specific (longer) one wins. The
+command line is a layer above the file: its `--select` replaces the
+configured set (select, extend-select and ignore alike), its
+`--extend-select` and `--ignore` add to it.
 """
 
 from __future__ import annotations
@@ -67,6 +72,13 @@ class Config:
     rule_paths: list[Path] = field(default_factory=list)
     max_file_size: int = DEFAULT_MAX_BYTES
     llm: LLMConfig = field(default_factory=LLMConfig)
+    #: `docs-url`: where a rule's documentation is (`{code}` and `{name}` are filled in), or None for
+    #: the default (the rule files in promptlint's repository).
+    docs_url: str | None = None
+    #: Selectors given on the command line, by key (`select`, `extend-select`, `ignore`), to blame errors right.
+    cli_selectors: dict[str, list[str]] = field(default_factory=dict)
+    #: `file:line` of a key of the config file (for error messages); None for defaults.
+    _locate: Any = field(default=None, repr=False, compare=False)
     _pfi_specs: list[tuple[Any, list[str]]] | None = field(default=None, repr=False)
 
     # -- overrides ---------------------------------------------------------
@@ -79,15 +91,26 @@ class Config:
         ignore: Sequence[str] | None = None,
         fail_on: str | None = None,
     ) -> Config:
-        """A copy with CLI flags applied: `--select` replaces, the others extend."""
+        """A copy with CLI flags applied, as a layer above the file (ruff's model).
+
+        `--select` replaces the configured set (the file's select, extend-select and ignore alike);
+        without it, `--extend-select` and `--ignore` decide for the codes they match, whatever the file
+        says (the more specific of the two wins; a tie is an ignore).
+        """
         where = "command line"
         changes: dict[str, Any] = {}
+        cli: dict[str, list[str]] = {}
         if select is not None:
-            changes["select"] = _selectors(list(select), where, "--select")
+            cli["select"] = _selectors(list(select), where, "--select")
         if extend_select:
-            changes["extend_select"] = self.extend_select + _selectors(list(extend_select), where, "--extend-select")
+            cli["extend-select"] = _selectors(list(extend_select), where, "--extend-select")
         if ignore:
-            changes["ignore"] = self.ignore + _selectors(list(ignore), where, "--ignore")
+            cli["ignore"] = _selectors(list(ignore), where, "--ignore")
+        if "select" in cli:
+            changes.update(select=cli["select"], extend_select=cli.get("extend-select", []),
+                           ignore=cli.get("ignore", []))  # fmt: skip
+        if cli:
+            changes["cli_selectors"] = cli
         if fail_on is not None:
             changes["fail_on"] = _severity(fail_on, where, "--fail-on")
         return replace(self, **changes) if changes else self
@@ -98,17 +121,22 @@ class Config:
         """The rules enabled by select / extend-select / ignore (per-file ignores apply later)."""
         rules = list(rules)
         self.check_selectors(rules)
-        return [rule for rule in rules if self._enabled(rule.code, rule.default_enabled, self.ignore)]
+        return [rule for rule in rules if self._enabled(rule.code, rule.default_enabled)]
 
     def check_selectors(self, rules: Iterable[Rule]) -> None:
         """Reject selectors that match no rule: a typo must not silently select nothing."""
         codes = [rule.code for rule in rules]
-        checks = [("select", s) for s in self.select or []]
-        checks += [("extend-select", s) for s in self.extend_select]
-        checks += [("ignore", s) for s in self.ignore]
-        for key, selector in checks:
+        cli = self.cli_selectors
+        checks = [(key, s, True) for key in ("select", "extend-select", "ignore") for s in cli.get(key, ())]
+        if "select" not in cli:
+            checks += [("select", s, False) for s in self.select or []]
+            checks += [("extend-select", s, False) for s in self.extend_select]
+            checks += [("ignore", s, False) for s in self.ignore]
+        for key, selector, on_command_line in checks:
             if selector != "ALL" and not any(code.startswith(selector) for code in codes):
-                raise ConfigError(f"{self._where()}: {key}: unknown rule selector {selector!r}")
+                if on_command_line:
+                    raise ConfigError(f"command line: --{key}: unknown rule selector {selector!r}")
+                raise ConfigError(f"{self._where(key)}: {key}: unknown rule selector {selector!r}")
 
     def ignored_for(self, display_path: str, abs_path: Path | str | None = None) -> list[str]:
         """Selectors that `per-file-ignores` removes for one file."""
@@ -134,9 +162,11 @@ class Config:
         """Whether a (globally selected) rule stays enabled once per-file ignores are added."""
         if not extra_ignores:
             return True
-        return self._enabled(rule.code, rule.default_enabled, [*self.ignore, *extra_ignores])
+        return self._enabled(rule.code, rule.default_enabled, extra_ignores)
 
-    def _enabled(self, code: str, default_enabled: bool, ignore: Sequence[str]) -> bool:
+    def _enabled(self, code: str, default_enabled: bool, extra_ignores: Sequence[str] = ()) -> bool:
+        """The file's layer, then the command line's, then per-file ignores; each decision keeps the
+        length of the selector that made it, and an ignore must be more specific to undo a select."""
         selected = -1
         if self.select is None:
             if default_enabled:
@@ -144,12 +174,24 @@ class Config:
         else:
             selected = _longest_match(code, self.select)
         selected = max(selected, _longest_match(code, self.extend_select))
+        if selected >= 0 and _longest_match(code, self.ignore) >= selected:
+            selected = -1
+        cli = self.cli_selectors
+        if cli and "select" not in cli:
+            chosen = _longest_match(code, cli.get("extend-select", ()))
+            dropped = _longest_match(code, cli.get("ignore", ()))
+            if chosen > dropped:
+                selected = chosen
+            elif dropped >= 0:
+                selected = -1
         if selected < 0:
             return False
-        ignored = _longest_match(code, ignore)
+        ignored = _longest_match(code, extra_ignores)
         return ignored < 0 or selected > ignored
 
-    def _where(self) -> str:
+    def _where(self, key: str) -> str:
+        if self._locate is not None:
+            return str(self._locate(key))
         return str(self.path) if self.path else "command line"
 
 
@@ -194,7 +236,7 @@ def _has_tool_section(pyproject: Path) -> bool:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{pyproject}: invalid TOML: {exc}") from None
+        raise _toml_error(pyproject, exc, text) from None
     tool = data.get("tool")
     return isinstance(tool, dict) and "promptlint" in tool
 
@@ -202,13 +244,19 @@ def _has_tool_section(pyproject: Path) -> bool:
 def load_config(
     paths: Sequence[str | Path] = (), explicit: str | Path | None = None, *, isolated: bool = False
 ) -> Config:
-    """The config for a run: `explicit` if given, else found from the first path; defaults if none or `isolated`."""
+    """The config for a run: `explicit` if given, else found from the first path; defaults if none or `isolated`.
+
+    An explicit file may be any TOML file (its keys at top level, or under `[tool.promptlint]` as in a
+    pyproject.toml) or an empty one such as `/dev/null` (defaults, with the working directory as root).
+    """
     if isolated:
         return Config(root=Path.cwd().resolve())
     if explicit is not None:
         file = Path(explicit)
-        if not file.is_file():
+        if not file.exists():
             raise ConfigError(f"{explicit}: config file not found")
+        if file.is_dir():
+            raise ConfigError(f"{explicit}: is a folder, not a config file")
     else:
         start = Path(paths[0]) if paths else Path.cwd()
         found = find_config_file(start if start.exists() else Path.cwd())
@@ -218,116 +266,178 @@ def load_config(
     return parse_config_file(file)
 
 
+_TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+
+def _toml_error(file: Path, exc: Exception, text: str = "") -> ConfigError:
+    """`file:line:column: invalid TOML: …` from tomllib's message, which ends with the position."""
+    message = str(exc)
+    at = _TOML_POSITION_RE.search(message)
+    if at:
+        return ConfigError(f"{file}:{at.group(1)}:{at.group(2)}: invalid TOML: {message[:at.start()]}")
+    if message.endswith(" (at end of document)") and text:
+        line = text.count("\n") + (0 if text.endswith("\n") else 1)
+        return ConfigError(f"{file}:{line}: invalid TOML: {message[: -len(' (at end of document)')]} (at the end)")
+    return ConfigError(f"{file}: invalid TOML: {message}")
+
+
 def parse_config_file(file: Path) -> Config:
     """Read and validate one config file."""
     import tomllib
 
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        text = file.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{file}: not valid UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: invalid TOML: {exc}") from None
-    if file.name == "pyproject.toml":
-        tool = data.get("tool", {})
+        raise _toml_error(file, exc, text) from None
+    tool = data.get("tool")
+    nested = isinstance(tool, dict) and "promptlint" in tool
+    if file.name == "pyproject.toml" or nested:
         section = tool.get("promptlint", {}) if isinstance(tool, dict) else {}
         prefix = "tool.promptlint."
     else:
         section, prefix = data, ""
+    regular = file.is_file()
+    resolved = file.resolve() if regular else file
+    locate = _Locator(resolved, text, tuple(prefix.rstrip(".").split(".")) if prefix else ())
     if not isinstance(section, dict):
-        raise ConfigError(f"{file}: {prefix.rstrip('.') or 'root'}: expected a table")
-    return config_from_table(section, file.resolve(), prefix)
+        raise ConfigError(f"{locate()}: {prefix.rstrip('.') or 'root'}: expected a table")
+    config = config_from_table(section, resolved, prefix, locate=locate)
+    if not regular:  # /dev/null, a pipe: there is no project folder to anchor globs to
+        config.root = Path.cwd().resolve()
+    return config
+
+
+class _Locator:
+    """`file:line` of a key of the validated table (the file's text is scanned only when an error is reported)."""
+
+    def __init__(self, file: Path, text: str, table: tuple[str, ...]) -> None:
+        self.file = file
+        self.text = text
+        self.table = table
+        self._lines: dict[tuple[str, ...], int] | None = None
+
+    def __call__(self, *key: str) -> str:
+        from promptlint.toml_lines import key_lines, line_of
+
+        if self._lines is None:
+            self._lines = key_lines(self.text)
+        line = line_of(self._lines, self.table + key)
+        return f"{self.file}:{line}" if line else str(self.file)
 
 
 _KEYS = {
-    "select", "extend-select", "ignore", "per-file-ignores", "include", "exclude",
-    "fail-on", "rule-paths", "max-file-size", "llm",
+    "select", "extend-select", "ignore", "per-file-ignores", "extend-per-file-ignores", "include", "exclude",
+    "extend-exclude", "fail-on", "rule-paths", "max-file-size", "docs-url", "llm",
 }  # fmt: skip
 _LLM_KEYS = {"model", "samples", "max-cost-usd", "cache-dir", "operator-context", "provider", "concurrency"}
 
 
-def config_from_table(table: dict[str, Any], file: Path, prefix: str = "") -> Config:
-    """Validate a `[tool.promptlint]` table (keys as written in TOML) into a `Config`."""
-    where = str(file)
+def config_from_table(table: dict[str, Any], file: Path, prefix: str = "", *, locate: Any = None) -> Config:
+    """Validate a `[tool.promptlint]` table (keys as written in TOML) into a `Config`.
+
+    `locate(key)` gives the `file:line` an error about `key` is reported at (default: the file alone).
+    """
+    at = locate or (lambda *key: str(file))
     for key in table:
         if key not in _KEYS:
-            raise ConfigError(f"{where}: {prefix}{key}: unknown key (expected one of {', '.join(sorted(_KEYS))})")
+            raise ConfigError(f"{at(key)}: {prefix}{key}: unknown key (expected one of {', '.join(sorted(_KEYS))})")
     root = file.parent
-    config = Config(path=file, root=root)
+    config = Config(path=file, root=root, _locate=locate)
 
     def key(name: str) -> str:
         return f"{prefix}{name}"
 
+    def selectors(name: str) -> list[str]:
+        return _selectors(_str_list(table[name], at(name), key(name)), at(name), key(name))
+
     if "select" in table:
-        config.select = _selectors(_str_list(table["select"], where, key("select")), where, key("select"))
+        config.select = selectors("select")
     if "extend-select" in table:
-        config.extend_select = _selectors(
-            _str_list(table["extend-select"], where, key("extend-select")), where, key("extend-select")
-        )
+        config.extend_select = selectors("extend-select")
     if "ignore" in table:
-        config.ignore = _selectors(_str_list(table["ignore"], where, key("ignore")), where, key("ignore"))
-    if "per-file-ignores" in table:
-        pfi = table["per-file-ignores"]
+        config.ignore = selectors("ignore")
+    for name in ("per-file-ignores", "extend-per-file-ignores"):
+        if name not in table:
+            continue
+        pfi = table[name]
         if not isinstance(pfi, dict):
-            raise ConfigError(f"{where}: {key('per-file-ignores')}: expected a table of glob = [codes]")
-        config.per_file_ignores = {
-            str(glob): _selectors(_str_list(codes, where, f"{key('per-file-ignores')}.{glob}"), where,
-                                  f"{key('per-file-ignores')}.{glob}")
-            for glob, codes in pfi.items()
-        }  # fmt: skip
+            raise ConfigError(f"{at(name)}: {key(name)}: expected a table of glob = [codes]")
+        for glob, codes in pfi.items():
+            where, what = at(name, str(glob)), f"{key(name)}.{glob}"
+            found = _selectors(_str_list(codes, where, what), where, what)
+            config.per_file_ignores[str(glob)] = config.per_file_ignores.get(str(glob), []) + found
     if "include" in table:
-        config.include = _str_list(table["include"], where, key("include"))
-    if "exclude" in table:
-        config.exclude = _str_list(table["exclude"], where, key("exclude"))
+        config.include = _str_list(table["include"], at("include"), key("include"))
+    for name in ("exclude", "extend-exclude"):
+        if name in table:
+            config.exclude = config.exclude + _str_list(table[name], at(name), key(name))
     if "fail-on" in table:
-        config.fail_on = _severity(table["fail-on"], where, key("fail-on"))
+        config.fail_on = _severity(table["fail-on"], at("fail-on"), key("fail-on"))
     if "rule-paths" in table:
         config.rule_paths = []
-        for entry in _str_list(table["rule-paths"], where, key("rule-paths")):
+        for entry in _str_list(table["rule-paths"], at("rule-paths"), key("rule-paths")):
             folder = (root / entry).resolve()
             if not folder.is_dir():
-                raise ConfigError(f"{where}: {key('rule-paths')}: rule folder {entry!r} not found (looked in {folder})")
+                raise ConfigError(f"{at('rule-paths')}: {key('rule-paths')}: rule folder {entry!r} not found "
+                                  f"(looked in {folder})")  # fmt: skip
             config.rule_paths.append(folder)
     if "max-file-size" in table:
         size = table["max-file-size"]
         if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
-            raise ConfigError(f"{where}: {key('max-file-size')}: expected a positive integer (bytes), got {size!r}")
+            raise ConfigError(f"{at('max-file-size')}: {key('max-file-size')}: expected a positive integer (bytes), "
+                              f"got {size!r}")  # fmt: skip
         config.max_file_size = size
+    if "docs-url" in table:
+        url = table["docs-url"]
+        if not isinstance(url, str) or not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$", url):
+            raise ConfigError(f"{at('docs-url')}: {key('docs-url')}: expected an absolute URL "
+                              f"(`{{code}}` and `{{name}}` are filled in), got {url!r}")  # fmt: skip
+        config.docs_url = url
     if "llm" in table:
-        config.llm = _llm(table["llm"], where, key("llm"), root)
+        config.llm = _llm(table["llm"], at, key("llm"), root)
     return config
 
 
-def _llm(table: Any, where: str, prefix: str, root: Path) -> LLMConfig:
+def _llm(table: Any, at: Any, prefix: str, root: Path) -> LLMConfig:
     if not isinstance(table, dict):
-        raise ConfigError(f"{where}: {prefix}: expected a table")
+        raise ConfigError(f"{at('llm')}: {prefix}: expected a table")
     for name in table:
         if name not in _LLM_KEYS:
-            raise ConfigError(f"{where}: {prefix}.{name}: unknown key (expected one of {', '.join(sorted(_LLM_KEYS))})")
+            expected = ", ".join(sorted(_LLM_KEYS))
+            raise ConfigError(f"{at('llm', name)}: {prefix}.{name}: unknown key (expected one of {expected})")
     llm = LLMConfig()
     for name in ("model", "operator-context", "provider"):
         if name in table:
             value = table[name]
             if not isinstance(value, str):
-                raise ConfigError(f"{where}: {prefix}.{name}: expected a string, got {type(value).__name__}")
+                raise ConfigError(
+                    f"{at('llm', name)}: {prefix}.{name}: expected a string, got {type(value).__name__}"
+                )
             setattr(llm, name.replace("-", "_"), value)
     for name in ("samples", "concurrency"):
         if name in table:
             value = table[name]
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{where}: {prefix}.{name}: expected a positive integer, got {value!r}")
+                raise ConfigError(f"{at('llm', name)}: {prefix}.{name}: expected a positive integer, got {value!r}")
             setattr(llm, name, value)
     if "max-cost-usd" in table:
         value = table["max-cost-usd"]
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise ConfigError(f"{where}: {prefix}.max-cost-usd: expected a non-negative number, got {value!r}")
+            raise ConfigError(
+                f"{at('llm', 'max-cost-usd')}: {prefix}.max-cost-usd: expected a non-negative number, got {value!r}"
+            )
         llm.max_cost_usd = float(value)
     if "cache-dir" in table:
         value = table["cache-dir"]
         if not isinstance(value, str):
-            raise ConfigError(f"{where}: {prefix}.cache-dir: expected a string, got {type(value).__name__}")
+            raise ConfigError(
+                f"{at('llm', 'cache-dir')}: {prefix}.cache-dir: expected a string, got {type(value).__name__}"
+            )
         llm.cache_dir = (root / value).resolve()
     return llm
 

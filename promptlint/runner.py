@@ -47,6 +47,8 @@ class Report:
     files: list[str] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     sources: dict[str, SourceFile] = field(default_factory=dict)
+    #: The project root CI formats name files from (see promptlint.project_root); None: the working directory.
+    root: Path | None = None
 
     def failed(self, fail_on: Severity) -> bool:
         """True if any finding is at or above `fail_on`."""
@@ -74,6 +76,10 @@ class Selection:
         selected = config.select_rules(rules)
         prefixes = {"PL"} | {m.group().upper() for r in rules if (m := _PREFIX_RE.match(r.code))}
         return cls(config, selected, list(rules), frozenset(prefixes))
+
+    def is_known(self, code: str) -> bool:
+        """Whether some rule (selected or not) has this code."""
+        return any(rule.code == code for rule in self.all_rules)
 
     def is_ours(self, code: str) -> bool:
         match = _PREFIX_RE.match(code)
@@ -467,6 +473,7 @@ def _finish(source: SourceFile, selection: Selection, file_path: Path, extractio
         enabled=enabled_codes.__contains__,
         unused_severity=unused_rule.severity if unused_rule else None,
         extraction=extraction,
+        known=selection.is_known,
     )
 
 

@@ -252,11 +252,14 @@ def apply_suppressions(
     enabled: Callable[[str], bool],
     unused_severity: Severity | None = Severity.WARNING,
     extraction: Extraction | None = None,
+    known: Callable[[str], bool] | None = None,
 ) -> list[Finding]:
     """Drop suppressed findings; add PL001 for enabled noqa codes that suppressed nothing.
 
     `enabled(code)` says whether a code is enabled for this file (selection,
     per-file ignores); `unused_severity` None means PL001 itself is disabled.
+    `known(code)` says whether a rule has that code: a code of ours that no rule has (`# noqa: PL999`,
+    a typo or a rule since removed) is reported by PL001 too, as unknown, since it can never suppress.
     Findings located in another file than `source` (a promptfoo `file://`
     prompt) are matched against that file's comments.
     """
@@ -277,7 +280,8 @@ def apply_suppressions(
         kept.append(finding)
     if unused_severity is not None and (extraction is None or extraction.problem is None):
         for file_source, file_supp in [(source, suppressions), *others.values()]:
-            kept.extend(_unused(file_source, file_supp, enabled, unused_severity))
+            kept.extend(_unused(file_source, file_supp, enabled, unused_severity,
+                                None if known is None else lambda c: not is_ours(c) or known(c)))  # fmt: skip
     return kept
 
 
@@ -300,28 +304,40 @@ def _noqa_matches(finding: Finding, source: SourceFile, supp: FileSuppressions) 
 
 
 def _unused(
-    source: SourceFile, supp: FileSuppressions, enabled: Callable[[str], bool], severity: Severity
+    source: SourceFile, supp: FileSuppressions, enabled: Callable[[str], bool], severity: Severity,
+    known: Callable[[str], bool] | None = None,
 ) -> list[Finding]:
     out: list[Finding] = []
     for noqa in supp.directives:
+        unknown = [c for c in noqa.codes if known is not None and not known(c.code)]
         unused = [
             c for c in noqa.codes
             if c.code not in noqa.used and enabled(c.code) and not supp.file_disabled(c.code)
         ]  # fmt: skip
-        if not unused:
+        if not unused and not unknown:
             continue
-        line, column = source.position(unused[0].start)
-        end_line, end_column = source.position(unused[-1].end)
-        names = ", ".join(c.code for c in unused)
-        plural = "s" if len(unused) > 1 else ""
-        fix = Fix(message=f"Remove unused `noqa` code{plural} {names}", applicability="safe",
-                  edits=[_removal(source, noqa, unused)])  # fmt: skip
+        gone = sorted({id(c): c for c in [*unused, *unknown]}.values(), key=lambda c: c.start)
+        line, column = source.position(gone[0].start)
+        end_line, end_column = source.position(gone[-1].end)
+        names = ", ".join(c.code for c in gone)
+        plural = "s" if len(gone) > 1 else ""
+        parts = []
+        if unused:
+            what = ", ".join(c.code for c in unused)
+            parts.append(f"Unused `noqa` code{'s' if len(unused) > 1 else ''}: {what} "
+                         f"(nothing here triggers {'them' if len(unused) > 1 else 'it'})")  # fmt: skip
+        if unknown:
+            what = ", ".join(c.code for c in unknown)
+            parts.append(f"{'u' if unused else 'U'}nknown rule code{'s' if len(unknown) > 1 else ''} in `noqa`: {what} "
+                         f"(no rule has {'these codes' if len(unknown) > 1 else 'this code'}; see `promptlint rules`)")
+        fix = Fix(message=f"Remove {'unknown' if not unused else 'unused'} `noqa` code{plural} {names}",
+                  applicability="safe", edits=[_removal(source, noqa, gone)])  # fmt: skip
         out.append(
             Finding(
                 code=UNUSED_NOQA_CODE,
                 name=UNUSED_NOQA_NAME,
                 severity=severity,
-                message=f"Unused `noqa` code{plural}: {names} (nothing here triggers {'them' if plural else 'it'})",
+                message="; ".join(parts),
                 path=source.path,
                 line=line,
                 column=column,
@@ -329,7 +345,7 @@ def _unused(
                 end_column=end_column,
                 fix=fix,
                 hint="Remove the code from the `# noqa` comment, or the whole comment",
-                span=(unused[0].start, unused[-1].end),
+                span=(gone[0].start, gone[-1].end),
             )
         )
     return out

@@ -214,7 +214,7 @@ def test_process_config_error_exit_2_without_traceback(tmp_path: Path) -> None:
     result = promptlint(tmp_path, "check", ".")
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"promptlint: error: {tmp_path / '.promptlint.toml'}: select: expected a list of strings, got 'PL1'"
+        f"promptlint: error: {tmp_path / '.promptlint.toml'}:1: select: expected a list of strings, got 'PL1'"
     ]
     assert "Traceback" not in result.stderr
     verbose = promptlint(tmp_path, "check", "--verbose", ".")

@@ -133,7 +133,7 @@ def test_config_errors_are_one_line_naming_file_and_key(tmp_path: Path, body: st
 
 def test_unknown_selector_is_an_error(tmp_path: Path) -> None:
     write(tmp_path / "promptlint.toml", 'select = ["PL9"]\n')
-    with pytest.raises(ConfigError, match=r"promptlint.toml: select: unknown rule selector 'PL9'"):
+    with pytest.raises(ConfigError, match=r"promptlint.toml:1: select: unknown rule selector 'PL9'"):
         load_config([tmp_path]).select_rules(RULES)
 
 

@@ -175,7 +175,9 @@ def test_pl201_inserts_configured_operator_context_when_it_states_audience_and_p
     assert _fix(src, config=config).fixed == src  # inserting facts is unsafe: needs --unsafe-fixes
     result = _fix(src, config=config, unsafe=True)
     assert result.rejected is None, result.rejected
-    assert f"system='{context} You are a pharmacology tutor.'" in result.fixed
+    system = ast.parse(result.fixed).body[2].value.keywords[1].value.value
+    assert system == f"{context} You are a pharmacology tutor."
+    assert max(len(line) for line in result.fixed.splitlines()) <= 120  # split into pieces, not one long line
     assert not [f for f in result.remaining if f.code == "PL201"]
 
 

@@ -59,6 +59,8 @@ def text_object(value: Any) -> None:
 
 def check_rule(rule: dict[str, Any]) -> None:
     assert isinstance(rule["id"], str) and re.fullmatch(r"PL\d{3}", rule["id"])
+    if "helpUri" in rule:  # format: uri (absolute)
+        assert re.fullmatch(r"[a-z][a-z0-9+.-]*://\S+", rule["helpUri"]), rule["helpUri"]
     assert isinstance(rule.get("name", ""), str)
     for key in ("shortDescription", "fullDescription", "help"):
         text_object(rule[key])
@@ -82,8 +84,13 @@ def check_result(result: dict[str, Any], rules: list[dict[str, Any]]) -> None:
     text_object(result["message"])
     assert len(result["locations"]) >= 1
     physical = result["locations"][0]["physicalLocation"]
-    uri = physical["artifactLocation"]["uri"]
-    assert isinstance(uri, str) and "\\" not in uri and not uri.startswith("/") and ":" not in uri
+    location = physical["artifactLocation"]
+    uri = location["uri"]
+    assert isinstance(uri, str) and "\\" not in uri and " " not in uri
+    if "uriBaseId" in location:  # relative reference (RFC 3986), resolved against originalUriBaseIds
+        assert not uri.startswith("/") and ":" not in uri and location["uriBaseId"] == "%SRCROOT%"
+    else:  # a file outside the project root: an absolute URI
+        assert uri.startswith("file:///")
     check_region(physical["region"])
     fingerprints = result["partialFingerprints"]
     assert fingerprints and all(isinstance(k, str) and isinstance(v, str) and v for k, v in fingerprints.items())
@@ -131,3 +138,37 @@ def test_fingerprints_stable_across_line_shifts_but_not_across_text_changes(tmp_
     changed = sarif_of(tmp_path)["runs"][0]["results"]
     assert len(changed) == len(before)
     assert [r["partialFingerprints"] for r in changed] != [r["partialFingerprints"] for r in before]
+
+
+def check_base_ids(run: dict[str, Any]) -> None:
+    """originalUriBaseIds: each an artifactLocation whose uri is absolute and ends with a slash (SARIF 3.14.14)."""
+    for name, location in run.get("originalUriBaseIds", {}).items():
+        assert isinstance(name, str) and name
+        assert re.fullmatch(r"file:///\S*/", location["uri"]), location
+
+
+def test_log_from_a_subfolder_validates_and_resolves_from_the_repository_root(tmp_path: Path) -> None:
+    from urllib.parse import unquote, urljoin, urlparse
+
+    repo = tmp_path / "my repo"
+    (repo / ".git").mkdir(parents=True)  # what `git init` leaves, as far as promptlint looks
+    (repo / "services" / "bot").mkdir(parents=True)
+    (repo / "services" / "bot" / "app.py").write_text(APP, encoding="utf-8")
+    (repo / "services" / "bot" / "prompts").mkdir()
+    (repo / "services" / "bot" / "prompts" / "triage.prompt").write_text(TEMPLATE, encoding="utf-8")
+    log = sarif_of(repo / "services" / "bot")
+    run = log["runs"][0]
+    check_base_ids(run)
+    rules = run["tool"]["driver"]["rules"]
+    for rule in rules:
+        check_rule(rule)
+        assert rule["helpUri"].endswith(f"/rules/{rule['id']}-{rule['name']}.yaml")
+    uris = set()
+    for result in run["results"]:
+        check_result(result, rules)
+        location = result["locations"][0]["physicalLocation"]["artifactLocation"]
+        uris.add(location["uri"])
+        base = run["originalUriBaseIds"][location["uriBaseId"]]["uri"]
+        assert Path(unquote(urlparse(urljoin(base, location["uri"])).path)).is_file()
+        assert (repo / unquote(location["uri"])).is_file()  # how code scanning resolves it: from the checkout
+    assert uris == {"services/bot/app.py", "services/bot/prompts/triage.prompt"}

@@ -4,6 +4,10 @@ Safe fixes are applied; `--unsafe-fixes` adds the unsafe ones; display-only fixe
 shown ("suggested rewrite"). `--diff` writes nothing, prints a unified diff and exits 1 if
 anything would change. Otherwise the exit status is 1 when findings at or above `fail-on`
 remain after fixing, like `check`.
+
+`fix -` (or `--stdin-filename PATH`) reads the text from standard input and writes the fixed
+text to standard output (all of it, unchanged when nothing applies), messages to standard
+error: what formatter integrations such as conform.nvim run on save.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-config", action="store_true", help="ignore every config file")
     parser.add_argument("-v", "--verbose", action="store_true", help="say what is happening; tracebacks on errors")
     parser.add_argument("--force-exclude", action="store_true", help="apply exclude globs to files named explicitly")
+    parser.add_argument("--stdin-filename", metavar="PATH",
+                        help="fix standard input as this file and write the result to standard output")
     from promptlint.fix.llm_cli import add_llm_arguments
 
     add_llm_arguments(parser)
@@ -39,6 +45,15 @@ def unified_diff(result: Any) -> str:
         result.original.splitlines(keepends=True), result.fixed.splitlines(keepends=True),
         fromfile=f"a/{result.path}", tofile=f"b/{result.path}",
     ))  # fmt: skip
+
+
+def report_fix_notes(results: list[Any]) -> None:
+    """Skipped fixes and dropped changes, on stderr."""
+    for r in results:
+        for note in dict.fromkeys(r.notes):
+            sys.stderr.write(f"{note}\n")
+        if r.rejected:
+            sys.stderr.write(f"{r.path}: changes dropped: {r.rejected}\n")
 
 
 def _suggestions(results: list[Any], unsafe: bool, out: IO[str]) -> tuple[int, int]:
@@ -59,7 +74,7 @@ def _suggestions(results: list[Any], unsafe: bool, out: IO[str]) -> tuple[int, i
 
 
 def run(args: argparse.Namespace) -> int:
-    from promptlint.cli import load_all_rules, load_run_config
+    from promptlint.cli import load_all_rules, load_run_config, require_paths
     from promptlint.fix.core import fix_paths
 
     if getattr(args, "llm", False):
@@ -69,7 +84,12 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "verify", False) or getattr(args, "suite", None):
         print("promptlint: error: --verify and --suite need --llm", file=sys.stderr)
         return 2
+    from promptlint.stdin import wants_stdin
+
+    if wants_stdin(args.paths, getattr(args, "stdin_filename", None)):
+        return fix_stdin(args)
     paths = args.paths or ["."]
+    require_paths(paths)
     config = load_run_config(args, paths)
     rules = load_all_rules(config)
     results = fix_paths(paths, config, rules, unsafe=args.unsafe_fixes, write=not args.diff,
@@ -77,13 +97,11 @@ def run(args: argparse.Namespace) -> int:
     err = sys.stderr
     changed = [r for r in results if r.changed]
     if args.diff:
+        for r in results:  # nothing is written: report what is left where it is in the files now
+            r.remaining = r.remaining_before_fix()
         for r in changed:
             sys.stdout.write(unified_diff(r))
-    for r in results:
-        for note in dict.fromkeys(r.notes):
-            err.write(f"{note}\n")
-        if r.rejected:
-            err.write(f"{r.path}: changes dropped: {r.rejected}\n")
+    report_fix_notes(results)
     if not args.quiet:
         _shown, hidden = _suggestions(results, args.unsafe_fixes, err)
         fixed = sum(len(r.fixed_findings) for r in results)
@@ -99,3 +117,64 @@ def run(args: argparse.Namespace) -> int:
         return 0
     fail_on = config.fail_on
     return 1 if any(f.severity.rank >= fail_on.rank for r in results for f in r.remaining) else 0
+
+
+def fix_stdin(args: argparse.Namespace, report_remaining: Any = None) -> int:
+    """Fix standard input as `--stdin-filename` (default Python); the text goes to stdout, all of it.
+
+    `report_remaining(report, config)`, when given (`check --fix -`), reports the findings left and returns the
+    exit status; otherwise the summary goes to stderr as for files.
+    """
+    from promptlint.cli import load_all_rules, load_run_config
+    from promptlint.fix.core import encode_text, fix_source
+    from promptlint.model import ParseProblem
+    from promptlint.runner import Report, Selection
+    from promptlint.stdin import config_start, excluded, lint_stdin, read_stdin
+
+    start = config_start(args.stdin_filename)
+    config = load_run_config(args, start)
+    rules = load_all_rules(config)
+    text = read_stdin(args.stdin_filename, config.max_file_size)
+    out = sys.stdout.buffer
+    if isinstance(text.source, ParseProblem) or excluded(text.path, config):
+        if not args.diff:
+            out.write(text.data)  # never lose the text: what came in goes out
+            out.flush()
+        report = lint_stdin(text, config, rules)
+        if report_remaining is not None:
+            return int(report_remaining(report, config))
+        for f in report.findings:
+            sys.stderr.write(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}\n")
+        return 0 if args.exit_zero or not report.failed(config.fail_on) else 1
+    import os
+    from pathlib import Path
+
+    selection = Selection.build(config, rules)
+    result = fix_source(text.source, selection, Path(os.path.abspath(text.path)), unsafe=args.unsafe_fixes,
+                        operator_context=config.llm.operator_context)  # fmt: skip
+    if args.diff:
+        sys.stdout.write(unified_diff(result))
+        sys.stdout.flush()
+    else:
+        out.write(encode_text(text.source, result.fixed) if result.changed else text.data)
+        out.flush()
+    err = sys.stderr
+    report_fix_notes([result])
+    if args.diff:
+        result.remaining = result.remaining_before_fix()  # nothing was written: positions in the text as it is
+    if report_remaining is not None:
+        report = Report(findings=result.remaining, files=[text.display], rules=selection.rules,
+                        sources={text.display: result.source if args.diff else result.fixed_source()})  # fmt: skip
+        return int(report_remaining(report, config))
+    if not args.quiet:
+        for f in result.remaining:  # where they are in the text written out (or, under --diff, the text read)
+            err.write(f"{f.path}:{f.line}:{f.column}: {f.code} [{f.severity}] {f.message}\n")
+        _suggestions([result], args.unsafe_fixes, err)
+        fixed = len(result.fixed_findings)
+        verb = "Would fix" if args.diff else "Fixed"
+        err.write(f"{verb} {fixed} finding{'s' if fixed != 1 else ''} ({len(result.remaining)} remaining).\n")
+    if args.diff:
+        return 1 if result.changed else 0
+    if args.exit_zero:
+        return 0
+    return 1 if any(f.severity.rank >= config.fail_on.rank for f in result.remaining) else 0

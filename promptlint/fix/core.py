@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from promptlint.atomic import replace_file
-from promptlint.fix.encode import Skip, char_source, containers_for, encode
+from promptlint.fix.encode import Containers, Skip, _margin, char_source, containers_for, encode
+from promptlint.fix.layout import block_width, configured_width, drop_emptied_pieces, file_width, wrap_text
 from promptlint.fix.verify import Rejected, check_prompts, check_python, check_yaml, reextract
 from promptlint.model import Edit, Extraction, Finding, Fix, Prompt, SourceFile
 
@@ -38,10 +39,39 @@ class FileResult:
     notes: list[str] = field(default_factory=list)
     rejected: str | None = None
     rounds: int = 0
+    #: The findings on the original text (before any fix).
+    original_findings: list[Finding] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return self.fixed != self.original
+
+    def fixed_source(self) -> SourceFile:
+        """The fixed text as a SourceFile (what `remaining`'s positions refer to)."""
+        return SourceFile(path=self.source.path, text=self.fixed, bom=self.source.bom, encoding=self.source.encoding)
+
+    def remaining_before_fix(self) -> list[Finding]:
+        """`remaining` at their positions in the original text: what `--diff`, which writes nothing, must report.
+
+        Each remaining finding is one of the original findings (fixing never adds one: `_check_findings`),
+        found by rule, message and flagged words, else by rule and message in order.
+        """
+        if not self.changed:
+            return list(self.remaining)
+        pool = list(self.original_findings)
+        out: list[Finding] = []
+        for finding in self.remaining:
+            key = _key(finding, self.fixed)
+            match = next((g for g in pool if _key(g, self.original) == key), None)
+            if match is None:
+                match = next((g for g in pool if (g.code, g.message) == (finding.code, finding.message)), None)
+            if match is None:
+                out.append(finding)
+                continue
+            pool.remove(match)
+            out.append(match)
+        out.sort(key=lambda f: (f.line, f.column, f.code))
+        return out
 
 
 @dataclass(slots=True)
@@ -127,8 +157,34 @@ def _trim_tail(text: str, edit: tuple[int, int, str]) -> tuple[int, int, str]:
     return start, b, content
 
 
+def _containers(source: SourceFile, fmt: str, path: Path | None) -> Containers:
+    """The file's string containers, told the width inserted text must keep to (see `layout`)."""
+    containers = containers_for(source, fmt)
+    containers.width = configured_width(path) or file_width(source)
+    return containers
+
+
+def wrap_insertion(prompt: Prompt, source: SourceFile, containers: Containers,
+                   edit: tuple[int, int, str]) -> tuple[int, int, str]:
+    """An inserted text landing in a multi-line string, wrapped to the width of that string's lines."""
+    a, b, content = edit
+    text = prompt.text
+    if a != b or " " not in content or not text:
+        return edit
+    pos = char_source(prompt, a)[0] if a < len(text) else char_source(prompt, len(text) - 1)[1]
+    c = containers.at(pos)
+    if c is None or not (c.style == "yaml-literal" or (c.style == "python" and len(c.quote) == 3)):
+        return edit
+    width = block_width(source, c)
+    if width is None:
+        return edit
+    line_start = source.text.rfind("\n", 0, pos) + 1
+    margin = len(_margin(prompt, source, a, c)) if "\n" in content else 0
+    return a, b, wrap_text(content, pos - line_start, margin, width)
+
+
 def _plan(findings: list[Finding], extraction: Extraction, source: SourceFile, fmt: str, selection: Any,
-          unsafe: bool, operator_context: str | None, notes: list[str]) -> list[_Planned]:
+          unsafe: bool, operator_context: str | None, notes: list[str], path: Path | None = None) -> list[_Planned]:
     """Encoded, non-overlapping fixes for this round: text-edit fixes first; file-edit-only ones
     (PL001's noqa removal) in a round of their own, since they change comments, not prompts."""
     containers = None
@@ -149,8 +205,9 @@ def _plan(findings: list[Finding], extraction: Extraction, source: SourceFile, f
         if index is None:
             continue
         prompt = extraction.prompts[index]
-        containers = containers or containers_for(source, fmt)
-        text_edits = [_trim_tail(prompt.text, edit) for edit in fix.text_edits]
+        containers = containers or _containers(source, fmt, path)
+        text_edits = [wrap_insertion(prompt, source, containers, _trim_tail(prompt.text, edit))
+                      for edit in fix.text_edits]  # fmt: skip
         try:
             edits = [e for a, b, c in text_edits for e in encode(prompt, source, containers, a, b, c)]
         except Skip as why:
@@ -181,12 +238,15 @@ def fix_source(source: SourceFile, selection: Any, path: Path, *, unsafe: bool =
     result = FileResult(path=source.path, original=source.text, fixed=source.text, source=source)
     current = source
     findings = lint_source(current, selection, path)
+    result.original_findings = list(findings)
     for _round in range(MAX_ROUNDS):
         extraction = extract(current)
-        plans = _plan(findings, extraction, current, fmt, selection, unsafe, operator_context, result.notes)
+        plans = _plan(findings, extraction, current, fmt, selection, unsafe, operator_context, result.notes, path)
         if not plans:
             break
         edits = [e for p in plans for e in p.edits]
+        if fmt == "python" and any(p.prompt_index is not None for p in plans):
+            edits = drop_emptied_pieces(current, containers_for(current, fmt), edits)
         new_text = _apply(current.text, edits)
         expected: dict[int, str] = {}
         for p in plans:

@@ -38,14 +38,22 @@ class Container:
     quote: str = ""
     raw: bool = False
     fstring: bool = False
+    #: Python: the whole token (prefix and quotes included), its prefix as written, and whether it sits
+    #: inside brackets (where implicit concatenation may span lines).
+    token_start: int = 0
+    token_end: int = 0
+    prefix: str = ""
+    in_brackets: bool = False
 
 
 class Containers:
-    """The containers of one file, looked up by offset."""
+    """The containers of one file, looked up by offset; `width`, when set, is the line width inserted
+    text keeps to (`promptlint.fix.layout`)."""
 
     def __init__(self, items: list[Container]) -> None:
         self.items = sorted(items, key=lambda c: c.start)
         self.starts = [c.start for c in self.items]
+        self.width: int | None = None
 
     def at(self, offset: int, end: int | None = None) -> Container | None:
         """The container whose body holds [offset, end] (containers never nest)."""
@@ -63,8 +71,13 @@ def python_containers(text: str) -> Containers:
         if ch == "\n":
             starts.append(i + 1)
     items = []
+    depth = 0
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.OP and tok.string in "([{":
+                depth += 1
+            elif tok.type == tokenize.OP and tok.string in ")]}":
+                depth = max(depth - 1, 0)
             if tok.type != tokenize.STRING:
                 continue
             a = starts[tok.start[0] - 1] + tok.start[1]
@@ -77,7 +90,8 @@ def python_containers(text: str) -> Containers:
             quote = body[k] * 3 if body.startswith(body[k] * 3, k) else body[k]
             if "b" in prefix:
                 continue
-            items.append(Container(a + k + len(quote), b - len(quote), "python", quote, "r" in prefix, "f" in prefix))
+            items.append(Container(a + k + len(quote), b - len(quote), "python", quote, "r" in prefix, "f" in prefix,
+                                   token_start=a, token_end=b, prefix=body[:k], in_brackets=depth > 0))
     except (tokenize.TokenError, IndentationError, SyntaxError):
         pass
     return Containers(items)
@@ -257,7 +271,12 @@ def encode(prompt: Prompt, source: SourceFile, containers: Containers, a: int, b
         c = containers.at(pos)
         if c is None:
             raise Skip("the insertion point is not inside a string")
-        return [Edit(pos, pos, spell(content, c, source, _margin(prompt, source, a, c)))]
+        spelled = spell(content, c, source, _margin(prompt, source, a, c))
+        if containers.width and c.style == "python" and len(c.quote) == 1 and c.in_brackets:
+            from promptlint.fix.layout import split_piece
+
+            spelled = split_piece(spelled, c, source, pos, containers.width)
+        return [Edit(pos, pos, spelled)]
     segments: list[tuple[int, int, Container]] = []
     for k in range(a, b):
         s, e = char_source(prompt, k)

@@ -44,13 +44,14 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_llm(args: argparse.Namespace) -> int:
     """Build settings and the client (no key: exit 2, nothing sent), rewrite, report."""
-    from promptlint.cli import load_all_rules, load_run_config
+    from promptlint.cli import load_all_rules, load_run_config, require_paths
     from promptlint.config import ConfigError
     from promptlint.fix.llm import rewrite_paths
     from promptlint.live.client import MissingKeyError
     from promptlint.live.probe import ProbeError
 
     paths = args.paths or ["."]
+    require_paths(paths)
     try:
         config = load_run_config(args, paths)
         settings = _settings(args, config)

@@ -37,8 +37,51 @@ def _blank_python(code: str) -> str:
     return module.visit(Blank()).code
 
 
+def _merge_concatenations(code: str) -> str:
+    """Blanked code with each implicit concatenation (string tokens separated by white space only) written as
+    one token: its pieces with something left in them (f-string expressions) joined, else its first piece.
+    So splitting a string into pieces, or dropping a piece a fix emptied, is not a change outside strings."""
+    import io
+    import tokenize
+
+    starts = [0]
+    for i, ch in enumerate(code):
+        if ch == "\n":
+            starts.append(i + 1)
+
+    def offset(pos: tuple[int, int]) -> int:
+        return starts[pos[0] - 1] + pos[1]
+
+    runs: list[list[tuple[int, int]]] = []
+    last_string = False
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+            if tok.type == tokenize.STRING:
+                span = (offset(tok.start), offset(tok.end))
+                if last_string and not code[runs[-1][-1][1] : span[0]].strip(" \t\r\n\\"):
+                    runs[-1].append(span)
+                else:
+                    runs.append([span])
+                last_string = True
+            elif tok.type not in (tokenize.NL, tokenize.COMMENT):
+                last_string = False
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return code
+    out, pos = [], 0
+    for run in runs:
+        if len(run) < 2:
+            continue
+        values = [code[a:b] for a, b in run]
+        full = [v for v in values if v.lstrip("rRuUbBfF") not in ('""', "''", '""""""', "")]
+        out.append(code[pos : run[0][0]])
+        out.append(" ".join(full) if full else values[0])
+        pos = run[-1][1]
+    out.append(code[pos:])
+    return "".join(out)
+
+
 def check_python(old: str, new: str) -> None:
-    if _blank_python(old) != _blank_python(new):
+    if _merge_concatenations(_blank_python(old)) != _merge_concatenations(_blank_python(new)):
         raise Rejected("a change reached outside the prompt strings")
 
 
@@ -101,17 +144,28 @@ def check_yaml(old: str, new: str, edits: list[tuple[int, int]]) -> None:
 
 
 def check_prompts(before: Extraction, after: Extraction, expected: dict[int, str]) -> None:
-    """Each prompt of `after` has the text intended: `expected[i]` for edited prompt i, else the old text."""
+    """Each prompt of `after` has the text intended: `expected[i]` for edited prompt i, else the old text.
+
+    A prompt a fix emptied (a system prompt that was nothing but an override) may no longer be
+    extracted at all: an empty string is no prompt. Every other prompt must be there, in order.
+    """
     if after.problem is not None and before.problem is None:
         raise Rejected(f"the fixed file does not parse: {after.problem.message} (line {after.problem.line})")
-    old_texts = [p.text for p in before.prompts]
+    wants = [(i, expected.get(i, p.text)) for i, p in enumerate(before.prompts)]
     new_texts = [p.text for p in after.prompts]
-    if len(old_texts) != len(new_texts):
-        raise Rejected(f"the fixed file has {len(new_texts)} prompts instead of {len(old_texts)}")
-    for i, (old, new) in enumerate(zip(old_texts, new_texts, strict=True)):
-        want = expected.get(i, old)
-        if new != want:
-            raise Rejected(f"prompt {i + 1} does not read as intended after the edit ({new[:60]!r} vs {want[:60]!r})")
+    j = 0
+    for i, want in wants:
+        if j < len(new_texts) and new_texts[j] == want:
+            j += 1
+        elif want == "" and i in expected:
+            continue  # emptied by the fix and no longer a prompt
+        elif j < len(new_texts) and len(new_texts) == len(wants):
+            raise Rejected(f"prompt {i + 1} does not read as intended after the edit "
+                           f"({new_texts[j][:60]!r} vs {want[:60]!r})")  # fmt: skip
+        else:
+            raise Rejected(f"the fixed file has {len(new_texts)} prompts instead of {len(wants)}")
+    if j != len(new_texts):
+        raise Rejected(f"the fixed file has {len(new_texts)} prompts instead of {len(wants)}")
 
 
 def reextract(source: SourceFile, text: str, extract: Any) -> tuple[SourceFile, Extraction]:

@@ -362,7 +362,7 @@ _FINISH = {"stop": "end_turn", "length": "max_tokens", "content_filter": "refusa
 
 
 class OpenAICompatClient(_BaseClient):
-    """Chat Completions through the `openai` SDK (extra `promptlint[openai]`): Ollama, vLLM, llama.cpp."""
+    """Chat Completions through the `openai` SDK (extra `promptlint-refusal[openai]`): Ollama, vLLM, llama.cpp."""
 
     provider = "openai"
 
@@ -374,7 +374,7 @@ class OpenAICompatClient(_BaseClient):
         try:
             import openai
         except ModuleNotFoundError:
-            hint = "provider 'openai' needs the openai package: pip install 'promptlint[openai]'"
+            hint = "provider 'openai' needs the openai package: pip install 'promptlint-refusal[openai]'"
             raise MissingKeyError(hint) from None
         self._sdk = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
 

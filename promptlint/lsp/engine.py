@@ -5,7 +5,16 @@ would use for its path: found by walking up from the document's folder (the
 nearest existing one, so an unsaved file in a new folder still gets its
 project's config), or the `--config` / `--no-config` the server was started
 with. Config and rules are re-read only when their files change (the rules
-engine caches by file stamps; the config here by path and mtime).
+engine caches by file stamps; the config here by path and mtime). A document
+the config excludes (`exclude` / `extend-exclude` globs, as `check
+--force-exclude` applies them) gets no diagnostics.
+
+While a buffer does not parse (you are typing), the diagnostics do not
+collapse to the one PL000: the text before the error is linted on its own
+(what parses, at exact positions), and the findings of the last lint that
+parsed are carried to where their lines are now (a line diff), for the part
+after the error; carried findings offer no quick fix, since their text may
+have changed.
 
 A broken config or rule file is not a crash: `LintOutcome.error` carries
 its one-line message (naming file and line) and the server shows it.
@@ -45,6 +54,18 @@ class LintOutcome:
     #: "config", "rules" or "internal" when `error` is set.
     error_kind: str | None = None
     details: str | None = None  # a traceback for internal errors, for the server log
+    #: The file the buffer stands for (config and line-length style are found from it).
+    path: Path | None = None
+    #: The config's `docs-url` (rule links in diagnostics).
+    docs_url: str | None = None
+    #: Findings of the last lint that parsed, carried to their lines in this text (no actions).
+    carried: list[Finding] = field(default_factory=list)
+    #: Whether the config excludes this document (then it has no findings).
+    excluded: bool = False
+
+    @property
+    def parses(self) -> bool:
+        return self.error is None and not any(f.code == "PL000" for f in self.findings)
 
 
 @dataclass(slots=True)
@@ -177,8 +198,9 @@ class Linter:
             self._configs = {key: parse_config_file(found)}  # keep one: the common case is one project
         return self._configs[key]
 
-    def lint(self, path: Path, text: str) -> LintOutcome:
-        """Lint `text` as the file `path`; never raises."""
+    def lint(self, path: Path, text: str, previous: LintOutcome | None = None) -> LintOutcome:
+        """Lint `text` as the file `path`; never raises. `previous` is the last lint of this document
+        that parsed: its findings are carried over while this text does not parse."""
         from promptlint.discovery import display_path
         from promptlint.extractors import format_for
         from promptlint.runner import extractor_of, lint_text
@@ -187,6 +209,9 @@ class Linter:
         source = SourceFile(path=display, text=text)
         try:
             config = self.config_for(path)
+            if _excluded(path, config):
+                return LintOutcome(source, extractor_of(path)[0], [], path=path, docs_url=config.docs_url,
+                                   excluded=True)
             plan = self.project.plan(config) if self.project is not None and path.exists() else None
             prompt_file = format_for(path) is None and not _included(config, path)
             if prompt_file:
@@ -200,10 +225,98 @@ class Linter:
             from promptlint.rules_engine import load_rules
 
             rules = load_rules(list(config.rule_paths))
-            findings = lint_text(text, path, config, rules, plan, prompt_file)
+            findings = [f for f in lint_text(text, path, config, rules, plan, prompt_file) if f.path == display]
+            carried: list[Finding] = []
+            error = next((f for f in findings if f.code == "PL000"), None)
+            if error is not None:
+                before, first_uncovered = _lint_what_parses(text, path, config, rules, display, error.line)
+                findings = _merge(findings, before)
+                if previous is not None and previous.parses:
+                    carried = [f for f in carry_over(previous, source) if f.line >= first_uncovered
+                               and not any(_same(f, g) for g in findings)]  # fmt: skip
         except Exception as exc:
             return _failed(source, exc)
-        return LintOutcome(source, fmt, [f for f in findings if f.path == display])
+        return LintOutcome(source, fmt, findings, path=path, docs_url=config.docs_url, carried=carried)
+
+
+def _excluded(path: Path, config: Any) -> bool:
+    from promptlint.stdin import excluded
+
+    return excluded(path, config)
+
+
+def _same(a: Finding, b: Finding) -> bool:
+    return (a.code, a.line, a.column, a.message) == (b.code, b.line, b.column, b.message)
+
+
+def _merge(findings: list[Finding], more: list[Finding]) -> list[Finding]:
+    out = list(findings)
+    out.extend(f for f in more if not any(_same(f, g) for g in findings))
+    out.sort(key=lambda f: (f.line, f.column, f.code))
+    return out
+
+
+def _lint_what_parses(text: str, path: Path, config: Any, rules: Any, display: str,
+                      error_line: int) -> tuple[list[Finding], int]:  # fmt: skip
+    """Findings of the text before the first line that does not parse, and the first line they do not cover.
+
+    The text is cut at the start of the error's line; if what is left still does not parse (an open
+    bracket further up), it is cut again at that error, a few times at most.
+    """
+    from promptlint.runner import lint_text
+
+    line = error_line
+    for _attempt in range(4):
+        if line <= 1:
+            return [], 1
+        cut = _line_offset(text, line)
+        found = [f for f in lint_text(text[:cut], path, config, rules) if f.path == display]
+        error = next((f for f in found if f.code == "PL000"), None)
+        if error is None:
+            return [f for f in found if f.code != UNUSED_NOQA], line
+        if error.line >= line:
+            return [], 1
+        line = error.line
+    return [], 1
+
+
+UNUSED_NOQA = "PL001"
+
+
+def _line_offset(text: str, line: int) -> int:
+    offset = 0
+    for _ in range(line - 1):
+        offset = text.find("\n", offset)
+        if offset == -1:
+            return len(text)
+        offset += 1
+    return offset
+
+
+def carry_over(previous: LintOutcome, source: SourceFile) -> list[Finding]:
+    """`previous`'s findings moved to their lines in `source`: those whose lines are unchanged (a line diff),
+    shifted by the lines added or removed above them; a finding on an edited line is dropped."""
+    import difflib
+    from dataclasses import replace
+
+    old = previous.source.text.splitlines()
+    new = source.text.splitlines()
+    moved: dict[int, int] = {}
+    for tag, a0, a1, b0, _b1 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            for k in range(a1 - a0):
+                moved[a0 + k + 1] = b0 + k + 1
+    out: list[Finding] = []
+    for f in previous.findings:
+        if f.code in ("PL000", UNUSED_NOQA):
+            continue
+        lines = range(f.line, f.end_line + 1)
+        if not all(n in moved for n in lines) or moved[f.end_line] - moved[f.line] != f.end_line - f.line:
+            continue
+        shift = moved[f.line] - f.line
+        out.append(replace(f, line=f.line + shift, end_line=f.end_line + shift, fix=None, statement_span=None,
+                           path=source.path))  # fmt: skip
+    return out
 
 
 def _failed(source: SourceFile, exc: Exception) -> LintOutcome:
@@ -254,8 +367,9 @@ def file_edits(outcome: LintOutcome, finding: Finding) -> tuple[list[Edit] | Non
         return None, "this finding is never fixed automatically"
     if not fix.text_edits:
         return (list(fix.edits), "") if fix.edits else (None, "suggestion only: no edit to apply")
-    from promptlint.fix.core import prompt_index_of
-    from promptlint.fix.encode import Skip, containers_for, encode
+    from promptlint.fix.core import _containers, prompt_index_of, wrap_insertion
+    from promptlint.fix.encode import Skip, encode
+    from promptlint.fix.layout import drop_emptied_pieces
     from promptlint.fix.verify import Rejected, check_prompts, reextract
     from promptlint.runner import extractor_of
 
@@ -267,10 +381,13 @@ def file_edits(outcome: LintOutcome, finding: Finding) -> tuple[list[Edit] | Non
         if index is None:
             return None, "the prompt of this finding was not found"
         prompt = extraction.prompts[index]
-        containers = containers_for(source, outcome.fmt or "python")
-        edits = [e for a, b, c in fix.text_edits for e in encode(prompt, source, containers, a, b, c)]
+        containers = _containers(source, outcome.fmt or "python", outcome.path)
+        text_edits = [wrap_insertion(prompt, source, containers, t) for t in fix.text_edits]
+        edits = [e for a, b, c in text_edits for e in encode(prompt, source, containers, a, b, c)]
+        if outcome.fmt == "python":
+            edits = drop_emptied_pieces(source, containers, edits)
         text = prompt.text
-        for a, b, content in sorted(fix.text_edits, key=lambda t: (t[0], t[1]), reverse=True):
+        for a, b, content in sorted(text_edits, key=lambda t: (t[0], t[1]), reverse=True):
             text = text[:a] + content + text[b:]
         new_text = source.text
         for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):

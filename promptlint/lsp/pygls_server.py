@@ -26,6 +26,7 @@ import promptlint
 from promptlint.lsp.engine import FIX_ALL_KIND, Action, Linter, LintOutcome, finding_span, fix_all, quick_fixes
 from promptlint.lsp.positions import UTF8, UTF16, UTF32, offset_to_position, position_to_offset
 from promptlint.lsp.server import DEFAULT_DEBOUNCE
+from promptlint.project_urls import rule_docs_url
 
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -44,6 +45,8 @@ class PromptlintServer(LanguageServer):
         self.linter = linter
         self.debounce = debounce
         self.outcomes: dict[str, tuple[int | None, LintOutcome]] = {}
+        #: The last lint of each document that parsed (its findings stay while the buffer does not parse).
+        self.last_good: dict[str, LintOutcome] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.shown_error: str | None = None
 
@@ -68,8 +71,10 @@ class PromptlintServer(LanguageServer):
         target = self.linter.document_path(path, document.language_id, uri)
         if target is None:
             return None
-        outcome = self.linter.lint(target, document.source)
+        outcome = self.linter.lint(target, document.source, self.last_good.get(uri))
         self.outcomes[uri] = (document.version, outcome)
+        if outcome.parses:
+            self.last_good[uri] = outcome
         return outcome
 
     def lint_and_publish(self, uri: str) -> None:
@@ -107,17 +112,19 @@ class PromptlintServer(LanguageServer):
                                      source="promptlint", code=outcome.error_kind)]  # fmt: skip
         self.shown_error = None
         out = []
-        for finding in outcome.findings:
+        for finding in [*outcome.findings, *outcome.carried]:
             start, end = finding_span(outcome.source, finding)
             if end == start:  # a point (a parse error): underline the rest of its line
                 line_end = outcome.source.text.find("\n", start)
                 end = len(outcome.source.text) if line_end == -1 else line_end
                 end = max(start, end - (1 if outcome.source.text[start:end].endswith("\r") else 0))
             message = finding.message + (f"\n{finding.hint}" if finding.hint else "")
+            href = rule_docs_url(finding.code, finding.name, outcome.docs_url)
             out.append(types.Diagnostic(
                 range=self.range_of(outcome, start, end), message=message,
                 severity=_SEVERITY.get(str(finding.severity), types.DiagnosticSeverity.Warning),
                 code=finding.code, source="promptlint",
+                code_description=types.CodeDescription(href=href) if href else None,
                 data={"name": finding.name, "fixable": finding.fix is not None},
             ))  # fmt: skip
         return out
@@ -183,6 +190,7 @@ def create_server(linter: Linter | None = None, debounce: float = DEFAULT_DEBOUN
         if handle is not None:
             handle.cancel()
         ls.outcomes.pop(uri, None)
+        ls.last_good.pop(uri, None)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @server.feature(

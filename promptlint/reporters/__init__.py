@@ -40,6 +40,34 @@ def render_statistics(report: Report, stream: IO[str], *, as_json: bool = False)
         stream.write(f"{count:>{width}}\t{code}\t{name}\n")
 
 
+def project_path(report: Report, display: str) -> str:
+    """A finding's path as CI tools want it: relative to the project root (the git root, else the config's
+    folder), with forward slashes; absolute when the file is outside the root."""
+    import os
+
+    root = getattr(report, "root", None)
+    if root is None:
+        return display.replace("\\", "/")
+    from promptlint.project_root import relative_to_root
+
+    rel = relative_to_root(display, root)
+    return rel if rel is not None else os.path.abspath(display).replace("\\", "/")
+
+
+def flagged_text(finding: Finding, source: SourceFile | None) -> str:
+    """The text a finding points at (its span, else its line, else its message): what identifies it
+    when line numbers change (SARIF fingerprints, JUnit test names)."""
+    if source is None:
+        return finding.message
+    start, end = finding.span
+    if end > start:
+        return source.text[start:end]
+    try:
+        return source.line_text(finding.line)
+    except IndexError:
+        return finding.message
+
+
 def edit_location(source: SourceFile | None, offset: int) -> dict[str, int]:
     """1-based line/column of a file offset (line 1 column 1 when the source is unknown)."""
     if source is None:

@@ -6,7 +6,6 @@ colour is worth the import).
 
 from __future__ import annotations
 
-import os
 from typing import IO, Any
 
 from rich.console import Console
@@ -14,16 +13,17 @@ from rich.markup import escape
 from rich.text import Text
 
 from promptlint.reporters import summary_line
+from promptlint.reporters.colour import colour_enabled
 
 _STYLES = {"error": "bold red", "warning": "bold yellow", "info": "bold cyan"}
 _MAX_FRAME_LINES = 6
 
 
 def _console(stream: IO[str]) -> Console:
-    no_color = "NO_COLOR" in os.environ
-    force = True if os.environ.get("FORCE_COLOR") else None
+    """rich told explicitly whether to colour (its own reading of NO_COLOR differs between versions)."""
+    colour = colour_enabled(stream)
     return Console(
-        file=stream, highlight=False, soft_wrap=True, no_color=no_color, force_terminal=force, emoji=False,
+        file=stream, highlight=False, soft_wrap=True, no_color=not colour, force_terminal=colour, emoji=False,
     )  # fmt: skip
 
 

@@ -3,55 +3,55 @@
 `partialFingerprints` hash the rule, the path, the normalised prompt text and
 the flagged text, never line numbers: an alert keeps its identity when code
 above it moves, and GitHub does not reopen it as new.
+
+Locations are relative to the project root (the git work tree's root, else
+the config's folder: promptlint.project_root) with `uriBaseId` `%SRCROOT%`,
+and `originalUriBaseIds` gives that root as a `file://` URI, so a log made in
+a subfolder still resolves from the repository root; a file outside the root
+is an absolute `file://` URI. Each rule has a `helpUri` (the config's
+`docs-url`, else the rule's file in promptlint's repository).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 
 import promptlint
+from promptlint.project_urls import REPOSITORY_URL, rule_docs_url
+from promptlint.reporters import flagged_text
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-#: Used when the installed package metadata names no project URL (`[project.urls]` in pyproject.toml).
-FALLBACK_INFORMATION_URI = "https://pypi.org/project/promptlint/"
+SRCROOT = "%SRCROOT%"
 _LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 _WS_RE = re.compile(r"\s+")
 FINGERPRINT_KEY = "promptlintFingerprint/v1"
 
 
 def information_uri() -> str:
-    """The project's home page from the package metadata, else its PyPI page."""
-    try:
-        from importlib.metadata import metadata
+    return REPOSITORY_URL
 
-        meta = metadata("promptlint")
-    except Exception:  # not installed, or broken metadata: the fallback is still a valid URI
-        return FALLBACK_INFORMATION_URI
-    for entry in meta.get_all("Project-URL") or []:
-        label, _, url = entry.partition(",")
-        if label.strip().lower() in ("homepage", "home", "repository", "source") and url.strip():
-            return url.strip()
-    return meta.get("Home-page") or FALLBACK_INFORMATION_URI
+
+def artifact_location(report: Any, display: str) -> dict[str, str]:
+    """`{"uri": "app/prompts.py", "uriBaseId": "%SRCROOT%"}`, or an absolute `file://` URI outside the root."""
+    from promptlint.project_root import relative_to_root
+
+    root = getattr(report, "root", None)
+    if root is None:
+        return {"uri": quote(display.replace("\\", "/"))}
+    rel = relative_to_root(display, root)
+    if rel is None:
+        return {"uri": Path(os.path.abspath(display)).as_uri()}
+    return {"uri": quote(rel), "uriBaseId": SRCROOT}
 
 
 def _normalise(text: str) -> str:
     return _WS_RE.sub(" ", text).strip().lower()
-
-
-def flagged_text(finding: Any, source: Any) -> str:
-    """The text a finding points at (its span, else its line), for fingerprints."""
-    if source is None:
-        return finding.message
-    start, end = finding.span
-    if end > start:
-        return source.text[start:end]
-    try:
-        return source.line_text(finding.line)
-    except IndexError:
-        return finding.message
 
 
 def fingerprint(finding: Any, source: Any, occurrence: int = 0) -> str:
@@ -83,8 +83,15 @@ def _rule_text(rule: Any) -> str:
     return "\n\n".join(p.strip() for p in (docs.what, docs.why, docs.fix_safety) if p and p.strip()) or rule.message
 
 
-def rule_descriptor(rule: Any) -> dict[str, Any]:
-    return {
+def _with_help_uri(descriptor: dict[str, Any], docs_url: str | None) -> dict[str, Any]:
+    uri = rule_docs_url(descriptor["id"], descriptor["name"], docs_url)
+    if uri:
+        descriptor["helpUri"] = uri
+    return descriptor
+
+
+def rule_descriptor(rule: Any, docs_url: str | None = None) -> dict[str, Any]:
+    return _with_help_uri({
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.message or rule.name},
@@ -92,28 +99,29 @@ def rule_descriptor(rule: Any) -> dict[str, Any]:
         "help": {"text": _rule_text(rule), "markdown": _rule_markdown(rule)},
         "defaultConfiguration": {"level": _LEVELS.get(str(rule.severity), "warning")},
         "properties": {"tags": ["prompt", "refusal-risk"]},
-    }
+    }, docs_url)  # fmt: skip
 
 
-def _minimal_descriptor(finding: Any) -> dict[str, Any]:
-    return {
+def _minimal_descriptor(finding: Any, docs_url: str | None = None) -> dict[str, Any]:
+    return _with_help_uri({
         "id": finding.code,
         "name": finding.name,
         "shortDescription": {"text": finding.name},
         "fullDescription": {"text": finding.name},
         "help": {"text": finding.hint or finding.name, "markdown": finding.hint or finding.name},
         "defaultConfiguration": {"level": _LEVELS.get(str(finding.severity), "warning")},
-    }
+    }, docs_url)  # fmt: skip
 
 
-def build_log(report: Any) -> dict[str, Any]:
+def build_log(report: Any, config: Any = None) -> dict[str, Any]:
     """The SARIF log as a dict."""
-    descriptors = [rule_descriptor(r) for r in sorted(report.rules, key=lambda r: r.code)]
+    docs_url = getattr(config, "docs_url", None)
+    descriptors = [rule_descriptor(r, docs_url) for r in sorted(report.rules, key=lambda r: r.code)]
     index = {d["id"]: i for i, d in enumerate(descriptors)}
     for finding in report.findings:
         if finding.code not in index:
             index[finding.code] = len(descriptors)
-            descriptors.append(_minimal_descriptor(finding))
+            descriptors.append(_minimal_descriptor(finding, docs_url))
     results = []
     seen: dict[str, int] = {}
     for finding in report.findings:
@@ -129,7 +137,7 @@ def build_log(report: Any) -> dict[str, Any]:
             "message": {"text": message},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": finding.path.replace("\\", "/")},
+                    "artifactLocation": artifact_location(report, finding.path),
                     "region": {
                         "startLine": finding.line,
                         "startColumn": finding.column,
@@ -141,23 +149,23 @@ def build_log(report: Any) -> dict[str, Any]:
             "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding, source, occurrence)},
             "properties": {"role": finding.role},
         })  # fmt: skip
-    return {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "promptlint",
-                "version": promptlint.__version__,
-                "semanticVersion": promptlint.__version__,
-                "informationUri": information_uri(),
-                "rules": descriptors,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "promptlint",
+            "version": promptlint.__version__,
+            "semanticVersion": promptlint.__version__,
+            "informationUri": information_uri(),
+            "rules": descriptors,
+        }},
     }  # fmt: skip
+    root = getattr(report, "root", None)
+    if root is not None:
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": Path(os.path.abspath(root)).as_uri().rstrip("/") + "/"}}
+    run["columnKind"] = "unicodeCodePoints"
+    run["results"] = results
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
 def render(report: Any, config: Any, stream: IO[str], *, quiet: bool = False) -> None:
-    json.dump(build_log(report), stream, indent=2, ensure_ascii=False)
+    json.dump(build_log(report, config), stream, indent=2, ensure_ascii=False)
     stream.write("\n")
