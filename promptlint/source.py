@@ -44,7 +44,7 @@ def decode(path: str, data: bytes, *, python: bool = False) -> SourceFile | Pars
     nul = data.find(b"\x00")
     if nul != -1:
         what = "binary file (NUL byte); not linted" if nul < 8192 else "NUL byte in the file; not linted"
-        return ParseProblem(what, *_line_column(data, nul))
+        return ParseProblem(what, *byte_position(data, nul))
     bom = data.startswith(codecs.BOM_UTF8)
     if bom:
         data = data[len(codecs.BOM_UTF8):]
@@ -54,11 +54,11 @@ def decode(path: str, data: bytes, *, python: bool = False) -> SourceFile | Pars
     except LookupError:
         return ParseProblem(f"unknown encoding {encoding!r} in coding cookie")
     except UnicodeDecodeError as exc:
-        return ParseProblem(f"cannot decode as {encoding}: {exc.reason}", *_line_column(data, exc.start))
+        return ParseProblem(f"cannot decode as {encoding}: {exc.reason}", *byte_position(data, exc.start))
     return SourceFile(path=path, text=text, bom=bom, encoding=encoding)
 
 
-def _line_column(data: bytes, index: int) -> tuple[int, int]:
+def byte_position(data: bytes, index: int) -> tuple[int, int]:
     """1-based (line, column) of byte `index`, as `SourceFile.position` counts them: CR, CRLF and LF end a
     line; the column counts the characters before it (bytes that do not decode count one each)."""
     head = data[:index]

@@ -119,3 +119,111 @@ def test_line_table_counts_cr_crlf_and_lf_breaks() -> None:
     assert source.line_starts == [0, 2, 5, 7]
     assert [source.line_text(n) for n in (1, 2, 3, 4)] == ["a", "b", "c", "d"]
     assert source.position(5) == (3, 1)
+
+
+# --- config files: never silently skipped ---------------------------------------------------------------
+
+
+def one_error_line(capsys: pytest.CaptureFixture[str], *args: str | Path) -> str:
+    """A run that must exit 2 with one line on stderr, no traceback: that line."""
+    status, _out, err = run(capsys, *args)
+    assert status == 2, err
+    assert len(err.strip().splitlines()) == 1, err
+    return err.strip()
+
+
+def project(tmp_path: Path, pyproject: bytes) -> Path:
+    (tmp_path / "pyproject.toml").write_bytes(pyproject)
+    (tmp_path / "app.py").write_text(f'SYSTEM_PROMPT = "{OVERRIDE}"\n')
+    return tmp_path
+
+
+def test_a_pyproject_that_is_not_utf8_is_exit_2_naming_file_and_line(capsys: pytest.CaptureFixture[str],
+                                                                      tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Was: silently skipped, the run went on with defaults (the team's ignores vanished, findings changed)."""
+    project(tmp_path, '[project]\nname = "café"\n\n[tool.promptlint]\nignore = ["PL101"]\n'.encode("latin-1"))
+    monkeypatch.chdir(tmp_path)
+    message = one_error_line(capsys, "check", "--no-cache", ".")
+    assert "pyproject.toml:2:" in message and "UTF-8" in message
+
+
+@pytest.mark.parametrize("name", ["pyproject.toml", ".promptlint.toml"])
+def test_a_config_file_that_cannot_be_read_is_exit_2_naming_it(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    (tmp_path / name).write_text('[tool.promptlint]\nignore = ["PL101"]\n' if name == "pyproject.toml"
+                                 else 'ignore = ["PL101"]\n')
+    (tmp_path / "app.py").write_text(f'SYSTEM_PROMPT = "{OVERRIDE}"\n')
+    real_open = os.open
+
+    def denying_open(path: object, *args: object, **kwargs: object) -> int:
+        if str(path).endswith(name):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(os, "open", denying_open)
+    message = one_error_line(capsys, "check", "--no-cache", ".")
+    assert name in message and "cannot read" in message and "Permission denied" in message
+
+
+@needs_fifo
+def test_a_fifo_in_place_of_a_config_file_is_exit_2_and_does_not_block(capsys: pytest.CaptureFixture[str],
+                                                                        tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    os.mkfifo(tmp_path / ".promptlint.toml")
+    (tmp_path / "app.py").write_text(f'SYSTEM_PROMPT = "{OVERRIDE}"\n')
+    monkeypatch.chdir(tmp_path)
+    try:
+        finished, status = in_thread(lambda: cli.main(["check", "--no-cache", "."]))
+    finally:
+        unblock(tmp_path / ".promptlint.toml")
+    assert finished and status == 2
+    assert ".promptlint.toml" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("toml", "key", "line"), [
+    ('exclude = ["build/**", "[z-a]"]', "tool.promptlint.exclude", 4),
+    ('include = ["prompts/[z-a].txt"]', "tool.promptlint.include", 4),
+    ('[tool.promptlint.per-file-ignores]\n"tests/**" = ["PL101"]\n"[z-a]/*.py" = ["PL101"]',
+     "tool.promptlint.per-file-ignores", 5),
+])  # fmt: skip
+def test_an_invalid_glob_is_a_config_error_naming_file_line_and_key(capsys: pytest.CaptureFixture[str],
+                                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    toml: str, key: str, line: int) -> None:
+    """Was: "internal error" with neither file nor key."""
+    project(tmp_path, f'[project]\nname = "x"\n[tool.promptlint]\n{toml}\n'.replace(
+        "[tool.promptlint]\n[tool.promptlint.", "[tool.promptlint.").encode())
+    monkeypatch.chdir(tmp_path)
+    message = one_error_line(capsys, "check", "--no-cache", ".")
+    assert f"pyproject.toml:{line}: {key}: invalid glob" in message and "[z-a]" in message
+    assert message.endswith("bad character range z-a"), message  # not a position in pathspec's regex
+
+
+def test_an_unsearchable_folder_on_the_config_search_path_does_not_abort(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from promptlint.config import find_config_file
+
+    (tmp_path / "pyproject.toml").write_text('[tool.promptlint]\nignore = ["PL101"]\n')
+    locked = tmp_path / "locked"
+    (locked / "inner").mkdir(parents=True)
+    deny_under(monkeypatch, locked)
+    assert find_config_file(locked / "inner" / "app.py") == (tmp_path / "pyproject.toml").resolve()
+
+
+def deny_under(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """`folder` as a folder without read or search permission: listing it, or reaching anything below it, is
+    EACCES (the folder itself can still be stat'ed from its parent)."""
+    prefix = str(folder) + os.sep
+
+    def guard(real):  # type: ignore[no-untyped-def]
+        def denied(path: object, *args: object, **kwargs: object) -> object:
+            name = os.fspath(path) if isinstance(path, str | os.PathLike) else ""
+            if isinstance(name, str) and (name.startswith(prefix) or (real is os_scandir and name == str(folder))):
+                raise PermissionError(13, "Permission denied", name)
+            return real(path, *args, **kwargs)
+        return denied
+
+    os_scandir = os.scandir
+    for name in ("stat", "lstat", "open", "scandir"):
+        monkeypatch.setattr(os, name, guard(getattr(os, name)))
