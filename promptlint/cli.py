@@ -194,6 +194,12 @@ def load_all_rules(config: Any) -> list[Any]:
     return load_rules(list(config.rule_paths))
 
 
+def print_warnings(warnings: Sequence[str]) -> None:
+    """What the walk could not lint (an unreadable folder, a dangling symlink, a FIFO): one line each, on stderr."""
+    for warning in warnings:
+        print(f"promptlint: warning: {warning}", file=sys.stderr)
+
+
 def default_format(stream: IO[str]) -> str:
     """`github` under GitHub Actions, `full` on a terminal, else `concise`."""
     if os.environ.get("GITHUB_ACTIONS") == "true":
@@ -237,6 +243,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         rules, cache, load = _cached_rules_and_cache(config)
     report = lint_paths(paths, config, rules, force_exclude=args.force_exclude, cache=cache, load_rules=load)
+    print_warnings(report.warnings)
     if args.verbose:
         print(f"promptlint: {len(report.files)} files, {len(report.rules)} rules enabled", file=sys.stderr)
     if getattr(args, "add_noqa", False):
@@ -292,6 +299,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     paths = args.paths or ["."]
     config = load_run_config(args, paths)
     result = extract_paths(paths, config, force_exclude=args.force_exclude)
+    print_warnings(result.warnings)
     for problem in result.problems:
         print(f"{problem.path}:{problem.line}:{problem.column}: {problem.code} {problem.message}", file=sys.stderr)
     out = sys.stdout

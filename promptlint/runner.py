@@ -40,12 +40,15 @@ class Report:
 
     `sources` holds the decoded text of the files that have findings (what reporters quote and
     `--add-noqa` edits); files without findings are not kept, so memory stays flat on large trees.
+    `warnings` are what the walk met and could not lint (an unreadable folder, a dangling symlink, a
+    FIFO), one line each naming the path: the CLI prints them on stderr.
     """
 
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     sources: dict[str, SourceFile] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def failed(self, fail_on: Severity) -> bool:
         """True if any finding is at or above `fail_on`."""
@@ -113,7 +116,7 @@ def lint_paths(
 
     selection = Selection.build(config, rules)
     report = Report(rules=selection.rules)
-    items = list(iter_files(paths, config, force_exclude=force_exclude))
+    items = list(iter_files(paths, config, force_exclude=force_exclude, warn=report.warnings.append))
     report.files = [item.display for item in items]
     results: list[tuple[list[Finding], SourceFile | None] | None] = [None] * len(items)
     index = _Indexed(items, selection, cache) if cache is not None else None
@@ -160,6 +163,8 @@ class _Indexed:
     def lookup(self, i: int, item: SourcePath) -> tuple[list[Finding], SourceFile | None] | None:
         from promptlint.cache_index import StatIndex, fingerprint, now_ns
 
+        if item.problem is not None:  # a folder named on the command line that cannot be listed: never cached
+            return _unreadable(item, ParseProblem(item.problem), self.selection), None
         self.keys[i] = key = StatIndex.key(item.file, item.display)
         self.taken[i] = now_ns()
         self.stats[i] = stat = fingerprint(item.file)
@@ -200,11 +205,18 @@ def lint_file(
     Also returns the other files the findings depend on (promptfoo `file://` prompts) and, when a
     `cache` is given, the file's content key for the index (`_Indexed` records both).
     """
-    source = read_source(item.path, item.display, max_bytes=selection.config.max_file_size)
+    source = read_item(item, selection.config.max_file_size)
     if isinstance(source, ParseProblem):
         return _unreadable(item, source, selection), None, [], None
     findings, deps = _lint_source(source, selection, item.path)
     return findings, source, deps, _content_key(cache, source, item, selection) if cache is not None else None
+
+
+def read_item(item: SourcePath, max_bytes: int) -> SourceFile | ParseProblem:
+    """`read_source` for a discovered path; a path discovery could not list is its problem."""
+    if item.problem is not None:
+        return ParseProblem(item.problem)
+    return read_source(item.path, item.display, max_bytes=max_bytes)
 
 
 def _content_key(cache: ResultCache, source: SourceFile, item: SourcePath, selection: Selection) -> str:
@@ -327,13 +339,14 @@ def _dedupe_and_sort(findings: list[Finding]) -> list[Finding]:
 class ExtractReport:
     prompts: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Finding] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def extract_paths(paths: Sequence[str | Path], config: Config, *, force_exclude: bool = False) -> ExtractReport:
     """The prompts `check` would lint, with their positions (for `promptlint extract`)."""
     result = ExtractReport()
-    for item in iter_files(paths, config, force_exclude=force_exclude):
-        source = read_source(item.path, item.display, max_bytes=config.max_file_size)
+    for item in iter_files(paths, config, force_exclude=force_exclude, warn=result.warnings.append):
+        source = read_item(item, config.max_file_size)
         if isinstance(source, ParseProblem):
             result.problems.append(_problem_finding(item.display, source))
             continue

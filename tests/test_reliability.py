@@ -227,3 +227,62 @@ def deny_under(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     os_scandir = os.scandir
     for name in ("stat", "lstat", "open", "scandir"):
         monkeypatch.setattr(os, name, guard(getattr(os, name)))
+
+
+# --- walking: what cannot be read is named, and the run goes on ------------------------------------------
+
+
+def test_an_unreadable_folder_named_on_the_command_line_is_pl000_and_the_others_are_linted(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Was: "internal error: PermissionError" and no other path reported."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "p.yaml").write_text(f"system_prompt: {OVERRIDE}\n")
+    (tmp_path / "open.yaml").write_text(f"system_prompt: {OVERRIDE}\n")
+    deny_under(monkeypatch, tmp_path / "locked")
+    status, findings, _err = check_json(capsys, "--no-config", "locked", "open.yaml")
+    assert status == 1
+    assert [(f["path"], f["code"]) for f in findings] == [("locked", "PL000"), ("open.yaml", "PL101")]
+    assert findings[0]["message"] == "cannot read directory: Permission denied"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs or symlinks on this platform")
+def test_what_the_walk_cannot_read_is_a_warning_naming_the_path(capsys: pytest.CaptureFixture[str],
+                                                                tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Was: skipped silently (an unreadable folder's prompts simply went unchecked)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "p.yaml").write_text(f"system_prompt: {OVERRIDE}\n")
+    (tmp_path / "good.yaml").write_text(f"system_prompt: {OVERRIDE}\n")
+    (tmp_path / "dangling.yaml").symlink_to("missing.yaml")
+    (tmp_path / "loop.py").symlink_to("loop.py")
+    os.mkfifo(tmp_path / "pipe.prompt")
+    os.mkfifo(tmp_path / "not_a_prompt.fifo")  # a name that would not be linted: no warning
+    (tmp_path / "linked_dir").symlink_to(tmp_path / "locked")  # symlinked folders are never followed: no warning
+    deny_under(monkeypatch, tmp_path / "locked")
+    status, findings, err = check_json(capsys, "--no-config", ".")
+    assert status == 1 and [(f["path"], f["code"]) for f in findings] == [("good.yaml", "PL101")]
+    assert err.splitlines() == [
+        "promptlint: warning: dangling.yaml: not linted: dangling symlink (to 'missing.yaml', which does not exist)",
+        "promptlint: warning: loop.py: not linted: symlink loop",
+        "promptlint: warning: pipe.prompt: not linted: a FIFO, not a regular file",
+        "promptlint: warning: locked: cannot read directory (Permission denied); its files are not linted",
+    ]
+
+
+def test_an_invalid_gitignore_pattern_is_a_warning_and_the_rest_still_apply(capsys: pytest.CaptureFixture[str],
+                                                                             tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Was: "internal error" (pathspec cannot compile "[z-a]")."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("build/\n[z-a]\n*.gen.yaml\n")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "p.yaml").write_text(f"system_prompt: {OVERRIDE}\n")
+    (tmp_path / "x.gen.yaml").write_text(f"system_prompt: {OVERRIDE}\n")
+    (tmp_path / "p.yaml").write_text(f"system_prompt: {OVERRIDE}\n")
+    status, findings, err = check_json(capsys, "--no-config", ".")
+    assert status == 1 and [f["path"] for f in findings] == ["p.yaml"]
+    assert err.strip() == ("promptlint: warning: .gitignore:2: invalid pattern '[z-a]' not applied "
+                           "(bad character range z-a)")
