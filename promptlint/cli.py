@@ -288,7 +288,9 @@ def _add_noqa(report: Any) -> int:
     for f in result.skipped:
         reason = reasons.get(f.code, "no place for a noqa comment that keeps the prompt unchanged")
         print(f"{f.path}:{f.line}:{f.column}: {f.code} not silenced: {reason}", file=sys.stderr)
-    return 1 if result.skipped else 0
+    for path, why in result.not_written:
+        print(f"{path}: not written: {why}", file=sys.stderr)
+    return 1 if result.skipped or result.not_written else 0
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

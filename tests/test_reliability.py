@@ -286,3 +286,45 @@ def test_an_invalid_gitignore_pattern_is_a_warning_and_the_rest_still_apply(caps
     assert status == 1 and [f["path"] for f in findings] == ["p.yaml"]
     assert err.strip() == ("promptlint: warning: .gitignore:2: invalid pattern '[z-a]' not applied "
                            "(bad character range z-a)")
+
+
+# --- writing users' files: through symlinks, never splitting hard links ---------------------------------
+
+FIXABLE = ("import anthropic\nclient = anthropic.Anthropic()\nclient.messages.create(\n    model='claude-sonnet-4-5',\n"
+           "    messages=[{'role': 'user', 'content': 'Use psychological tricks.'}],\n)\n")
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks on this platform")
+@pytest.mark.parametrize("command", [["fix"], ["check", "--no-cache", "--add-noqa"]])
+def test_fix_and_add_noqa_write_through_a_symlink_to_the_real_file(capsys: pytest.CaptureFixture[str],
+                                                                   tmp_path: Path, command: list[str]) -> None:
+    """Was: the link was replaced by a regular copy and its target left unchanged."""
+    real = tmp_path / "shared" / "app.py"
+    real.parent.mkdir()
+    real.write_text(FIXABLE)
+    os.chmod(real, 0o640)
+    link = tmp_path / "project" / "app.py"
+    link.parent.mkdir()
+    link.symlink_to(os.path.relpath(real, link.parent))
+    run(capsys, *command, "--no-config", link)
+    assert link.is_symlink() and os.readlink(link) == os.path.relpath(real, link.parent)
+    changed = real.read_text()
+    assert ("persuasion techniques" in changed) if command == ["fix"] else ("noqa" in changed)
+    assert oct(real.stat().st_mode & 0o777) == oct(0o640)
+    assert sorted(p.name for p in real.parent.iterdir()) == ["app.py"]  # no temporary file left
+    assert sorted(p.name for p in link.parent.iterdir()) == ["app.py"]
+
+
+@pytest.mark.parametrize("command", [["fix"], ["check", "--no-cache", "--add-noqa"]])
+def test_a_hard_linked_file_is_refused_with_a_reason(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                     command: list[str]) -> None:
+    """Was: rewritten under a new inode, silently splitting it from its other names."""
+    first = tmp_path / "app.py"
+    first.write_text(FIXABLE)
+    other = tmp_path / "copy_of_app.txt"
+    os.link(first, other)
+    inode = first.stat().st_ino
+    status, _out, err = run(capsys, *command, "--no-config", first)
+    assert status == 1
+    assert "app.py: not written: it has 2 hard links" in err
+    assert first.stat().st_ino == other.stat().st_ino == inode and first.read_text() == FIXABLE

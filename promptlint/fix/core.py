@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from promptlint.atomic import replace_file
+from promptlint.atomic import WriteRefused, rewrite_file
 from promptlint.fix.encode import Skip, char_source, containers_for, encode
 from promptlint.fix.verify import Rejected, check_prompts, check_python, check_yaml, reextract
 from promptlint.model import Edit, Extraction, Finding, Fix, Prompt, SourceFile
@@ -244,7 +244,7 @@ def fix_paths(paths: Sequence[str | Path], config: Any, rules: Sequence[Any], *,
     """Fix every lintable file under `paths`; writes changed files unless `write` is False."""
     from promptlint.discovery import iter_files
     from promptlint.model import ParseProblem
-    from promptlint.runner import Selection
+    from promptlint.runner import Selection, lint_source
     from promptlint.source import read_source
 
     selection = Selection.build(config, rules)
@@ -259,8 +259,10 @@ def fix_paths(paths: Sequence[str | Path], config: Any, rules: Sequence[Any], *,
             try:
                 write_atomic(item.path, source, result.fixed)
             except (OSError, ValueError) as exc:
-                result.notes.append(f"{item.display}: not written: {exc}")
-                result.fixed = result.original
+                why = (exc.strerror or exc) if isinstance(exc, OSError) else exc
+                result.notes.append(f"{item.display}: not written: {why}")
+                result.fixed, result.fixed_findings = result.original, []
+                result.remaining = lint_source(source, selection, item.path)  # nothing was fixed
         results.append(result)
     return results
 
@@ -270,10 +272,14 @@ def encode_text(source: SourceFile, text: str) -> bytes:
 
 
 def write_atomic(path: Path, source: SourceFile, text: str) -> None:
-    """Write beside the file and rename over it: same encoding, BOM and mode; refuses if the file
-    changed on disk since it was read (or does not round-trip through its encoding)."""
-    current = path.read_bytes()
-    if current != encode_text(source, source.text):
-        raise ValueError("the file changed on disk (or does not round-trip through its encoding) since it was read")
-    data = encode_text(source, text)
-    replace_file(path, data, mode=path.stat().st_mode & 0o7777, fsync=True)
+    """Write beside the file and rename over it (`rewrite_file`: through a symlink to the real file, never
+    splitting hard links): same encoding, BOM, mode and owner; refuses if the file changed on disk since it
+    was read (or does not round-trip through its encoding)."""
+    expected = encode_text(source, source.text)
+    try:
+        rewrite_file(path, encode_text(source, text), expected=expected)
+    except WriteRefused as why:
+        if "changed on disk" in str(why):
+            raise WriteRefused("the file changed on disk (or does not round-trip through its encoding) "
+                               "since it was read") from None
+        raise
