@@ -328,3 +328,85 @@ def test_a_hard_linked_file_is_refused_with_a_reason(capsys: pytest.CaptureFixtu
     assert status == 1
     assert "app.py: not written: it has 2 hard links" in err
     assert first.stat().st_ino == other.stat().st_ino == inode and first.read_text() == FIXABLE
+
+
+# --- fix: check's cache and pool; only what has something to fix is read; every file accounted for -------
+
+
+def small_tree(root: Path, n: int) -> list[Path]:
+    """`n` files with findings but nothing `fix` can apply (PL101's fix is unsafe), and one clean file."""
+    root.mkdir(parents=True, exist_ok=True)
+    files = [root / f"p{i:03}.yaml" for i in range(n)]
+    for path in files:
+        path.write_text(f"system_prompt: {OVERRIDE}\n")
+    (root / "clean.yaml").write_text("system_prompt: You answer billing questions.\n")
+    return files
+
+
+def test_fix_lints_through_checks_pool(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Was: one process, every file read and extracted twice (66 s of CPU where check took 31 s)."""
+    import promptlint.parallel as parallel
+
+    small_tree(tmp_path / "tree", 60)
+    seen: list[int] = []
+    real = parallel.lint_items
+
+    def spy(items, selection, cache, workers):  # type: ignore[no-untyped-def]
+        seen.append(workers)
+        return real(items, selection, cache, workers)
+
+    monkeypatch.setattr(parallel, "lint_items", spy)
+    monkeypatch.setenv(parallel.ENV_JOBS, "2")
+    status, _out, err = run(capsys, "fix", "--no-config", "--no-cache", tmp_path / "tree")
+    assert status == 1 and seen == [2]
+    assert "Fixed 0 findings in 0 files (60 remaining)." in err
+
+
+def test_fix_with_nothing_to_fix_reads_nothing_the_cache_knows(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check` fills the result cache; `fix` then reads only the files whose findings it must quote: none of the
+    files without findings, and it never imports libcst (files with nothing to fix are not verified)."""
+    import sys
+
+    monkeypatch.setenv("PROMPTLINT_CACHE_DIR", str(tmp_path / "cache"))
+    tree = tmp_path / "tree"
+    small_tree(tree, 3)
+    (tree / "app.py").write_text("import anthropic\nclient = anthropic.Anthropic()\n"
+                                 "client.messages.create(model='m', system='You answer billing questions.')\n")
+    for path in tree.iterdir():  # written a minute ago: not "racy", so the cache trusts their stat
+        os.utime(path, (path.stat().st_mtime - 60, path.stat().st_mtime - 60))
+    assert run(capsys, "check", "--no-config", "--exit-zero", tree)[0] == 0
+    opened: list[str] = []
+    real_open = os.open
+
+    def counting_open(path: object, *args: object, **kwargs: object) -> int:
+        if str(path).startswith(str(tree)):
+            opened.append(os.path.basename(str(path)))
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", counting_open)
+    monkeypatch.delitem(sys.modules, "libcst", raising=False)
+    status, _out, err = run(capsys, "fix", "--no-config", tree)
+    assert status == 1 and "(3 remaining)" in err
+    assert "clean.yaml" not in opened and "app.py" not in opened
+    assert "libcst" not in sys.modules
+
+
+@needs_fifo
+def test_fix_on_a_fifo_says_so(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Was: nothing printed, exit 0."""
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    status, _out, err = run(capsys, "fix", "--no-config", fifo)
+    assert status == 1
+    assert "pipe.yaml:1:1: PL000 not a regular file (FIFO, socket or device); not read; not fixed" in err
+
+
+def test_fix_names_a_file_it_cannot_parse_and_still_fixes_the_others(capsys: pytest.CaptureFixture[str],
+                                                                     tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text('SYSTEM_PROMPT = "unclosed\n')
+    (tmp_path / "app.py").write_text(FIXABLE)
+    status, _out, err = run(capsys, "fix", "--no-config", tmp_path)
+    assert "broken.py:1:17: PL000" in err and "; not fixed" in err
+    assert "persuasion techniques" in (tmp_path / "app.py").read_text() and status == 1

@@ -59,7 +59,7 @@ def _suggestions(results: list[Any], unsafe: bool, out: IO[str]) -> tuple[int, i
 
 
 def run(args: argparse.Namespace) -> int:
-    from promptlint.cli import load_all_rules, load_run_config
+    from promptlint.cli import _cached_rules_and_cache, load_all_rules, load_run_config, print_warnings
     from promptlint.fix.core import fix_paths
 
     if getattr(args, "llm", False):
@@ -71,9 +71,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     paths = args.paths or ["."]
     config = load_run_config(args, paths)
-    rules = load_all_rules(config)
+    if args.no_cache:  # the flag is defined with the --llm options: it covers both caches
+        rules, cache, load = load_all_rules(config), None, None
+    else:  # check's result cache: a file whose findings are known and hold nothing to fix is not even read
+        rules, cache, load = _cached_rules_and_cache(config)
+    warnings: list[str] = []
     results = fix_paths(paths, config, rules, unsafe=args.unsafe_fixes, write=not args.diff,
-                        force_exclude=args.force_exclude)
+                        force_exclude=args.force_exclude, cache=cache, load_rules=load, warnings=warnings)
+    print_warnings(warnings)
     err = sys.stderr
     changed = [r for r in results if r.changed]
     if args.diff:

@@ -33,7 +33,8 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--cases", type=positive_int, default=8, help="--verify: requests to generate without --suite")
     g.add_argument("--max-cost-usd", type=float, help="stop before spending more than this")
     g.add_argument("--cache-dir", help="cache directory (default ~/.cache/promptlint)")
-    g.add_argument("--no-cache", action="store_true", help="neither read nor write cached replies")
+    g.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the result cache (nor, with --llm, cached replies)")
     g.add_argument("--concurrency", type=positive_int, help="requests in flight at once (default 4)")
     g.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     g.add_argument("--max-retries", type=int, default=3, help="retries per request (429/529/5xx/timeouts)")
