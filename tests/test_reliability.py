@@ -410,3 +410,33 @@ def test_fix_names_a_file_it_cannot_parse_and_still_fixes_the_others(capsys: pyt
     status, _out, err = run(capsys, "fix", "--no-config", tmp_path)
     assert "broken.py:1:17: PL000" in err and "; not fixed" in err
     assert "persuasion techniques" in (tmp_path / "app.py").read_text() and status == 1
+
+
+# --- rule files ---------------------------------------------------------------------------------------------
+
+
+def test_a_rule_file_that_is_not_utf8_names_its_line(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Was: "cannot read rule file: 'utf-8' codec can't decode byte 0xe9 in position 40", no line."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "ACME1-rule.yaml").write_bytes(
+        "code: ACME1\nname: acme-rule\n# café\nseverity: warning\n".encode("latin-1"))
+    (tmp_path / "pyproject.toml").write_text('[tool.promptlint]\nrule-paths = ["rules"]\n')
+    monkeypatch.chdir(tmp_path)
+    message = one_error_line(capsys, "check", "--no-cache", ".")
+    assert "ACME1-rule.yaml:3: cannot read rule file: not valid UTF-8 at column 6" in message
+
+
+@needs_fifo
+def test_a_fifo_named_like_a_rule_file_is_an_error_not_a_hang(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "rules").mkdir()
+    os.mkfifo(tmp_path / "rules" / "ACME1-rule.yaml")
+    (tmp_path / "pyproject.toml").write_text('[tool.promptlint]\nrule-paths = ["rules"]\n')
+    monkeypatch.chdir(tmp_path)
+    try:
+        finished, status = in_thread(lambda: cli.main(["check", "--no-cache", "."]))
+    finally:
+        unblock(tmp_path / "rules" / "ACME1-rule.yaml")
+    err = capsys.readouterr().err
+    assert finished and status == 2 and "ACME1-rule.yaml: cannot read rule file: not a regular file" in err
