@@ -440,3 +440,43 @@ def test_a_fifo_named_like_a_rule_file_is_an_error_not_a_hang(capsys: pytest.Cap
         unblock(tmp_path / "rules" / "ACME1-rule.yaml")
     err = capsys.readouterr().err
     assert finished and status == 2 and "ACME1-rule.yaml: cannot read rule file: not a regular file" in err
+
+
+# --- the engine: linear in a call's messages ---------------------------------------------------------------
+
+
+class CountingList(list):  # type: ignore[type-arg]
+    """A list that counts the items handed out by iterating it."""
+
+    visits = 0
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for item in super().__iter__():
+            CountingList.visits += 1
+            yield item
+
+
+def test_sibling_lookup_is_linear_in_a_calls_messages() -> None:
+    """Was: every prompt of a call scanned every prompt of the file for its siblings, once per condition rule:
+    a literal list of 20k messages took 46 s. Counted, not timed: the prompts walked must grow like N."""
+    from promptlint.extractors.python import extract
+    from promptlint.rules_engine import load_rules, run_rules
+
+    rules = [r for r in load_rules() if r.kind != "builtin"]
+    assert any(r.kind == "condition" for r in rules)
+
+    def visits(n: int) -> int:
+        messages = "".join(f"    {{'role': '{'user' if i % 2 == 0 else 'assistant'}', "
+                           f"'content': 'Message {i} about the billing plan.'}},\n" for i in range(n))
+        text = ("import anthropic\nclient = anthropic.Anthropic()\nclient.messages.create(model='m', "
+                f"max_tokens=10, messages=[\n{messages}])\n")
+        extraction = extract(SourceFile(path="msgs.py", text=text))
+        assert len(extraction.prompts) == n
+        extraction.prompts = CountingList(extraction.prompts)
+        CountingList.visits = 0
+        run_rules(extraction, rules)
+        return CountingList.visits
+
+    small, large = visits(300), visits(1200)
+    assert large <= 4.4 * small, (small, large)  # four times the messages: four times the walking, not sixteen
+    assert large <= (len(rules) + 2) * 1200
