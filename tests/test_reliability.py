@@ -480,3 +480,16 @@ def test_sibling_lookup_is_linear_in_a_calls_messages() -> None:
     small, large = visits(300), visits(1200)
     assert large <= 4.4 * small, (small, large)  # four times the messages: four times the walking, not sixteen
     assert large <= (len(rules) + 2) * 1200
+
+
+@needs_fifo
+def test_fix_llm_on_a_fifo_says_so_and_sends_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Was: nothing printed, exit 0. Nothing is sent: the base URL is a closed local port."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-key")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    os.mkfifo(tmp_path / "pipe.yaml")
+    status, _out, err = run(capsys, "fix", "--no-config", "--llm", "--model", "claude-haiku-4-5",
+                            "--base-url", "http://127.0.0.1:9",
+                            "--max-retries", "0", "--cache-dir", tmp_path / "cache", tmp_path / "pipe.yaml")
+    assert status == 1 and "pipe.yaml:1:1: PL000 not a regular file" in err and "not rewritten" in err

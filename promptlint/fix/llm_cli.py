@@ -43,7 +43,7 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_llm(args: argparse.Namespace) -> int:
     """Build settings and the client (no key: exit 2, nothing sent), rewrite, report."""
-    from promptlint.cli import load_all_rules, load_run_config
+    from promptlint.cli import load_all_rules, load_run_config, print_warnings
     from promptlint.config import ConfigError
     from promptlint.fix.llm import rewrite_paths
     from promptlint.live.client import MissingKeyError
@@ -56,7 +56,9 @@ def run_llm(args: argparse.Namespace) -> int:
     except (ConfigError, ProbeError, MissingKeyError) as exc:
         return fail(str(exc))
     rules = load_all_rules(config)
-    results = rewrite_paths(paths, config, rules, settings, force_exclude=args.force_exclude)
+    warnings: list[str] = []
+    results = rewrite_paths(paths, config, rules, settings, force_exclude=args.force_exclude, warnings=warnings)
+    print_warnings(warnings)
     if args.format == "json":
         payload = [r.to_json() for f in results for r in f.results]
         print(json.dumps({"rewrites": payload, **_spend(settings)}, indent=2))
