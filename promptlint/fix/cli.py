@@ -9,7 +9,6 @@ remain after fixing, like `check`.
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from typing import IO, Any
 
@@ -35,6 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def unified_diff(result: Any) -> str:
+    import difflib
+
     return "".join(difflib.unified_diff(
         result.original.splitlines(keepends=True), result.fixed.splitlines(keepends=True),
         fromfile=f"a/{result.path}", tofile=f"b/{result.path}",
@@ -60,7 +61,7 @@ def _suggestions(results: list[Any], unsafe: bool, out: IO[str]) -> tuple[int, i
 
 def run(args: argparse.Namespace) -> int:
     from promptlint.cli import _cached_rules_and_cache, load_all_rules, load_run_config, print_warnings
-    from promptlint.fix.core import fix_paths
+    from promptlint.fix.files import fix_paths
 
     if getattr(args, "llm", False):
         from promptlint.fix.llm_cli import run_llm
@@ -85,8 +86,9 @@ def run(args: argparse.Namespace) -> int:
         for r in changed:
             sys.stdout.write(unified_diff(r))
     for r in results:
-        for note in dict.fromkeys(r.notes):
-            err.write(f"{note}\n")
+        if r.notes:
+            for note in dict.fromkeys(r.notes):
+                err.write(f"{note}\n")
         if r.rejected:
             err.write(f"{r.path}: changes dropped: {r.rejected}\n")
     if not args.quiet:

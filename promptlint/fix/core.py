@@ -11,13 +11,14 @@ running `fix` twice changes nothing the second time.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from promptlint.atomic import WriteRefused, rewrite_file
 from promptlint.fix.encode import Skip, char_source, containers_for, encode
+from promptlint.fix.files import FileResult, wanted
 from promptlint.fix.verify import Rejected, check_prompts, check_python, check_yaml, reextract
 from promptlint.model import Edit, Extraction, Finding, Fix, Prompt, SourceFile
 
@@ -26,35 +27,11 @@ _ORDER = {"safe": 0, "unsafe": 1, "display": 2}
 
 
 @dataclass(slots=True)
-class FileResult:
-    """What `fix` did (or would do) to one file."""
-
-    path: str
-    original: str
-    fixed: str
-    #: None for a file `fix` did not read (nothing to fix, or unreadable): `original` and `fixed` are then "".
-    source: SourceFile | None
-    fixed_findings: list[Finding] = field(default_factory=list)
-    remaining: list[Finding] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    rejected: str | None = None
-    rounds: int = 0
-
-    @property
-    def changed(self) -> bool:
-        return self.fixed != self.original
-
-
-@dataclass(slots=True)
 class _Planned:
     finding: Finding
     edits: list[Edit]
     prompt_index: int | None
     text_edits: list[tuple[int, int, str]]
-
-
-def wanted(fix: Fix | None, unsafe: bool) -> bool:
-    return fix is not None and (fix.applicability == "safe" or (unsafe and fix.applicability == "unsafe"))
 
 
 def prompt_index_of(finding: Finding, prompts: Sequence[Prompt]) -> int | None:
@@ -238,62 +215,6 @@ def _check_findings(before: list[Finding], old_text: str, after: list[Finding], 
 
 
 # --- files on disk -------------------------------------------------------------------------------
-
-
-def fix_paths(paths: Sequence[str | Path], config: Any, rules: Sequence[Any], *, unsafe: bool = False,
-              write: bool = True, force_exclude: bool = False, cache: Any = None, jobs: int | None = None,
-              load_rules: Callable[[], Sequence[Any]] | None = None,
-              warnings: list[str] | None = None) -> list[FileResult]:
-    """Fix every lintable file under `paths`; writes changed files unless `write` is False.
-
-    The files are linted first by `check`'s own pipeline (`lint_paths`: its result `cache`, its process pool),
-    and only a file with a finding `fix` could apply is read into the fixing loop (and, for Python, parsed
-    by libcst to verify the result): on a tree with nothing to fix, `fix` costs what `check` costs. The other
-    files' results carry their findings only. With `load_rules`, `rules` may be the cache's metadata stand-ins:
-    the real rules are loaded only if a file has something to fix. What the walk could not lint goes to
-    `warnings`; a file that could not be read or parsed (PL000) gets a note saying it was not fixed.
-    """
-    from promptlint.runner import PARSE_ERROR_CODE, Selection, lint_paths
-
-    report = lint_paths(paths, config, rules, force_exclude=force_exclude, cache=cache, jobs=jobs,
-                        load_rules=load_rules)
-    if warnings is not None:
-        warnings.extend(report.warnings)
-    by_path: dict[str, list[Finding]] = {}
-    for finding in report.findings:
-        by_path.setdefault(finding.path, []).append(finding)
-    operator_context = config.llm.operator_context
-    selection: Selection | None = None
-    results = []
-    for display in report.files:
-        findings = by_path.get(display, [])
-        source = report.sources.get(display)
-        if source is None or not any(_may_fix(f, unsafe, operator_context) for f in findings):
-            result = FileResult(path=display, original="", fixed="", source=source, remaining=findings)
-            result.notes.extend(f"{display}:{f.line}:{f.column}: {f.code} {f.message}; not fixed"
-                                for f in findings if f.code == PARSE_ERROR_CODE)
-            results.append(result)
-            continue
-        if selection is None:
-            selection = Selection.build(config, load_rules() if load_rules is not None else rules)
-        path = Path(display)
-        result = fix_source(source, selection, path, unsafe=unsafe, operator_context=operator_context)
-        if write and result.changed:
-            try:
-                write_atomic(path, source, result.fixed)
-            except (OSError, ValueError) as exc:
-                why = (exc.strerror or exc) if isinstance(exc, OSError) else exc
-                result.notes.append(f"{display}: not written: {why}")
-                result.fixed, result.fixed_findings, result.remaining = result.original, [], findings
-        results.append(result)
-    return results
-
-
-def _may_fix(finding: Finding, unsafe: bool, operator_context: str | None) -> bool:
-    """Could `fix` apply this finding's fix? (`fix_source` decides exactly; this only picks the files to try.)"""
-    if finding.never_fix or finding.fix is None:
-        return False
-    return wanted(finding.fix, unsafe) or (unsafe and bool(operator_context))
 
 
 def encode_text(source: SourceFile, text: str) -> bytes:

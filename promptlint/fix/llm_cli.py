@@ -7,20 +7,47 @@ changes, or findings at or above `fail-on` remain; else 0 (like `fix`).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import IO, Any
 
-from promptlint.live.probe_cli import fail, positive_int
-
 DEFAULT_SAMPLES = 20
+
+
+def positive_int(text: str) -> int:
+    """`live.probe_cli.positive_int`, imported when a count is given (building `fix`'s parser must not import
+    the live client: `fix` on a tree with nothing to fix should cost what `check` costs)."""
+    from promptlint.live.probe_cli import positive_int
+
+    return positive_int(text)
+
+
+def fail(message: str) -> int:
+    from promptlint.live.probe_cli import fail
+
+    return fail(message)
+
+
+class _Providers:
+    """`live.client.PROVIDERS` as argparse `choices`, imported when argparse first looks at them."""
+
+    def _names(self) -> tuple[str, ...]:
+        from promptlint.live.client import PROVIDERS
+
+        return PROVIDERS
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self) -> Any:
+        return iter(self._names())
+
+
+PROVIDERS = _Providers()
 
 
 def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of `fix --llm`; each overrides `[tool.promptlint.llm]`."""
-    from promptlint.live.client import PROVIDERS
-
     g = parser.add_argument_group("LLM rewrites")
     g.add_argument("--llm", action="store_true", help="ask a model to rewrite prompts with PL1xx/PL2xx/PL3xx findings")
     g.add_argument("--verify", action="store_true",
@@ -61,6 +88,8 @@ def run_llm(args: argparse.Namespace) -> int:
     print_warnings(warnings)
     if args.format == "json":
         payload = [r.to_json() for f in results for r in f.results]
+        import json
+
         print(json.dumps({"rewrites": payload, **_spend(settings)}, indent=2))
     else:
         _report(results, args, settings, sys.stdout, sys.stderr)
