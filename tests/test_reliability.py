@@ -499,3 +499,12 @@ def test_fix_llm_on_a_fifo_says_so_and_sends_nothing(capsys: pytest.CaptureFixtu
                             "--base-url", "http://127.0.0.1:9",
                             "--max-retries", "0", "--cache-dir", tmp_path / "cache", tmp_path / "pipe.yaml")
     assert status == 1 and "pipe.yaml:1:1: PL000 not a regular file" in err and "not rewritten" in err
+
+
+def test_a_config_file_with_a_utf8_bom_is_read(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Some Windows editors save UTF-8 with a BOM; tomllib alone calls that invalid TOML (was exit 2)."""
+    project(tmp_path, b"\xef\xbb\xbf" + b'[tool.promptlint]\nignore = ["PL101"]\n')
+    monkeypatch.chdir(tmp_path)
+    status, findings, _err = check_json(capsys, ".")
+    assert status == 0 and findings == []
