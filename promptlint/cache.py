@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from promptlint import __version__
 from promptlint.atomic import private_dir, replace_file
 from promptlint.model import Edit, Finding, Fix, Severity, SourceFile
+from promptlint.source import read_regular
 
 if TYPE_CHECKING:  # pragma: no cover
     from promptlint.cache_index import StatIndex
@@ -98,7 +99,7 @@ def rules_hash(rule_paths: Sequence[Path] = ()) -> str:
     parts: list[bytes] = []
     for path in rule_files([builtin_rules_dir(), *map(Path, rule_paths)]):
         try:
-            parts += [str(path).encode(), path.read_bytes()]
+            parts += [str(path).encode(), read_regular(path)]  # a FIFO named like a rule is refused, not waited on
         except OSError:
             parts += [str(path).encode(), b"<unreadable>"]
     return _digest(parts)

@@ -209,6 +209,12 @@ def load_all_rules(config: Any) -> list[Any]:
     return load_rules(list(config.rule_paths))
 
 
+def print_warnings(warnings: Sequence[str]) -> None:
+    """What the walk could not lint (an unreadable folder, a dangling symlink, a FIFO): one line each, on stderr."""
+    for warning in warnings:
+        print(f"promptlint: warning: {warning}", file=sys.stderr)
+
+
 def default_format(stream: IO[str]) -> str:
     """`github` under GitHub Actions, `full` on a terminal, else `concise`."""
     if os.environ.get("GITHUB_ACTIONS") == "true":
@@ -277,6 +283,7 @@ def _check_once(args: argparse.Namespace) -> int:
         rules, cache, load = _cached_rules_and_cache(config)
     report = lint_paths(paths, config, rules, force_exclude=args.force_exclude, cache=cache, load_rules=load)
     report.root = _project_root(paths, config)
+    print_warnings(report.warnings)
     if args.verbose:
         print(f"promptlint: {len(report.files)} files, {len(report.rules)} rules enabled", file=sys.stderr)
     if getattr(args, "add_noqa", False):
@@ -288,7 +295,7 @@ def _check_fix(args: argparse.Namespace, paths: Sequence[str], config: Any) -> i
     """`check --fix` (ruff's): apply the fixes, then report what is left like `check`; with `--diff`, print the
     diff of what would change instead (and exit 1 if anything would)."""
     from promptlint.fix.cli import report_fix_notes, unified_diff
-    from promptlint.fix.core import fix_paths
+    from promptlint.fix.files import fix_paths
     from promptlint.runner import Report, Selection
 
     rules = load_all_rules(config)
@@ -306,7 +313,7 @@ def _check_fix(args: argparse.Namespace, paths: Sequence[str], config: Any) -> i
     report = Report(rules=Selection.build(config, rules).rules, files=[r.path for r in results])
     for r in results:
         report.findings.extend(r.remaining)
-        if r.remaining:
+        if r.remaining and r.source is not None:
             report.sources[r.path] = r.fixed_source()
     report.findings.sort(key=lambda f: (f.path, f.line, f.column, f.code))
     report.root = _project_root(paths, config)
@@ -391,7 +398,9 @@ def _add_noqa(report: Any) -> int:
     for f in result.skipped:
         reason = reasons.get(f.code, "no place for a noqa comment that keeps the prompt unchanged")
         print(f"{f.path}:{f.line}:{f.column}: {f.code} not silenced: {reason}", file=sys.stderr)
-    return 1 if result.skipped else 0
+    for path, why in result.not_written:
+        print(f"{path}: not written: {why}", file=sys.stderr)
+    return 1 if result.skipped or result.not_written else 0
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -403,6 +412,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     require_paths(paths)
     config = load_run_config(args, paths)
     result = extract_paths(paths, config, force_exclude=args.force_exclude)
+    print_warnings(result.warnings)
     for problem in result.problems:
         print(f"{problem.path}:{problem.line}:{problem.column}: {problem.code} {problem.message}", file=sys.stderr)
     out = sys.stdout

@@ -19,14 +19,16 @@ configured set (select, extend-select and ignore alike), its
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptlint.model import Severity
-from promptlint.source import DEFAULT_MAX_BYTES
+from promptlint.source import DEFAULT_MAX_BYTES, byte_position, read_regular
 
 if TYPE_CHECKING:  # pragma: no cover
     from promptlint.rules_engine.rule import Rule
@@ -210,25 +212,38 @@ def _longest_match(code: str, selectors: Sequence[str]) -> int:
 
 
 def find_config_file(start: Path) -> Path | None:
-    """Walk up from `start` to the first directory holding a promptlint config."""
-    start = start.resolve()
-    directory = start if start.is_dir() else start.parent
+    """Walk up from `start` to the first directory holding a promptlint config.
+
+    A folder that cannot be searched (no execute permission) is passed over: nothing below it can be read
+    either, so those files are reported as unreadable themselves. A config file that is there but cannot be
+    read or decoded is a `ConfigError`, never skipped: a team's settings must not silently vanish.
+    """
+    start = _resolved(start)
+    directory = start if os.path.isdir(start) else start.parent
     for folder in (directory, *directory.parents):
         for name in CONFIG_NAMES:
             candidate = folder / name
-            if not candidate.is_file():
+            try:
+                info = os.stat(candidate)
+            except (OSError, ValueError):
+                continue  # absent, or in a folder we may not search
+            if stat.S_ISDIR(info.st_mode):
                 continue
             if name != "pyproject.toml" or _has_tool_section(candidate):
                 return candidate
     return None
 
 
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError in Python 3.11)
+        return Path(os.path.abspath(path))
+
+
 def _has_tool_section(pyproject: Path) -> bool:
     """Whether a pyproject.toml has `[tool.promptlint]`; an unrelated one is skipped (ruff does the same)."""
-    try:
-        text = pyproject.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
+    text = read_config_text(pyproject)
     if "promptlint" not in text:
         return False
     import tomllib
@@ -239,6 +254,22 @@ def _has_tool_section(pyproject: Path) -> bool:
         raise _toml_error(pyproject, exc, text) from None
     tool = data.get("tool")
     return isinstance(tool, dict) and "promptlint" in tool
+
+
+def read_config_text(file: Path) -> str:
+    """A config file's text; a file that exists but cannot be read (or is not UTF-8) is a `ConfigError`.
+
+    Read like a source file (`read_regular`): a FIFO in its place is refused, never waited on.
+    """
+    try:
+        data = read_regular(file)
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")  # a BOM some Windows editors add is no reason to fail
+    except UnicodeDecodeError as exc:
+        line, column = byte_position(data, exc.start)
+        raise ConfigError(f"{file}:{line}:{column}: not valid UTF-8 ({exc.reason}); TOML files are UTF-8") from None
 
 
 def load_config(
@@ -253,13 +284,15 @@ def load_config(
         return Config(root=Path.cwd().resolve())
     if explicit is not None:
         file = Path(explicit)
-        if not file.exists():
+        if os.path.realpath(file) == os.devnull:  # `--config /dev/null`: no config, the defaults
+            return Config(root=Path.cwd().resolve())
+        if not os.path.lexists(file):
             raise ConfigError(f"{explicit}: config file not found")
         if file.is_dir():
             raise ConfigError(f"{explicit}: is a folder, not a config file")
     else:
         start = Path(paths[0]) if paths else Path.cwd()
-        found = find_config_file(start if start.exists() else Path.cwd())
+        found = find_config_file(start if os.path.exists(start) else Path.cwd())
         if found is None:
             return Config(root=Path.cwd().resolve())
         file = found
@@ -285,13 +318,9 @@ def parse_config_file(file: Path) -> Config:
     """Read and validate one config file."""
     import tomllib
 
+    text = read_config_text(file)
     try:
-        text = file.read_text(encoding="utf-8")
         data = tomllib.loads(text)
-    except OSError as exc:
-        raise ConfigError(f"{file}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{file}: not valid UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(file, exc, text) from None
     tool = data.get("tool")
@@ -306,7 +335,7 @@ def parse_config_file(file: Path) -> Config:
     locate = _Locator(resolved, text, tuple(prefix.rstrip(".").split(".")) if prefix else ())
     if not isinstance(section, dict):
         raise ConfigError(f"{locate()}: {prefix.rstrip('.') or 'root'}: expected a table")
-    config = config_from_table(section, resolved, prefix, locate=locate)
+    config = config_from_table(section, resolved, prefix, locate=locate, text=text)
     if not regular:  # /dev/null, a pipe: there is no project folder to anchor globs to
         config.root = Path.cwd().resolve()
     return config
@@ -337,12 +366,15 @@ _KEYS = {
 _LLM_KEYS = {"model", "samples", "max-cost-usd", "cache-dir", "operator-context", "provider", "concurrency"}
 
 
-def config_from_table(table: dict[str, Any], file: Path, prefix: str = "", *, locate: Any = None) -> Config:
+def config_from_table(table: dict[str, Any], file: Path, prefix: str = "", *, locate: Any = None,
+                      text: str | None = None) -> Config:
     """Validate a `[tool.promptlint]` table (keys as written in TOML) into a `Config`.
 
-    `locate(key)` gives the `file:line` an error about `key` is reported at (default: the file alone).
+    `locate(key)` gives the `file:line` an error about `key` is reported at (default: the file alone); `text`, the
+    file's text, lets an error about one value (an invalid glob) name the value's own line.
     """
     at = locate or (lambda *key: str(file))
+    where = str(file)
     for key in table:
         if key not in _KEYS:
             raise ConfigError(f"{at(key)}: {prefix}{key}: unknown key (expected one of {', '.join(sorted(_KEYS))})")
@@ -368,14 +400,23 @@ def config_from_table(table: dict[str, Any], file: Path, prefix: str = "", *, lo
         if not isinstance(pfi, dict):
             raise ConfigError(f"{at(name)}: {key(name)}: expected a table of glob = [codes]")
         for glob, codes in pfi.items():
-            where, what = at(name, str(glob)), f"{key(name)}.{glob}"
-            found = _selectors(_str_list(codes, where, what), where, what)
+            at_glob, what = at(name, str(glob)), f"{key(name)}.{glob}"
+            found = _selectors(_str_list(codes, at_glob, what), at_glob, what)
             config.per_file_ignores[str(glob)] = config.per_file_ignores.get(str(glob), []) + found
+            _glob_spec(str(glob), where, key(name), text)
+    if config.per_file_ignores:
+        config._pfi_specs = [(_glob_spec(glob, where, key("per-file-ignores"), text), codes)
+                             for glob, codes in config.per_file_ignores.items()]  # fmt: skip
     if "include" in table:
         config.include = _str_list(table["include"], at("include"), key("include"))
+        for glob in config.include:
+            _glob_spec(glob, where, key("include"), text)
     for name in ("exclude", "extend-exclude"):
         if name in table:
-            config.exclude = config.exclude + _str_list(table[name], at(name), key(name))
+            added = _str_list(table[name], at(name), key(name))
+            for glob in added:
+                _glob_spec(glob, where, key(name), text)
+            config.exclude = config.exclude + added
     if "fail-on" in table:
         config.fail_on = _severity(table["fail-on"], at("fail-on"), key("fail-on"))
     if "rule-paths" in table:
@@ -446,6 +487,31 @@ def _str_list(value: Any, where: str, key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ConfigError(f"{where}: {key}: expected a list of strings, got {value!r}")
     return list(value)
+
+
+def _glob_spec(glob: str, where: str, key: str, text: str | None) -> Any:
+    """The compiled gitignore-style spec of one glob; a glob that does not compile is a `ConfigError`
+    naming the file, the glob's line (when the file's text is known) and the key."""
+    import pathspec
+
+    try:
+        return pathspec.GitIgnoreSpec.from_lines([glob])
+    except Exception as exc:  # re.error for "[z-a]"; pathspec raises ValueError / TypeError for others
+        line = _line_of(text, glob)
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        reason = re.sub(r" at position \d+$", "", reason)  # a position in pathspec's regex, not in the glob
+        raise ConfigError(f"{where}{f':{line}' if line else ''}: {key}: invalid glob {glob!r}: {reason}") from None
+
+
+def _line_of(text: str | None, value: str) -> int | None:
+    """The first line of a TOML text holding `value` as a quoted string (a key or a value), if any."""
+    if not text:
+        return None
+    for quoted in (f'"{value}"', f"'{value}'", f'"{value.replace(chr(92), chr(92) * 2)}"'):
+        index = text.find(quoted)
+        if index != -1:
+            return text.count("\n", 0, index) + 1
+    return None
 
 
 def _selectors(values: list[str], where: str, key: str) -> list[str]:

@@ -10,14 +10,20 @@ walking, so a symlink loop cannot hang the run.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
-from collections.abc import Iterator, Sequence
+import stat as stat_module
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from promptlint.config import Config
 from promptlint.extractors import DEFAULT_SUFFIXES
+from promptlint.source import read_regular
+
+#: Where a problem met while walking goes: (absolute path, or path:line, and what is wrong).
+Report = Callable[[str, str], None]
 
 #: Directory names never walked into (VCS data, virtualenvs, caches, vendored packages).
 SKIP_DIRS = frozenset({
@@ -34,12 +40,14 @@ class SourcePath:
     answers most files from the stat index and never needs one).
     """
 
-    __slots__ = ("_path", "display", "explicit", "file")
+    __slots__ = ("_path", "display", "explicit", "file", "problem")
 
-    def __init__(self, path: Path | str, display: str, explicit: bool = False) -> None:
+    def __init__(self, path: Path | str, display: str, explicit: bool = False, problem: str | None = None) -> None:
         self.file = str(path)
         self.display = display
         self.explicit = explicit
+        #: Why a path named on the command line cannot be linted at all (a folder that cannot be listed): PL000.
+        self.problem = problem
         self._path = path if isinstance(path, Path) else None
 
     @property
@@ -51,19 +59,20 @@ class SourcePath:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SourcePath):
             return NotImplemented
-        return (self.file, self.display, self.explicit) == (other.file, other.display, other.explicit)
+        return self.__getstate__() == other.__getstate__()
 
     def __hash__(self) -> int:
-        return hash((self.file, self.display, self.explicit))
+        return hash(self.__getstate__())
 
     def __repr__(self) -> str:
-        return f"SourcePath({self.file!r}, {self.display!r}, explicit={self.explicit})"
+        problem = f", problem={self.problem!r}" if self.problem else ""
+        return f"SourcePath({self.file!r}, {self.display!r}, explicit={self.explicit}{problem})"
 
-    def __getstate__(self) -> tuple[str, str, bool]:
-        return self.file, self.display, self.explicit
+    def __getstate__(self) -> tuple[str, str, bool, str | None]:
+        return self.file, self.display, self.explicit, self.problem
 
-    def __setstate__(self, state: tuple[str, str, bool]) -> None:
-        self.file, self.display, self.explicit = state
+    def __setstate__(self, state: tuple[str, str, bool, str | None]) -> None:
+        self.file, self.display, self.explicit, self.problem = state
         self._path = None
 
 
@@ -145,33 +154,58 @@ class _FastSpec:
 
 
 class _GitIgnores:
-    """The stack of `.gitignore` files that apply to a directory; deeper files win."""
+    """The stack of `.gitignore` files that apply to a directory; deeper files win.
 
-    def __init__(self) -> None:
+    A .gitignore that cannot be read, or a pattern in it that does not compile, is reported through
+    `report(path, message)` (a warning) and left out: the rest of its patterns still apply, as in git.
+    """
+
+    def __init__(self, report: Report | None = None) -> None:
         self._cache: dict[str, _FastSpec | None] = {}
+        self._report = report
 
     def spec(self, directory: Path | str) -> _FastSpec | None:
         """The compiled .gitignore of `directory` (read and compiled once per directory)."""
         key = str(directory)
         if key not in self._cache:
-            spec = None
-            try:
-                with open(os.path.join(key, ".gitignore"), encoding="utf-8", errors="replace") as file:
-                    lines = file.read().splitlines()
-                spec = _FastSpec(_spec(lines))
-            except OSError:
-                pass
-            self._cache[key] = spec
+            self._cache[key] = self._read(os.path.join(key, ".gitignore"))
         return self._cache[key]
+
+    def _read(self, file: str) -> _FastSpec | None:
+        try:
+            lines = read_regular(file).decode("utf-8", "replace").splitlines()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+        except OSError as exc:
+            self._warn(file, f"cannot read ({exc.strerror or exc}); its patterns are not applied")
+            return None
+        try:
+            return _FastSpec(_spec(lines))
+        except Exception:  # a pattern pathspec cannot compile ("[z-a]"): leave out just that line
+            good = []
+            for number, line in enumerate(lines, 1):
+                try:
+                    _spec([line])
+                except Exception as exc:
+                    reason = re.sub(r" at position \d+$", "", str(exc).splitlines()[0] if str(exc) else "")
+                    reason = reason or type(exc).__name__
+                    self._warn(f"{file}:{number}", f"invalid pattern {line!r} not applied ({reason})")
+                else:
+                    good.append(line)
+            return _FastSpec(_spec(good))
+
+    def _warn(self, where: str, message: str) -> None:
+        if self._report is not None:
+            self._report(where, message)
 
     def ancestors_to_repo_root(self, directory: Path) -> list[Path]:
         """Directories above `directory` up to the git work tree root (their .gitignore files apply)."""
-        if (directory / ".git").exists():
+        if os.path.exists(directory / ".git"):
             return []
         chain: list[Path] = []
         for folder in directory.parents:
             chain.append(folder)
-            if (folder / ".git").exists():
+            if os.path.exists(folder / ".git"):
                 return chain
         return []  # not in a git repository: only .gitignore files inside the walked tree apply
 
@@ -193,27 +227,51 @@ class _GitIgnores:
 
 
 def iter_files(paths: Sequence[str | Path], config: Config, *, force_exclude: bool = False,
-               prompt_files: list[SourcePath] | None = None) -> Iterator[SourcePath]:
+               prompt_files: list[SourcePath] | None = None,
+               warn: Callable[[str], None] | None = None) -> Iterator[SourcePath]:
     """Yield the files to lint, each once, in a stable order (default path: `.`).
 
     With `prompt_files`, the walk also collects there the files that may be standalone prompts
     (Markdown, text, Jinja, JSON... not linted by default, nor ignored or excluded): the project join
     decides which of them code loads or keeps in a prompt folder (`promptlint.project`).
+
+    A path named on the command line is always yielded: one that cannot be read is reported by reading it
+    (PL000), a folder that cannot be listed carries its `problem`. What the walk meets and cannot lint — a
+    folder it cannot list, a dangling or looping symlink, a FIFO, socket or device with a name that would be
+    linted, an unreadable .gitignore — goes to `warn` as one line naming the path, and the walk goes on.
     """
-    matchers = _Matchers(config)
-    ignores = _GitIgnores()
     cwd = Path.cwd()
     cwd_prefix = str(cwd).rstrip("/") + "/"
+
+    def show(path: str) -> str:
+        return path[len(cwd_prefix):] if path.startswith(cwd_prefix) else display_path(Path(path), cwd)
+
+    def report(path: str, message: str) -> None:
+        if warn is not None:
+            warn(f"{show(path)}: {message}")
+
+    matchers = _Matchers(config)
+    ignores = _GitIgnores(report)
     seen: set[Path | str] = set()
     for given in paths or ["."]:
         path = Path(given)
         absolute = Path(os.path.abspath(path))
-        if absolute.is_dir():
+        if os.path.isdir(absolute):
+            try:
+                os.scandir(absolute).close()
+            except OSError as exc:
+                key = str(_identity(absolute))
+                if key not in seen:
+                    seen.add(key)
+                    yield SourcePath(absolute, display_path(absolute, cwd), explicit=True,
+                                     problem=f"cannot read directory: {exc.strerror or exc}")
+                continue
             base_chain = ignores.ancestors_to_repo_root(absolute)
             base_chain.reverse()
             real_top = str(_identity(absolute))
             others: list[tuple[str, str]] | None = [] if prompt_files is not None else None
-            for file, key in _walk(str(absolute), real_top, matchers, ignores, [str(b) for b in base_chain], others):
+            for file, key in _walk(str(absolute), real_top, matchers, ignores, [str(b) for b in base_chain],
+                                   report, others):
                 if key not in seen:
                     seen.add(key)
                     display = file[len(cwd_prefix):] if file.startswith(cwd_prefix) else None
@@ -260,33 +318,35 @@ def _is_venv(directory: Path | str) -> bool:
 
 
 def _walk(
-    top: str, real_top: str, matchers: _Matchers, ignores: _GitIgnores, bases: list[str],
+    top: str, real_top: str, matchers: _Matchers, ignores: _GitIgnores, bases: list[str], report: Report,
     others: list[tuple[str, str]] | None = None,
 ) -> Iterator[tuple[str, str]]:
     """Depth-first, sorted walk that does not follow symlinked directories: (path, resolved path) pairs.
 
     Paths are plain strings (no Path per entry); since no symlinked directory is entered, the resolved
     path of a regular file is its folder's resolved path plus its name, so only symlinked files are resolved.
-    Files not linted by default that may be prompt files go to `others` (when given).
+    What cannot be walked or read is `report`ed (path, why) and skipped. Files not linted by default that may be
+    prompt files go to `others` (when given).
     """
     from promptlint.project import is_prompt_dir, is_prompt_file_candidate
+
     visited: set[tuple[int, int]] = set()
-    stack: list[tuple[str, str, list[str]]] = [(top, real_top, [*bases, top])]
+    stack: list[tuple[str, str, list[str]]] = [(top, real_top, bases)]
     while stack:
         directory, real, chain = stack.pop()
         try:
             stat = os.stat(directory)
-        except OSError:
-            continue
-        identity = (stat.st_dev, stat.st_ino)
-        if identity in visited:
-            continue
-        visited.add(identity)
-        try:
+            identity = (stat.st_dev, stat.st_ino)
+            if identity in visited:
+                continue
+            visited.add(identity)
             with os.scandir(directory) as scan:
                 entries = sorted(scan, key=lambda e: e.name)
-        except OSError:
+        except OSError as exc:
+            report(directory, f"cannot read directory ({exc.strerror or exc}); its files are not linted")
             continue
+        if any(entry.name == ".gitignore" for entry in entries) and ignores.spec(directory) is not None:
+            chain = [*chain, directory]  # read once listed: a folder that cannot be listed is reported once
         prefix = directory.rstrip("/") + "/"
         real_prefix = real.rstrip("/") + "/"
         subdirs: list[tuple[str, str]] = []
@@ -300,7 +360,7 @@ def _walk(
                     if matchers.excluded(child, is_dir=True) or ignores.ignored(child, True, chain):
                         continue
                     subdirs.append((child, real_prefix + name))
-                elif entry.is_file():  # follows a symlink to a file
+                elif _is_file(entry):  # follows a symlink to a file
                     if not matchers.included(child):
                         if others is not None and is_prompt_file_candidate(name, is_prompt_dir(directory)) and not (
                                 matchers.excluded(child, is_dir=False) or ignores.ignored(child, False, chain)):
@@ -310,8 +370,45 @@ def _walk(
                     if matchers.excluded(child, is_dir=False) or ignores.ignored(child, False, chain):
                         continue
                     yield child, (str(_identity(Path(child))) if entry.is_symlink() else real_prefix + name)
-            except OSError:
-                continue
+                elif not _is_file(entry, dir_link=True) and _lintable(child, matchers, ignores, chain):
+                    report(child, f"not linted: {_not_a_file(entry)}")  # would be linted, but is not a file
+            except OSError as exc:
+                report(child, f"not linted: cannot read ({exc.strerror or exc})")
         # Push in reverse so that subdirectories are walked in sorted order, after this folder's files.
         for sub, real_sub in reversed(subdirs):
-            stack.append((sub, real_sub, [*chain, sub] if ignores.spec(sub) is not None else chain))
+            stack.append((sub, real_sub, chain))
+
+
+def _lintable(path: str, matchers: _Matchers, ignores: _GitIgnores, chain: list[str]) -> bool:
+    """Would a file at `path` be linted (a lintable name, neither excluded nor ignored by git)?"""
+    return (matchers.included(path) and not matchers.excluded(path, is_dir=False)
+            and not ignores.ignored(path, False, chain))  # fmt: skip
+
+
+def _is_file(entry: os.DirEntry[str], dir_link: bool = False) -> bool:
+    """`entry.is_file()` (`entry.is_dir()` with `dir_link`: a symlink to a folder, never followed), following
+    symlinks; False for a symlink loop, where they raise ELOOP."""
+    try:
+        return entry.is_dir() if dir_link else entry.is_file()
+    except OSError:
+        return False
+
+
+def _not_a_file(entry: os.DirEntry[str]) -> str:
+    """Why a directory entry with a lintable name is not a file: a dangling or looping symlink, or its kind."""
+    if entry.is_symlink():
+        try:
+            mode = os.stat(entry.path).st_mode
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "symlink loop"
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                return f"dangling symlink (to {os.readlink(entry.path)!r}, which does not exist)"
+            return f"cannot follow symlink ({exc.strerror or exc})"
+    else:
+        mode = entry.stat(follow_symlinks=False).st_mode
+    for test, kind in ((stat_module.S_ISFIFO, "a FIFO"), (stat_module.S_ISSOCK, "a socket"),
+                       (stat_module.S_ISCHR, "a character device"), (stat_module.S_ISBLK, "a block device")):
+        if test(mode):
+            return f"{kind}, not a regular file"
+    return "not a regular file"

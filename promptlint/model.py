@@ -9,6 +9,7 @@ pair, columns counted in code points (reporters convert to UTF-16 for LSP).
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -29,6 +30,7 @@ class Severity(StrEnum):
         return _SEVERITY_RANK[self]
 
 
+_LINE_BREAK_RE = re.compile(r"\r\n?|\n")
 _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
@@ -48,14 +50,19 @@ class SourceFile:
 
     @property
     def line_starts(self) -> list[int]:
+        """Offsets where lines start. CR, CRLF and LF each end a line, as in Python's tokenizer (whose `ast`
+        line numbers the Python extractor maps through this table), YAML, editors and the LSP."""
         if self._line_starts is None:
-            starts = [0]
             text = self.text
-            find = text.find
-            i = find("\n")
-            while i != -1:
-                starts.append(i + 1)
-                i = find("\n", i + 1)
+            if "\r" in text:
+                starts = [0, *(m.end() for m in _LINE_BREAK_RE.finditer(text))]
+            else:
+                starts = [0]
+                find = text.find
+                i = find("\n")
+                while i != -1:
+                    starts.append(i + 1)
+                    i = find("\n", i + 1)
             self._line_starts = starts
         return self._line_starts
 

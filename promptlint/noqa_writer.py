@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from promptlint.atomic import replace_file
+from promptlint.atomic import WriteRefused, rewrite_file
 from promptlint.model import Edit, Finding, SourceFile
 
 #: Codes never silenced by --add-noqa (see the module docstring).
@@ -52,6 +52,8 @@ class AddNoqaResult:
     added: int = 0
     files: list[str] = field(default_factory=list)
     skipped: list[Finding] = field(default_factory=list)
+    #: Files whose directives could not be written, and why (a hard-linked file, one changed since it was read).
+    not_written: list[tuple[str, str]] = field(default_factory=list)
 
 
 def comment_for(fmt: str, codes: str) -> str:
@@ -218,15 +220,10 @@ def add_noqa_to_source(
 
 
 def write_atomically(path: Path, source: SourceFile, text: str) -> None:
-    """Write `text` with the source's encoding and BOM through a temporary file and a rename."""
-    data = text.encode(source.encoding)
-    if source.bom:
-        data = b"\xef\xbb\xbf" + data
-    try:
-        mode: int | None = path.stat().st_mode & 0o7777
-    except OSError:
-        mode = None
-    replace_file(path, data, mode=mode)
+    """Write `text` with the source's encoding and BOM through a temporary file and a rename (`rewrite_file`:
+    through a symlink to the real file; a hard-linked file, or one changed since it was read, is refused)."""
+    bom = b"\xef\xbb\xbf" if source.bom else b""
+    rewrite_file(path, bom + text.encode(source.encoding), expected=bom + source.text.encode(source.encoding))
 
 
 def add_noqa(report: Any) -> AddNoqaResult:
@@ -246,7 +243,14 @@ def add_noqa(report: Any) -> AddNoqaResult:
         text, added, skipped = add_noqa_to_source(source, fmt, findings, extract)
         result.skipped.extend(skipped)
         if added and text != source.text:
-            write_atomically(Path(display), source, text)
+            try:
+                write_atomically(Path(display), source, text)
+            except WriteRefused as why:
+                result.not_written.append((display, str(why)))
+                continue
+            except OSError as exc:
+                result.not_written.append((display, exc.strerror or str(exc)))
+                continue
             result.added += added
             result.files.append(display)
     return result

@@ -22,7 +22,7 @@ def find_project_root(paths: Sequence[str | Path], config: Any = None) -> Path:
     if not start.is_dir():
         start = start.parent
     for folder in (start, *start.parents):
-        if (folder / ".git").exists():
+        if os.path.lexists(folder / ".git"):  # never raises: a folder that cannot be searched just has no .git
             return folder
     config_path = getattr(config, "path", None)
     if config_path is not None and Path(config_path).is_file():

@@ -41,6 +41,8 @@ class Report:
 
     `sources` holds the decoded text of the files that have findings (what reporters quote and
     `--add-noqa` edits); files without findings are not kept, so memory stays flat on large trees.
+    `warnings` are what the walk met and could not lint (an unreadable folder, a dangling symlink, a
+    FIFO), one line each naming the path: the CLI prints them on stderr.
     """
 
     findings: list[Finding] = field(default_factory=list)
@@ -49,6 +51,7 @@ class Report:
     sources: dict[str, SourceFile] = field(default_factory=dict)
     #: The project root CI formats name files from (see promptlint.project_root); None: the working directory.
     root: Path | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def failed(self, fail_on: Severity) -> bool:
         """True if any finding is at or above `fail_on`."""
@@ -143,7 +146,8 @@ def lint_paths(
     selection = Selection.build(config, rules)
     report = Report(rules=selection.rules)
     candidates: list[SourcePath] = []
-    items = list(iter_files(paths, config, force_exclude=force_exclude, prompt_files=candidates))
+    items = list(iter_files(paths, config, force_exclude=force_exclude, prompt_files=candidates,
+                            warn=report.warnings.append))
     report.files = [item.display for item in items]
     results: list[FileResult | None] = [None] * len(items)
     index = _Indexed(items, selection, cache) if cache is not None else None
@@ -267,6 +271,8 @@ class _Indexed:
     def lookup(self, i: int, item: SourcePath) -> FileResult | None:
         from promptlint.cache_index import StatIndex, fingerprint, now_ns
 
+        if item.problem is not None:  # a folder named on the command line that cannot be listed: never cached
+            return _unreadable(item, ParseProblem(item.problem), self.selection), None
         self.keys[i] = key = StatIndex.key(item.file, item.display)
         self.taken[i] = now_ns()
         self.stats[i] = stat = fingerprint(item.file)
@@ -319,7 +325,7 @@ def lint_file(item: SourcePath, selection: Selection, cache: ResultCache | None 
     With a `plan` (a `promptlint.project.Plan`), texts other files use as prompts are linted too;
     `prompt_file` reads the file as a standalone prompt file (Markdown, text, Jinja, JSON...).
     """
-    source = read_source(item.path, item.display, max_bytes=selection.config.max_file_size)
+    source = read_item(item, selection.config.max_file_size)
     if isinstance(source, ParseProblem):
         return FileResult(_unreadable(item, source, selection))
     result = _lint_source(source, selection, item.path, plan, prompt_file, full)
@@ -351,6 +357,13 @@ def _with_adoptions(item: SourcePath, result: FileResult, selection: Selection, 
                                                                                    item.path)])
     return FileResult(findings, source if findings else result.source, result.deps, result.content_key,
                       result.facts, result.exports, result.raw)
+
+
+def read_item(item: SourcePath, max_bytes: int) -> SourceFile | ParseProblem:
+    """`read_source` for a discovered path; a path discovery could not list is its problem."""
+    if item.problem is not None:
+        return ParseProblem(item.problem)
+    return read_source(item.path, item.display, max_bytes=max_bytes)
 
 
 def _content_key(cache: ResultCache, source: SourceFile, item: SourcePath, selection: Selection) -> str:
@@ -543,6 +556,7 @@ class ExtractReport:
     problems: list[Finding] = field(default_factory=list)
     #: the `Prompt` behind each row of `prompts` and the file its positions map into (for benchmarks)
     objects: list[tuple[Prompt, SourceFile]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def extract_paths(paths: Sequence[str | Path], config: Config, *, force_exclude: bool = False) -> ExtractReport:
@@ -555,8 +569,9 @@ def extract_paths(paths: Sequence[str | Path], config: Config, *, force_exclude:
     result = ExtractReport()
     candidates: list[SourcePath] = []
     extracted: list[tuple[SourcePath, SourceFile, Extraction]] = []
-    for item in iter_files(paths, config, force_exclude=force_exclude, prompt_files=candidates):
-        source = read_source(item.path, item.display, max_bytes=config.max_file_size)
+    for item in iter_files(paths, config, force_exclude=force_exclude, prompt_files=candidates,
+                           warn=result.warnings.append):
+        source = read_item(item, config.max_file_size)
         if isinstance(source, ParseProblem):
             result.problems.append(_problem_finding(item.display, source))
             continue

@@ -133,14 +133,14 @@ def _fix(tree: Path, result: TreeResult) -> None:
     if probe.returncode != 0 or "--diff" not in probe.stdout:
         result.fix_status = "skipped (promptlint fix --diff not available)"
         return
-    diff = _cli(["fix", "--diff", "--no-config", "."], tree)
+    diff = _cli(["fix", "--diff", "--no-config", "--no-cache", "."], tree)  # no cache folder left in the tree
     result.problems += _crashed("fix --diff", diff, (0, 1))
     result.fix_diff_files = sum(1 for line in diff.stdout.splitlines() if line.startswith("+++ "))
     with tempfile.TemporaryDirectory(prefix="promptlint-eco-fix-") as scratch:
         copy = Path(scratch) / "tree"
         shutil.copytree(tree, copy, symlinks=True)
         before = {p: p.read_bytes() for p in copy.rglob("*") if p.is_file() and not p.is_symlink()}
-        applied = _cli(["fix", "--unsafe-fixes", "--no-config", "."], copy)  # the most edits: hardest test
+        applied = _cli(["fix", "--unsafe-fixes", "--no-config", "--no-cache", "."], copy)  # the most edits
         result.problems += _crashed("fix", applied, (0, 1))
         changed = [p for p, data in before.items() if p.exists() and p.read_bytes() != data]
         result.fix_changed = len(changed)

@@ -112,13 +112,13 @@ def test_file_over_the_cap_is_skipped_without_being_opened(capsys: pytest.Captur
     with big.open("wb") as handle:  # sparse: 8 GiB on disk costs nothing, reading it would
         handle.write(f'SYSTEM_PROMPT = "{OVERRIDE}"\n'.encode())
         handle.truncate(8 << 30)
-    real_open = Path.open
+    real_open = os.open
 
-    def guarded_open(self: Path, *args: object, **kwargs: object) -> object:
-        assert self.name != "big.py", "a file over the cap was opened"
-        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+    def guarded_open(path: object, *args: object, **kwargs: object) -> int:
+        assert not str(path).endswith("big.py"), "a file over the cap was opened"
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Path, "open", guarded_open)
+    monkeypatch.setattr(os, "open", guarded_open)
     finding = only_pl000(capsys, big)
     assert "larger than" in finding["message"] and "max-file-size" in finding["message"]
 
@@ -265,14 +265,14 @@ def test_unreadable_file_is_pl000(capsys: pytest.CaptureFixture[str], tmp_path: 
     locked = tmp_path / "locked.py"
     locked.write_text(f'SYSTEM_PROMPT = "{OVERRIDE}"\n')
     (tmp_path / "open.py").write_text(f'SYSTEM_PROMPT = "{OVERRIDE}"\n')
-    real_open = Path.open
+    real_open = os.open
 
-    def denying_open(self: Path, *args: object, **kwargs: object) -> object:
-        if self.name == "locked.py":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+    def denying_open(path: object, *args: object, **kwargs: object) -> int:
+        if str(path).endswith("locked.py"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Path, "open", denying_open)
+    monkeypatch.setattr(os, "open", denying_open)
     _status, findings = check(capsys, "--no-config", tmp_path)
     assert [(f["path"].rsplit("/", 1)[-1], f["code"]) for f in findings] == [("locked.py", "PL000"),
                                                                            ("open.py", "PL101")]

@@ -1,7 +1,8 @@
 """`promptlint fix`: apply findings' fixes to prompt strings, verified and idempotent.
 
 Public API:
-    fix_paths(paths, config, rules, *, unsafe=False, write=True, force_exclude=False) -> list[FileResult]
+    fix_paths(paths, config, rules, *, unsafe=False, write=True, force_exclude=False, cache=None, jobs=None,
+              load_rules=None, warnings=None) -> list[FileResult]   (lints with `check`'s pipeline first)
     fix_source(source, selection, path, *, unsafe=False, operator_context=None) -> FileResult
 
 Nothing on the `check` path imports this package (it pulls in libcst and ruamel.yaml lazily).
@@ -9,6 +10,19 @@ Nothing on the `check` path imports this package (it pulls in libcst and ruamel.
 
 from __future__ import annotations
 
-from promptlint.fix.core import MAX_ROUNDS, FileResult, fix_paths, fix_source
+from typing import Any
 
 __all__ = ["MAX_ROUNDS", "FileResult", "fix_paths", "fix_source"]
+
+
+def __getattr__(name: str) -> Any:
+    """The names above, imported on first use: `fix` on a tree with nothing to fix never loads `core`."""
+    if name in ("FileResult", "fix_paths"):
+        from promptlint.fix import files
+
+        return getattr(files, name)
+    if name in ("MAX_ROUNDS", "fix_source"):
+        from promptlint.fix import core
+
+        return getattr(core, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

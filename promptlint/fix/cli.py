@@ -74,8 +74,8 @@ def _suggestions(results: list[Any], unsafe: bool, out: IO[str]) -> tuple[int, i
 
 
 def run(args: argparse.Namespace) -> int:
-    from promptlint.cli import load_all_rules, load_run_config, require_paths
-    from promptlint.fix.core import fix_paths
+    from promptlint.cli import _cached_rules_and_cache, load_all_rules, load_run_config, print_warnings, require_paths
+    from promptlint.fix.files import fix_paths
 
     if getattr(args, "llm", False):
         from promptlint.fix.llm_cli import run_llm
@@ -91,9 +91,14 @@ def run(args: argparse.Namespace) -> int:
     paths = args.paths or ["."]
     require_paths(paths)
     config = load_run_config(args, paths)
-    rules = load_all_rules(config)
+    if args.no_cache:  # the flag is defined with the --llm options: it covers both caches
+        rules, cache, load = load_all_rules(config), None, None
+    else:  # check's result cache: a file whose findings are known and hold nothing to fix is not even read
+        rules, cache, load = _cached_rules_and_cache(config)
+    warnings: list[str] = []
     results = fix_paths(paths, config, rules, unsafe=args.unsafe_fixes, write=not args.diff,
-                        force_exclude=args.force_exclude)
+                        force_exclude=args.force_exclude, cache=cache, load_rules=load, warnings=warnings)
+    print_warnings(warnings)
     err = sys.stderr
     changed = [r for r in results if r.changed]
     if args.diff:

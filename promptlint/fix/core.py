@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from promptlint.atomic import replace_file
+from promptlint.atomic import WriteRefused, rewrite_file
 from promptlint.fix.encode import Containers, Skip, _margin, char_source, containers_for, encode
+from promptlint.fix.files import FileResult, finding_key, wanted
 from promptlint.fix.layout import block_width, configured_width, drop_emptied_pieces, file_width, wrap_text
 from promptlint.fix.verify import Rejected, check_prompts, check_python, check_yaml, reextract
 from promptlint.model import Edit, Extraction, Finding, Fix, Prompt, SourceFile
@@ -27,63 +28,11 @@ _ORDER = {"safe": 0, "unsafe": 1, "display": 2}
 
 
 @dataclass(slots=True)
-class FileResult:
-    """What `fix` did (or would do) to one file."""
-
-    path: str
-    original: str
-    fixed: str
-    source: SourceFile
-    fixed_findings: list[Finding] = field(default_factory=list)
-    remaining: list[Finding] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    rejected: str | None = None
-    rounds: int = 0
-    #: The findings on the original text (before any fix).
-    original_findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return self.fixed != self.original
-
-    def fixed_source(self) -> SourceFile:
-        """The fixed text as a SourceFile (what `remaining`'s positions refer to)."""
-        return SourceFile(path=self.source.path, text=self.fixed, bom=self.source.bom, encoding=self.source.encoding)
-
-    def remaining_before_fix(self) -> list[Finding]:
-        """`remaining` at their positions in the original text: what `--diff`, which writes nothing, must report.
-
-        Each remaining finding is one of the original findings (fixing never adds one: `_check_findings`),
-        found by rule, message and flagged words, else by rule and message in order.
-        """
-        if not self.changed:
-            return list(self.remaining)
-        pool = list(self.original_findings)
-        out: list[Finding] = []
-        for finding in self.remaining:
-            key = _key(finding, self.fixed)
-            match = next((g for g in pool if _key(g, self.original) == key), None)
-            if match is None:
-                match = next((g for g in pool if (g.code, g.message) == (finding.code, finding.message)), None)
-            if match is None:
-                out.append(finding)
-                continue
-            pool.remove(match)
-            out.append(match)
-        out.sort(key=lambda f: (f.line, f.column, f.code))
-        return out
-
-
-@dataclass(slots=True)
 class _Planned:
     finding: Finding
     edits: list[Edit]
     prompt_index: int | None
     text_edits: list[tuple[int, int, str]]
-
-
-def wanted(fix: Fix | None, unsafe: bool) -> bool:
-    return fix is not None and (fix.applicability == "safe" or (unsafe and fix.applicability == "unsafe"))
 
 
 def prompt_index_of(finding: Finding, prompts: Sequence[Prompt]) -> int | None:
@@ -135,10 +84,6 @@ def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     """Do [start, end) and any span overlap (insertion points touching a span count)?"""
     return any((start < b and end > a) or (start == end and a <= start <= b) or (a == b and start <= a <= end)
                for a, b in spans)
-
-
-def _key(f: Finding, text: str) -> tuple[str, str, str]:
-    return f.code, f.message, " ".join(text[f.span[0]:f.span[1]].split()).lower()
 
 
 def _trim_tail(text: str, edit: tuple[int, int, str]) -> tuple[int, int, str]:
@@ -288,41 +233,15 @@ def _check_findings(before: list[Finding], old_text: str, after: list[Finding], 
             fixed_codes = {f.code for f in fixed}
             what = "a fix did not remove its finding" if code in fixed_codes else "a new finding appeared"
             raise Rejected(f"{what} ({code})")
-    fine = Counter(_key(f, old_text) for f in before)
+    fine = Counter(finding_key(f, old_text) for f in before)
     for f in fixed:
-        key = _key(f, old_text)
-        if sum(1 for g in after if _key(g, new_text) == key) > fine[key] - sum(
-                1 for g in fixed if _key(g, old_text) == key):
+        key = finding_key(f, old_text)
+        if sum(1 for g in after if finding_key(g, new_text) == key) > fine[key] - sum(
+                1 for g in fixed if finding_key(g, old_text) == key):
             raise Rejected(f"a fix did not remove its finding: {f.code} on {key[2][:60]!r}")
 
 
 # --- files on disk -------------------------------------------------------------------------------
-
-
-def fix_paths(paths: Sequence[str | Path], config: Any, rules: Sequence[Any], *, unsafe: bool = False,
-              write: bool = True, force_exclude: bool = False) -> list[FileResult]:
-    """Fix every lintable file under `paths`; writes changed files unless `write` is False."""
-    from promptlint.discovery import iter_files
-    from promptlint.model import ParseProblem
-    from promptlint.runner import Selection
-    from promptlint.source import read_source
-
-    selection = Selection.build(config, rules)
-    results = []
-    for item in iter_files(paths, config, force_exclude=force_exclude):
-        source = read_source(item.path, item.display, max_bytes=config.max_file_size)
-        if isinstance(source, ParseProblem):
-            continue
-        result = fix_source(source, selection, item.path, unsafe=unsafe,
-                            operator_context=config.llm.operator_context)
-        if write and result.changed:
-            try:
-                write_atomic(item.path, source, result.fixed)
-            except (OSError, ValueError) as exc:
-                result.notes.append(f"{item.display}: not written: {exc}")
-                result.fixed = result.original
-        results.append(result)
-    return results
 
 
 def encode_text(source: SourceFile, text: str) -> bytes:
@@ -330,10 +249,14 @@ def encode_text(source: SourceFile, text: str) -> bytes:
 
 
 def write_atomic(path: Path, source: SourceFile, text: str) -> None:
-    """Write beside the file and rename over it: same encoding, BOM and mode; refuses if the file
-    changed on disk since it was read (or does not round-trip through its encoding)."""
-    current = path.read_bytes()
-    if current != encode_text(source, source.text):
-        raise ValueError("the file changed on disk (or does not round-trip through its encoding) since it was read")
-    data = encode_text(source, text)
-    replace_file(path, data, mode=path.stat().st_mode & 0o7777, fsync=True)
+    """Write beside the file and rename over it (`rewrite_file`: through a symlink to the real file, never
+    splitting hard links): same encoding, BOM, mode and owner; refuses if the file changed on disk since it
+    was read (or does not round-trip through its encoding)."""
+    expected = encode_text(source, source.text)
+    try:
+        rewrite_file(path, encode_text(source, text), expected=expected)
+    except WriteRefused as why:
+        if "changed on disk" in str(why):
+            raise WriteRefused("the file changed on disk (or does not round-trip through its encoding) "
+                               "since it was read") from None
+        raise

@@ -470,19 +470,25 @@ def _rewrite_one(target: Target, current: SourceFile, selection: Any, path: Path
 
 
 def rewrite_paths(paths: list[str | Path], config: Any, rules: list[Any], settings: LLMFixSettings, *,
-                  force_exclude: bool = False) -> list[LLMFileResult]:
-    """`rewrite_source` over every lintable file; proven rewrites written atomically when `settings.write`."""
+                  force_exclude: bool = False, warnings: list[str] | None = None) -> list[LLMFileResult]:
+    """`rewrite_source` over every lintable file; proven rewrites written atomically when `settings.write`.
+
+    A file that cannot be read is a result with its PL000 and a note; what the walk could not lint goes to
+    `warnings`."""
     from promptlint.discovery import iter_files
     from promptlint.fix.core import write_atomic
     from promptlint.model import ParseProblem
-    from promptlint.runner import Selection
-    from promptlint.source import read_source
+    from promptlint.runner import Selection, _problem_finding, read_item
 
     selection = Selection.build(config, rules)
     results = []
-    for item in iter_files(paths, config, force_exclude=force_exclude):
-        source = read_source(item.path, item.display, max_bytes=config.max_file_size)
+    for item in iter_files(paths, config, force_exclude=force_exclude,
+                           warn=warnings.append if warnings is not None else None):
+        source = read_item(item, config.max_file_size)
         if isinstance(source, ParseProblem):
+            problem = _problem_finding(item.display, source)
+            results.append(LLMFileResult(item.display, "", "", remaining=[problem], notes=[
+                f"{item.display}:{problem.line}:{problem.column}: PL000 {source.message}; not rewritten"]))
             continue
         result = rewrite_source(source, selection, item.path, settings)
         if settings.write and result.changed:

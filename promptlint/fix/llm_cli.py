@@ -7,20 +7,66 @@ changes, or findings at or above `fail-on` remain; else 0 (like `fix`).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import IO, Any
 
-from promptlint.live.probe_cli import fail, percent, positive_int, price_arg, span_text
-
 DEFAULT_SAMPLES = 20
+
+
+def positive_int(text: str) -> int:
+    """`live.probe_cli.positive_int`, imported when a count is given (building `fix`'s parser must not import
+    the live client: `fix` on a tree with nothing to fix should cost what `check` costs)."""
+    from promptlint.live.probe_cli import positive_int
+
+    return positive_int(text)
+
+
+def fail(message: str) -> int:
+    from promptlint.live.probe_cli import fail
+
+    return fail(message)
+
+
+def price_arg(text: str) -> Any:
+    """`live.probe_cli.price_arg`, imported when a price is given (same reason as `positive_int`)."""
+    from promptlint.live.probe_cli import price_arg
+
+    return price_arg(text)
+
+
+def percent(value: Any) -> str:
+    from promptlint.live.probe_cli import percent
+
+    return percent(value)
+
+
+def span_text(interval: Any) -> str:
+    from promptlint.live.probe_cli import span_text
+
+    return span_text(interval)
+
+
+class _Providers:
+    """`live.client.PROVIDERS` as argparse `choices`, imported when argparse first looks at them."""
+
+    def _names(self) -> tuple[str, ...]:
+        from promptlint.live.client import PROVIDERS
+
+        return PROVIDERS
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self) -> Any:
+        return iter(self._names())
+
+
+PROVIDERS = _Providers()
 
 
 def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of `fix --llm`; each overrides `[tool.promptlint.llm]`."""
-    from promptlint.live.client import PROVIDERS
-
     g = parser.add_argument_group("LLM rewrites")
     g.add_argument("--llm", action="store_true", help="ask a model to rewrite prompts with PL1xx/PL2xx/PL3xx findings")
     g.add_argument("--verify", action="store_true",
@@ -35,7 +81,8 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--price-per-mtok", metavar="IN,OUT", type=price_arg,
                    help="USD per million input,output tokens for a model missing from the price table")
     g.add_argument("--cache-dir", help="cache directory (default ~/.cache/promptlint)")
-    g.add_argument("--no-cache", action="store_true", help="neither read nor write cached replies")
+    g.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the result cache (nor, with --llm, cached replies)")
     g.add_argument("--concurrency", type=positive_int, help="requests in flight at once (default 4)")
     g.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     g.add_argument("--max-retries", type=int, default=3, help="retries per request (429/529/5xx/timeouts)")
@@ -44,7 +91,7 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_llm(args: argparse.Namespace) -> int:
     """Build settings and the client (no key: exit 2, nothing sent), rewrite, report."""
-    from promptlint.cli import load_all_rules, load_run_config, require_paths
+    from promptlint.cli import load_all_rules, load_run_config, print_warnings, require_paths
     from promptlint.config import ConfigError
     from promptlint.fix.llm import rewrite_paths
     from promptlint.live.client import MissingKeyError
@@ -58,9 +105,13 @@ def run_llm(args: argparse.Namespace) -> int:
     except (ConfigError, ProbeError, MissingKeyError) as exc:
         return fail(str(exc))
     rules = load_all_rules(config)
-    results = rewrite_paths(paths, config, rules, settings, force_exclude=args.force_exclude)
+    warnings: list[str] = []
+    results = rewrite_paths(paths, config, rules, settings, force_exclude=args.force_exclude, warnings=warnings)
+    print_warnings(warnings)
     if args.format == "json":
         payload = [r.to_json() for f in results for r in f.results]
+        import json
+
         print(json.dumps({"rewrites": payload, **_spend(settings)}, indent=2))
     else:
         _report(results, args, settings, sys.stdout, sys.stderr)

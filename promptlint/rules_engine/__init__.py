@@ -22,6 +22,7 @@ from promptlint.rules_engine.errors import RuleError
 from promptlint.rules_engine.loader import _Doc, compile_lazily, compile_rule, load_lexicon, parse_rule, read_yaml
 from promptlint.rules_engine.patterns import Lexicon
 from promptlint.rules_engine.rule import Rule, RuleDoc
+from promptlint.source import read_regular
 
 __all__ = [
     "Lexicon",
@@ -120,9 +121,9 @@ def _set_key(dirs: list[Path]) -> str | None:
         for index, directory in enumerate(dirs):
             parts.append(f"dir|{directory}|{index == 0 and directory == builtin_rules_dir()}".encode())
             for path in (*_rule_files(directory), *_lexicon_files(directory)):
-                parts += [str(path).encode(), path.read_bytes()]
+                parts += [str(path).encode(), read_regular(path)]
     except OSError:
-        return None  # an unreadable file: the real load reports it
+        return None  # an unreadable file (or a FIFO, never waited on): the real load reports it
     return "set:" + diskcache.digest(parts)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -191,16 +191,55 @@ def _excepted(hit: Span, exceptions: Sequence[Exception_], view: PromptView, who
     return False
 
 
-def _siblings(prompt: Prompt, extraction: Extraction) -> list[Prompt]:
-    """Prompts sent with this one: same `call`; template files without calls count as one call."""
-    if prompt.call is not None:
-        return [p for p in extraction.prompts if p.call is prompt.call and p is not prompt]
-    if prompt.format == "python":
-        return []
-    return [p for p in extraction.prompts if p.call is None and p is not prompt]
+class _Siblings(Sequence[Prompt]):
+    """The prompts of `group` but `prompt`, in order: made in constant time, walked only if a rule reads it
+    (a condition rule does only once its trigger matched), so a call of N messages costs O(N), not O(N²)."""
+
+    __slots__ = ("_group", "_list", "_prompt")
+
+    def __init__(self, group: Sequence[Prompt], prompt: Prompt) -> None:
+        self._group = group
+        self._prompt = prompt
+        self._list: list[Prompt] | None = None
+
+    def __iter__(self) -> Iterator[Prompt]:
+        prompt = self._prompt
+        return (p for p in self._group if p is not prompt)
+
+    def _items(self) -> list[Prompt]:
+        if self._list is None:
+            self._list = list(self)
+        return self._list
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._items()[index]
 
 
-def _condition_hit(compiled: dict[str, Any], prompt: Prompt, siblings: list[Prompt],
+def _sibling_index(extraction: Extraction) -> Callable[[Prompt], Sequence[Prompt]]:
+    """`_siblings` for every prompt of an extraction, from one pass that groups the prompts by call."""
+    by_call: dict[int, list[Prompt]] = {}
+    without_call: list[Prompt] = []
+    for p in extraction.prompts:
+        if p.call is None:
+            without_call.append(p)
+        else:
+            by_call.setdefault(id(p.call), []).append(p)
+
+    def siblings(prompt: Prompt) -> Sequence[Prompt]:
+        """Prompts sent with this one: same `call`; template files without calls count as one call."""
+        if prompt.call is not None:
+            return _Siblings(by_call.get(id(prompt.call), ()), prompt)
+        if prompt.format == "python":
+            return ()
+        return _Siblings(without_call, prompt)
+
+    return siblings
+
+
+def _condition_hit(compiled: dict[str, Any], prompt: Prompt, siblings: Sequence[Prompt],
                    views: Callable[[Prompt], PromptView]) -> RuleHit | None:
     view = views(prompt)
     hits = find_hits(compiled["trigger"], compiled["exceptions"], view)
@@ -350,6 +389,7 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
     `builtin` rules (PL000, PL001) are emitted by the runner and suppressions, not here.
     """
     views = _Views()
+    siblings_of: Callable[[Prompt], Sequence[Prompt]] | None = None
     findings: list[Finding] = []
     checks: CheckContext | None = None  # one per file, shared by every check rule (built at the first)
     for rule in rules:
@@ -367,9 +407,10 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
                         findings.append(_learned_finding(rule, _with_fix(finding, compiled, prompt, view.nt,
                                                                          fix_span), hit))
         elif rule.kind == "condition":
+            siblings_of = siblings_of or _sibling_index(extraction)
             for prompt in extraction.prompts:
                 if _applies(rule, prompt):
-                    hit = _condition_hit(compiled, prompt, _siblings(prompt, extraction), views)
+                    hit = _condition_hit(compiled, prompt, siblings_of(prompt), views)
                     if hit is not None:
                         view = views(prompt)
                         finding = prompt_finding(rule, extraction, prompt, view.nt, hit.span)

@@ -22,6 +22,7 @@ from promptlint.rules_engine.errors import RuleError
 from promptlint.rules_engine.fixes import compile_fix, validate_fix
 from promptlint.rules_engine.patterns import Lexicon, PatternError, compile_pattern
 from promptlint.rules_engine.rule import Exception_, Rule, RuleDoc
+from promptlint.source import byte_position, read_regular
 
 if TYPE_CHECKING:
     import yaml
@@ -87,9 +88,15 @@ def read_yaml(path: Path) -> _Doc:
     A text parsed before (same bytes) comes from the disk cache (`diskcache`): no yaml import, no parse.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(path, None, f"cannot read rule file: {exc}") from None
+        data = read_regular(path)  # never blocks: a FIFO named like a rule file is refused
+    except OSError as exc:
+        raise RuleError(path, None, f"cannot read rule file: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = byte_position(data, exc.start)
+        raise RuleError(path, line, f"cannot read rule file: not valid UTF-8 at column {column} "
+                                    f"({exc.reason}); rule files are UTF-8") from None
     key = diskcache.yaml_key(text)
     cached = diskcache.get_yaml(key)
     if cached is not None:
