@@ -66,6 +66,9 @@ def _read_clusters(path: Path) -> dict[str, int]:
 def sentence_features(sentence: str, classes: WordClasses) -> dict[str, float]:
     """Feature dict of one normalised sentence."""
     stems, raw, negated = stems_with_negation(sentence)
+    # every number is one word: "4" in "4. Keep all emoji" says nothing about meaning, and a few training
+    # sentences holding a given number must not teach the model that number
+    stems = ["0" if s.isdigit() else s for s in stems]
     feats: dict[str, float] = {}
     found: dict[str, bool] = {}  # class -> seen outside a negation scope?
     clusters = classes.clusters
