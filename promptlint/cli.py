@@ -502,6 +502,19 @@ def _command_of(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _cache_dataclass_code() -> None:
+    """Take the methods `@dataclass` generates for promptlint's classes from the per-user code cache.
+
+    Only here, at the command-line entry of short-lived commands: importing the package leaves `dataclasses`
+    alone for library users and the language server (a long-lived process that creates its classes once).
+    Measured (callgrind, one-file `check` in a fresh process, disk caches warm): 1.486 G instructions without
+    it, 1.408 G with it (-5.3%); a warm result-cache run 502 M -> 471 M (-6.2%). See `diskcache`.
+    """
+    from promptlint.diskcache import install_dataclass_code_cache
+
+    install_dataclass_code_cache()
+
+
 def _error(message: str) -> int:
     print(f"promptlint: error: {message}", file=sys.stderr)
     return 2
@@ -511,8 +524,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     verbose = "-v" in argv or "--verbose" in argv
+    command = _command_of(argv)
+    if command != "lsp":
+        _cache_dataclass_code()
     try:
-        parser = build_parser(_command_of(argv))
+        parser = build_parser(command)
         try:
             args = parser.parse_args(argv)
         except SystemExit as exc:  # --help, --version, usage errors
