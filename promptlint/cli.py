@@ -377,7 +377,7 @@ def _cached_rules_and_cache(config: Any) -> tuple[list[Any], Any, Any]:
     stand-ins and the real ones are loaded only if a file misses the cache (a warm run never
     imports the rules engine or yaml).
     """
-    from promptlint.cache import ResultCache, cached_rules, store_rules
+    from promptlint.result_cache import ResultCache, cached_rules, store_rules
 
     stand_ins = cached_rules(config)
     if stand_ins is not None:

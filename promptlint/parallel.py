@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 from promptlint.model import SourceFile
 
 if TYPE_CHECKING:  # pragma: no cover
-    from promptlint.cache import ResultCache
     from promptlint.discovery import SourcePath
+    from promptlint.result_cache import ResultCache
     from promptlint.runner import Selection
 
 #: Fewer files than this to lint (cache misses) and the pool is not started.

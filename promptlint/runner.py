@@ -20,8 +20,8 @@ from promptlint.model import Extraction, Finding, ParseProblem, Prompt, Severity
 from promptlint.source import read_source
 
 if TYPE_CHECKING:  # pragma: no cover
-    from promptlint.cache import ResultCache
-    from promptlint.cache_index import StatIndex
+    from promptlint.findings_index import StatIndex
+    from promptlint.result_cache import ResultCache
     from promptlint.rules_engine.rule import Rule
 
 PARSE_ERROR_CODE = "PL000"
@@ -132,7 +132,7 @@ def lint_paths(
 ) -> Report:
     """Lint every file under `paths` (default `.`) with the rules `config` selects.
 
-    `cache` (see promptlint.cache) skips files whose findings are known; the files left are linted
+    `cache` (see promptlint.result_cache) skips files whose findings are known; the files left are linted
     in a process pool when there are enough of them (`jobs`: None/0 automatic, 1 in-process).
     With `load_rules`, `rules` may be the cache's metadata-only stand-ins: the real rules are loaded
     only if some file must be linted, so a fully cached run never imports the rules engine.
@@ -248,7 +248,7 @@ def _prompt_files(extra: Sequence[SourcePath], plan: Any, selection: Selection, 
 
 
 class _Indexed:
-    """The result cache (`promptlint.cache_index`) for one run: which files need linting, and recording.
+    """The result cache (`promptlint.findings_index`) for one run: which files need linting, and recording.
 
     A file whose stat is unchanged is answered without being opened (read only when it has findings:
     reporters quote it). Otherwise, if the index holds a content key for it, it is read and its content
@@ -269,7 +269,7 @@ class _Indexed:
         self.taken: list[int] = [0] * len(items)
 
     def lookup(self, i: int, item: SourcePath) -> FileResult | None:
-        from promptlint.cache_index import StatIndex, fingerprint, now_ns
+        from promptlint.findings_index import StatIndex, fingerprint, now_ns
 
         if item.problem is not None:  # a folder named on the command line that cannot be listed: never cached
             return _unreadable(item, ParseProblem(item.problem), self.selection), None

@@ -10,9 +10,9 @@ import pytest
 
 import promptlint.parallel as parallel
 import promptlint.runner as runner
-from promptlint.cache import ResultCache
 from promptlint.config import Config
 from promptlint.discovery import iter_files
+from promptlint.result_cache import ResultCache
 from promptlint.rules_engine import RuleError, load_rules
 
 needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the pool forks on Linux only")

@@ -365,10 +365,11 @@ def test_rule_set_rebuilt_from_snapshot_equals_fresh_load() -> None:
     """The disk-cached rule set is the freshly validated one: every field, every compiled regex."""
     import marshal
 
-    from promptlint.rules_engine import _dirs, _load_files, _rebuild, _snapshot
+    from promptlint.rules_engine.ruleset import load_files, rule_dirs
+    from promptlint.rules_engine.snapshot import rebuild, snapshot
 
-    fresh, lexicons, docs = _load_files(_dirs([]))
-    rebuilt, rebuilt_lexicons = _rebuild(marshal.loads(marshal.dumps(_snapshot(fresh, lexicons, docs))))
+    fresh, lexicons, docs = load_files(rule_dirs([]))
+    rebuilt, rebuilt_lexicons = rebuild(marshal.loads(marshal.dumps(snapshot(fresh, lexicons, docs))))
     assert rebuilt_lexicons == lexicons
     assert len(rebuilt) == len(fresh) > 10
     for new, old in zip(rebuilt, fresh, strict=True):

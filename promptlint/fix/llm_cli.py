@@ -126,9 +126,9 @@ def run_llm(args: argparse.Namespace) -> int:
 
 def _settings(args: argparse.Namespace, config: Any) -> Any:
     from promptlint.fix.llm import REWRITE_MAX_TOKENS, LLMFixSettings
-    from promptlint.live.cache import NullCache, ResponseCache, default_cache_dir
     from promptlint.live.client import PROVIDERS, RetryPolicy, make_client
     from promptlint.live.probe import Budget, ProbeError, Runner, load_suite
+    from promptlint.live.reply_cache import NullCache, ResponseCache, default_cache_dir
 
     llm = config.llm
     if args.suite and not args.verify:

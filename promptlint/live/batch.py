@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 from promptlint.atomic import replace_file
-from promptlint.live.cache import normal_endpoint
 from promptlint.live.client import (
     RETRYABLE,
     AnthropicClient,
@@ -48,6 +47,7 @@ from promptlint.live.client import (
     message_to_response,
 )
 from promptlint.live.probe import Job, Outcome, ProbeError, Runner
+from promptlint.live.reply_cache import normal_endpoint
 
 #: Seconds of clock difference allowed between this machine and the API when adopting a batch by time.
 CLOCK_SKEW = 300.0

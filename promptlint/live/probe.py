@@ -21,9 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from promptlint.live.cache import NullCache, ResponseCache, cache_key
 from promptlint.live.client import DEFAULT_MAX_TOKENS, LLMError, ModelClient, Request, Response, describe_kind
 from promptlint.live.pricing import Price, price_for
+from promptlint.live.reply_cache import NullCache, ResponseCache, cache_key
 from promptlint.live.stats import Decision, SequentialPlan, clustered_interval, decide_clustered, equal_power_fixed_n
 from promptlint.live.suite import Case, ModelSpec, ProbeError, Suite, Variant, load_suite, prompt_at, render
 

@@ -185,9 +185,9 @@ def _settings(args: argparse.Namespace, config: Any) -> dict[str, Any]:
 def _runners(args: argparse.Namespace, s: dict[str, Any]) -> tuple[list[Any], Any]:
     """One runner per model (a shared budget and cache), and the judge's; every client is built, so a
     missing key or price stops the run before anything is sent."""
-    from promptlint.live.cache import NullCache, ResponseCache, default_cache_dir
     from promptlint.live.client import RetryPolicy, make_client
     from promptlint.live.probe import Budget, Runner
+    from promptlint.live.reply_cache import NullCache, ResponseCache, default_cache_dir
     from promptlint.live.status import StatusLog
 
     s["status"] = StatusLog("promptlint probe", log_path=Path(args.log) if getattr(args, "log", None) else None)

@@ -110,8 +110,8 @@ class ProjectFacts:
         return cached[1], cached[2]
 
     def _facts_of(self, item: Any, config: Any, full: bool) -> Any:
-        from promptlint.cache_index import fingerprint
         from promptlint.extractors.python import extract
+        from promptlint.findings_index import fingerprint
         from promptlint.source import read_source
 
         stat = fingerprint(item.file)

@@ -361,7 +361,7 @@ def _patterns(doc: _Doc, at: tuple[Any, ...], value: Any, lexicons: dict[str, Le
 @functools.lru_cache(maxsize=1024)
 def _is_custom(path: Path) -> bool:
     """Answered once per file: asked for every pattern, and resolving paths walks the file system."""
-    from promptlint.rules_engine import builtin_rules_dir
+    from promptlint.rules_engine.files import builtin_rules_dir
 
     return path.resolve().parent != builtin_rules_dir().resolve()
 
