@@ -20,8 +20,8 @@ from promptlint.model import ROLES, Severity
 from promptlint.rules_engine.concepts import parse_concept
 from promptlint.rules_engine.errors import RuleError
 from promptlint.rules_engine.fixes import compile_fix, validate_fix
-from promptlint.rules_engine.patterns import Lexicon, PatternError, compile_pattern
-from promptlint.rules_engine.rule import Exception_, Rule, RuleDoc
+from promptlint.rules_engine.patterns import Exception_, Lexicon, PatternError, compile_pattern
+from promptlint.rules_engine.rule import Rule, RuleDoc
 from promptlint.source import byte_position, read_regular
 
 if TYPE_CHECKING:
