@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 from promptlint import __version__
+from promptlint.errors import UsageError, describe, print_warnings
+from promptlint.run_config import cached_rules_and_cache, load_all_rules, load_run_config, require_paths
 
 FORMATS = ("full", "concise", "json", "sarif", "github", "junit")
 SEVERITIES = ("info", "warning", "error")
@@ -29,10 +31,6 @@ DELEGATED = {
     "classify": ("promptlint.refusal.cli", "classify model responses as refusals or not"),
     "lsp": ("promptlint.lsp.server", "run the language server (diagnostics and code actions in editors)"),
 }
-
-
-class UsageError(Exception):
-    """A bad command line that argparse cannot see (exit 2)."""
 
 
 # -- parser -------------------------------------------------------------------
@@ -173,48 +171,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 # -- shared helpers --------------------------------------------------------------
 
 
-def _selectors(values: Sequence[str] | None) -> list[str] | None:
-    if values is None:
-        return None
-    return [part for value in values for part in value.split(",") if part.strip()]
-
-
-def require_paths(paths: Sequence[str]) -> None:
-    """A path that does not exist is a usage error (exit 2), like ruff: a typo must not pass as "clean"."""
-    for path in paths:
-        if not os.path.lexists(path):
-            raise UsageError(f"{path}: no such file or folder")
-
-
-def load_run_config(args: argparse.Namespace, paths: Sequence[str]) -> Any:
-    from promptlint.config import load_config
-
-    if getattr(args, "config", None) and getattr(args, "no_config", False):
-        raise UsageError("--config and --no-config cannot be used together")
-    config = load_config(paths, getattr(args, "config", None), isolated=getattr(args, "no_config", False))
-    config = config.with_overrides(
-        select=_selectors(getattr(args, "select", None)),
-        extend_select=_selectors(getattr(args, "extend_select", None)),
-        ignore=_selectors(getattr(args, "ignore", None)),
-        fail_on=getattr(args, "fail_on", None),
-    )
-    if getattr(args, "verbose", False):
-        print(f"promptlint: config: {config.path or '(defaults)'}", file=sys.stderr)
-    return config
-
-
-def load_all_rules(config: Any) -> list[Any]:
-    from promptlint.rules_engine import load_rules
-
-    return load_rules(list(config.rule_paths))
-
-
-def print_warnings(warnings: Sequence[str]) -> None:
-    """What the walk could not lint (an unreadable folder, a dangling symlink, a FIFO): one line each, on stderr."""
-    for warning in warnings:
-        print(f"promptlint: warning: {warning}", file=sys.stderr)
-
-
 def default_format(stream: IO[str]) -> str:
     """`github` under GitHub Actions, `full` on a terminal, else `concise`."""
     if os.environ.get("GITHUB_ACTIONS") == "true":
@@ -280,7 +236,7 @@ def _check_once(args: argparse.Namespace) -> int:
     if args.no_cache:
         rules, cache, load = load_all_rules(config), None, None
     else:
-        rules, cache, load = _cached_rules_and_cache(config)
+        rules, cache, load = cached_rules_and_cache(config, load_all_rules)
     report = lint_paths(paths, config, rules, force_exclude=args.force_exclude, cache=cache, load_rules=load)
     report.root = _project_root(paths, config)
     print_warnings(report.warnings)
@@ -294,9 +250,11 @@ def _check_once(args: argparse.Namespace) -> int:
 def _check_fix(args: argparse.Namespace, paths: Sequence[str], config: Any) -> int:
     """`check --fix` (ruff's): apply the fixes, then report what is left like `check`; with `--diff`, print the
     diff of what would change instead (and exit 1 if anything would)."""
-    from promptlint.fix.cli import report_fix_notes, unified_diff
+    from promptlint.fix.cli import report_fix_notes
     from promptlint.fix.files import fix_paths
-    from promptlint.runner import Report, Selection
+    from promptlint.fix.result import unified_diff
+    from promptlint.runner import Report
+    from promptlint.selection import Selection
 
     rules = load_all_rules(config)
     results = fix_paths(paths, config, rules, unsafe=args.unsafe_fixes, write=not args.diff,
@@ -368,23 +326,6 @@ def _project_root(paths: Sequence[str], config: Any) -> Any:
     from promptlint.project_root import find_project_root
 
     return find_project_root(paths, config)
-
-
-def _cached_rules_and_cache(config: Any) -> tuple[list[Any], Any, Any]:
-    """Rules, result cache and rule loader for a cached run.
-
-    When the rule files are unchanged since the last run, the rules are the cache's metadata
-    stand-ins and the real ones are loaded only if a file misses the cache (a warm run never
-    imports the rules engine or yaml).
-    """
-    from promptlint.result_cache import ResultCache, cached_rules, store_rules
-
-    stand_ins = cached_rules(config)
-    if stand_ins is not None:
-        return stand_ins, ResultCache.for_run(config, stand_ins), lambda: load_all_rules(config)
-    rules = load_all_rules(config)
-    store_rules(config, rules)
-    return rules, ResultCache.for_run(config, rules), None
 
 
 def _add_noqa(report: Any) -> int:
@@ -547,26 +488,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        return _error(_describe(exc))
-
-
-def _describe(exc: Exception) -> str:
-    """One line for an error: config and rule errors already name their file and line."""
-    from promptlint.config import ConfigError
-
-    if isinstance(exc, ConfigError | UsageError):
-        return str(exc)
-    if type(exc).__name__ == "RuleError":
-        message = str(exc)
-        path = getattr(exc, "path", None)
-        if path is not None and str(path) not in message:
-            line = getattr(exc, "line", None)
-            message = f"{path}{f':{line}' if line else ''}: {message}"
-        return message
-    if type(exc).__name__ == "InternalError":
-        return f"internal error: {exc} (run with --verbose for the traceback)"
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"internal error: {type(exc).__name__}: {text} (run with --verbose for the traceback)"
+        return _error(describe(exc))
 
 
 if __name__ == "__main__":  # pragma: no cover

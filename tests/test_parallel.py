@@ -110,6 +110,6 @@ def test_spawned_workers_rebuild_the_rules(tree: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context("spawn"))
     items = list(iter_files(["."], Config(root=tree)))[:6]
     selection = runner.Selection.build(Config(root=tree), load_rules())
-    serial = parallel.lint_items(items, selection, None, workers=1)
-    spawned = parallel.lint_items(items, selection, None, workers=2)
+    serial = parallel.lint_items(items, selection, None, workers=1, lint_file=runner.lint_file)
+    spawned = parallel.lint_items(items, selection, None, workers=2, lint_file=runner.lint_file)
     assert [r.findings for r in spawned] == [r.findings for r in serial]

@@ -13,9 +13,10 @@ error: what formatter integrations such as conform.nvim run on save.
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from typing import IO, Any
+
+from promptlint.fix.result import unified_diff
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,13 +39,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from promptlint.fix.llm_cli import add_llm_arguments
 
     add_llm_arguments(parser)
-
-
-def unified_diff(result: Any) -> str:
-    return "".join(difflib.unified_diff(
-        result.original.splitlines(keepends=True), result.fixed.splitlines(keepends=True),
-        fromfile=f"a/{result.path}", tofile=f"b/{result.path}",
-    ))  # fmt: skip
 
 
 def report_fix_notes(results: list[Any]) -> None:
@@ -74,8 +68,9 @@ def _suggestions(results: list[Any], unsafe: bool, out: IO[str]) -> tuple[int, i
 
 
 def run(args: argparse.Namespace) -> int:
-    from promptlint.cli import _cached_rules_and_cache, load_all_rules, load_run_config, print_warnings, require_paths
+    from promptlint.errors import print_warnings
     from promptlint.fix.files import fix_paths
+    from promptlint.run_config import cached_rules_and_cache, load_all_rules, load_run_config, require_paths
 
     if getattr(args, "llm", False):
         from promptlint.fix.llm_cli import run_llm
@@ -94,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     if args.no_cache:  # the flag is defined with the --llm options: it covers both caches
         rules, cache, load = load_all_rules(config), None, None
     else:  # check's result cache: a file whose findings are known and hold nothing to fix is not even read
-        rules, cache, load = _cached_rules_and_cache(config)
+        rules, cache, load = cached_rules_and_cache(config)
     warnings: list[str] = []
     results = fix_paths(paths, config, rules, unsafe=args.unsafe_fixes, write=not args.diff,
                         force_exclude=args.force_exclude, cache=cache, load_rules=load, warnings=warnings)
@@ -130,10 +125,11 @@ def fix_stdin(args: argparse.Namespace, report_remaining: Any = None) -> int:
     `report_remaining(report, config)`, when given (`check --fix -`), reports the findings left and returns the
     exit status; otherwise the summary goes to stderr as for files.
     """
-    from promptlint.cli import load_all_rules, load_run_config
     from promptlint.fix.core import encode_text, fix_source
     from promptlint.model import ParseProblem
-    from promptlint.runner import Report, Selection
+    from promptlint.run_config import load_all_rules, load_run_config
+    from promptlint.runner import Report
+    from promptlint.selection import Selection
     from promptlint.stdin import config_start, excluded, lint_stdin, read_stdin
 
     start = config_start(args.stdin_filename)

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from promptlint.atomic import WriteRefused, rewrite_file
-from promptlint.fix.encode import Containers, Skip, _margin, char_source, containers_for, encode
-from promptlint.fix.files import FileResult, finding_key, wanted
+from promptlint.fix.encode import Containers, Skip, char_source, containers_for, encode, margin_of
 from promptlint.fix.layout import block_width, configured_width, drop_emptied_pieces, file_width, wrap_text
+from promptlint.fix.result import FileResult, finding_key, wanted
 from promptlint.fix.verify import Rejected, check_prompts, check_python, check_yaml, reextract
 from promptlint.model import Edit, Extraction, Finding, Fix, Prompt, SourceFile
 
@@ -124,7 +124,7 @@ def wrap_insertion(prompt: Prompt, source: SourceFile, containers: Containers,
     if width is None:
         return edit
     line_start = source.text.rfind("\n", 0, pos) + 1
-    margin = len(_margin(prompt, source, a, c)) if "\n" in content else 0
+    margin = len(margin_of(prompt, source, a, c)) if "\n" in content else 0
     return a, b, wrap_text(content, pos - line_start, margin, width)
 
 

@@ -478,7 +478,8 @@ def rewrite_paths(paths: list[str | Path], config: Any, rules: list[Any], settin
     from promptlint.discovery import iter_files
     from promptlint.fix.core import write_atomic
     from promptlint.model import ParseProblem
-    from promptlint.runner import Selection, _problem_finding, read_item
+    from promptlint.runner import problem_finding, read_item
+    from promptlint.selection import Selection
 
     selection = Selection.build(config, rules)
     results = []
@@ -486,7 +487,7 @@ def rewrite_paths(paths: list[str | Path], config: Any, rules: list[Any], settin
                            warn=warnings.append if warnings is not None else None):
         source = read_item(item, config.max_file_size)
         if isinstance(source, ParseProblem):
-            problem = _problem_finding(item.display, source)
+            problem = problem_finding(item.display, source)
             results.append(LLMFileResult(item.display, "", "", remaining=[problem], notes=[
                 f"{item.display}:{problem.line}:{problem.column}: PL000 {source.message}; not rewritten"]))
             continue

@@ -142,9 +142,9 @@ def _included(config: Any, path: Path) -> bool:
     """Is the file matched by the config's `include` globs (then it is linted as `check` lints it)?"""
     if not config.include:
         return False
-    from promptlint.discovery import _Matchers
+    from promptlint.discovery import Matchers
 
-    return _Matchers(config).included(path.resolve())
+    return Matchers(config).included(path.resolve())
 
 
 def _existing_folder(path: Path) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from promptlint.rules_engine.errors import RuleError
 from promptlint.rules_engine.files import builtin_rules_dir, lexicon_files, rule_files, rule_set_files
-from promptlint.rules_engine.loader import _Doc, compile_rule, load_lexicon, parse_rule, read_yaml
+from promptlint.rules_engine.loader import ParsedFile, compile_rule, load_lexicon, parse_rule, read_yaml
 from promptlint.rules_engine.patterns import Lexicon
 from promptlint.rules_engine.rule import Rule
 from promptlint.rules_engine.snapshot import RuleSet, load_cached
@@ -62,14 +62,14 @@ def _fingerprint(dirs: Sequence[Path]) -> tuple[object, ...]:
     return tuple(key)
 
 
-def load_files(dirs: list[Path]) -> tuple[list[Rule], dict[str, Lexicon], dict[str, _Doc]]:
+def load_files(dirs: list[Path]) -> tuple[list[Rule], dict[str, Lexicon], dict[str, ParsedFile]]:
     """Read and validate every rule and lexicon file (no cache): rules sorted by code, lexicons, parsed files."""
     lexicons: dict[str, Lexicon] = {}
     for directory in dirs:
         for path in lexicon_files(directory):
             lexicon = load_lexicon(path)
             lexicons[lexicon.name] = lexicon
-    by_code: dict[str, tuple[Rule, _Doc]] = {}
+    by_code: dict[str, tuple[Rule, ParsedFile]] = {}
     for index, directory in enumerate(dirs):
         builtin = index == 0 and directory == builtin_rules_dir()
         seen: dict[str, Path] = {}

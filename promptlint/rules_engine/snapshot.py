@@ -17,7 +17,7 @@ from promptlint import __version__, diskcache
 from promptlint.fingerprint import PACKAGE_DIR, code_stamp, digest
 from promptlint.model import Severity
 from promptlint.rules_engine.files import builtin_rules_dir, content_parts
-from promptlint.rules_engine.loader import _Doc, compile_lazily
+from promptlint.rules_engine.loader import ParsedFile, compile_lazily
 from promptlint.rules_engine.patterns import Lexicon
 from promptlint.rules_engine.rule import Rule, RuleDoc
 
@@ -45,7 +45,7 @@ def engine_stamp() -> str:
 
 
 def load_cached(dirs: list[Path], load: Callable[[list[Path]], tuple[list[Rule], dict[str, Lexicon],
-                                                                      dict[str, _Doc]]]) -> RuleSet:
+                                                                      dict[str, ParsedFile]]]) -> RuleSet:
     """The rule set from its snapshot when these exact files were loaded and validated before, else `load(dirs)`
     (whose result is then stored)."""
     key = set_key(dirs)
@@ -60,7 +60,7 @@ def load_cached(dirs: list[Path], load: Callable[[list[Path]], tuple[list[Rule],
     return rules, lexicons
 
 
-def snapshot(rules: list[Rule], lexicons: dict[str, Lexicon], docs: dict[str, _Doc]) -> dict[str, Any]:
+def snapshot(rules: list[Rule], lexicons: dict[str, Lexicon], docs: dict[str, ParsedFile]) -> dict[str, Any]:
     """Plain data (marshal) holding everything `rebuild` needs."""
     return {
         "lexicons": [(x.name, x.description, x.groups, x.plural, x.path, x.lines) for x in lexicons.values()],
@@ -85,7 +85,7 @@ def rebuild(stored: dict[str, Any]) -> RuleSet:
                     docs=RuleDoc(*docs), roles=roles, formats=formats, default_enabled=default_enabled,
                     never_fix=never_fix, examples=examples, spec=spec, path=Path(path), line=line)
         if kind in LAZY_KINDS:
-            compile_lazily(rule, _Doc(Path(path), data, lines), lexicons)
+            compile_lazily(rule, ParsedFile(Path(path), data, lines), lexicons)
         else:
             spec["compiled"] = compiled
         rules.append(rule)
