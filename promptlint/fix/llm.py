@@ -280,10 +280,10 @@ class Checked:
 
 def check_rewrite(source: SourceFile, selection: Any, path: Path, index: int, targeted: list[Finding],
                   rewrite: str) -> Checked:
-    """Spell the rewrite of prompt `index` into the file and prove it; RewriteError says why not."""
-    from promptlint.fix.core import _apply, _check_findings
+    """Spell the rewrite of prompt `index` into the file and prove it (`proof.prove_edit`, as every fix is
+    proved); RewriteError says why not."""
     from promptlint.fix.encode import Skip, containers_for, encode
-    from promptlint.fix.verify import Rejected, check_prompts, check_python, check_yaml, reextract
+    from promptlint.fix.proof import Rejected, prove_edit
     from promptlint.runner import extractor_of, lint_source
 
     fmt, extract = extractor_of(path)
@@ -297,22 +297,15 @@ def check_rewrite(source: SourceFile, selection: Any, path: Path, index: int, ta
         edits = [e for a, b, c in edits_text for e in encode(prompt, source, containers, a, b, c)]
     except Skip as why:
         raise RewriteError(f"cannot be written into the file safely: {why}") from None
-    new_text = _apply(source.text, edits)
-    before = lint_source(source, selection, path)
+    relint = lambda s: lint_source(s, selection, path)  # noqa: E731
     try:
-        new_source, new_extraction = reextract(source, new_text, extract)
-        check_prompts(extraction, new_extraction, {index: rewrite})
-        if fmt == "python":
-            check_python(source.text, new_text)
-        elif fmt in ("yaml", "promptfoo"):
-            check_yaml(source.text, new_text, [(e.start, e.end) for e in edits])
-        after = lint_source(new_source, selection, path)
-        _check_findings(before, source.text, after, new_text, targeted)
+        proved = prove_edit(source, fmt, extract, extraction, edits, {index: rewrite}, relint=relint,
+                            findings=relint(source), fixed=targeted)
     except Rejected as why:
         raise RewriteError(str(why)) from None
-    if sorted(new_extraction.prompts[index].placeholders) != _shifted(prompt, rewrite):
+    if sorted(proved.extraction.prompts[index].placeholders) != _shifted(prompt, rewrite):
         raise RewriteError("the rewrite adds or removes a template placeholder")
-    return Checked(new_text, new_source, after)
+    return Checked(proved.source.text, proved.source, proved.findings)
 
 
 def _shifted(prompt: Prompt, rewrite: str) -> list[tuple[int, int]]:
