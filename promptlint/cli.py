@@ -14,12 +14,22 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
-from typing import IO, Any
+from collections.abc import Callable, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
 from promptlint import __version__
 from promptlint.errors import UsageError, describe, print_warnings
 from promptlint.run_config import cached_rules_and_cache, load_all_rules, load_run_config, require_paths
+
+if TYPE_CHECKING:  # pragma: no cover - types only: the commands import these when they run
+    from pathlib import Path
+
+    from promptlint.config import Config
+    from promptlint.rules_engine.rule import Rule
+    from promptlint.runner import Report
+
+    #: What `ArgumentParser.add_subparsers` returns.
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 FORMATS = ("full", "concise", "json", "sarif", "github", "junit")
 SEVERITIES = ("info", "warning", "error")
@@ -43,7 +53,7 @@ def _common_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force-exclude", action="store_true", help="apply exclude globs to files named explicitly")
 
 
-def _add_check(sub: Any) -> None:
+def _add_check(sub: Subparsers) -> None:
     p = sub.add_parser("check", help="lint prompts in files and folders", description="Lint prompts.")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     p.add_argument("--format", choices=FORMATS, help="output format (default: full on a terminal, else concise)")
@@ -69,7 +79,7 @@ def _add_check(sub: Any) -> None:
     p.set_defaults(handler=cmd_check)
 
 
-def _add_extract(sub: Any) -> None:
+def _add_extract(sub: Subparsers) -> None:
     p = sub.add_parser("extract", help="print the prompts promptlint finds, with positions")
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -77,7 +87,7 @@ def _add_extract(sub: Any) -> None:
     p.set_defaults(handler=cmd_extract)
 
 
-def _add_rules(sub: Any) -> None:
+def _add_rules(sub: Subparsers) -> None:
     p = sub.add_parser("rules", help="list the rules (code, name, severity, enabled)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     _common_selection(p)
@@ -88,7 +98,7 @@ def _add_rules(sub: Any) -> None:
     r.set_defaults(handler=cmd_rule)
 
 
-def _add_delegated(sub: Any, name: str, chosen: bool) -> None:
+def _add_delegated(sub: Subparsers, name: str, chosen: bool) -> None:
     module_name, help_text = DELEGATED[name]
     p = sub.add_parser(name, help=help_text, description=help_text)
     if not chosen:
@@ -114,7 +124,7 @@ def _add_delegated(sub: Any, name: str, chosen: bool) -> None:
     p.set_defaults(handler=module.run)
 
 
-def _not_available(name: str) -> Any:
+def _not_available(name: str) -> Callable[[argparse.Namespace], int]:
     def handler(args: argparse.Namespace) -> int:
         print(f"promptlint {name}: not available yet", file=sys.stderr)
         return 2
@@ -247,7 +257,7 @@ def _check_once(args: argparse.Namespace) -> int:
     return _emit(report, config, args)
 
 
-def _check_fix(args: argparse.Namespace, paths: Sequence[str], config: Any) -> int:
+def _check_fix(args: argparse.Namespace, paths: Sequence[str], config: Config) -> int:
     """`check --fix` (ruff's): apply the fixes, then report what is left like `check`; with `--diff`, print the
     diff of what would change instead (and exit 1 if anything would)."""
     from promptlint.fix.cli import report_fix_notes
@@ -291,7 +301,7 @@ def _check_stdin(args: argparse.Namespace) -> int:
     if args.fix or args.diff:
         from promptlint.fix.cli import fix_stdin
 
-        def report_remaining(report: Any, config: Any) -> int:
+        def report_remaining(report: Report, config: Config) -> int:
             report.root = _project_root(config_start(args.stdin_filename), config)
             return _emit(report, config, args, stream=sys.stderr if args.output_file is None else None)
 
@@ -305,7 +315,7 @@ def _check_stdin(args: argparse.Namespace) -> int:
     return _emit(report, config, args)
 
 
-def _emit(report: Any, config: Any, args: argparse.Namespace, stream: IO[str] | None = None) -> int:
+def _emit(report: Report, config: Config, args: argparse.Namespace, stream: IO[str] | None = None) -> int:
     """Render the report in the chosen format (to `stream`, else stdout or --output-file); the exit status
     `check` returns for it."""
     from promptlint.reporters import get_renderer, render_statistics
@@ -322,13 +332,13 @@ def _emit(report: Any, config: Any, args: argparse.Namespace, stream: IO[str] | 
     return 1 if report.failed(config.fail_on) else 0
 
 
-def _project_root(paths: Sequence[str], config: Any) -> Any:
+def _project_root(paths: Sequence[str], config: Config) -> Path:
     from promptlint.project_root import find_project_root
 
     return find_project_root(paths, config)
 
 
-def _add_noqa(report: Any) -> int:
+def _add_noqa(report: Report) -> int:
     """`check --add-noqa`: 0 when every finding is now silenced, 1 when some could not be (listed)."""
     from promptlint.noqa_writer import add_noqa
 
@@ -393,7 +403,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return 0
 
 
-def render_rule_doc(rule: Any, enabled: bool | None = None) -> str:
+def render_rule_doc(rule: Rule, enabled: bool | None = None) -> str:
     """Markdown-ish documentation of one rule, ruff style."""
     docs = rule.docs
     lines = [f"# {rule.name} ({rule.code})", ""]

@@ -14,9 +14,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import IO, Any
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING
 
-from promptlint.fix.result import unified_diff
+from promptlint.fix.result import FileResult, unified_diff
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.config import Config
+    from promptlint.runner import Report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_llm_arguments(parser)
 
 
-def report_fix_notes(results: list[Any]) -> None:
+def report_fix_notes(results: list[FileResult]) -> None:
     """Skipped fixes and dropped changes, on stderr."""
     for r in results:
         for note in dict.fromkeys(r.notes):
@@ -50,7 +55,7 @@ def report_fix_notes(results: list[Any]) -> None:
             sys.stderr.write(f"{r.path}: changes dropped: {r.rejected}\n")
 
 
-def _suggestions(results: list[Any], unsafe: bool, out: IO[str]) -> tuple[int, int]:
+def _suggestions(results: list[FileResult], unsafe: bool, out: IO[str]) -> tuple[int, int]:
     """Print display-only fixes as suggested rewrites; count hidden unsafe fixes."""
     shown = hidden = 0
     for result in results:
@@ -119,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if any(f.severity.rank >= fail_on.rank for r in results for f in r.remaining) else 0
 
 
-def fix_stdin(args: argparse.Namespace, report_remaining: Any = None) -> int:
+def fix_stdin(args: argparse.Namespace, report_remaining: Callable[[Report, Config], int] | None = None) -> int:
     """Fix standard input as `--stdin-filename` (default Python); the text goes to stdout, all of it.
 
     `report_remaining(report, config)`, when given (`check --fix -`), reports the findings left and returns the

@@ -331,11 +331,12 @@ def carry_over(previous: LintOutcome, source: SourceFile) -> list[Finding]:
 
 def _failed(source: SourceFile, exc: Exception) -> LintOutcome:
     from promptlint.config import ConfigError
+    from promptlint.rules_engine.errors import RuleError
 
     name = type(exc).__name__
     if isinstance(exc, ConfigError):
         return LintOutcome(source, None, error=f"promptlint config error: {exc}", error_kind="config")
-    if name == "RuleError":
+    if isinstance(exc, RuleError):
         return LintOutcome(source, None, error=f"promptlint rule error: {exc}", error_kind="rules")
     first = str(exc).splitlines()[0] if str(exc) else name
     return LintOutcome(source, None, error=f"promptlint internal error: {first}", error_kind="internal",
