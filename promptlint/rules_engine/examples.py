@@ -1,7 +1,10 @@
 """Turning a rule's good / bad examples into extractions and running them through the real engine.
 
 Used by tests/test_rule_examples.py and handy for anyone writing a rule: an example is either a prompt
-text with a role (and optionally the system prompt of the same call), or a Python source snippet.
+text with a role (and optionally the system prompt of the same call), or a Python source snippet. An example
+states the exact findings it must produce (`findings: ["line:column", ...]`, nothing else may fire) and, for a
+rule with a fix, the text its fixes produce (`fixed:`); `scripts/rule_examples.py` prints (or writes) what the
+engine gives, for a new example.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 from promptlint.extractors.placeholders import find_placeholders
 from promptlint.model import CallSite, Extraction, Finding, PositionMap, Prompt, SourceFile
 from promptlint.rules_engine.engine import run_rules
+from promptlint.rules_engine.loader import parse_position
 from promptlint.rules_engine.rule import Rule
 
 
@@ -46,14 +50,101 @@ def extraction_from_python(src: str, path: str = "example.py") -> Extraction:
     return extract(source)
 
 
+def example_role(example: dict[str, Any], rule: Rule) -> str:
+    """The role a text example is read as: its own, else `user` when the rule reads it, else the rule's first."""
+    return example.get("role") or ("user" if "user" in rule.roles else sorted(rule.roles)[0])
+
+
 def example_extraction(example: dict[str, Any], rule: Rule) -> Extraction:
     if "python" in example:
         return extraction_from_python(example["python"])
-    role = example.get("role") or ("user" if "user" in rule.roles else sorted(rule.roles)[0])
-    return extraction_from_text(example["text"], role, system=example.get("system"),
+    return extraction_from_text(example["text"], example_role(example, rule), system=example.get("system"),
                                 fmt=example.get("format", "text"))
 
 
 def run_example(rule: Rule, example: dict[str, Any]) -> list[Finding]:
     """Findings of `rule` (only) on one example."""
     return [f for f in run_rules(example_extraction(example, rule), [rule]) if f.code == rule.code]
+
+
+# --- exact expectations: `findings` and `fixed` ----------------------------------------------------
+
+def expected_positions(example: dict[str, Any]) -> list[tuple[int, int | None]] | None:
+    """The exact findings an example states (`findings: ["2:5", "4:1"]`); None when it states none."""
+    if "findings" not in example:
+        return None
+    return [p for p in map(parse_position, example["findings"]) if p is not None]
+
+
+def position_of(finding: Finding) -> str:
+    return f"{finding.line}:{finding.column}"
+
+
+def unmatched(findings: list[Finding], expected: list[tuple[int, int | None]]) -> tuple[list[str], list[str]]:
+    """(expected positions no finding has, findings' positions nobody expected): both empty when the sets match.
+    A position without a column matches a finding on that line."""
+    left = [f"{line}" if col is None else f"{line}:{col}" for line, col in expected]
+    extra = []
+    for f in sorted(findings, key=lambda f: (f.line, f.column)):
+        for key in (position_of(f), str(f.line)):
+            if key in left:
+                left.remove(key)
+                break
+        else:
+            extra.append(position_of(f))
+    return left, extra
+
+
+class _OneRule:
+    """The selection `fix_with` needs when one rule is linted."""
+
+    def __init__(self, rule: Rule) -> None:
+        self._rule = rule
+
+    def rule(self, code: str) -> Rule | None:
+        return self._rule if code == self._rule.code else None
+
+
+def fixed_text(rule: Rule, example: dict[str, Any]) -> str:
+    """The example's prompt after every fix `rule` offers is applied: safe and unsafe fixes through
+    `fix.core.fix_with` (spelled, spliced and proved like `promptlint fix --unsafe-fixes`: the finding gone, no
+    new one), then display-only fixes as `check` suggests them. Raises AssertionError when the fix is refused."""
+    from promptlint.fix.core import fix_with, prompt_index_of
+    from promptlint.fix.proof import apply_text_edits
+
+    if "python" in example:
+        source = SourceFile(path="example.py", text=example["python"])
+        fmt = "python"
+
+        def extract(s: SourceFile) -> Extraction:
+            return extraction_from_python(s.text)
+    else:
+        role = example_role(example, rule)
+        system = example.get("system")
+        suffix = "" if system is None else f"\n\n{system}"
+        source = SourceFile(path="example.txt", text=example["text"] + suffix)
+        fmt = example.get("format", "text")
+
+        def extract(s: SourceFile) -> Extraction:
+            if not s.text.endswith(suffix):
+                raise AssertionError(f"{rule.code}: a fix edited the example's system prompt")
+            return extraction_from_text(s.text[:len(s.text) - len(suffix)], role, system=system, fmt=fmt)
+
+    def relint(s: SourceFile) -> list[Finding]:
+        return [f for f in run_rules(extract(s), [rule]) if f.code == rule.code]
+
+    result = fix_with(source, fmt, extract, relint, _OneRule(rule), None, unsafe=True)
+    if result.rejected:
+        raise AssertionError(f"{rule.code}: the fix was refused: {result.rejected}")
+    extraction = extract(SourceFile(path=source.path, text=result.fixed))
+    if "python" in example:
+        return result.fixed
+    extraction = extract(SourceFile(path=source.path, text=result.fixed))
+    suggested: list[tuple[int, int, str]] = []
+    for finding in result.remaining:  # display-only: as `check` shows them, first come first
+        fix = finding.fix
+        if fix is None or fix.applicability != "display" or prompt_index_of(finding, extraction.prompts) != 0:
+            continue
+        if not any(a < d and c < b or a == b == c == d for a, b, _ in fix.text_edits for c, d, _x in suggested):
+            suggested.extend(fix.text_edits)
+    return apply_text_edits(extraction.prompts[0].text, suggested)

@@ -37,7 +37,7 @@ KIND_KEYS = {
 }
 KIND_REQUIRED = {"pattern": "patterns", "condition": "condition", "check": "check"}
 DOC_KEYS = ("what", "why", "example", "use_instead", "fix_safety")
-EXAMPLE_KEYS = ("text", "python", "role", "system", "line", "format", "name", "note")
+EXAMPLE_KEYS = ("text", "python", "role", "system", "line", "findings", "fixed", "format", "name", "note")
 EXCEPTION_SCOPES = ("sentence", "after", "before", "overlap", "prompt")
 CONDITION_KEYS = ("trigger", "unless", "unless_call", "unless_all", "when_all", "when_call", "report")
 CONDITION_REPORTS = ("trigger", "start")
@@ -241,6 +241,19 @@ def _docs(doc: ParsedFile, value: Any) -> RuleDoc:
     return RuleDoc(**{key: _string(doc, ("docs", key), data[key], f"docs.{key}") for key in DOC_KEYS})
 
 
+_POSITION_RE = compile_regex(r"^(\d+)(?::(\d+))?$")
+
+
+def parse_position(value: Any) -> tuple[int, int | None] | None:
+    """`"3:12"` -> (3, 12), `"3"` or 3 -> (3, None) (any column); None when it is neither."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, None) if value >= 1 else None
+    m = _POSITION_RE.match(value) if isinstance(value, str) else None
+    if m is None or int(m.group(1)) < 1 or (m.group(2) is not None and int(m.group(2)) < 1):
+        return None
+    return int(m.group(1)), None if m.group(2) is None else int(m.group(2))
+
+
 def _example(doc: ParsedFile, at: tuple[Any, ...], value: Any, kind: str) -> dict[str, Any]:
     if isinstance(value, str):
         value = {"text": value}
@@ -256,6 +269,13 @@ def _example(doc: ParsedFile, at: tuple[Any, ...], value: Any, kind: str) -> dic
         raise doc.error((*at, "role"), f"unknown role {data['role']!r} (roles: {', '.join(ROLES)})")
     if "line" in data and (not isinstance(data["line"], int) or isinstance(data["line"], bool) or data["line"] < 1):
         raise doc.error((*at, "line"), "example `line` must be a positive integer")
+    if "findings" in data:
+        findings = data["findings"]
+        if not isinstance(findings, list) or any(parse_position(p) is None for p in findings):
+            raise doc.error((*at, "findings"), 'example `findings` must be a list of "line:column" (or "line") '
+                                               "positions, [] for none")
+    if "fixed" in data and not isinstance(data["fixed"], str):
+        raise doc.error((*at, "fixed"), "example `fixed` must be a string (the prompt after the rule's fixes)")
     return dict(data)
 
 
