@@ -14,7 +14,14 @@ from __future__ import annotations
 import pytest
 
 from promptlint.rules_engine import load_rules
-from promptlint.rules_engine.examples import expected_positions, fixed_text, run_example, unmatched
+from promptlint.rules_engine.engine import run_rules
+from promptlint.rules_engine.examples import (
+    expected_positions,
+    extraction_from_python,
+    fixed_text,
+    run_example,
+    unmatched,
+)
 
 RULES = load_rules()
 CASES = [
@@ -27,6 +34,16 @@ CASES = [
 FIX_CASES = [pytest.param(rule, example, id=f"{rule.code}-fixed-{i}")
              for rule in RULES if rule.kind != "builtin"
              for i, example in enumerate(rule.examples["bad"]) if "fixed" in example]
+
+
+@pytest.mark.parametrize("rule", [pytest.param(r, id=f"{r.code}-docs") for r in RULES if r.kind != "builtin"])
+def test_docs_example_fires_and_use_instead_does_not(rule) -> None:
+    """What `promptlint rule CODE` and docs/rules.md show: the Example is flagged, the Use instead is not."""
+    def codes(src: str) -> list[tuple[int, int]]:
+        return [(f.line, f.column) for f in run_rules(extraction_from_python(src), [rule]) if f.code == rule.code]
+
+    assert codes(rule.docs.example), f"{rule.code}: the docs' example is not flagged"
+    assert codes(rule.docs.use_instead) == [], f"{rule.code}: the docs' 'use instead' is flagged"
 
 
 def test_every_runnable_rule_has_examples() -> None:

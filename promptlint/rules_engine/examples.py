@@ -145,6 +145,45 @@ def fixed_text(rule: Rule, example: dict[str, Any]) -> str:
         fix = finding.fix
         if fix is None or fix.applicability != "display" or prompt_index_of(finding, extraction.prompts) != 0:
             continue
-        if not any(a < d and c < b or a == b == c == d for a, b, _ in fix.text_edits for c, d, _x in suggested):
+        if not any((a < d and c < b) or a == b == c == d for a, b, _ in fix.text_edits for c, d, _x in suggested):
             suggested.extend(fix.text_edits)
     return apply_text_edits(extraction.prompts[0].text, suggested)
+
+
+# --- one rule on one text: for a rule's own test module (tests/rules/test_<CODE>.py) ------------------------
+
+
+def builtin_rule(code: str) -> Rule:
+    """The built-in rule with this code."""
+    from promptlint.rules_engine import load_rules
+
+    for rule in load_rules():
+        if rule.code == code:
+            return rule
+    raise KeyError(code)
+
+
+def positions(code: str, text: str, role: str = "user", system: str | None = None) -> list[tuple[int, int]]:
+    """(line, column) of each finding of rule `code` on a prompt `text` read as `role` (with the call's system
+    prompt when given); lines count lines of `text`."""
+    findings = run_rules(extraction_from_text(text, role, system=system), [builtin_rule(code)])
+    return [(f.line, f.column) for f in findings if f.code == code]
+
+
+def fires(code: str, text: str, role: str = "user", system: str | None = None) -> bool:
+    return bool(positions(code, text, role, system))
+
+
+def python_lines(code: str, src: str) -> list[int]:
+    """Lines of the findings of rule `code` on a (dedented) Python snippet, through the Python extractor."""
+    import textwrap
+
+    findings = run_rules(extraction_from_python(textwrap.dedent(src)), [builtin_rule(code)])
+    return [f.line for f in findings if f.code == code]
+
+
+def flagged_text(code: str, text: str, role: str = "user", system: str | None = None) -> str:
+    """The words the first finding of rule `code` covers."""
+    extraction = extraction_from_text(text, role, system=system)
+    (finding, *_rest) = [f for f in run_rules(extraction, [builtin_rule(code)]) if f.code == code]
+    return extraction.source.text[finding.span[0]:finding.span[1]]
