@@ -26,8 +26,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from promptlint.fix.examples import fixed_text  # noqa: E402
 from promptlint.rules_engine import load_rules  # noqa: E402
-from promptlint.rules_engine.examples import fixed_text, position_of, run_example  # noqa: E402
+from promptlint.rules_engine.examples import position_of, run_example  # noqa: E402
 from promptlint.rules_engine.rule import Rule  # noqa: E402
 
 

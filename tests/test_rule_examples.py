@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import pytest
 
+from promptlint.fix.examples import fixed_text
 from promptlint.rules_engine import load_rules
 from promptlint.rules_engine.engine import run_rules
 from promptlint.rules_engine.examples import (
     expected_positions,
     extraction_from_python,
-    fixed_text,
     run_example,
     unmatched,
 )

@@ -3,8 +3,8 @@
 Used by tests/test_rule_examples.py and handy for anyone writing a rule: an example is either a prompt
 text with a role (and optionally the system prompt of the same call), or a Python source snippet. An example
 states the exact findings it must produce (`findings: ["line:column", ...]`, nothing else may fire) and, for a
-rule with a fix, the text its fixes produce (`fixed:`); `scripts/rule_examples.py` prints (or writes) what the
-engine gives, for a new example.
+rule with a fix, the text its fixes produce (`fixed:`, applied by `promptlint.fix.examples.fixed_text`);
+`scripts/rule_examples.py` prints (or writes) what the engine gives, for a new example.
 """
 
 from __future__ import annotations
@@ -93,61 +93,6 @@ def unmatched(findings: list[Finding], expected: list[tuple[int, int | None]]) -
         else:
             extra.append(position_of(f))
     return left, extra
-
-
-class _OneRule:
-    """The selection `fix_with` needs when one rule is linted."""
-
-    def __init__(self, rule: Rule) -> None:
-        self._rule = rule
-
-    def rule(self, code: str) -> Rule | None:
-        return self._rule if code == self._rule.code else None
-
-
-def fixed_text(rule: Rule, example: dict[str, Any]) -> str:
-    """The example's prompt after every fix `rule` offers is applied: safe and unsafe fixes through
-    `fix.core.fix_with` (spelled, spliced and proved like `promptlint fix --unsafe-fixes`: the finding gone, no
-    new one), then display-only fixes as `check` suggests them. Raises AssertionError when the fix is refused."""
-    from promptlint.fix.core import fix_with, prompt_index_of
-    from promptlint.fix.proof import apply_text_edits
-
-    if "python" in example:
-        source = SourceFile(path="example.py", text=example["python"])
-        fmt = "python"
-
-        def extract(s: SourceFile) -> Extraction:
-            return extraction_from_python(s.text)
-    else:
-        role = example_role(example, rule)
-        system = example.get("system")
-        suffix = "" if system is None else f"\n\n{system}"
-        source = SourceFile(path="example.txt", text=example["text"] + suffix)
-        fmt = example.get("format", "text")
-
-        def extract(s: SourceFile) -> Extraction:
-            if not s.text.endswith(suffix):
-                raise AssertionError(f"{rule.code}: a fix edited the example's system prompt")
-            return extraction_from_text(s.text[:len(s.text) - len(suffix)], role, system=system, fmt=fmt)
-
-    def relint(s: SourceFile) -> list[Finding]:
-        return [f for f in run_rules(extract(s), [rule]) if f.code == rule.code]
-
-    result = fix_with(source, fmt, extract, relint, _OneRule(rule), None, unsafe=True)
-    if result.rejected:
-        raise AssertionError(f"{rule.code}: the fix was refused: {result.rejected}")
-    extraction = extract(SourceFile(path=source.path, text=result.fixed))
-    if "python" in example:
-        return result.fixed
-    extraction = extract(SourceFile(path=source.path, text=result.fixed))
-    suggested: list[tuple[int, int, str]] = []
-    for finding in result.remaining:  # display-only: as `check` shows them, first come first
-        fix = finding.fix
-        if fix is None or fix.applicability != "display" or prompt_index_of(finding, extraction.prompts) != 0:
-            continue
-        if not any((a < d and c < b) or a == b == c == d for a, b, _ in fix.text_edits for c, d, _x in suggested):
-            suggested.extend(fix.text_edits)
-    return apply_text_edits(extraction.prompts[0].text, suggested)
 
 
 # --- one rule on one text: for a rule's own test module (tests/rules/test_<CODE>.py) ------------------------
