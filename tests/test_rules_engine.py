@@ -74,6 +74,10 @@ def line_of(text: str, needle: str) -> int:
         ("  good: [{text: \"Please follow the steps.\", role: system}]\n", "", "examples:", "examples.good"),
         ("bad: [{text: \"You must obey.\", role: system}]", "bad: [{text: \"x\", role: boss}]", "bad:", "unknown role"),
         ("roles: [system]", "roles: [system, robot]", "roles:", "unknown role 'robot'"),
+        ("bad: [{text: \"You must obey.\", role: system}]",
+         "bad:\n    - text: x\n      findings: [\"1:x\"]", "findings:", "must be a list of \"line:column\""),
+        ("bad: [{text: \"You must obey.\", role: system}]",
+         "bad:\n    - text: x\n      fixed: [y]", "fixed:", "example `fixed` must be a string"),
         ("message: Shouting at the model reads as pressure.", "message: |\n  two\n  lines", "message:", "one line"),
     ],
 )
