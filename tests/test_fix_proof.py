@@ -74,7 +74,8 @@ def test_fix_rewrite_and_editor_actions_share_the_proof(monkeypatch: pytest.Monk
     """A proof that fails for all: `fix` drops the change, a rewrite is rejected, the editor's action is disabled,
     each with the proof's reason."""
     from promptlint.fix.core import fix_source
-    from promptlint.fix.llm import RewriteError, check_rewrite
+    from promptlint.fix.llm_check import check_rewrite
+    from promptlint.fix.llm_prompt import RewriteError
     from promptlint.lsp.engine import Linter, file_edits
 
     def refuse(*args: object, **kwargs: object) -> None:
