@@ -14,9 +14,14 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from promptlint.model import ParseProblem, SourceFile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.config import Config
+    from promptlint.rules_engine.rule import Rule
+    from promptlint.runner import Report
 
 STDIN = "-"
 
@@ -73,14 +78,14 @@ def config_start(stdin_filename: str | None) -> list[str]:
     return [str(folder)]
 
 
-def excluded(path: Path, config: Any) -> bool:
+def excluded(path: Path, config: Config) -> bool:
     """Whether config `exclude` globs (or a skipped folder such as `.venv`) cover the stdin file's name."""
     from promptlint.discovery import Matchers, force_excluded
 
     return force_excluded(Path(os.path.abspath(path)), Matchers(config))
 
 
-def lint_stdin(text: StdinText, config: Any, rules: Any) -> Any:
+def lint_stdin(text: StdinText, config: Config, rules: list[Rule]) -> Report:
     """A `Report` for the text: findings under its display name (none when excluded)."""
     from promptlint.runner import Report, dedupe_and_sort, lint_source, parse_error_findings
     from promptlint.selection import Selection

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from promptlint.atomic import WriteRefused, rewrite_file
 from promptlint.fix.encode import Containers, Skip, char_source, containers_for, encode, margin_of
@@ -21,6 +21,9 @@ from promptlint.fix.layout import block_width, configured_width, drop_emptied_pi
 from promptlint.fix.proof import Rejected, Relint, apply_text_edits, prove_edit
 from promptlint.fix.result import FileResult, wanted
 from promptlint.model import Edit, Extraction, Finding, Fix, Prompt, SourceFile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.selection import Selection
 
 MAX_ROUNDS = 10
 _ORDER = {"safe": 0, "unsafe": 1, "display": 2}
@@ -48,7 +51,7 @@ def prompt_index_of(finding: Finding, prompts: Sequence[Prompt]) -> int | None:
     return None if best is None else best[0]
 
 
-def _with_operator_context(finding: Finding, selection: Any, operator_context: str | None) -> Fix | None:
+def _with_operator_context(finding: Finding, selection: Selection, operator_context: str | None) -> Fix | None:
     """An insert-scaffold fix marked `operator_context: true` gets the project's own operator context
     (then unsafe: it changes behaviour); without it the placeholder scaffold stays display-only."""
     fix = finding.fix
@@ -126,7 +129,7 @@ def plan_fix(finding: Finding, fix: Fix, extraction: Extraction, source: SourceF
     return PlannedFix(finding, edits, index, text_edits)
 
 
-def _plan(findings: list[Finding], extraction: Extraction, source: SourceFile, fmt: str, selection: Any,
+def _plan(findings: list[Finding], extraction: Extraction, source: SourceFile, fmt: str, selection: Selection,
           unsafe: bool, operator_context: str | None, notes: list[str], path: Path | None = None) -> list[PlannedFix]:
     """Encoded, non-overlapping fixes for this round: text-edit fixes first; file-edit-only ones
     (PL001's noqa removal) in a round of their own, since they change comments, not prompts."""
@@ -167,7 +170,7 @@ def _plan(findings: list[Finding], extraction: Extraction, source: SourceFile, f
     return chosen
 
 
-def fix_source(source: SourceFile, selection: Any, path: Path, *, unsafe: bool = False,
+def fix_source(source: SourceFile, selection: Selection, path: Path, *, unsafe: bool = False,
                operator_context: str | None = None) -> FileResult:
     """Fix one decoded file in memory; the result says what changed and why anything was refused."""
     from promptlint.runner import extractor_of, lint_source
@@ -178,7 +181,7 @@ def fix_source(source: SourceFile, selection: Any, path: Path, *, unsafe: bool =
 
 
 def fix_with(source: SourceFile, fmt: str, extract: Callable[[SourceFile], Extraction], relint: Relint,
-             selection: Any, path: Path | None = None, *, unsafe: bool = False,
+             selection: Selection, path: Path | None = None, *, unsafe: bool = False,
              operator_context: str | None = None) -> FileResult:
     """`fix_source` with the file's format, extractor and linter given: rounds of planned fixes, each round
     proved by `prove_edit` (a rule's examples are fixed this way, as prompts of the role they state)."""

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptlint.fix.result import FileResult, wanted
 from promptlint.model import Finding
 
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.config import Config
+    from promptlint.rules_engine.rule import Rule
 
-def fix_paths(paths: Sequence[str | Path], config: Any, rules: Sequence[Any], *, unsafe: bool = False,
+
+def fix_paths(paths: Sequence[str | Path], config: Config, rules: Sequence[Rule], *, unsafe: bool = False,
               write: bool = True, force_exclude: bool = False, cache: Any = None, jobs: int | None = None,
               load_rules: Callable[[], Sequence[Any]] | None = None,
               warnings: list[str] | None = None) -> list[FileResult]:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptlint.fix.llm_check import Checked, check_rewrite, new_fact_placeholders
 from promptlint.fix.llm_prompt import (
@@ -46,6 +46,11 @@ from promptlint.fix.llm_prompt import (
 )
 from promptlint.model import Finding, SourceFile
 
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.config import Config
+    from promptlint.rules_engine.rule import Rule
+    from promptlint.selection import Selection
+
 #: Max tokens of the rewrite reply (a whole prompt comes back).
 REWRITE_MAX_TOKENS = 4096
 
@@ -55,7 +60,7 @@ def eligible(finding: Finding) -> bool:
     return not finding.never_fix and finding.code[:3] in ("PL1", "PL2", "PL3") and finding.code != "PL103"
 
 
-def _blocked(extraction: Any, selection: Any, findings: list[Finding]) -> list[tuple[int, int]]:
+def _blocked(extraction: Any, selection: Selection, findings: list[Finding]) -> list[tuple[int, int]]:
     """File spans of never-fix findings, whether or not the rule is selected or suppressed: PL103
     keeps its prompt away from every model even when a config turns the rule off."""
     from promptlint.rules_engine import run_rules
@@ -70,7 +75,7 @@ def _blocked(extraction: Any, selection: Any, findings: list[Finding]) -> list[t
     return spans
 
 
-def targets_for(source: SourceFile, selection: Any, path: Path) -> list[Target]:
+def targets_for(source: SourceFile, selection: Selection, path: Path) -> list[Target]:
     """Prompts of the file with eligible findings, minus every prompt holding a never-fix finding."""
     from promptlint.fix.core import prompt_index_of
     from promptlint.runner import extractor_of, lint_source
@@ -106,12 +111,12 @@ def _at(span: tuple[int, int]) -> Finding:
     return Finding("PL103", "", Severity.ERROR, "", "", 1, 1, 1, 1, span=span)
 
 
-def request_rewrite(target: Target, selection: Any, runner: Any, operator_context: str | None) -> str:
+def request_rewrite(target: Target, selection: Selection, runner: Any, operator_context: str | None) -> str:
     """Ask the model (through the runner: cache, budget, retries) and return the parsed rewrite text."""
     return ask_rewrite(target, selection, runner, operator_context)[0]
 
 
-def ask_rewrite(target: Target, selection: Any, runner: Any, operator_context: str | None) -> tuple[str, Any]:
+def ask_rewrite(target: Target, selection: Selection, runner: Any, operator_context: str | None) -> tuple[str, Any]:
     """The parsed rewrite and the runner's outcome (to `runner.forget` it if the rewrite is rejected later).
 
     A reply without a usable <rewrite> block raises RewriteError and is not cached: a re-run asks again
@@ -184,7 +189,7 @@ class LLMFileResult:
         return self.fixed != self.original
 
 
-def rewrite_source(source: SourceFile, selection: Any, path: Path, settings: LLMFixSettings) -> LLMFileResult:
+def rewrite_source(source: SourceFile, selection: Selection, path: Path, settings: LLMFixSettings) -> LLMFileResult:
     """Rewrite every eligible prompt of one file in memory, one prompt at a time (indexes stay stable:
     a proven rewrite changes only its own prompt)."""
     from promptlint.runner import lint_source
@@ -205,7 +210,7 @@ def rewrite_source(source: SourceFile, selection: Any, path: Path, settings: LLM
     return out
 
 
-def _rewrite_one(target: Target, current: SourceFile, selection: Any, path: Path, settings: LLMFixSettings,
+def _rewrite_one(target: Target, current: SourceFile, selection: Selection, path: Path, settings: LLMFixSettings,
                  result: RewriteResult) -> Checked | None:
     """Ask, check, optionally verify; sets `result` and returns the proven file when it is to be applied."""
     from promptlint.fix.facts import invented_facts, with_placeholders
@@ -274,7 +279,7 @@ def _rewrite_one(target: Target, current: SourceFile, selection: Any, path: Path
     return checked
 
 
-def rewrite_paths(paths: list[str | Path], config: Any, rules: list[Any], settings: LLMFixSettings, *,
+def rewrite_paths(paths: list[str | Path], config: Config, rules: list[Rule], settings: LLMFixSettings, *,
                   force_exclude: bool = False, warnings: list[str] | None = None) -> list[LLMFileResult]:
     """`rewrite_source` over every lintable file; proven rewrites written atomically when `settings.write`.
 

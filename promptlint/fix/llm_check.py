@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from promptlint.fix.llm_prompt import RewriteError
 from promptlint.model import Finding, Prompt, SourceFile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.selection import Selection
 
 #: A visible placeholder for a missing fact: angle brackets around words with a space, "<who your users are>".
 FACT_PLACEHOLDER = re.compile(r"<[A-Za-z][^<>\n]{0,100}\s[^<>\n]{0,100}>")
@@ -83,7 +86,7 @@ class Checked:
     findings: list[Finding] = field(default_factory=list)
 
 
-def check_rewrite(source: SourceFile, selection: Any, path: Path, index: int, targeted: list[Finding],
+def check_rewrite(source: SourceFile, selection: Selection, path: Path, index: int, targeted: list[Finding],
                   rewrite: str) -> Checked:
     """Spell the rewrite of prompt `index` into the file and prove it (`proof.prove_edit`, as every fix is
     proved); RewriteError says why not."""

@@ -9,9 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from promptlint.live.cli_shared import fail, percent, positive_int, price_arg, span_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.config import Config
+    from promptlint.fix.llm import LLMFixSettings
 
 DEFAULT_SAMPLES = 20
 
@@ -94,7 +98,7 @@ def run_llm(args: argparse.Namespace) -> int:
     return 1 if any(f.severity.rank >= config.fail_on.rank for r in results for f in r.remaining) else 0
 
 
-def _settings(args: argparse.Namespace, config: Any) -> Any:
+def _settings(args: argparse.Namespace, config: Config) -> LLMFixSettings:
     from promptlint.fix.llm import REWRITE_MAX_TOKENS, LLMFixSettings
     from promptlint.live.client import PROVIDERS, RetryPolicy, make_client
     from promptlint.live.probe import Budget, ProbeError, Runner, load_suite

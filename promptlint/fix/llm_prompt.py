@@ -13,9 +13,12 @@ import string
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from promptlint.model import Finding, Prompt, SourceFile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.selection import Selection
 
 TEMPLATE_PATH = Path(__file__).with_name("rewrite_prompt.md")
 _BLOCK = re.compile(r"<rewrite>\s*?\n?(.*?)\n?\s*</rewrite>", re.DOTALL | re.IGNORECASE)
@@ -51,7 +54,7 @@ def placeholder_texts(prompt: Prompt) -> list[str]:
     return [prompt.text[a:b] for a, b in sorted(prompt.placeholders)]
 
 
-def _describe(finding: Finding, file_text: str, selection: Any) -> str:
+def _describe(finding: Finding, file_text: str, selection: Selection) -> str:
     rule = selection.rule(finding.code)
     lines = [f"- {finding.code} ({finding.name}): {' '.join(finding.message.split())}"]
     a, b = finding.span
@@ -71,7 +74,7 @@ def _describe(finding: Finding, file_text: str, selection: Any) -> str:
     return "\n".join(lines)
 
 
-def build_meta_prompt(target: Target, selection: Any, operator_context: str | None) -> str:
+def build_meta_prompt(target: Target, selection: Selection, operator_context: str | None) -> str:
     """The rewrite request: rule docs, findings, operator context (the only facts allowed), the prompt."""
     holders = placeholder_texts(target.prompt)
     listed = ", ".join(dict.fromkeys(holders)) if holders else "(none)"
