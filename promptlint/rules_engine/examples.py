@@ -132,3 +132,12 @@ def flagged_text(code: str, text: str, role: str = "user", system: str | None = 
     extraction = extraction_from_text(text, role, system=system)
     (finding, *_rest) = [f for f in run_rules(extraction, [builtin_rule(code)]) if f.code == code]
     return extraction.source.text[finding.span[0]:finding.span[1]]
+
+
+def python_flagged(code: str, src: str) -> list[str]:
+    """The source text each finding of rule `code` covers on a (dedented) Python snippet."""
+    import textwrap
+
+    extraction = extraction_from_python(textwrap.dedent(src))
+    text = extraction.source.text
+    return [text[f.span[0]:f.span[1]] for f in run_rules(extraction, [builtin_rule(code)]) if f.code == code]
