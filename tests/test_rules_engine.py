@@ -78,6 +78,8 @@ def line_of(text: str, needle: str) -> int:
          "bad:\n    - text: x\n      findings: [\"1:x\"]", "findings:", "must be a list of \"line:column\""),
         ("bad: [{text: \"You must obey.\", role: system}]",
          "bad:\n    - text: x\n      fixed: [y]", "fixed:", "example `fixed` must be a string"),
+        ("good: [{text: \"Please follow the steps.\", role: system}]",
+         "good:\n    - text: x\n      findings: [\"1:1\"]", "findings:", "`findings` belongs to bad examples"),
         ("message: Shouting at the model reads as pressure.", "message: |\n  two\n  lines", "message:", "one line"),
     ],
 )

@@ -290,6 +290,11 @@ def _examples(doc: ParsedFile, value: Any, kind: str) -> dict[str, list[dict[str
             raise doc.error(("examples", key) if key in data else ("examples",),
                             f"`examples.{key}` must be a non-empty list")
         result[key] = [_example(doc, ("examples", key, i), item, kind) for i, item in enumerate(items)]
+    for i, example in enumerate(result["good"]):
+        if example.get("findings") or "fixed" in example or "line" in example:
+            wrong = "findings" if example.get("findings") else "fixed" if "fixed" in example else "line"
+            raise doc.error(("examples", "good", i, wrong),
+                            f"a good example produces no finding: `{wrong}` belongs to bad examples")
     return result
 
 
