@@ -1,7 +1,8 @@
 """Show (or write) the exact findings and fixed text of rule examples, as the engine gives them today.
 
-  python scripts/rule_examples.py [PL101 ...]            # print every example: stated vs actual
+  python scripts/rule_examples.py [PL101 ...]            # print every example; exit 1 if one is not as stated
   python scripts/rule_examples.py --write [PL101 ...]    # write `findings:` / `fixed:` into the rule files
+  python scripts/rule_examples.py --rule-path my-rules ACME101   # a rule of your own `rule-paths` folder
 
 For a newcomer writing examples: write the `text:` (or `python:`), run this, read what the rule does, and keep
 the example only if that is what the rule's docs promise. `--write` fills in `findings: ["line:column", ...]` on
@@ -9,7 +10,7 @@ every bad example (replacing a `line:` shorthand, which must agree) and `fixed:`
 with a `fix:` whose fixes change it; good examples stay as they are (no `findings` means none). It never drops an
 example: a bad example that no longer fires, a good one that fires, or a `line:` the first finding is not on is
 printed as a PROBLEM and left untouched, so tests/test_rule_examples.py fails on it until someone decides.
-Only the rule files in rules/ are written; their comments and layout are kept (edits are spliced as text).
+Only the files of the rules shown are written; their comments and layout are kept (edits are spliced as text).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from promptlint.fix.examples import fixed_text  # noqa: E402
 from promptlint.rules_engine import load_rules  # noqa: E402
-from promptlint.rules_engine.examples import position_of, run_example  # noqa: E402
+from promptlint.rules_engine.examples import expected_positions, position_of, run_example  # noqa: E402
 from promptlint.rules_engine.rule import Rule  # noqa: E402
 
 
@@ -44,6 +45,20 @@ def actual(rule: Rule, example: dict[str, Any]) -> tuple[list[str], str | None, 
         if fixed == example.get("text", example.get("python")):
             fixed = None
     return positions, fixed, None
+
+
+def _as_stated(key: str, example: dict[str, Any], now: Any) -> bool:
+    """Whether what the engine gives is what the example states (a position without a column: any column)."""
+    if key == "fixed":
+        return example["fixed"] == now
+    left = list(expected_positions(example) or [])
+    for position in now:
+        line, col = (int(x) for x in position.split(":"))
+        match = next((p for p in left if p == (line, col) or p == (line, None)), None)
+        if match is None:
+            return False
+        left.remove(match)
+    return not left
 
 
 def _example_nodes(path: Path) -> dict[tuple[str, int], yaml.Node]:
@@ -114,10 +129,12 @@ def _splice(text: str, node: yaml.Node, new: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("codes", nargs="*", help="rule codes (default: all)")
-    parser.add_argument("--write", action="store_true", help="write findings / fixed into rules/*.yaml")
+    parser.add_argument("--write", action="store_true", help="write findings / fixed into the rule files")
+    parser.add_argument("--rule-path", action="append", type=Path, default=[], metavar="DIR",
+                        help="also load the rules of this folder (a `rule-paths` folder of your own); repeatable")
     args = parser.parse_args(argv)
     problems = 0
-    for rule in load_rules():
+    for rule in load_rules(args.rule_path):
         if rule.kind == "builtin" or (args.codes and rule.code not in args.codes):
             continue
         path = rule.path
@@ -133,6 +150,12 @@ def main(argv: list[str] | None = None) -> int:
                     problem = f"good example fires at {positions}"
                 elif "line" in example and positions and int(positions[0].split(":")[0]) != example["line"]:
                     problem = f"first finding at {positions[0]}, the example says line {example['line']}"
+                stale = [] if args.write else [
+                    f"states {key} {example[key]!r}, the engine gives {now!r}"
+                    for key, now in (("findings", positions), ("fixed", fixed))
+                    if key in example and not _as_stated(key, example, now)]
+                if stale and not problem:
+                    problem = "; ".join(stale)
                 print(f"{rule.code}-{kind}-{i}: {positions}{'  PROBLEM: ' + problem if problem else ''}  {shown!r}")
                 if fixed is not None:
                     print(f"    fixed: {fixed!r}")
