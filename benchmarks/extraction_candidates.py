@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
-_QUIET = re.compile(r"(?:^|\.)(?:print|pprint|debug|info|warning|warn|error|exception|critical|fatal|log)$")
+_QUIET = re.compile(r"(?:^|\.)(?:log_?|logger_?)?(?:print|pprint|debug|info|warning|warn|error|exception|critical|fatal|log)$")
 _TEXT_SUFFIXES = {".md", ".txt", ".jinja", ".jinja2", ".j2", ".mustache", ".hbs", ".json", ".yaml", ".yml",
                   ".prompt", ".tmpl"}
 
@@ -42,7 +42,8 @@ def dotted(node: ast.AST) -> str:
 
 
 def _words(text: str) -> int:
-    return len(_WORD.findall(text))
+    """Words of letters, counted only when the text has spaces between at least three of them."""
+    return len(_WORD.findall(text)) if len(text.split()) >= 3 else 0
 
 
 def _first_line(node: ast.AST, lines: list[str]) -> int:
@@ -99,8 +100,8 @@ def scan_file(path: Path, display: str) -> list[dict]:
         elif isinstance(node, ast.Call):
             chain = dotted(node.func)
             last = chain.rsplit(".", 1)[-1]
-            quiet = (_QUIET.search(chain) and ("." not in chain or re.search(r"log|warn|console|click|typer", chain,
-                                                                             re.I)))
+            quiet = (_QUIET.search(chain) and ("." not in chain or last.startswith("log")
+                                               or re.search(r"log|warn|console|click|typer", chain, re.I)))
             quiet = quiet or chain in ("print", "pprint") or last.endswith(("Error", "Exception", "Warning"))
             if quiet:
                 for arg in [*node.args, *(k.value for k in node.keywords)]:
