@@ -725,10 +725,11 @@ class _Extractor:
         if any(_message_parts(e, tuples) is not None for e in getattr(seq, "elts", ())):
             self._register(site)
         elts = seq.elts if isinstance(seq, ast.List | ast.Tuple) else []
+        tuples = tuples or _has_classes(seq)  # once per list: per element it made a list of N messages cost N^2
         for elt in elts:
             if isinstance(elt, ast.Starred):
                 continue
-            self._message(elt, site, ctx, tuples or _has_classes(seq))
+            self._message(elt, site, ctx, tuples)
 
     def _message(self, node: ast.expr, site: CallSite | None, ctx: _Ctx, tuples: bool = False) -> None:
         parts = _message_parts(node, tuples)
