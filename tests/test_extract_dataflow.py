@@ -320,3 +320,127 @@ def test_defaults_and_pieces_appended_to_a_parameter() -> None:
     assert texts["You convert data into the requested type."] == line_of(source, "DEFAULT_PROMPT =")
     appended = next(t for t in texts if "follow these instructions" in t)
     assert texts[appended] == line_of(source, "prompt += f")
+
+
+# --- round 2: arguments, helpers, appended pieces --------------------------------------------------------
+
+
+def test_arguments_passed_to_a_parameter_used_as_a_prompt() -> None:
+    """A parameter that reaches a sink makes what each call passes for it a prompt, where it is written:
+    positional, keyword, a method called on self, a constructor's `__init__`, and the parameter's default."""
+    source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+
+        def ask(question, system="Answer in one short sentence."):
+            return client.messages.create(model="m", max_tokens=9, system=system,
+                                          messages=[{"role": "user", "content": question}])
+
+        class Helper:
+            def __init__(self, persona):
+                self.persona = persona
+
+            def say(self, text):
+                return client.messages.create(model="m", max_tokens=9, system=self.persona,
+                                              messages=[{"role": "user", "content": text}])
+
+            def run(self):
+                return self.say("Summarise the report in three bullet points.")
+
+        ask("What is the capital of France?")
+        ask("Name a prime.", system="You are a terse mathematician.")
+        Helper("You are a careful editor.").run()
+    ''')
+    for needle, role in [("What is the capital", "user"), ("Answer in one short", "system"),
+                         ("You are a terse", "system"), ("Summarise the report", "user"),
+                         ("You are a careful editor.", "system")]:
+        prompt = only(prompts, needle)
+        assert (prompt.role, first_line(source, prompt)) == (role, line_of(source, needle)), needle
+        assert prompt.sink is not None
+
+
+def test_text_composed_into_a_template_whose_text_is_unknown_here() -> None:
+    """`prompt.format(...)` of a parameter (aider's fmt_system_prompt): the texts formatted into it, built by
+    a helper with branches and `+=`, are prompt text."""
+    source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+
+        def platform_info(shell):
+            text = ""
+            try:
+                text = f"- Platform: {shell}\\n"
+            except KeyError:
+                text = "- Platform information unavailable\\n"
+            if shell:
+                text += "- The user's shell is bash, suggest bash commands\\n"
+            return text
+
+        def fmt(prompt):
+            return prompt.format(platform=platform_info("bash"), lang="Reply in the user's language.")
+
+        def ask(q, template):
+            return client.messages.create(model="m", max_tokens=9, system=fmt(template),
+                                          messages=[{"role": "user", "content": q}])
+    ''')
+    for needle in ("- Platform: {shell}", "- Platform information unavailable", "- The user's shell is bash",
+                   "Reply in the user's language."):
+        prompt = only(prompts, needle)
+        assert (prompt.role, first_line(source, prompt)) == ("system", line_of(source, needle)), needle
+
+
+def test_pieces_appended_to_a_text_a_helper_returns() -> None:
+    """`prompt = Template.generate_reason(...)` (not readable here) then `prompt += f"..."`: the pieces
+    appended are prompt text."""
+    source, prompts = run('''
+        from .templates import Template
+
+        class Metric:
+            def reason(self, questions):
+                prompt = Template.generate_reason(score=1)
+                prompt += f"Questions the original text can answer but not the summary:\\n{questions}\\n\\n"
+                return self.model.generate(prompt)
+    ''')
+    prompt = only(prompts, "Questions the original text")
+    assert line_of(source, "Questions the original text") in {
+        source.position(prompt.positions.file_offset(k))[0] for k in range(len(prompt.text))}
+
+
+# --- round 2: precision ------------------------------------------------------------------------------------
+
+
+def test_ui_entries_placeholder_only_texts_and_notifications_are_not_prompts() -> None:
+    """A dict with a role that is no chat role (`"info"`) is a UI entry; a text of nothing but placeholders
+    has nothing written here to lint; a notification named `*_MESSAGE` is not a prompt."""
+    _source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+        NOTIFICATION_MESSAGE = "Aider is waiting for your input"
+
+        def ask(history, main_sys, reminder):
+            history.append(dict(role="info", content="Added the file to the chat"))
+            return client.messages.create(model="m", max_tokens=9, system=f"{main_sys}\\n{reminder}",
+                                          messages=[{"role": "user", "content": "Please answer briefly."}])
+    ''')
+    assert [p.text for p in prompts] == ["Please answer briefly."]
+
+
+def test_chat_messages_of_a_ui_that_talks_to_no_model_are_not_prompts() -> None:
+    _source, prompts = run('''
+        import streamlit as st
+
+        def initialize_state():
+            messages = [
+                dict(role="assistant", content="How can I help you?"),
+            ]
+            st.session_state.messages = messages
+    ''', path="gui.py")
+    assert prompts == []
+
+
+def test_a_prompt_file_holding_only_an_identifier_is_not_a_prompt() -> None:
+    from promptlint.extractors import promptfile
+
+    assert promptfile.extract(SourceFile("templates/class.txt", "AnswerRelevancyMetric\n")).prompts == []
+    kept = promptfile.extract(SourceFile("templates/user.j2", "JSON:\n")).prompts
+    assert [p.text for p in kept] == ["JSON:\n"]

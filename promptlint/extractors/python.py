@@ -60,7 +60,8 @@ def _marker_text(text: str) -> tuple[str, re.Pattern[str]]:
 
 _PROMPT_NAME_RE = compile_regex(r"(?i)prompt|system|instruction|template|message|backstory|(?:^|_)sys(?:_|$)")
 _NAME_DENY_RE = compile_regex(
-    r"(?i)error|warn|exception|usage|help|(?:^|_)log|status|fail|success|commit_msg|_type$|_key$"
+    r"(?i)error|warn|exception|usage|help|(?:^|_)log|status|fail|success|commit|notif|trailer|banner|tooltip"
+    r"|_type$|_key$"
     r"|_id$|_path$|_file$|_dir$|_url$|_name$|_class$|_cls$|_fn$|_func$"
 )
 _SYSTEM_NAME_RE = compile_regex(r"(?i)system|instruction|backstory|(?:^|_)sys(?:_|$)")
@@ -216,6 +217,7 @@ class _Def:
     used: bool = False
     aug: bool = False  # `NAME += value`: a piece appended to the text defined before
     cls: str | None = None
+    home: int = 0  # the scope the statement is in (for `self.x = ...`, whose key scope is -1)
 
 
 @dataclass(slots=True)
@@ -226,6 +228,37 @@ class _Func:
     node: ast.FunctionDef | ast.AsyncFunctionDef
     cls: str | None
     _returns: list[ast.Return] | None = None
+    _params: tuple[str, ...] | None = None
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        if self._params is None:
+            args = self.node.args
+            self._params = tuple(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
+        return self._params
+
+    def bound(self, call: ast.Call, param: str, skip_first: bool) -> ast.expr | None:
+        """The argument a call passes for `param` (its default when it passes none), or None."""
+        for kw in call.keywords:
+            if kw.arg == param:
+                return kw.value
+        args = self.node.args
+        positional = [a.arg for a in [*args.posonlyargs, *args.args]]
+        if skip_first and positional:
+            positional = positional[1:]
+        if param in positional:
+            k = positional.index(param)
+            given = call.args[:next((i for i, a in enumerate(call.args) if isinstance(a, ast.Starred)),
+                                    len(call.args))]
+            if k < len(given):
+                return given[k]
+            everything = [a.arg for a in [*args.posonlyargs, *args.args]]
+            d = everything.index(param) - (len(everything) - len(args.defaults))
+            return args.defaults[d] if d >= 0 else None
+        for a, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+            if a.arg == param:
+                return default
+        return None
 
     @property
     def returns(self) -> list[ast.Return]:
@@ -285,6 +318,14 @@ class _Extractor:
         self.loads: list[list[Any]] = []
         self.llm = False
         self._text_returns: list[int] | None = None
+        # arguments: parameters used as prompts, resolved at the calls of their function once the walk is done
+        self.func_of_scope: dict[int, _Func] = {}
+        self.param_uses: list[tuple[_Func, str, Role, Sink | None, bool]] = []
+        self._params_done: set[tuple[int, str, bool]] = set()
+        self._args_done: set[int] = set()
+        self._literals_done: set[int] = set()
+        self._default_prompts: dict[int, Prompt] = {}
+        self._use_rows: set[str] = set()
 
     # ------------------------------------------------------------------ positions
 
@@ -314,6 +355,11 @@ class _Extractor:
     def run(self) -> None:
         self._collect(self.tree.body, 0, None)
         self._visit_body(self.tree.body, _Ctx())
+        self._resolve_params()
+        if not self.llm and any(m.split(".", 1)[0] in _UI_MODULES for m, _n, _l in self.imports.values()):
+            # a UI that shows chat messages and talks to no model: its role dicts are what people read
+            self.out.prompts[:] = [p for p in self.out.prompts if not (
+                p.name == "content" and (p.call is None or p.call.method == "<messages>"))]
         self._report_named_defs()
         self._exports()
         self.out.prompts.sort(key=lambda p: p.positions.file_offset(0))
@@ -326,7 +372,9 @@ class _Extractor:
             if type(node) in _LEAF_STMTS:
                 continue  # return, pass, break, assert...: nothing to collect (the common case first)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                self.funcs.setdefault((cls or "", node.name), _Func(node.name, node, cls))
+                func = _Func(node.name, node, cls)
+                self.funcs.setdefault((cls or "", node.name), func)
+                self.func_of_scope[id(node)] = func
                 self._collect(node.body, id(node), None, cls or owner)
             elif isinstance(node, ast.ClassDef):
                 if scope == 0 and cls is None:
@@ -339,7 +387,8 @@ class _Extractor:
                         key = _target_key(target, scope)
                         if key:
                             d_cls = owner if key[0] == -1 else cls
-                            self.defs.setdefault(key, []).append(_Def(key[1], node.value, node, key[0], cls=d_cls))
+                            self.defs.setdefault(key, []).append(_Def(key[1], node.value, node, key[0], cls=d_cls,
+                                                                      home=scope))
                             if isinstance(node.value, ast.List | ast.Tuple) and isinstance(target, ast.Name):
                                 self.lists[(scope, target.id)] = [(node, e, False) for e in node.value.elts]
             elif isinstance(node, ast.AugAssign):
@@ -827,6 +876,10 @@ class _Extractor:
         definition, once; a function's result at its `return`s; an imported name is left to the project join."""
         if depth > 12:
             return False
+        if isinstance(value, ast.Constant | ast.JoinedStr):
+            if id(value) in self._literals_done:
+                return False  # reached twice (a call's keyword and its parameter's use): reported once
+            self._literals_done.add(id(value))
         base = _peel(value)
         stmt = ctx.stmt
         scope = ctx.scope
@@ -863,6 +916,12 @@ class _Extractor:
                         d.used = True
                         found |= self._emit(d.value, role, site, self._def_ctx(d, ctx), d.name, prose, sink, piece,
                                             depth + 1)
+                first = reaching[0].stmt.lineno
+                for d in augs:  # and the pieces appended to it (`+=` in the branches after)
+                    if not d.used and d.stmt.lineno > first:
+                        d.used = True
+                        found |= self._emit(d.value, role, site, self._def_ctx(d, ctx), d.name, sink=sink, piece=True,
+                                            depth=depth + 1)
                 return found
         if isinstance(base, ast.Name | ast.Attribute):
             definition = self._lookup(base, ctx.scope)
@@ -872,19 +931,24 @@ class _Extractor:
                     self._unresolved(base, ctx.scope, ctx.cls, piece)
                 finally:
                     self._use = None
+                if base is value or depth > 10:
+                    return False
+                # `prompt.format(...)` / `prompt % (...)` of a parameter or an imported text: what is composed
+                # into it is prompt text all the same (rendered below, its pieces emitted)
+                definition = None
+            if definition is not None and definition.used:
                 return False
-            if definition.used:
-                return False
-            if base is value and not definition.aug:  # follow `x = y` / `x = f()` chains to where the text is
+            if definition is not None and base is value and not definition.aug:  # follow `x = y` / `x = f()` chains to where the text is
                 inner = _peel(definition.value)
                 if isinstance(inner, ast.Name | ast.Attribute) or (
                         isinstance(inner, ast.Call) and self._local_func(inner, ctx) is not None):
                     definition.used = True
                     return self._emit(definition.value, role, site, self._def_ctx(definition, ctx), name, prose,
                                       sink, piece, depth + 1)
-            name = definition.name
-            stmt = definition.stmt
-            scope = definition.scope if definition.scope >= 0 else ctx.scope
+            if definition is not None:
+                name = definition.name
+                stmt = definition.stmt
+                scope = definition.scope if definition.scope >= 0 else ctx.scope
         if ctx.exc is not None and _mentions(value, ctx.exc):
             return False  # `f"... failed: {e}"` in `except ... as e`: an error report, not a prompt
         self._rendered = []
@@ -909,7 +973,7 @@ class _Extractor:
         return found
 
     def _def_ctx(self, definition: _Def, ctx: _Ctx) -> _Ctx:
-        scope = definition.scope if definition.scope >= 0 else ctx.scope
+        scope = definition.scope if definition.scope >= 0 else definition.home
         return ctx._replace(scope=scope, stmt=definition.stmt)
 
     def _local_func(self, call: ast.Call, ctx: _Ctx) -> _Func | None:
@@ -922,6 +986,97 @@ class _Extractor:
                 return self.funcs.get((ctx.cls, func.attr))
             if func.value.id in self.classes:
                 return self.funcs.get((func.value.id, func.attr))
+        return None
+
+    def _is_param(self, node: ast.expr, scope: int) -> bool:
+        func = self.func_of_scope.get(scope) if scope else None
+        return func is not None and isinstance(node, ast.Name) and node.id in func.params \
+            and self._lookup(node, scope) is None
+
+    def _resolve_params(self) -> None:
+        """Parameters used as prompts: the arguments this file's calls of their function pass for them (and
+        their defaults) are prompts in the role of the use, where their text is written. Calls are found by a
+        text search for the function's name and a look at the statements there (no second walk of the tree)."""
+        for _round in range(6):
+            if not self.param_uses:
+                return
+            pending, self.param_uses = self.param_uses, []
+            for func, param, role, sink, piece in pending:
+                key = (id(func.node), param, piece)
+                if key in self._params_done:
+                    continue
+                self._params_done.add(key)
+                method = func.cls is not None and not any(
+                    isinstance(d, ast.Name) and d.id == "staticmethod" for d in func.node.decorator_list)
+                for call, ctx in self._calls_of(func):
+                    arg = func.bound(call, param, skip_first=method)
+                    if arg is not None and id(arg) not in self._args_done and not (
+                            isinstance(arg, ast.Constant) and arg.value is None):
+                        self._args_done.add(id(arg))
+                        self._emit(arg, role, None, ctx, None, sink=sink, piece=piece)
+                default = func.bound(ast.Call(func=ast.Name("_"), args=[], keywords=[]), param, skip_first=method)
+                reported = self._default_prompts.get(id(default)) if default is not None else None
+                if reported is not None and reported.sink is None:  # reported by its name: now its use is known
+                    reported.sink, reported.role = sink, role
+                if default is not None and _stringish(default) and id(default) not in self._args_done:
+                    self._args_done.add(id(default))
+                    self._emit(default, role, None, _Ctx(scope=0, cls=func.cls, stmt=func.node), param, sink=sink,
+                               piece=piece)
+
+    def _calls_of(self, func: _Func) -> list[tuple[ast.Call, _Ctx]]:
+        """The calls of a function or method of this file: `f(...)`, `self.f(...)`, `cls.f(...)`,
+        `Class.f(...)`, `Class(...)` for `__init__`, `obj.f(...)` for `obj = Class(...)`."""
+        name = func.cls if func.name == "__init__" and func.cls else func.name
+        out: list[tuple[ast.Call, _Ctx]] = []
+        seen: set[int] = set()
+        pattern = re.compile(r"\b" + re.escape(name) + r"\s*\(")
+        for count, match in enumerate(pattern.finditer(self.text)):
+            if count > 200:
+                break
+            line = self.src.position(match.start())[0]
+            found = self._statement_at(line)
+            if found is None:
+                continue
+            stmt, ctx = found
+            for node in _header_walk(stmt):
+                if isinstance(node, ast.Call) and id(node) not in seen and self._calls(node, func, name, ctx):
+                    seen.add(id(node))
+                    out.append((node, ctx._replace(stmt=stmt)))
+        return out
+
+    def _calls(self, call: ast.Call, func: _Func, name: str, ctx: _Ctx) -> bool:
+        target = call.func
+        if isinstance(target, ast.Name):
+            return target.id == name and (func.cls is None or func.name == "__init__")
+        if not isinstance(target, ast.Attribute) or target.attr != name or func.cls is None:
+            return False
+        owner = target.value
+        if isinstance(owner, ast.Name):
+            if owner.id in ("self", "cls") or owner.id == func.cls:
+                return True
+            definition = self._lookup(owner, ctx.scope)
+            value = definition.value if definition is not None else None
+            return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == func.cls
+        return False
+
+    def _statement_at(self, line: int) -> tuple[ast.stmt, _Ctx] | None:
+        """The innermost statement holding a line (a compound statement when the line is in its header), with
+        the function and class it is in."""
+        body: list[ast.stmt] = self.tree.body
+        ctx = _Ctx()
+        while body:
+            k = bisect.bisect_right([b.lineno for b in body], line) - 1
+            if k < 0 or body[k].end_lineno < line:
+                return None
+            stmt = body[k]
+            inner = _inner_body(stmt, line)
+            if inner is None:
+                return stmt, ctx
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                ctx = ctx._replace(scope=id(stmt), function=stmt.name)
+            elif isinstance(stmt, ast.ClassDef):
+                ctx = ctx._replace(cls=stmt.name)
+            body = inner
         return None
 
     def _emit_returns(self, func: _Func | None, role: Role, site: CallSite | None, ctx: _Ctx, sink: Sink | None,
@@ -944,12 +1099,23 @@ class _Extractor:
         return found
 
     def _unresolved(self, node: ast.expr, scope: int, cls: str | None, piece: bool) -> None:
-        """A name, attribute or call with no definition in this file: a use for the project join to follow."""
+        """A name, attribute or call with no definition in this file: a use for the project join to follow, or
+        a parameter of the function it is used in (resolved at that function's calls, see `_resolve_params`)."""
+        if self._use is None:
+            return
+        role, sink = self._use
+        if isinstance(node, ast.Name) and scope:
+            func = self.func_of_scope.get(scope)
+            if func is not None and node.id in func.params:
+                self.param_uses.append((func, node.id, role, sink, piece))
+                return
         ref = self._ref(node, cls)
-        if ref is not None and self._use is not None:
-            role, sink = self._use
-            self.uses.append([ref, role, _sink_row(sink), piece])
-        del scope
+        if ref is not None:
+            row = [ref, role, _sink_row(sink), piece]
+            key = repr(row)
+            if key not in self._use_rows:
+                self._use_rows.add(key)
+                self.uses.append(row)
 
     def _ref(self, node: ast.expr, cls: str | None) -> list[Any] | None:
         call = ""
@@ -990,6 +1156,9 @@ class _Extractor:
         if not text.strip():
             return None
         holes = [frag.holes, find_placeholders(text)]
+        spans = merge_spans(*holes)
+        if spans and not _LETTER_WORD_RE.search(_masked(text, spans)):
+            return None  # nothing but placeholders and punctuation: no text written here to lint
         if percent:
             holes.append(ps.percent_placeholders(text))
         span = self.span(stmt) if stmt is not None else None
@@ -1075,8 +1244,13 @@ class _Extractor:
                 return None, False
             if definition.value is node:
                 return None, False
-            inner_scope = definition.scope if definition.scope >= 0 else scope
+            inner_scope = definition.scope if definition.scope >= 0 else definition.home
             frag, percent = self._render(definition.value, inner_scope, depth + 1, definition.cls or cls)
+            if frag is None and isinstance(node, ast.Name) and self._augments(definition, node.lineno):
+                # `prompt = helper(...)` then `prompt += "..."`: the pieces appended are prompt text
+                a, b = self.span(definition.value)
+                frag = ps.Frag()
+                frag.add_synthetic("{" + self.text[a:b] + "}", a, b - a)
             if frag is not None:
                 self._rendered.append(definition)
                 if isinstance(node, ast.Name):
@@ -1098,8 +1272,8 @@ class _Extractor:
     def _render_binop(self, node: ast.BinOp, scope: int, depth: int, cls: str | None) -> tuple[ps.Frag | None, bool]:
         if isinstance(node.op, ast.Mod):
             frag, _ = self._render(node.left, scope, depth + 1, cls)
-            if frag is not None:
-                self._format_args([node.right], scope)
+            if frag is not None or isinstance(node.left, ast.Name | ast.Attribute | ast.Call):
+                self._format_args([node.right], scope, cls)
             return frag, frag is not None
         if not isinstance(node.op, ast.Add):
             return None, False
@@ -1116,19 +1290,24 @@ class _Extractor:
                 out.add_synthetic("{" + self.text[a:b] + "}", a, b - a)
         return out, p1 or p2
 
-    def _format_args(self, args: list[ast.expr], scope: int) -> None:
+    def _format_args(self, args: list[ast.expr], scope: int, cls: str | None = None) -> None:
         """Names passed to `.format(...)` / `%`: their text is composed into the prompt."""
         if self._use is None:
             return
         for arg in args:
             if isinstance(arg, ast.Tuple | ast.List):
-                self._format_args(list(arg.elts), scope)
+                self._format_args(list(arg.elts), scope, cls)
             elif isinstance(arg, ast.Dict):
-                self._format_args([v for v in arg.values if v is not None], scope)
+                self._format_args([v for v in arg.values if v is not None], scope, cls)
             else:
                 inner = _peel(arg)
                 if isinstance(inner, ast.Name | ast.Attribute) and (
-                        self._lookup(inner, scope) is not None or self._ref(inner, None) is not None):
+                        self._lookup(inner, scope) is not None or self._ref(inner, cls) is not None
+                        or self._is_param(inner, scope)):
+                    self._pieces.append((inner, scope))
+                elif isinstance(inner, ast.Call) and self._local_func(inner, _Ctx(scope=scope)) is not None:
+                    self._pieces.append((inner, scope))
+                elif isinstance(inner, ast.Constant | ast.JoinedStr) and self._render(inner, scope, 1)[0] is not None:
                     self._pieces.append((inner, scope))
 
     def _render_call(self, node: ast.Call, scope: int, depth: int, cls: str | None) -> tuple[ps.Frag | None, bool]:
@@ -1157,9 +1336,9 @@ class _Extractor:
             return None, False
         if name in ("format", "format_map"):
             frag, percent = self._render(func.value, scope, depth + 1, cls)
-            if frag is not None:
-                self._format_args([*node.args, *(k.value for k in node.keywords)], scope)
-            elif isinstance(func.value, ast.Call) and pc.dotted(func.value.func).endswith("get_template"):
+            # what is composed into a template is prompt text, whether or not the template's text is known here
+            self._format_args([*node.args, *(k.value for k in node.keywords)], scope, cls)
+            if frag is None and isinstance(func.value, ast.Call) and pc.dotted(func.value.func).endswith("get_template"):
                 self._file_load(func.value, scope, cls, None)
             return frag, percent
         if name == "render" and isinstance(func.value, ast.Call):  # env.get_template("x.j2").render(...)
@@ -1285,7 +1464,7 @@ class _Extractor:
                     isinstance(sub, ast.Attribute) and sub.attr in ("parent", "parents")):
                 definition = self._lookup(sub, scope)
                 if definition is not None and definition.value is not sub:
-                    inner = definition.scope if definition.scope >= 0 else scope
+                    inner = definition.scope if definition.scope >= 0 else definition.home
                     parts.extend(self._path_parts(definition.value, inner, depth + 1))
                 elif isinstance(sub, ast.Attribute):
                     stack.append(sub.value)
@@ -1349,7 +1528,11 @@ class _Extractor:
             self._rendered = []
             frag, percent = self._render(default, ctx.scope, 0)
             if frag is not None and _named_prompt(name, frag):
-                self._add_prompt(frag, _role_for_name(name), None, name, ctx.stmt, percent)
+                self._args_done.add(id(default))  # reported here: not again when the parameter reaches a sink
+                prompt = self._make_prompt(frag, _role_for_name(name), None, name, ctx.stmt, percent)
+                if prompt is not None:
+                    self.out.prompts.append(prompt)
+                    self._default_prompts[id(default)] = prompt
 
     # ------------------------------------------------------------------ what other files may use
 
@@ -1586,7 +1769,7 @@ def _role_of(node: ast.expr) -> Role | None:
         value = node.value.strip().lower()
         if value in pc.ROLE_NAMES:
             return pc.ROLE_NAMES[value]
-        return "unknown"
+        return None  # `role="info"`, `role="error"`: a UI or log entry, not a chat turn
     return "unknown"
 
 
@@ -1616,6 +1799,15 @@ def _maybe_text(node: ast.expr) -> bool:
     if isinstance(node, ast.Constant):
         return isinstance(node.value, str)
     return isinstance(node, ast.JoinedStr | ast.BinOp | ast.Call | ast.Name | ast.Attribute)
+
+
+def _masked(text: str, holes: list[tuple[int, int]]) -> str:
+    if not holes:
+        return text
+    chars = list(text)
+    for a, b in holes:
+        chars[a:b] = [" "] * (b - a)
+    return "".join(chars)
 
 
 def _visible(frag: ps.Frag) -> str:
@@ -1691,6 +1883,41 @@ def _text_shaped(node: ast.expr, funcs: dict[tuple[str, str], _Func]) -> bool:
                 func.attr in ("format", "format_map", "strip") and _text_shaped(func.value, funcs))
         return isinstance(func, ast.Name) and (func.id in ("dedent", "cleandoc") or ("", func.id) in funcs)
     return False
+
+
+def _inner_body(stmt: ast.stmt, line: int) -> list[ast.stmt] | None:
+    """The block of a compound statement that holds `line`, or None (a simple statement, or the line is in
+    the compound statement's header)."""
+    blocks: list[list[ast.stmt]] = []
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(stmt, field, None)
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            blocks.append(block)
+    for holder in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
+        blocks.append(holder.body)
+    for block in blocks:
+        if block[0].lineno <= line <= block[-1].end_lineno:
+            return block
+    return None
+
+
+def _header_walk(stmt: ast.stmt) -> list[ast.AST]:
+    """The expressions of a statement, not of the statements nested in it (a compound statement's header)."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = []
+    for field in stmt._fields:
+        value = getattr(stmt, field, None)
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, ast.expr | ast.withitem | ast.arguments | ast.keyword):
+                stack.append(item)
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, ast.Lambda):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return out
 
 
 def _mentions(node: ast.expr, name: str) -> bool:
