@@ -444,3 +444,92 @@ def test_a_prompt_file_holding_only_an_identifier_is_not_a_prompt() -> None:
     assert promptfile.extract(SourceFile("templates/class.txt", "AnswerRelevancyMetric\n")).prompts == []
     kept = promptfile.extract(SourceFile("templates/user.j2", "JSON:\n")).prompts
     assert [p.text for p in kept] == ["JSON:\n"]
+
+
+# --- round 2: stores, tool specifications, message factories, prompt classes ------------------------------
+
+
+def test_a_dict_valued_prompt_store_is_read_entry_by_entry() -> None:
+    """`PROMPTS["x"] = "..."` and `PROMPTS = {"x": "..."}`: each entry is a text of its own, reported by its
+    key when the key says prompt, and used by the key elsewhere (`PROMPTS["x"].format(...)`)."""
+    source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+        PROMPTS = {}
+        PROMPTS["entity_extraction_system_prompt"] = """---Role---
+        You are a Knowledge Graph Specialist."""
+        PROMPTS["fail_response"] = "Sorry, no answer."
+        PROMPTS["rag_response"] = """---Role---
+        Answer from the context below: {context}"""
+        TEMPLATES = {"summary": "Summarise the text below.", "label": "x"}
+
+        def ask(q, ctx):
+            return client.messages.create(model="m", max_tokens=9,
+                                          system=PROMPTS["rag_response"].format(context=ctx),
+                                          messages=[{"role": "user", "content": TEMPLATES["summary"] + q}])
+    ''')
+    system = only(prompts, "You are a Knowledge Graph")
+    assert (system.name, first_line(source, system)) == ("PROMPTS[entity_extraction_system_prompt]",
+                                                         line_of(source, "---Role---\nYou are"))
+    rag = only(prompts, "Answer from the context")
+    assert (rag.role, rag.sink is not None) == ("system", True)
+    summary = only(prompts, "Summarise the text below.")
+    assert (summary.role, first_line(source, summary)) == ("user", line_of(source, '"Summarise'))
+    assert not [p for p in prompts if "Sorry" in p.text or p.text == "x"]
+
+
+def test_a_prompt_store_of_another_module_is_used_by_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from promptlint import runner
+    from promptlint.config import Config
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "prompt.py").write_text('PROMPTS = {}\nPROMPTS["answer"] = "Answer in the voice of a '
+                                                'pirate, in one line."\n')
+    (tmp_path / "pkg" / "ask.py").write_text(
+        "import anthropic\nfrom .prompt import PROMPTS\nclient = anthropic.Anthropic()\n\n"
+        "def ask(q):\n    return client.messages.create(model='m', max_tokens=9, system=PROMPTS['answer'],\n"
+        "                                  messages=[{'role': 'user', 'content': q}])\n")
+    report = runner.extract_paths([str(tmp_path)], Config(root=tmp_path))
+    found = [p for p in report.prompts if "pirate" in p["text"]]
+    assert len(found) == 1 and found[0]["path"].endswith("prompt.py") and found[0]["line"] == 2
+    assert found[0]["role"] == "system" and "ask.py:6" in found[0]["sink"]
+
+
+def test_tool_specifications_message_factories_and_prompt_classes() -> None:
+    """A dict with a "description" and a parameters schema is a tool the model reads (in a decorator's
+    keyword too); `ChatMessage.from_user(...)`, `make_assistant_message(name, text)`, `add_system_message(...)`
+    and `BaseMessage(role_type=..., content=...)` are chat turns; `TextPrompt("...")` is a prompt template and
+    `TextArtifact("...")` at a sink is its text. A `*Message` with no role (`StopMessage`) is an event."""
+    source, prompts = run('''
+        from griptape.utils.decorators import activity
+        from camel.prompts import TextPrompt
+
+        GENERATE_ROLES = TextPrompt("""You are a helpful assistant that can play many roles.
+        List {num_roles} roles.""")
+        TOOLS = [{"name": "calc", "description": "Computes simple arithmetic in Python.",
+                  "input_schema": {"type": "object"}}]
+
+        class Calculator(BaseTool):
+            @activity(config={"description": "Can be used for computing calculations", "schema": None})
+            def calculate(self, params):
+                return 1
+
+        def build(stack, name, error):
+            stack.add_system_message("Provide your response as a valid JSON object.")
+            stack.add_user_message(TextArtifact("Please keep going"))
+            a = ChatMessage.from_user("The message is not valid JSON. Please fix it.")
+            b = BaseMessage.make_assistant_message(name, "I will answer in JSON from now on.")
+            c = BaseMessage(role_name=name, role_type=RoleType.USER, meta_dict={}, content="Please continue.")
+            d = StopMessage(content="Stop message received", source="x")
+            return a, b, c, d
+    ''')
+    roles = {p.text.split("\\n")[0][:30]: p.role for p in prompts}
+    assert roles == {
+        "You are a helpful assistant th": "template", "Computes simple arithmetic in ": "unknown",
+        "Can be used for computing calc": "unknown", "Provide your response as a val": "system",
+        "Please keep going": "user", "The message is not valid JSON.": "user",
+        "I will answer in JSON from now": "assistant", "Please continue.": "user"}, roles
+    tool = only(prompts, "Computes simple")
+    assert tool.sink is not None and tool.sink.kind == "tool description"
+    assert first_line(source, only(prompts, "Please keep going")) == line_of(source, '"Please keep going"')

@@ -41,12 +41,14 @@ _MARKERS_ANY_CASE = compile_regex(_MARKER_SOURCE, re.IGNORECASE)
 _EXTRA_SOURCE = (
     r"\.signature\)|\(signature\)|inputfield|outputfield|with_instructions|handoff_description|expected_output"
     r"|@\w*tool|tool\(|tool\)|tool\.from_|converse|get_template|\.(?:md|txt|j2|jinja2?|mustache|hbs)[\"']"
+    r"|[\"']description[\"']\s*:"
 )
 #: Literals (lower case) a file holding an `_EXTRA_SOURCE` marker holds: `in` scans are far faster than the
 #: pattern's search, and most files hold none of them.
 _EXTRA_WORDS = (".signature)", "(signature)", "inputfield", "outputfield", "with_instructions", "handoff_description",
                 "expected_output", "@tool", "tool\n", "tool(", "tool)", "tool.from_", "tool_plain", "converse",
-                "get_template", ".md'", '.md"', ".txt'", '.txt"', ".j2'", '.j2"', ".jinja", ".mustache", ".hbs")
+                "get_template", ".md'", '.md"', ".txt'", '.txt"', ".j2'", '.j2"', ".jinja", ".mustache", ".hbs",
+                "\"description\":", "'description':")
 _BOTH = compile_regex(_MARKER_SOURCE + "|" + _EXTRA_SOURCE)
 _BOTH_ANY_CASE = compile_regex(_MARKER_SOURCE + "|" + _EXTRA_SOURCE, re.IGNORECASE)
 
@@ -381,7 +383,9 @@ class _Extractor:
                     self.classes.setdefault(node.name, node)
                 self._collect(node.body, scope, node.name)
             elif isinstance(node, ast.Assign | ast.AnnAssign):
-                if node.value is not None and isinstance(node.value, _TEXTISH_NODES):
+                if isinstance(node.value, ast.Dict) and scope == 0 and cls is None:
+                    self._collect_store(node, node.value)
+                elif node.value is not None and isinstance(node.value, _TEXTISH_NODES):
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     for target in targets:
                         key = _target_key(target, scope)
@@ -434,6 +438,16 @@ class _Extractor:
                                 self._collect(item.body, scope, cls, owner)
                         else:
                             self._collect(sub, scope, cls, owner)
+
+    def _collect_store(self, stmt: ast.Assign | ast.AnnAssign, value: ast.Dict) -> None:
+        """`PROMPTS = {"system": "...", ...}` at module level: each text is defined as `PROMPTS[system]`."""
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        for name in names:
+            for key, item in zip(value.keys, value.values, strict=True):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(item, _TEXTISH_NODES):
+                    self.defs.setdefault((0, f"{name}[{key.value}]"), []).append(
+                        _Def(f"{name}[{key.value}]", item, stmt, 0))
 
     def _collect_list_call(self, stmt: ast.stmt, call: ast.Call, scope: int) -> None:
         """`parts.append(x)` / `parts.extend([...])` / `parts.insert(0, x)`: pieces of a list joined later."""
@@ -593,10 +607,16 @@ class _Extractor:
                                    ctx)
                 elif isinstance(sub, ast.Dict | ast.Call) and _message_parts(sub) is not None:
                     self._message(sub, None, ctx)
+                elif isinstance(sub, ast.Dict) and len(sub.keys) > 1:
+                    description = _tool_description(sub)
+                    if description is not None:  # {"name", "description", "parameters"}: the model reads it
+                        self._emit(description, "unknown", None, ctx, "description",
+                                   sink=self._sink("tool description", "<tool>", sub))
             for field in sub._fields:  # ast.iter_child_nodes, inlined (this walk visits every expression)
                 value = getattr(sub, field, None)
                 if isinstance(value, list):
-                    stack.extend(item for item in value if isinstance(item, ast.expr))
+                    stack.extend(item.value if isinstance(item, ast.keyword) else item for item in value
+                                 if isinstance(item, ast.expr | ast.keyword))
                 elif isinstance(value, ast.expr):
                     stack.append(value)
 
@@ -626,7 +646,8 @@ class _Extractor:
             self._kwargs([(k.arg, k.value) for k in node.keywords if k.arg], site, ctx, chain)
         elif head in pc.TEMPLATE_CLASSES or pc.is_template_class(last) or head in pc.MESSAGE_TEMPLATES:
             self._langchain(node, chain, head, last, ctx)
-        elif last in pc.MESSAGE_CLASSES or (last == "dict" and _message_parts(node) is not None):
+        elif last in pc.MESSAGE_CLASSES or ((last == "dict" or last.endswith(("Message", "message", "_msg", "_turn"))
+                                             or last[:5] in ("from_", "make_")) and _message_parts(node) is not None):
             return False  # handled as a message by the expression walk
         elif last == "with_instructions" and len(node.args) == 1:  # DSPy `Signature.with_instructions(...)`
             site = self._site(node, chain, kind, ctx, register=False)
@@ -923,7 +944,7 @@ class _Extractor:
                         found |= self._emit(d.value, role, site, self._def_ctx(d, ctx), d.name, sink=sink, piece=True,
                                             depth=depth + 1)
                 return found
-        if isinstance(base, ast.Name | ast.Attribute):
+        if isinstance(base, ast.Name | ast.Attribute) or (isinstance(base, ast.Subscript) and _store_key(base)):
             definition = self._lookup(base, ctx.scope)
             if definition is None:
                 self._use = (role, sink)
@@ -1121,6 +1142,13 @@ class _Extractor:
         call = ""
         if isinstance(node, ast.Call):
             node, call = node.func, "()"
+        store = _store_key(node)
+        if store is not None:  # `PROMPTS["system"]` of an imported store
+            imported = self.imports.get(node.value.id)  # type: ignore[attr-defined]
+            if imported is not None and imported[1] is not None:
+                module, name, level = imported
+                return ["imp", module, name + store[len(node.value.id):], level]  # type: ignore[attr-defined]
+            return None
         if isinstance(node, ast.Name):
             imported = self.imports.get(node.id)
             if imported is not None and imported[1] is not None:
@@ -1172,6 +1200,11 @@ class _Extractor:
     def _lookup(self, node: ast.expr, scope: int) -> _Def | None:
         if isinstance(node, ast.Name):
             keys = [(scope, node.id), (0, node.id)]
+        elif isinstance(node, ast.Subscript):
+            store = _store_key(node)
+            if store is None:
+                return None
+            keys = [(scope, store), (0, store)]
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             if node.value.id in ("self", "cls"):
                 keys = [(-1, node.attr), (0, node.attr)]
@@ -1186,7 +1219,7 @@ class _Extractor:
             defs = self.defs.get(key)
             if not defs:
                 continue
-            if key[0] != scope or not isinstance(node, ast.Name):
+            if key[0] != scope or not isinstance(node, ast.Name | ast.Subscript):
                 base = [d for d in defs if not d.aug]
                 return base[-1] if base else None
             before = [d for d in defs if d.stmt.end_lineno < line and not d.aug]
@@ -1235,9 +1268,9 @@ class _Extractor:
                         if isinstance(inner, ast.Name | ast.Attribute | ast.Call):
                             self._pieces.append((inner, scope))
             return ps.scan_literals(self.text, a, b), False
-        if isinstance(node, ast.Name | ast.Attribute) and not (
+        if (isinstance(node, ast.Name | ast.Attribute) and not (
             isinstance(node, ast.Attribute) and node.attr in _STRINGISH_CALLS
-        ):
+        )) or (isinstance(node, ast.Subscript) and _store_key(node) is not None):
             definition = self._lookup(node, scope)
             if definition is None:
                 self._unresolved(node, scope, cls, True)
@@ -1331,6 +1364,11 @@ class _Extractor:
         if name in pc.FILE_READERS:
             self._file_load(node, scope, cls, None)
             return None, False
+        if name[:1].isupper() and (name.endswith(pc.WRAPPER_SUFFIXES) or pc.is_template_class(name)):
+            inner = node.args[0] if node.args else next(
+                (k.value for k in node.keywords if k.arg in ("text", "value", "content", "template")), None)
+            if inner is not None:  # `TextArtifact("...")`, `TextPrompt(dedent(...))`: the text it wraps
+                return self._render(inner, scope, depth + 1, cls)
         if not isinstance(func, ast.Attribute):
             self._unresolved(node, scope, cls, True)
             return None, False
@@ -1499,7 +1537,7 @@ class _Extractor:
                     frag, percent = self._render(definition.value, definition.scope, 0, definition.cls)
                 finally:
                     self._use = None
-                if frag is None or not _named_prompt(name, frag):
+                if frag is None or not _named_prompt(name.partition("[")[2] or name, frag):
                     continue
                 definition.used = True
                 self._add_prompt(frag, _role_for_name(name), None, name, definition.stmt, percent)
@@ -1687,8 +1725,32 @@ def _peel(node: ast.expr) -> ast.expr:
 def _target_key(target: ast.expr, scope: int) -> tuple[int, str] | None:
     if isinstance(target, ast.Name):
         return (scope, target.id)
+    store = _store_key(target)
+    if store is not None:  # `PROMPTS["system"] = "..."`: a dict-valued prompt store
+        return (scope, store)
     if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
         return (-1, target.attr)
+    return None
+
+
+def _tool_description(node: ast.Dict) -> ast.expr | None:
+    """The "description" of a tool's specification dict (one that also holds its parameters' schema)."""
+    description = None
+    spec = False
+    for key, value in zip(node.keys, node.values, strict=True):
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            if key.value == "description":
+                description = value
+            elif key.value in pc.TOOL_SPEC_KEYS:
+                spec = True
+    return description if spec and description is not None and _maybe_text(description) else None
+
+
+def _store_key(node: ast.expr) -> str | None:
+    """`PROMPTS[system]` for `PROMPTS["system"]` (a name indexed by a string constant), else None."""
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+            and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        return f"{node.value.id}[{node.slice.value}]"
     return None
 
 
@@ -1736,6 +1798,20 @@ def _message_parts(node: ast.AST, tuples: bool = False) -> tuple[ast.expr | None
             role_kw = next((k.value for k in node.keywords if k.arg == "role"), None)
             role = role_kw if last == "ChatMessage" else ast.Constant(pc.MESSAGE_CLASSES[last])
             return role, content, "content"
+        factory = pc.MESSAGE_FACTORY_RE.fullmatch(last)
+        if factory is not None:
+            content = next((k.value for k in node.keywords if k.arg in ("content", "text", "message")), None)
+            if content is None and len(node.args) == 1:
+                content = node.args[0]
+            elif content is None and last.startswith("make_") and len(node.args) >= 2:
+                content = node.args[1]  # CAMEL's make_user_message(role_name, content)
+            return (ast.Constant(factory.group(1)), content, "content") if content is not None else None
+        if last.endswith("Message") and last[:1].isupper():  # `BaseMessage(role_type=..., content=...)`
+            content = next((k.value for k in node.keywords if k.arg == "content"), None)
+            role_kw = next((k.value for k in node.keywords if k.arg in ("role", "role_type")), None)
+            if content is None or (role_kw is None and last not in pc.TURN_CLASSES):
+                return None  # a message with no role (`StopMessage(content=...)`) is an event, not a chat turn
+            return role_kw, content, "content"
         head = chain.rsplit(".", 2)[-2] if "." in chain else ""
         if head in pc.MESSAGE_TEMPLATES and last == "from_template":
             content = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "template"), None)
