@@ -533,3 +533,22 @@ def test_tool_specifications_message_factories_and_prompt_classes() -> None:
     tool = only(prompts, "Computes simple")
     assert tool.sink is not None and tool.sink.kind == "tool description"
     assert first_line(source, only(prompts, "Please keep going")) == line_of(source, '"Please keep going"')
+
+
+def test_messages_inside_any_keyword_value_are_walked() -> None:
+    # the expression walk skips names and constants only: a message list inside `history + [...]`, an awaited
+    # call or an attribute of a call in a keyword value of an unknown call is still found, at its own line
+    source, prompts = run('''
+        import openai
+        from myagent import Runner, from_system
+
+        def go(history, runner: Runner):
+            runner.run(messages=history + [{"role": "system", "content": "Answer in French only."}])
+            runner.run(first=from_system("Keep every answer under ten words.").text)
+            runner.run(label="Answer in French", count=3)
+    ''')
+    french = only(prompts, "Answer in French only.")
+    assert (french.role, first_line(source, french)) == ("system", line_of(source, '"role": "system"'))
+    short = only(prompts, "under ten words")
+    assert (short.role, first_line(source, short)) == ("system", line_of(source, "from_system("))
+    assert not [p for p in prompts if p.text == "Answer in French"]  # a plain keyword constant is no message

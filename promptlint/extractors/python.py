@@ -102,6 +102,8 @@ _TEXTISH_NODES = (ast.Constant, ast.JoinedStr, ast.BinOp, ast.Call, ast.Name, as
                   ast.BoolOp, ast.IfExp)
 _TEXT_RETURN_RE = compile_regex(r"return[ \t]*\(?\s*(?:[rRuUfF]{0,2}[\"']|(?:textwrap\.)?dedent\(|inspect\.cleandoc\()")
 
+#: Expressions the expression walk need not enter (nothing in them is a call, a message or a tool spec).
+_LEAVES = frozenset({ast.Name, ast.Constant})
 _COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.AsyncFor, ast.While, ast.If,
              ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.Match)
 #: Every keyword `_kwargs` reads a prompt from (a call with none of them, and no message list, holds none).
@@ -320,11 +322,13 @@ class _Extractor:
         self.loads: list[list[Any]] = []
         self.llm = False
         self._text_returns: list[int] | None = None
+        self.tool_specs = "description" in marker_text  # a tool's specification dict can be here
         # arguments: parameters used as prompts, resolved at the calls of their function once the walk is done
         self.func_of_scope: dict[int, _Func] = {}
         self.param_uses: list[tuple[_Func, str, Role, Sink | None, bool]] = []
         self._params_done: set[tuple[int, str, bool]] = set()
         self._args_done: set[int] = set()
+        self._body_lines: dict[int, list[int]] = {}
         self._literals_done: set[int] = set()
         self._default_prompts: dict[int, Prompt] = {}
         self._use_rows: set[str] = set()
@@ -607,18 +611,19 @@ class _Extractor:
                                    ctx)
                 elif isinstance(sub, ast.Dict | ast.Call) and _message_parts(sub) is not None:
                     self._message(sub, None, ctx)
-                elif isinstance(sub, ast.Dict) and len(sub.keys) > 1:
+                elif self.tool_specs and isinstance(sub, ast.Dict) and len(sub.keys) > 1:
                     description = _tool_description(sub)
                     if description is not None:  # {"name", "description", "parameters"}: the model reads it
                         self._emit(description, "unknown", None, ctx, "description",
                                    sink=self._sink("tool description", "<tool>", sub))
-            for field in sub._fields:  # ast.iter_child_nodes, inlined (this walk visits every expression)
+            for field in sub._fields:  # ast.iter_child_nodes, inlined; names and constants hold nothing to find
                 value = getattr(sub, field, None)
                 if isinstance(value, list):
-                    stack.extend(item.value if isinstance(item, ast.keyword) else item for item in value
-                                 if isinstance(item, ast.expr | ast.keyword))
-                elif isinstance(value, ast.expr):
+                    stack.extend(item for item in value if type(item) not in _LEAVES and isinstance(item, ast.expr))
+                elif type(value) not in _LEAVES and isinstance(value, ast.expr):
                     stack.append(value)
+            if type(sub) is ast.Call and sub.keywords:  # keyword values (`ast.keyword` is no expression)
+                stack.extend(k.value for k in sub.keywords if type(k.value) not in _LEAVES)
 
     # ------------------------------------------------------------------ calls
 
@@ -1086,7 +1091,10 @@ class _Extractor:
         body: list[ast.stmt] = self.tree.body
         ctx = _Ctx()
         while body:
-            k = bisect.bisect_right([b.lineno for b in body], line) - 1
+            starts = self._body_lines.get(id(body))
+            if starts is None:
+                starts = self._body_lines[id(body)] = [b.lineno for b in body]
+            k = bisect.bisect_right(starts, line) - 1
             if k < 0 or body[k].end_lineno < line:
                 return None
             stmt = body[k]
@@ -1798,7 +1806,7 @@ def _message_parts(node: ast.AST, tuples: bool = False) -> tuple[ast.expr | None
             role_kw = next((k.value for k in node.keywords if k.arg == "role"), None)
             role = role_kw if last == "ChatMessage" else ast.Constant(pc.MESSAGE_CLASSES[last])
             return role, content, "content"
-        factory = pc.MESSAGE_FACTORY_RE.fullmatch(last)
+        factory = pc.MESSAGE_FACTORY_RE.fullmatch(last) if "_" in last else None  # factories: `from_user`, ...
         if factory is not None:
             content = next((k.value for k in node.keywords if k.arg in ("content", "text", "message")), None)
             if content is None and len(node.args) == 1:
