@@ -552,3 +552,45 @@ def test_messages_inside_any_keyword_value_are_walked() -> None:
     short = only(prompts, "under ten words")
     assert (short.role, first_line(source, short)) == ("system", line_of(source, "from_system("))
     assert not [p for p in prompts if p.text == "Answer in French"]  # a plain keyword constant is no message
+
+
+def test_tool_specifications_written_with_dict_calls() -> None:
+    # aider's function-calling coders: `functions = [dict(name=..., description=..., parameters=dict(...))]`
+    source, prompts = run('''
+        from .wholefile_func_prompts import WholeFileFunctionPrompts
+
+        class WholeFileFunctionCoder:
+            functions = [
+                dict(
+                    name="write_file",
+                    description="create or update one or more files",
+                    parameters=dict(type="object", properties=dict(path=dict(type="string"))),
+                ),
+            ]
+            settings = dict(name="dark", description="the dark colour scheme of the settings page")
+    ''')
+    tool = only(prompts, "create or update")
+    assert first_line(source, tool) == line_of(source, '"create or update')
+    assert tool.sink is not None and tool.sink.kind == "tool description"
+    assert not [p for p in prompts if "colour scheme" in p.text]  # no parameters: no tool spec
+
+
+def test_description_of_a_function_made_a_tool() -> None:
+    # marvin: `update_fn(self.add, name=..., description=...)` hands a method of this file to the model
+    source, prompts = run('''
+        from marvin.utilities.tools import update_fn
+
+        class Memory:
+            def add(self, content: str) -> str:
+                return content
+
+            def get_tools(self):
+                return [update_fn(self.add, name="add_memory", description=f"Create a new memory in {self.key}.")]
+
+            def get_prompt(self):
+                return Field(default_factory=list, description="The saved memories shown on the page")
+    ''')
+    tool = only(prompts, "Create a new memory")
+    assert first_line(source, tool) == line_of(source, "update_fn(self.add")
+    assert tool.sink is not None and tool.sink.kind == "tool description"
+    assert not [p for p in prompts if "saved memories" in p.text]  # `list` is no function of this file

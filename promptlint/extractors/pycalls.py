@@ -96,14 +96,16 @@ WRAPPER_SUFFIXES = ("Text", "Artifact", "Content", "Block", "Part")
 TOOL_SPEC_KEYS = frozenset({"parameters", "input_schema", "inputSchema", "schema", "args_schema", "json_schema"})
 
 
-def keyword_sink(key: str, chain: str, agent_like: bool, persona: bool) -> tuple[str, str] | None:
+def keyword_sink(key: str, chain: str, agent_like: bool, persona: bool,
+                 wraps_function: bool = False) -> tuple[str, str] | None:
     """(role, what) for a keyword that is a prompt only for this callee, else None.
 
-    Tool and agent descriptions (the model reads them to choose), DSPy field descriptions and
-    instructions, CrewAI role / goal / backstory and task outputs, LangGraph's `prompt=`."""
+    Tool and agent descriptions (the model reads them to choose; `wraps_function`: the call is handed a
+    function of the file, it makes a tool of it), DSPy field descriptions and instructions, CrewAI
+    role / goal / backstory and task outputs, LangGraph's `prompt=`."""
     low = chain.lower()
     callee = chain.rsplit(".", 1)[-1]
-    if key in ("description", "description_override", "tool_description") and "tool" in low:
+    if key in ("description", "description_override", "tool_description") and ("tool" in low or wraps_function):
         return "unknown", "tool description"
     if key == "handoff_description":
         return "unknown", "handoff description"

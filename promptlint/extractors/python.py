@@ -41,7 +41,7 @@ _MARKERS_ANY_CASE = compile_regex(_MARKER_SOURCE, re.IGNORECASE)
 _EXTRA_SOURCE = (
     r"\.signature\)|\(signature\)|inputfield|outputfield|with_instructions|handoff_description|expected_output"
     r"|@\w*tool|tool\(|tool\)|tool\.from_|converse|get_template|\.(?:md|txt|j2|jinja2?|mustache|hbs)[\"']"
-    r"|[\"']description[\"']\s*:"
+    r"|[\"']description[\"']\s*:|description\s*="
 )
 #: Literals (lower case) a file holding an `_EXTRA_SOURCE` marker holds: `in` scans are far faster than the
 #: pattern's search, and most files hold none of them.
@@ -123,7 +123,8 @@ def extract(source: SourceFile, full: bool = False) -> Extraction:
     extra = any(word in marker_text for word in _EXTRA_WORDS)
     if not full and not extra and not markers.search(marker_text):
         return Extraction(source=source, facts=_lite_facts(text))
-    if extra:  # statements are searched for both kinds of marker at once
+    if extra or "description" in marker_text:  # statements are searched for both kinds of marker at once
+        # (`description=` is a statement marker, not a file one: a tool made of a function or a `dict(...)`)
         markers = _BOTH if markers is _MARKERS else _BOTH_ANY_CASE
     try:
         tree = _parse(text, source.path)
@@ -611,7 +612,8 @@ class _Extractor:
                                    ctx)
                 elif isinstance(sub, ast.Dict | ast.Call) and _message_parts(sub) is not None:
                     self._message(sub, None, ctx)
-                elif self.tool_specs and isinstance(sub, ast.Dict) and len(sub.keys) > 1:
+                elif self.tool_specs and (isinstance(sub, ast.Dict) and len(sub.keys) > 1 or type(sub) is ast.Call
+                                          and type(sub.func) is ast.Name and sub.func.id == "dict"):
                     description = _tool_description(sub)
                     if description is not None:  # {"name", "description", "parameters"}: the model reads it
                         self._emit(description, "unknown", None, ctx, "description",
@@ -701,15 +703,25 @@ class _Extractor:
         if isinstance(model, str):
             site.model = model
 
+    def _wraps_function(self, node: ast.Call, ctx: _Ctx) -> bool:
+        """Whether a call with a `description=` is handed a function of this file (`update_fn(self.add, name=...,
+        description=...)`, `from_function(func=search, ...)`): it makes a tool of it, the model reads the text."""
+        if not any(k.arg == "description" for k in node.keywords):
+            return False
+        refs = [*node.args[:1], *(k.value for k in node.keywords if k.arg in ("func", "fn", "function", "callable"))]
+        return any(isinstance(ref, ast.Name | ast.Attribute)
+                   and self._local_func(ast.Call(func=ref, args=[], keywords=[]), ctx) is not None for ref in refs)
+
     def _kwargs(self, kwargs: list[tuple[str, ast.expr]], site: CallSite, ctx: _Ctx, chain: str,
-                model_call: bool = True) -> bool:
+                model_call: bool = True, wraps_function: bool = False) -> bool:
         """Prompt-bearing keyword arguments of a model call; True if any prompt came out."""
         found = False
         last = chain.rsplit(".", 1)[-1]
         role_kw = dict(kwargs).get("role")
         agent_like = last.endswith("Agent") or last in pc.AGENT_FACTORIES
         for key, value in kwargs:
-            special = pc.keyword_sink(key, chain, agent_like, bool(kwargs and dict(kwargs).keys() & pc.PERSONA_KWARGS))
+            special = pc.keyword_sink(key, chain, agent_like, bool(kwargs and dict(kwargs).keys() & pc.PERSONA_KWARGS),
+                                      wraps_function)
             if special is not None:
                 role, what = special
                 found |= self._content(value, role, site, ctx, key, what)
@@ -741,7 +753,8 @@ class _Extractor:
             return  # nothing `_kwargs` or the loop below would take: no site to build (most calls)
         site = self._site(node, chain, kind, ctx, register=False)
         kwargs = [(k.arg, k.value) for k in node.keywords if k.arg]
-        found = self._kwargs(kwargs, site, ctx, chain, model_call=kind is not None) if kwargs else False
+        found = self._kwargs(kwargs, site, ctx, chain, model_call=kind is not None,
+                             wraps_function=self._wraps_function(node, ctx)) if kwargs else False
         for arg in node.args[:2]:
             if modelish and _is_message_list(arg):
                 self._messages(arg, site, ctx)
@@ -1741,16 +1754,16 @@ def _target_key(target: ast.expr, scope: int) -> tuple[int, str] | None:
     return None
 
 
-def _tool_description(node: ast.Dict) -> ast.expr | None:
-    """The "description" of a tool's specification dict (one that also holds its parameters' schema)."""
+def _tool_description(node: ast.Dict | ast.Call) -> ast.expr | None:
+    """The "description" of a tool's specification dict, a literal or `dict(...)` (one that also holds its
+    parameters' schema)."""
     description = None
     spec = False
-    for key, value in zip(node.keys, node.values, strict=True):
-        if isinstance(key, ast.Constant) and isinstance(key.value, str):
-            if key.value == "description":
-                description = value
-            elif key.value in pc.TOOL_SPEC_KEYS:
-                spec = True
+    for key, value in _pairs(node) or ():
+        if key == "description":
+            description = value
+        elif key in pc.TOOL_SPEC_KEYS:
+            spec = True
     return description if spec and description is not None and _maybe_text(description) else None
 
 
