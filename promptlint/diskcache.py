@@ -210,13 +210,22 @@ def put_data(key: str, value: Any) -> None:
     _STORE.mark_dirty()
 
 
-def get_blob(kind: str, key: str) -> Any:
-    """The value `put_blob` stored for `kind` if it was stored under this same `key`, else None.
+def _blob_file(kind: str, key: str) -> Path | None:
+    base = cache_file(kind)
+    return None if base is None else base.with_name(f"{base.stem}-{key[:24]}.marshal")
 
-    One file per kind holding one value (the facts model: `facts`), read only by the code that needs it, so
-    its size never weighs on the start-up of runs that do not.
+
+#: Blobs of one kind kept side by side (a dev checkout, a pre-commit environment, a CI venv: each its own key).
+MAX_BLOBS = 4
+
+
+def get_blob(kind: str, key: str) -> Any:
+    """The value `put_blob` stored for `kind` under this `key`, else None.
+
+    One file per (kind, key), read only by the code that needs it (the facts model: `facts`), so its size
+    never weighs on the start-up of runs that do not, and several installs do not evict each other's.
     """
-    path = cache_file(kind)
+    path = _blob_file(kind, key)
     if path is None:
         return None
     try:
@@ -227,8 +236,8 @@ def get_blob(kind: str, key: str) -> Any:
 
 
 def put_blob(kind: str, key: str, value: Any) -> None:
-    """Store plain data for `kind` under `key`, replacing what was there (atomically; failures are ignored)."""
-    path = cache_file(kind)
+    """Store plain data for `kind` under `key` (atomically; failures are ignored); keep the MAX_BLOBS newest."""
+    path = _blob_file(kind, key)
     if path is None:
         return
     with contextlib.suppress(Exception):
@@ -237,6 +246,10 @@ def put_blob(kind: str, key: str, value: Any) -> None:
 
         path.parent.mkdir(parents=True, exist_ok=True)
         replace_file(path, payload)
+        siblings = sorted(path.parent.glob(f"{cache_file(kind).stem}-*.marshal"),  # type: ignore[union-attr]
+                          key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in siblings[MAX_BLOBS:]:
+            old.unlink()
 
 
 def get_yaml(key: str) -> tuple[Any, dict[tuple[Any, ...], int]] | None:

@@ -212,6 +212,18 @@ def test_sentence_breaks() -> None:
     assert len(nt.sentences) == 5
 
 
+@pytest.mark.parametrize("text", ["5. Go over each item.", "b. Go over each item.", "iv. Go over each item.",
+                                  "(3). Go over each item."])
+def test_a_list_items_number_does_not_end_a_sentence(text: str) -> None:
+    nt = normalise("Steps:\n" + text + " Then stop.")
+    assert [nt.text[a:b] for a, b in nt.sentences] == ["Steps:\n", text, "Then stop."]
+
+
+def test_a_sentence_ending_in_a_number_still_ends() -> None:
+    nt = normalise("Use version 2. Then stop.")
+    assert [nt.text[a:b] for a, b in nt.sentences] == ["Use version 2.", "Then stop."]
+
+
 def _pl101():
     return [r for r in load_rules() if r.code == "PL101"]
 
