@@ -81,3 +81,24 @@ def test_prompts_of_the_same_text_share_their_reading_and_keep_their_own_finding
     assert sorted(map(key, together)) == sorted(map(key, alone))
     risky_lines = {source.position(source.text.index(repr(risky)))[0] + 2 * k for k in range(3)}
     assert risky_lines <= {f.line for f in together if f.code == "PL101"}
+
+
+def test_a_literal_written_as_it_reads_gives_what_the_literal_scanner_gives() -> None:
+    # the extractor's shortcut for `"text"` must agree with scanning the literal, and never be taken for
+    # literals whose source is not their text (escapes, prefixes, pieces, triple quotes, CRLF)
+    literals = ['"plain words"', "'single quoted'", '"naïve café ☕"', '"tab\\there"', 'r"raw \\d+"', '"a" "b"',
+                '"""tri"""', "'it\\'s'", 'u"prefixed"', '"x\\\r\ny"', '"{name} and {{braces}}"', '""']
+    for literal in literals:
+        code = f"import anthropic\nc = anthropic.Anthropic()\nc.messages.create(model='m', max_tokens=9, system={literal})\n"
+        source = SourceFile("lit.py", code)
+        prompts = extract(source).prompts
+        start = code.index(literal)
+        scanned = ps.scan_literals(code, start, start + len(literal))
+        assert scanned is not None
+        if not scanned.text.strip():
+            assert prompts == []
+            continue
+        assert [p.text for p in prompts] == [scanned.text], literal
+        expected = scanned.position_map()
+        assert (prompts[0].positions.runs, prompts[0].positions.source_lengths) == \
+            (expected.runs, expected.source_lengths), literal

@@ -1276,9 +1276,13 @@ class _Extractor:
         if depth > 20:
             return None, False
         if isinstance(node, ast.Constant):
-            if not isinstance(node.value, str):
+            value = node.value
+            if not isinstance(value, str):
                 return None, False
             a, b = self.span(node)
+            if b - a == len(value) + 2 and self.text[a] in "'\"" and self.text[b - 1] == self.text[a]:
+                # `"text"` written as it reads: one piece, no prefix, escape or continuation (a long message list)
+                return ps.Frag(value, list(range(a + 1, b - 1)), [1] * len(value), []), False
             return ps.scan_literals(self.text, a, b), False
         if isinstance(node, ast.JoinedStr):
             a, b = self.span(node)
