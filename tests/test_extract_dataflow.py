@@ -594,3 +594,23 @@ def test_description_of_a_function_made_a_tool() -> None:
     assert first_line(source, tool) == line_of(source, "update_fn(self.add")
     assert tool.sink is not None and tool.sink.kind == "tool description"
     assert not [p for p in prompts if "saved memories" in p.text]  # `list` is no function of this file
+
+
+def test_pieces_appended_to_a_prompt_named_text() -> None:
+    # mem0: a JSON instruction appended to a `system_prompt` parameter; the piece is a prompt where written
+    source, prompts = run('''
+        def ensure_json_instruction(system_prompt, user_prompt, error_message=""):
+            if "json" not in (system_prompt + user_prompt).lower():
+                system_prompt += (
+                    "\\n\\nYou must return your response in valid JSON format "
+                    "with a 'facts' key containing an array of strings."
+                )
+            error_message += "Could not parse the reply as JSON."
+            retries = 0
+            retries += 1
+            return system_prompt, user_prompt
+    ''')
+    piece = only(prompts, "valid JSON format")
+    assert first_line(source, piece) == line_of(source, '"\\n\\nYou must return')
+    assert piece.role == "system"
+    assert not [p for p in prompts if "Could not parse" in p.text]  # an error message's name says so

@@ -1313,6 +1313,7 @@ class _Extractor:
                 self._rendered.append(definition)
                 if isinstance(node, ast.Name):
                     for aug in self._augments(definition, node.lineno):
+                        self._rendered.append(aug)  # in this text: not a prompt of its own too
                         piece, p2 = self._render(aug.value, inner_scope, depth + 1, cls)
                         if piece is None:
                             a, b = self.span(aug.value)
@@ -1549,8 +1550,8 @@ class _Extractor:
         for defs in self.defs.values():
             for definition in defs:
                 name = definition.name
-                if definition.used or definition.aug or not _maybe_text(definition.value):
-                    continue
+                if definition.used or not _maybe_text(definition.value):
+                    continue  # (`system_prompt += "..."`: a piece appended to a prompt-named text is one too)
                 if not _PROMPT_NAME_RE.search(name) or _NAME_DENY_RE.search(name):
                     continue
                 if (definition.scope, name) in self.quiet_names:
