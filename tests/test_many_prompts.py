@@ -102,3 +102,20 @@ def test_a_literal_written_as_it_reads_gives_what_the_literal_scanner_gives() ->
         expected = scanned.position_map()
         assert (prompts[0].positions.runs, prompts[0].positions.source_lengths) == \
             (expected.runs, expected.source_lengths), literal
+
+
+def test_a_number_the_word_clusters_know_is_read_as_written() -> None:
+    counting = _CountingModel()
+    clusters = dict(counting.classes.clusters)
+    clusters["42"] = 1  # a model whose clusters know this number: it may read 42 apart from 7
+
+    class _Classes:
+        pass
+
+    counting.classes = _Classes()
+    counting.classes.clusters = clusters
+    shared = SharedScores().bind(counting)
+    shared.scores("Message 7 about the billing plan.")
+    shared.scores("Message 42 about the billing plan.")
+    shared.scores("Message 0 about the billing plan.")  # shares with 7 (neither is a cluster word)
+    assert counting.asked == ["Message 7 about the billing plan.", "Message 42 about the billing plan."]

@@ -1068,11 +1068,18 @@ class _Extractor:
         name = func.cls if func.name == "__init__" and func.cls else func.name
         out: list[tuple[ast.Call, _Ctx]] = []
         seen: set[int] = set()
-        pattern = re.compile(r"\b" + re.escape(name) + r"\s*\(")
-        for count, match in enumerate(pattern.finditer(self.text)):
-            if count > 200:
+        # the name first (a literal prefix the regex engine finds fast; a leading \b made it try every offset)
+        pattern = re.compile(re.escape(name) + r"\s*\(")
+        text = self.text
+        count = 0
+        for match in pattern.finditer(text):
+            start = match.start()
+            if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                continue  # inside a longer name
+            count += 1
+            if count > 201:
                 break
-            line = self.src.position(match.start())[0]
+            line = self.src.position(start)[0]
             found = self._statement_at(line)
             if found is None:
                 continue

@@ -53,24 +53,29 @@ _LONE_NUMBER_RE = compile_regex(r"(?<![\w'-])[0-9]+(?![\w'-])")
 class SharedScores:
     """The facts model's sentence scores, shared by the prompts of one file: a sentence written many times (a
     long literal message list, the same instruction in every message) is scored once. Sentences that differ
-    only in numbers standing alone share a score too, unless the model's word clusters tell numbers apart."""
+    only in numbers standing alone share a score too, when none of those numbers is in the model's word
+    clusters (the one place the model reads a number's own digits)."""
 
-    __slots__ = ("_memo", "_model", "_numbers_alike")
+    __slots__ = ("_clusters", "_memo", "_model")
 
     def __init__(self) -> None:
         self._memo: dict[str, dict[str, float]] = {}
         self._model: Any = None
-        self._numbers_alike = False
+        self._clusters: dict[str, int] | None = None
 
     def bind(self, model: Any) -> SharedScores:
         if model is not self._model:
             self._model, self._memo = model, {}
-            clusters = getattr(getattr(model, "classes", None), "clusters", None)
-            self._numbers_alike = clusters is not None and not any(word.isdigit() for word in clusters)
+            self._clusters = getattr(getattr(model, "classes", None), "clusters", None)
         return self
 
     def scores(self, sentence: str) -> dict[str, float]:
-        key = _LONE_NUMBER_RE.sub("0", sentence) if self._numbers_alike and not sentence.isalpha() else sentence
+        key = sentence
+        clusters = self._clusters
+        if clusters is not None:
+            numbers = _LONE_NUMBER_RE.findall(sentence)
+            if numbers and not any(number in clusters for number in numbers):
+                key = "\0" + _LONE_NUMBER_RE.sub("0", sentence)  # apart from sentences taken as written
         found = self._memo.get(key)
         if found is None:
             found = self._memo[key] = self._model.scores(sentence)
