@@ -614,3 +614,21 @@ def test_pieces_appended_to_a_prompt_named_text() -> None:
     assert first_line(source, piece) == line_of(source, '"\\n\\nYou must return')
     assert piece.role == "system"
     assert not [p for p in prompts if "Could not parse" in p.text]  # an error message's name says so
+
+
+def test_texts_of_a_prompt_named_list() -> None:
+    # lightrag: few-shot examples kept as a list in the prompt store, joined into the extraction prompt
+    source, prompts = run('''
+        PROMPTS = {}
+        PROMPTS["entity_extraction_examples"] = [
+            """Example 1: extract every {entity_type} from the text below and return them as a list.""",
+            """Example 2: for the text below, return each relation between two entities.""",
+        ]
+        PROMPT_ROLES = ["system", "user", "assistant"]
+        SYSTEM_PARTS = ("You are a careful analyst.", 42)
+    ''')
+    first, second = only(prompts, "Example 1"), only(prompts, "Example 2")
+    assert first_line(source, first) == line_of(source, '"""Example 1')
+    assert first_line(source, second) == line_of(source, '"""Example 2')
+    assert only(prompts, "careful analyst").role == "system"
+    assert not [p for p in prompts if p.text in ("system", "user", "assistant")]

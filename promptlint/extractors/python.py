@@ -1557,12 +1557,17 @@ class _Extractor:
         for defs in self.defs.values():
             for definition in defs:
                 name = definition.name
-                if definition.used or not _maybe_text(definition.value):
-                    continue  # (`system_prompt += "..."`: a piece appended to a prompt-named text is one too)
+                if definition.used:
+                    continue
                 if not _PROMPT_NAME_RE.search(name) or _NAME_DENY_RE.search(name):
                     continue
                 if (definition.scope, name) in self.quiet_names:
                     continue
+                if isinstance(definition.value, ast.List | ast.Tuple) and not definition.aug:
+                    self._named_items(definition)  # `PROMPTS["examples"] = ["...", "..."]`: each text
+                    continue
+                if not _maybe_text(definition.value):
+                    continue  # (`system_prompt += "..."`: a piece appended to a prompt-named text is one too)
                 self._rendered = []
                 self._pieces = []
                 self._use = (_role_for_name(name), None)
@@ -1574,6 +1579,22 @@ class _Extractor:
                     continue
                 definition.used = True
                 self._add_prompt(frag, _role_for_name(name), None, name, definition.stmt, percent)
+
+    def _named_items(self, definition: _Def) -> None:
+        """The texts of a list or tuple held by a prompt-named name (few-shot examples joined into a prompt,
+        the parts of a system message): each is a prompt where written, when its content says so too."""
+        name = definition.name
+        key = name.partition("[")[2].rstrip("]") or name
+        for item in definition.value.elts:  # type: ignore[attr-defined]
+            if not isinstance(item, ast.Constant | ast.JoinedStr) or id(item) in self._literals_done:
+                continue
+            self._rendered = []
+            self._pieces = []
+            frag, percent = self._render(item, definition.scope, 0, definition.cls)
+            if frag is not None and _named_prompt(key, frag):
+                self._literals_done.add(id(item))
+                self._add_prompt(frag, _role_for_name(name), None, name, definition.stmt, percent)
+        definition.used = True
 
     def _returned_prompts(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: _Ctx) -> None:
         """`def build_system_prompt(): return "..."`: the returned text is a prompt."""
