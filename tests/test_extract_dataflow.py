@@ -632,3 +632,27 @@ def test_texts_of_a_prompt_named_list() -> None:
     assert first_line(source, second) == line_of(source, '"""Example 2')
     assert only(prompts, "careful analyst").role == "system"
     assert not [p for p in prompts if p.text in ("system", "user", "assistant")]
+
+
+def test_attributes_of_a_class_named_for_its_prompts() -> None:
+    # aider: `class AskPrompts(CoderPrompts)` holds the texts sent to the model under names like `*_prefix`
+    source, prompts = run('''
+        from .base_prompts import CoderPrompts
+
+        class AskPrompts(CoderPrompts):
+            repo_content_prefix = """I am working with you on code in a git repository.
+        Here are summaries of some files present in my git repo.
+        """
+            files_content_local_edits = "I edited the files myself."
+            edit_format = "ask"
+            error_prefix = "The edit failed because the file is read only."
+
+        class Settings:
+            greeting_prefix = "Welcome back to the settings page of the app."
+    ''')
+    prefix = only(prompts, "I am working with you")
+    assert first_line(source, prefix) == line_of(source, "I am working with you")
+    assert only(prompts, "I edited the files myself.").name == "AskPrompts.files_content_local_edits"
+    texts = [p.text for p in prompts]
+    assert "ask" not in texts  # one word: no prose
+    assert not [t for t in texts if "read only" in t or "Welcome back" in t]  # an error name; a class of no prompts

@@ -1557,6 +1557,11 @@ class _Extractor:
         for defs in self.defs.values():
             for definition in defs:
                 name = definition.name
+                if definition.cls and definition.scope == 0 and _STRONG_NAME_RE.search(definition.cls) \
+                        and not _PROMPT_NAME_RE.search(name) and not _NAME_DENY_RE.search(name):
+                    # an attribute of a class named for its prompts (`class AskPrompts(CoderPrompts)`): the
+                    # class's name says what its texts are
+                    name = f"{definition.cls}.{name}"
                 if definition.used:
                     continue
                 if not _PROMPT_NAME_RE.search(name) or _NAME_DENY_RE.search(name):
