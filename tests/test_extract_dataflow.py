@@ -656,3 +656,20 @@ def test_attributes_of_a_class_named_for_its_prompts() -> None:
     texts = [p.text for p in prompts]
     assert "ask" not in texts  # one word: no prose
     assert not [t for t in texts if "read only" in t or "Welcome back" in t]  # an error name; a class of no prompts
+
+
+def test_constants_of_a_module_named_for_its_prompts() -> None:
+    code = '''
+        undo_command_reply = (
+            "I did `git reset --hard HEAD~1` to discard the last edits. Please wait for further"
+            " instructions before attempting that change again."
+        )
+        default_branch = "main"
+        error_reply = "The undo failed because the repository is dirty."
+    '''
+    source, prompts = run(code, path="aider/prompts.py")
+    undo = only(prompts, "git reset")
+    assert first_line(source, undo) == line_of(source, '"I did `git reset')
+    assert [p.text for p in prompts] == [undo.text]  # one word, and an error's name, stay out
+    _source, elsewhere = run(code, path="aider/commands.py")  # the same constant in a module of no prompts
+    assert elsewhere == []

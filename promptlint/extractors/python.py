@@ -333,6 +333,9 @@ class _Extractor:
         self._literals_done: set[int] = set()
         self._default_prompts: dict[int, Prompt] = {}
         self._use_rows: set[str] = set()
+        stem = source.path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".py")
+        #: the module's name when it says its texts are prompts (`prompts.py`, `coder_prompts.py`, `templates.py`)
+        self._prompt_module = stem if _STRONG_NAME_RE.search(stem) else None
 
     # ------------------------------------------------------------------ positions
 
@@ -1562,6 +1565,9 @@ class _Extractor:
                     # an attribute of a class named for its prompts (`class AskPrompts(CoderPrompts)`): the
                     # class's name says what its texts are
                     name = f"{definition.cls}.{name}"
+                elif self._prompt_module and definition.scope == 0 and not definition.cls \
+                        and not _PROMPT_NAME_RE.search(name) and not _NAME_DENY_RE.search(name):
+                    name = f"{self._prompt_module}.{name}"  # a constant of `prompts.py`: the module says it
                 if definition.used:
                     continue
                 if not _PROMPT_NAME_RE.search(name) or _NAME_DENY_RE.search(name):
