@@ -673,3 +673,28 @@ def test_constants_of_a_module_named_for_its_prompts() -> None:
     assert [p.text for p in prompts] == [undo.text]  # one word, and an error's name, stay out
     _source, elsewhere = run(code, path="aider/commands.py")  # the same constant in a module of no prompts
     assert elsewhere == []
+
+
+def test_returns_of_a_helper_composed_into_a_prompt_are_pieces() -> None:
+    # dspy avatar: `desc=f"{get_number_with_suffix(idx)} result"`: "1st" is no prompt of its own; a helper whose
+    # result is composed into a prompt and that returns words still gives its text where written
+    source, prompts = run('''
+        import dspy
+
+        def get_number_with_suffix(number):
+            if number == 1:
+                return "1st"
+            return f"{number}th"
+
+        def rules():
+            return "Answer in one short sentence and cite the source."
+
+        class Actor(dspy.Signature):
+            """Pick the next tool."""
+            result = dspy.OutputField(desc=f"{get_number_with_suffix(1)} result of the tool call")
+            advice = dspy.InputField(desc=f"Read this first. {rules()}")
+    ''')
+    texts = [p.text for p in prompts]
+    assert "1st" not in texts and "{number}th" not in texts
+    cite = only(prompts, "cite the source")
+    assert first_line(source, cite) == line_of(source, '"Answer in one short')

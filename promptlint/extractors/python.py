@@ -928,7 +928,7 @@ class _Extractor:
         if isinstance(base, ast.Call):
             func = self._local_func(base, ctx)
             if func is not None:
-                return self._emit_returns(func, role, site, ctx, sink, depth)
+                return self._emit_returns(func, role, site, ctx, sink, depth, piece)
         if isinstance(base, ast.BoolOp | ast.IfExp):  # `prompt or DEFAULT_PROMPT`, `A if short else B`
             operands = base.values if isinstance(base, ast.BoolOp) else [base.body, base.orelse]
             found = False
@@ -1132,8 +1132,9 @@ class _Extractor:
         return None
 
     def _emit_returns(self, func: _Func | None, role: Role, site: CallSite | None, ctx: _Ctx, sink: Sink | None,
-                      depth: int = 0) -> bool:
-        """Each text a function returns, as a prompt at its `return` (once per return)."""
+                      depth: int = 0, piece: bool = False) -> bool:
+        """Each text a function returns, as a prompt at its `return` (once per return); `piece`: the result is
+        composed into a prompt (`f"{ordinal(i)} result"`), so a return that is no text of words is none."""
         if func is None or id(func.node) in self._active:
             return False
         self._active.add(id(func.node))
@@ -1145,7 +1146,7 @@ class _Extractor:
                     continue
                 self.emitted_returns.add(id(ret))
                 found |= self._emit(ret.value, role, site, inner._replace(stmt=ret), func.name, sink=sink,
-                                    depth=depth + 1)
+                                    piece=piece, depth=depth + 1)
         finally:
             self._active.discard(id(func.node))
         return found
