@@ -698,3 +698,19 @@ def test_returns_of_a_helper_composed_into_a_prompt_are_pieces() -> None:
     assert "1st" not in texts and "{number}th" not in texts
     cite = only(prompts, "cite the source")
     assert first_line(source, cite) == line_of(source, '"Answer in one short')
+
+
+def test_texts_of_exception_classes_are_not_prompts() -> None:
+    # instructor: an exception's default `message` reads like an instruction ("The output is incomplete ...")
+    _source, prompts = run('''
+        class IncompleteOutputException(Exception):
+            default_message = "You must return the output before the max_tokens limit is reached."
+
+            def __init__(self, *args, message: str = "The output is incomplete due to a max_tokens length limit."):
+                super().__init__(message, *args)
+
+        class Agent:
+            def __init__(self, system_message: str = "You are a helpful agent. Answer in one sentence."):
+                self.system_message = system_message
+    ''')
+    assert [p.text for p in prompts] == ["You are a helpful agent. Answer in one sentence."]

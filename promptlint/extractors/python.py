@@ -66,6 +66,8 @@ _NAME_DENY_RE = compile_regex(
     r"|_type$|_key$"
     r"|_id$|_path$|_file$|_dir$|_url$|_name$|_class$|_cls$|_fn$|_func$"
 )
+#: A class of exceptions: its texts (a default `message`, a class attribute) are error reports, not prompts.
+_EXCEPTION_CLASS_RE = compile_regex(r"(?:Error|Exception|Warning|Failure)$")
 _SYSTEM_NAME_RE = compile_regex(r"(?i)system|instruction|backstory|(?:^|_)sys(?:_|$)")
 _HUMAN_NAME_RE = compile_regex(r"(?i)human")
 _TEMPLATE_NAME_RE = compile_regex(r"(?i)template|prompt")
@@ -1569,7 +1571,7 @@ class _Extractor:
                 elif self._prompt_module and definition.scope == 0 and not definition.cls \
                         and not _PROMPT_NAME_RE.search(name) and not _NAME_DENY_RE.search(name):
                     name = f"{self._prompt_module}.{name}"  # a constant of `prompts.py`: the module says it
-                if definition.used:
+                if definition.used or (definition.cls and _EXCEPTION_CLASS_RE.search(definition.cls)):
                     continue
                 if not _PROMPT_NAME_RE.search(name) or _NAME_DENY_RE.search(name):
                     continue
@@ -1621,6 +1623,8 @@ class _Extractor:
 
     def _default_args(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: _Ctx) -> None:
         """`def __init__(self, system_message: str = "You are ...")`."""
+        if ctx.cls and _EXCEPTION_CLASS_RE.search(ctx.cls):
+            return  # `class IncompleteOutputError(Exception): def __init__(self, message="The output is ...")`
         args = node.args
         positional = [*args.posonlyargs, *args.args]
         pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=True))
