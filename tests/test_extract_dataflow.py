@@ -647,9 +647,14 @@ def test_attributes_of_a_class_named_for_its_prompts() -> None:
             edit_format = "ask"
             error_prefix = "The edit failed because the file is read only."
 
+        class HelpPrompts(CoderPrompts):
+            redacted_edit_message = "No changes are needed."
+
         class Settings:
             greeting_prefix = "Welcome back to the settings page of the app."
     ''')
+    # a loose prompt name (`*_message`) in a class named for its prompts; "Help" in the class name denies nothing
+    assert only(prompts, "No changes are needed.").name == "redacted_edit_message"
     prefix = only(prompts, "I am working with you")
     assert first_line(source, prefix) == line_of(source, "I am working with you")
     assert only(prompts, "I edited the files myself.").name == "AskPrompts.files_content_local_edits"

@@ -1563,20 +1563,23 @@ class _Extractor:
         for defs in self.defs.values():
             for definition in defs:
                 name = definition.name
-                if definition.cls and definition.scope == 0 and _STRONG_NAME_RE.search(definition.cls) \
-                        and not _PROMPT_NAME_RE.search(name) and not _NAME_DENY_RE.search(name):
-                    # an attribute of a class named for its prompts (`class AskPrompts(CoderPrompts)`): the
-                    # class's name says what its texts are
-                    name = f"{definition.cls}.{name}"
-                elif self._prompt_module and definition.scope == 0 and not definition.cls \
-                        and not _PROMPT_NAME_RE.search(name) and not _NAME_DENY_RE.search(name):
-                    name = f"{self._prompt_module}.{name}"  # a constant of `prompts.py`: the module says it
                 if definition.used or (definition.cls and _EXCEPTION_CLASS_RE.search(definition.cls)):
                     continue
-                if not _PROMPT_NAME_RE.search(name) or _NAME_DENY_RE.search(name):
+                if _NAME_DENY_RE.search(name) or (definition.scope, name) in self.quiet_names:
                     continue
-                if (definition.scope, name) in self.quiet_names:
+                # a class or module named for its prompts (`class AskPrompts(CoderPrompts)`, `prompts.py`) says
+                # what its texts are, whatever their own names: judged by the qualified name
+                container = None
+                if definition.scope == 0:
+                    if definition.cls and _STRONG_NAME_RE.search(definition.cls):
+                        container = definition.cls
+                    elif not definition.cls and self._prompt_module:
+                        container = self._prompt_module
+                judge = f"{container}.{name}" if container else name
+                if not _PROMPT_NAME_RE.search(judge):
                     continue
+                if container and not _PROMPT_NAME_RE.search(name):
+                    name = judge  # reported as `AskPrompts.repo_content_prefix`
                 if isinstance(definition.value, ast.List | ast.Tuple) and not definition.aug:
                     self._named_items(definition)  # `PROMPTS["examples"] = ["...", "..."]`: each text
                     continue
@@ -1589,7 +1592,7 @@ class _Extractor:
                     frag, percent = self._render(definition.value, definition.scope, 0, definition.cls)
                 finally:
                     self._use = None
-                if frag is None or not _named_prompt(name.partition("[")[2] or name, frag):
+                if frag is None or not _named_prompt(judge.partition("[")[2] or judge, frag):
                     continue
                 definition.used = True
                 self._add_prompt(frag, _role_for_name(name), None, name, definition.stmt, percent)
