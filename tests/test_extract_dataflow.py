@@ -719,3 +719,20 @@ def test_texts_of_exception_classes_are_not_prompts() -> None:
                 self.system_message = system_message
     ''')
     assert [p.text for p in prompts] == ["You are a helpful agent. Answer in one sentence."]
+
+
+def test_text_appended_to_a_message_content() -> None:
+    # mem0's Ollama client: a JSON instruction appended to the last user message
+    source, prompts = run('''
+        def generate(self, messages, stats):
+            messages = [dict(m) for m in messages]
+            if messages and messages[-1]["role"] == "user":
+                messages[-1]["content"] += "\\n\\nPlease respond with valid JSON only."
+            stats["count"] += 1
+            self.log_prompt += "sent"
+            return self.client.chat(model=self.model, messages=messages)
+    ''')
+    piece = only(prompts, "valid JSON only")
+    assert first_line(source, piece) == line_of(source, "Please respond")
+    assert piece.sink is not None and piece.sink.kind == "message content"
+    assert [p.text for p in prompts] == [piece.text]

@@ -599,6 +599,11 @@ class _Extractor:
                 group = self._group_for(ctx.scope, target.id, value, ctx)
         if group is not None:
             self._messages(value, group, ctx)
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add) and not ctx.quiet \
+                and _is_content_target(node.target):
+            # `messages[-1]["content"] += "..."`: the text appended to a chat message is prompt text
+            self._emit(value, "unknown", None, ctx, "content", sink=self._sink("message content", "<messages>", node),
+                       piece=True)
         self._visit_expr(value, ctx)
 
     def _visit_expr(self, node: ast.expr, ctx: _Ctx) -> None:
@@ -1817,6 +1822,14 @@ def _tool_description(node: ast.Dict | ast.Call) -> ast.expr | None:
         elif key in pc.TOOL_SPEC_KEYS:
             spec = True
     return description if spec and description is not None and _maybe_text(description) else None
+
+
+def _is_content_target(target: ast.expr) -> bool:
+    """`msg["content"]`, `messages[-1]["content"]`, `message.content`: the content of a chat message."""
+    if isinstance(target, ast.Subscript):
+        return isinstance(target.slice, ast.Constant) and target.slice.value == "content"
+    return isinstance(target, ast.Attribute) and target.attr == "content" and isinstance(
+        target.value, ast.Name | ast.Subscript | ast.Attribute)
 
 
 def _store_key(node: ast.expr) -> str | None:
