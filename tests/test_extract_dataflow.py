@@ -736,3 +736,37 @@ def test_text_appended_to_a_message_content() -> None:
     assert first_line(source, piece) == line_of(source, "Please respond")
     assert piece.sink is not None and piece.sink.kind == "message content"
     assert [p.text for p in prompts] == [piece.text]
+
+
+def test_data_flow_across_files_parses_each_file_once(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    # issue 18: following a text to its sink in another file must not cost a second parse of any tree
+    import ast as ast_module
+    from collections import Counter
+
+    from promptlint.cli import main
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "texts.py").write_text('GUARD = "Answer in French only, and never more than two lines."\n')
+    (tmp_path / "pkg" / "agent.py").write_text(textwrap.dedent('''
+        import anthropic
+        from .texts import GUARD
+
+        def ask(q):
+            return anthropic.Anthropic().messages.create(model="m", max_tokens=9, system=GUARD,
+                                                         messages=[{"role": "user", "content": q}])
+    '''))
+    parsed: Counter[str] = Counter()
+    real_parse = ast_module.parse
+
+    def counting_parse(source, filename="<unknown>", *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        parsed[str(filename)] += 1
+        return real_parse(source, filename, *args, **kwargs)
+
+    monkeypatch.setenv("PROMPTLINT_JOBS", "1")
+    monkeypatch.setattr(ast_module, "parse", counting_parse)
+    monkeypatch.chdir(tmp_path)
+    main(["check", "--no-cache", "--no-config", "pkg"])
+    ours = {name: n for name, n in parsed.items() if name.endswith((".py",)) and "pkg" in name}
+    assert any(name.endswith("texts.py") for name in ours), parsed  # the constant's file was read for the join
+    assert all(n == 1 for n in ours.values()), ours
