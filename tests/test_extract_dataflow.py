@@ -770,3 +770,21 @@ def test_data_flow_across_files_parses_each_file_once(tmp_path, monkeypatch) -> 
     ours = {name: n for name, n in parsed.items() if name.endswith((".py",)) and "pkg" in name}
     assert any(name.endswith("texts.py") for name in ours), parsed  # the constant's file was read for the join
     assert all(n == 1 for n in ours.values()), ours
+
+
+def test_default_text_of_a_prompt_named_or() -> None:
+    # marvin: `prompt = prompt or inspect.cleandoc("""...""")` inside the function that takes `prompt`
+    source, prompts = run('''
+        import inspect
+
+        def generate_schema(instructions, prompt=None, count=1):
+            prompt = prompt or inspect.cleandoc("""
+                Your job is to generate JSON schemas that match the user's instructions.
+                """)
+            question = "Run shell command?" if count == 1 else "Run shell commands?"
+            prompt_label = "Run shell command?" if count == 1 else "Run shell commands?"
+            return prompt, question, prompt_label
+    ''')
+    schema = only(prompts, "Your job is to generate")
+    assert first_line(source, schema) == line_of(source, "Your job is to generate")
+    assert not [p for p in prompts if "shell" in p.text]  # a choice of two short texts: a console question

@@ -1588,19 +1588,31 @@ class _Extractor:
                 if isinstance(definition.value, ast.List | ast.Tuple) and not definition.aug:
                     self._named_items(definition)  # `PROMPTS["examples"] = ["...", "..."]`: each text
                     continue
-                if not _maybe_text(definition.value):
-                    continue  # (`system_prompt += "..."`: a piece appended to a prompt-named text is one too)
-                self._rendered = []
-                self._pieces = []
-                self._use = (_role_for_name(name), None)
-                try:
-                    frag, percent = self._render(definition.value, definition.scope, 0, definition.cls)
-                finally:
-                    self._use = None
-                if frag is None or not _named_prompt(judge.partition("[")[2] or judge, frag):
+                value = definition.value
+                if isinstance(value, ast.BoolOp) and not definition.aug:
+                    # `prompt = prompt or dedent("""...""")`: the default text written here (a choice between two
+                    # short texts, `"Run command?" if one else "Run commands?"`, is more often a console question)
+                    for operand in value.values:
+                        if _stringish(operand) and self._report_named(definition, operand, name, judge):
+                            definition.used = True
                     continue
-                definition.used = True
-                self._add_prompt(frag, _role_for_name(name), None, name, definition.stmt, percent)
+                if not _maybe_text(value):
+                    continue  # (`system_prompt += "..."`: a piece appended to a prompt-named text is one too)
+                if self._report_named(definition, value, name, judge):
+                    definition.used = True
+
+    def _report_named(self, definition: _Def, value: ast.expr, name: str, judge: str) -> bool:
+        """Report `value`, the text of a named definition, when name (`judge`) and content both say prompt."""
+        self._rendered = []
+        self._pieces = []
+        self._use = (_role_for_name(name), None)
+        try:
+            frag, percent = self._render(value, definition.scope, 0, definition.cls)
+        finally:
+            self._use = None
+        if frag is None or not _named_prompt(judge.partition("[")[2] or judge, frag):
+            return False
+        return self._add_prompt(frag, _role_for_name(name), None, name, definition.stmt, percent)
 
     def _named_items(self, definition: _Def) -> None:
         """The texts of a list or tuple held by a prompt-named name (few-shot examples joined into a prompt,
