@@ -21,6 +21,7 @@ from typing import Any
 
 from promptlint import diskcache
 from promptlint.facts.features import CLASSES_PATH, CLUSTERS_PATH, WordClasses, sentence_features
+from promptlint.fingerprint import digest
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 #: Version of the cached form below; bump when `FactsModel.to_plain` changes shape.
@@ -85,7 +86,7 @@ def _stat_key(paths: list[Path]) -> str:
             parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}".encode())
         except OSError:
             parts.append(f"{path}:absent".encode())
-    return diskcache.digest(parts)
+    return digest(parts)
 
 
 @cache
