@@ -22,7 +22,8 @@ import sys
 from pathlib import Path
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
-_QUIET = re.compile(r"(?:^|\.)(?:log_?|logger_?)?(?:print|pprint|debug|info|warning|warn|error|exception|critical|fatal|log)$")
+_QUIET = re.compile(
+    r"(?:^|\.)(?:log_?|logger_?)?(?:print|pprint|debug|info|warning|warn|error|exception|critical|fatal|log)$")
 _TEXT_SUFFIXES = {".md", ".txt", ".jinja", ".jinja2", ".j2", ".mustache", ".hbs", ".json", ".yaml", ".yml",
                   ".prompt", ".tmpl"}
 

@@ -738,7 +738,7 @@ def test_text_appended_to_a_message_content() -> None:
     assert [p.text for p in prompts] == [piece.text]
 
 
-def test_data_flow_across_files_parses_each_file_once(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_data_flow_across_files_parses_each_file_once(tmp_path, monkeypatch) -> None:
     # issue 18: following a text to its sink in another file must not cost a second parse of any tree
     import ast as ast_module
     from collections import Counter
@@ -759,7 +759,7 @@ def test_data_flow_across_files_parses_each_file_once(tmp_path, monkeypatch) -> 
     parsed: Counter[str] = Counter()
     real_parse = ast_module.parse
 
-    def counting_parse(source, filename="<unknown>", *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def counting_parse(source, filename="<unknown>", *args, **kwargs):
         parsed[str(filename)] += 1
         return real_parse(source, filename, *args, **kwargs)
 

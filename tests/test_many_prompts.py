@@ -89,7 +89,8 @@ def test_a_literal_written_as_it_reads_gives_what_the_literal_scanner_gives() ->
     literals = ['"plain words"', "'single quoted'", '"naïve café ☕"', '"tab\\there"', 'r"raw \\d+"', '"a" "b"',
                 '"""tri"""', "'it\\'s'", 'u"prefixed"', '"x\\\r\ny"', '"{name} and {{braces}}"', '""']
     for literal in literals:
-        code = f"import anthropic\nc = anthropic.Anthropic()\nc.messages.create(model='m', max_tokens=9, system={literal})\n"
+        code = ("import anthropic\nc = anthropic.Anthropic()\n"
+                f"c.messages.create(model='m', max_tokens=9, system={literal})\n")
         source = SourceFile("lit.py", code)
         prompts = extract(source).prompts
         start = code.index(literal)

@@ -622,8 +622,8 @@ class _Extractor:
                                    ctx)
                 elif isinstance(sub, ast.Dict | ast.Call) and _message_parts(sub) is not None:
                     self._message(sub, None, ctx)
-                elif self.tool_specs and (isinstance(sub, ast.Dict) and len(sub.keys) > 1 or type(sub) is ast.Call
-                                          and type(sub.func) is ast.Name and sub.func.id == "dict"):
+                elif self.tool_specs and ((isinstance(sub, ast.Dict) and len(sub.keys) > 1) or (
+                        type(sub) is ast.Call and type(sub.func) is ast.Name and sub.func.id == "dict")):
                     description = _tool_description(sub)
                     if description is not None:  # {"name", "description", "parameters"}: the model reads it
                         self._emit(description, "unknown", None, ctx, "description",
@@ -987,7 +987,8 @@ class _Extractor:
                 definition = None
             if definition is not None and definition.used:
                 return False
-            if definition is not None and base is value and not definition.aug:  # follow `x = y` / `x = f()` chains to where the text is
+            if definition is not None and base is value and not definition.aug:
+                # follow `x = y` / `x = f()` chains to where the text is
                 inner = _peel(definition.value)
                 if isinstance(inner, ast.Name | ast.Attribute) or (
                         isinstance(inner, ast.Call) and self._local_func(inner, ctx) is not None):
@@ -1378,13 +1379,15 @@ class _Extractor:
                 self._format_args([v for v in arg.values if v is not None], scope, cls)
             else:
                 inner = _peel(arg)
-                if isinstance(inner, ast.Name | ast.Attribute) and (
-                        self._lookup(inner, scope) is not None or self._ref(inner, cls) is not None
-                        or self._is_param(inner, scope)):
-                    self._pieces.append((inner, scope))
-                elif isinstance(inner, ast.Call) and self._local_func(inner, _Ctx(scope=scope)) is not None:
-                    self._pieces.append((inner, scope))
-                elif isinstance(inner, ast.Constant | ast.JoinedStr) and self._render(inner, scope, 1)[0] is not None:
+                if isinstance(inner, ast.Name | ast.Attribute):
+                    composed = (self._lookup(inner, scope) is not None or self._ref(inner, cls) is not None
+                                or self._is_param(inner, scope))
+                elif isinstance(inner, ast.Call):
+                    composed = self._local_func(inner, _Ctx(scope=scope)) is not None
+                else:
+                    composed = isinstance(inner, ast.Constant | ast.JoinedStr) \
+                        and self._render(inner, scope, 1)[0] is not None
+                if composed:
                     self._pieces.append((inner, scope))
 
     def _render_call(self, node: ast.Call, scope: int, depth: int, cls: str | None) -> tuple[ps.Frag | None, bool]:
@@ -1420,7 +1423,8 @@ class _Extractor:
             frag, percent = self._render(func.value, scope, depth + 1, cls)
             # what is composed into a template is prompt text, whether or not the template's text is known here
             self._format_args([*node.args, *(k.value for k in node.keywords)], scope, cls)
-            if frag is None and isinstance(func.value, ast.Call) and pc.dotted(func.value.func).endswith("get_template"):
+            if frag is None and isinstance(func.value, ast.Call) \
+                    and pc.dotted(func.value.func).endswith("get_template"):
                 self._file_load(func.value, scope, cls, None)
             return frag, percent
         if name == "render" and isinstance(func.value, ast.Call):  # env.get_template("x.j2").render(...)
