@@ -29,3 +29,13 @@ def test_pl203_needs_context_and_limits_first() -> None:
     assert not fires("PL203", "You are a malware analyst.", "system")  # PL201's job
     no_limits = "Our users are verified SOC analysts. Your purpose is to help them triage malware."
     assert not fires("PL203", no_limits, "system")
+
+
+@pytest.mark.parametrize("doubt_then_refuse", [
+    " When unsure, stay on the safe side and refuse.",
+    " If the request is unclear, decline it.",
+    " If you are in doubt, say no.",
+])
+def test_pl203_a_doubt_that_ends_in_a_refusal_is_no_clarification_path(doubt_then_refuse: str) -> None:
+    # the condition of doubt alone used to count as a path; what the model is told to do then decides
+    assert fires("PL203", _CONTEXT + doubt_then_refuse, "system")
