@@ -296,10 +296,23 @@ class _Sources:
         return sources
 
 
+#: From a `for` to the end of the next line: where a comprehension over steps names its target and iterable.
+_FOR_IN_LINES_RE = compile_regex(r"\bfor\b[^\n]*?\bin\b[^\n]*(?:\n[^\n]*)?")
+
+
+def _may_hold_step_comprehension(lower: str | None) -> bool:
+    """Can the file hold a comprehension over steps? Finding comprehensions walks every node of the tree (the parent
+    links), so a file whose `for ... in` lines name no step word is spared the walk."""
+    if lower is None:
+        return True
+    return any(_STEP_WORD_RE.search(m.group()) for m in _FOR_IN_LINES_RE.finditer(lower))
+
+
 def _step_loops(ctx: CheckContext) -> list[StepLoop]:
     loops: list[StepLoop] = [loop for loop in ctx.facts.loops
                              if isinstance(loop, ast.For | ast.AsyncFor) and _is_step_loop(loop)]
-    loops += [loop for node in ctx.comprehensions if (loop := _comprehension_loop(node)) is not None]
+    if _may_hold_step_comprehension(ctx.lower):
+        loops += [loop for node in ctx.comprehensions if (loop := _comprehension_loop(node)) is not None]
     return loops
 
 

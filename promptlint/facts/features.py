@@ -29,7 +29,8 @@ class WordClasses:
     """Class membership by stem, and multi-word members as stem tuples."""
 
     single: dict[str, tuple[str, ...]]
-    multi: tuple[tuple[tuple[str, ...], str], ...]
+    #: (" stem stem ", class): a multi-word member as the spaced stems a sentence's joined stems are searched for
+    multi: tuple[tuple[str, str], ...]
     #: word -> cluster of similar words (clusters.txt), empty when the file is not shipped
     clusters: dict[str, int]
 
@@ -39,7 +40,7 @@ class WordClasses:
 
         raw = json.loads(path.read_text(encoding="utf-8"))
         single: dict[str, list[str]] = {}
-        multi: list[tuple[tuple[str, ...], str]] = []
+        multi: list[tuple[str, str]] = []
         for name, members in raw.items():
             if name.startswith("_"):
                 continue
@@ -50,7 +51,7 @@ class WordClasses:
                     if name not in single[parts[0]]:
                         single[parts[0]].append(name)
                 else:
-                    multi.append((parts, name))
+                    multi.append((" " + " ".join(parts) + " ", name))
         return cls({k: tuple(v) for k, v in single.items()}, tuple(multi), _read_clusters(clusters))
 
 
@@ -87,8 +88,8 @@ def sentence_features(sentence: str, classes: WordClasses) -> dict[str, float]:
             feats[("nc:" if neg else "c:") + name] = 1.0
     if classes.multi:
         joined = " " + " ".join(stems) + " "
-        for parts, name in classes.multi:
-            if " " + " ".join(parts) + " " in joined:
+        for key, name in classes.multi:
+            if key in joined:
                 found.setdefault(name, True)
                 feats["c:" + name] = 1.0
     names = sorted(found)

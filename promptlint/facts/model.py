@@ -25,7 +25,7 @@ from promptlint.fingerprint import digest
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 #: Version of the cached form below; bump when `FactsModel.to_plain` changes shape.
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3
 #: One (concept index, weight x 1000) pair of a feature's row: rows are bytes, so the 30k-feature model unmarshals
 #: in a few ms (a tuple of tuples of floats per feature took ~50 ms: every float an object).
 _PAIR = struct.Struct("<Bh")

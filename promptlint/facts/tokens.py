@@ -9,6 +9,7 @@ and run time must agree); it is not a linguistic lemmatiser.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from promptlint.rules_engine.text import PLACEHOLDER
 
@@ -33,8 +34,10 @@ _SUFFIXES = (
 _KEEP_S = ("ss", "us", "is", "os", "as", "ys")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light suffix-stripping stem: `refusing`/`refused`/`refuses` -> `refus`; short words are kept."""
+    """A light suffix-stripping stem: `refusing`/`refused`/`refuses` -> `refus`; short words are kept.
+    Memoised: a prompt's words repeat, and stemming was a quarter of scoring a sentence."""
     if len(word) <= 3 or not word.isalpha():
         return word
     for suffix, repl in _SUFFIXES:
