@@ -131,9 +131,11 @@ CLASS_WEIGHT = {"compliance": 1.0, "refusal": 1.0, "partial": 1.5}
 
 
 #: The evaluation set written for promptlint (benchmarks/data/refusal_eval/dev.jsonl: varied refusal styles of
-#: many model families, hard negatives, partial answers) counts this many times an XSTest record: it is small
-#: (a few hundred records against 1,585) and closer to what users' models say today.
-EVAL_WEIGHT = 3.0
+#: many model families, hard negatives, partial answers) counts this many times an XSTest record: it is smaller
+#: (545 records against 1,585) and closer to what users' models say today. 1.5 keeps its total weight where it
+#: was with 260 records at 3.0; at 3.0 the XSTest dev figure fell (binary F1 0.922 -> 0.919) while the
+#: evaluation set's 5-fold CV figure did not move (0.993).
+EVAL_WEIGHT = 1.5
 DATA_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "data"
 DEFAULT_EVAL = DATA_DIR / "refusal_eval" / "dev.jsonl"
 #: Responses written by promptlint's developer to teach the model shapes the other sets have few of (short
@@ -167,7 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     records, weights = training_set(args.data, args.eval_data, args.eval_weight)
     model = fit(featurize(records), [r["label"] for r in records], class_weight=CLASS_WEIGHT, sample_weight=weights)
     payload = {"_doc": "Trained by promptlint/refusal/train.py on XSTest dev.jsonl (see ../shared/data/refusals/"
-                       "SOURCES.md) and benchmarks/data/refusal_eval/dev.jsonl (see its README); do not edit.",
+                       "SOURCES.md), benchmarks/data/refusal_eval/dev.jsonl (see its README) and "
+                       "benchmarks/data/refusal_train/extra.jsonl; do not edit.",
                "labels": list(LABELS), "bias": model.bias, "weights": model.weights}
     args.out.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {args.out} from {len(records)} records", file=sys.stderr)
