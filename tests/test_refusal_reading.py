@@ -7,7 +7,12 @@ evaluation set.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from promptlint.refusal import clauses, detect
 
@@ -221,3 +226,42 @@ def test_short_plain_answers_are_not_doubted(text: str) -> None:
     verdict = detect(text)
     assert verdict.label == "compliance"
     assert not verdict.uncertain
+
+
+# --- speed-up equivalence ------------------------------------------------------------------------------------
+
+EVAL_DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "refusal_eval" / "dev.jsonl"
+XSTEST_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "refusals" / "dev.jsonl"
+
+
+def _clause_texts() -> list[tuple[str, bool]]:
+    texts = [json.loads(line)["response"] for line in EVAL_DEV.read_text(encoding="utf-8").splitlines()]
+    if XSTEST_DEV.exists():
+        texts += [json.loads(line)["completion"] for line in XSTEST_DEV.read_text(encoding="utf-8").splitlines()]
+    out = []
+    for text in texts:
+        for clause in clauses.read(text).clauses:
+            out += [(clause.text, False), (clause.text, True)]
+    return out
+
+
+def test_the_scanned_grammar_gives_every_clause_the_kind_plain_search_gives() -> None:
+    """The grammar's Scanner (one pass per clause) is only a speed-up: every clause of the evaluation and
+    XSTest dev sets gets the same kind and evidence as with each pattern searched on its own."""
+    grammar = clauses.load_grammar()
+    assert grammar.scanner is not None
+    pairs = _clause_texts()
+    assert len(pairs) > 1000
+    for text, whole in pairs:
+        assert clauses._kind(text, grammar, whole) == clauses._kind(text, grammar, whole, reference=True), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["i", "i'm", "can't", "won't", "not", "no", "sorry", "help", "that", "this",
+                                 "request", "outside", "what i can do", "decline", "pass", "here's", "we",
+                                 "assistant", "policy", "blocked", "left out", "if you", "consider", "thanks",
+                                 "hi", ",", ".", "?", "!", " ", "不能", "не могу"]) | st.text(max_size=3),
+                max_size=25).map(" ".join), st.booleans())
+def test_the_scanned_grammar_equals_plain_search_on_generated_text(text: str, whole: bool) -> None:
+    grammar = clauses.load_grammar()
+    assert clauses._kind(text, grammar, whole) == clauses._kind(text, grammar, whole, reference=True)

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from promptlint.refusal.scan import Scanner
+
 GRAMMAR_PATH = Path(__file__).with_name("declines.json")
 KINDS = ("notice", "decline", "part", "no", "moral", "limit", "empathy", "greeting", "reason", "offer", "resource",
          "closing", "preface", "question", "other", "content")  # fmt: skip
@@ -113,6 +115,15 @@ class Grammar:
     """Compiled patterns per clause kind (declines.json)."""
 
     patterns: dict[str, tuple[re.Pattern[str], ...]]
+    #: The lists `_kind` tries, matched with one Scanner pass per clause instead of one search per pattern
+    #: (same matches by construction, see scan.py); `lists` gives each list's indices into it.
+    scanner: Scanner | None = None
+    lists: dict[str, tuple[int, ...]] | None = None
+
+
+#: The pattern lists that decide a clause's kind (`_kind`).
+KIND_LISTS = ("notice", "part_note", "decline", "foreign_decline", "decline_bare", "no_bare", "moral", "limit",
+              "resource", "offer", "empathy", "greeting", "closing", "preface", "reason")
 
 
 @cache
@@ -130,7 +141,12 @@ def load_grammar(path: Path = GRAMMAR_PATH) -> Grammar:
                     pattern = pattern.replace("{" + key + "}", value)
             out.append(re.compile(pattern))
         compiled[name] = tuple(out)
-    return Grammar(compiled)
+    flat: list[re.Pattern[str]] = []
+    lists: dict[str, tuple[int, ...]] = {}
+    for name in KIND_LISTS:
+        lists[name] = tuple(range(len(flat), len(flat) + len(compiled[name])))
+        flat += compiled[name]
+    return Grammar(compiled, Scanner.build(flat, [False] * len(flat)), lists)
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,23 +396,34 @@ def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> str:
     return ""
 
 
-def _kind(text: str, grammar: Grammar, whole: bool) -> tuple[str, str]:
-    """The kind of one clause and the words that decided it."""
-    p = grammar.patterns
+def _kind(text: str, grammar: Grammar, whole: bool, reference: bool = False) -> tuple[str, str]:
+    """The kind of one clause and the words that decided it. The grammar's lists are matched with one Scanner
+    pass; `reference=True` searches each pattern on its own instead (the same result: tests hold it)."""
+    if reference or grammar.scanner is None or grammar.lists is None:
+        def first(name: str) -> str:
+            return _first(grammar.patterns[name], text)
+    else:
+        hits, lists = grammar.scanner.matches(text), grammar.lists
+
+        def first(name: str) -> str:  # what `_first(grammar.patterns[name], text)` gives
+            for index in lists[name]:
+                if index in hits:
+                    return hits[index][0].group(0).strip() or text[:40]
+            return ""
     for kind, names in (("notice", ("notice",)), ("part", ("part_note",)), ("decline", ("decline", "foreign_decline"))):
         for name in names:
-            found = _first(p[name], text)
+            found = first(name)
             if found:
                 return kind, found
     if whole:
-        found = _first(p["decline_bare"], text)
+        found = first("decline_bare")
         if found:
             return "decline", found
-    found = _first(p["no_bare"], text)
+    found = first("no_bare")
     if found:
         return "no", found
     for kind in ("moral", "limit", "resource", "offer", "empathy", "greeting", "closing", "preface", "reason"):
-        found = _first(p[kind], text)
+        found = first(kind)
         if found:
             return kind, found
     if text.rstrip().endswith("?"):
