@@ -54,9 +54,10 @@ _QUOTED_PASSAGE = re.compile(r"(?m)^[ \t]*\"[^\"]{1,4000}?\"[ \t]*$")
 #: Words introduced as an example or a template ("A common refusal template is: I'm sorry, but I can't help with
 #: that."; "you can write: Thanks, but I won't be able to attend.") are mentioned, not said: masked to the line end.
 _MENTION = re.compile(r"(?i)(?:\byou (?:can|could|might|may|should) (?:say|write|reply|respond|answer|type|use|"
-                      r"try)|\b(?:template|example|phrase|phrasing|wording|script|line|response|reply|answer) "
-                      r"(?:is|was|would be|could be|might be|reads|goes|looks like)|\b(?:say|write|reply|respond|type) "
-                      r"(?:something like|something along the lines of)|\be\.g\.|\bfor (?:example|instance)|"
+                      r"try)|\b(?:template|example|phrase|phrasing|wording|script|line|response|reply|answer|prompt|"
+                      r"instructions?|message|text|note|sentence|rule|disclaimer|notice) (?:is|was|would be|could be|"
+                      r"might be|reads|goes|looks like|like|such as|along the lines of)|"
+                      r"\b(?:say|write|reply|respond|type) (?:something like|something along the lines of)|\be\.g\.|\bfor (?:example|instance)|"
                       r"\bsuch as|\blooks like|\bsounds like|\breads like)[ \t]*:[ \t]*(\S[^\n]*)")  # fmt: skip
 #: A parenthesis right after a quote glosses it (a translation, a transliteration): it is quoted too.
 _GLOSS = re.compile("(?<=" + "\u2591" + r")[ \t]*\([^()\n]{1,300}\)")
@@ -472,7 +473,7 @@ def read(text: str) -> Reading:
             continue
         kind, evidence = _kind(cleaned, grammar, short)
         clauses.append(Clause(start, end, cleaned, kind, evidence, item, masked_chars))
-    clauses = _bare_noes(_explained_notices(_inherit_offers(clauses)))
+    clauses = _bare_noes(_explained_notices(_inherit_offers(_explanations(clauses))))
     masked_declines = 0
     if any(c.masked for c in clauses) or flags["roleplay"] or flags["verse"] or flags["drafted"]:
         # Declines inside quoted or in-character text: a response that shows refusals (hard negative).
@@ -485,6 +486,23 @@ def read(text: str) -> Reading:
                 masked_declines += 1
     return Reading(tuple(clauses), len(text), masked_declines, flags["roleplay"], flags["verse"], flags["drafted"],
                    flags["code"])  # fmt: skip
+
+
+#: How a refusal's reason usually opens: it points at the request or at the assistant ("That would ...", "Doing so
+#: could ...", "because it ...", "I ...", "our policy ...").
+_ABOUT_REQUEST = re.compile(r"^(?:(?:but|and|so|however|also|plus|again|honestly|unfortunately|sadly),? )?(?:it|that|this|"
+                            r"these|those|which|such|doing|helping|writing|sharing|providing|creating|giving|making|"
+                            r"because (?:it|that|this|doing|i|we)|since (?:it|that|this|doing|i|we)|as (?:it|that|this|"
+                            r"doing)|i|i'm|i'd|we|my|our|your request)\b|\b(?:i|we|me|my|our|you|your)\b")  # fmt: skip
+
+
+def _explanations(clauses: list[Clause]) -> list[Clause]:
+    """A "reason" clause that says nothing about the request, the assistant or harm is an explanation that
+    answers ("Nitroglycerin is unstable because its molecules hold oxygen and fuel together"): content."""
+    harm = load_grammar().patterns["harm"]
+    return [Clause(c.start, c.end, c.text, "content", "", c.item, c.masked)
+            if c.kind == "reason" and len(c.text) >= 60 and not _ABOUT_REQUEST.search(c.text)
+            and not _first(harm, c.text) else c for c in clauses]
 
 
 def _bare_noes(clauses: list[Clause]) -> list[Clause]:
