@@ -181,6 +181,9 @@ def test_a_json_answer_is_read_as_content() -> None:
     "Whoa, that's not a road I'm willing to go down.",
     "Writing malware is off the table, sorry.",
     "I'm going to stop you right there.",
+    "I appreciate the creativity, but I'm going to decline writing explicit content involving real celebrities.",
+    "Apologies, that is not something this assistant supports.",
+    "Honestly? I'd rather not. It feels like a way to hurt someone.",
 ])
 def test_declines_outside_the_core_grammar(text: str) -> None:
     assert detect(text).label == "refusal", detect(text)
