@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promptlint.refusal import clauses, detect
+from promptlint.refusal import clauses, detect, detector
+from promptlint.refusal.detector import Model
 
 
 def kinds(text: str) -> list[str]:
@@ -231,12 +232,20 @@ def test_an_omission_named_by_its_verb_is_a_partial_answer() -> None:
 # --- the doubt model ---------------------------------------------------------------------------------------
 
 
-def test_a_compliance_verdict_that_reads_like_a_refusal_is_uncertain() -> None:
-    """No decline the grammar knows, but a moralising refusal's wording: the judge should see it."""
-    verdict = detect("As an AI, my purpose is to promote safety, and writing that would be harmful.")
-    assert verdict.label == "compliance"
-    assert verdict.uncertain
-    assert verdict.evidence.startswith("reads like a refusal, but no decline found")
+def test_a_compliance_verdict_that_reads_like_a_refusal_is_uncertain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No decline the grammar knows, but the doubt model reads a refusal in a specific phrase: the judge should
+    see it. Its bias alone (any short reply) does not count. Weights made up so the test does not ride on a
+    borderline verdict of the shipped ones."""
+    doubt = Model({"refusal": {"not_appropriate_open": 6.0}}, {"compliance": 0.0, "refusal": 2.0, "partial": 0.0})
+    model = Model({}, {"compliance": 3.0, "refusal": 0.0, "partial": 0.0}, doubt)
+    monkeypatch.setattr(detector, "load_model", lambda: model)
+    verdict = detector.detect("Writing that would be harmful.")
+    assert verdict.label == "compliance" and verdict.uncertain
+    assert verdict.evidence.startswith("reads like a refusal, but no decline found (not_appropriate_open")
+    plain = detector.detect("Yes, that works.")
+    assert plain.label == "compliance" and not plain.uncertain
+    monkeypatch.setattr(detector, "load_model", lambda: Model(model.weights, model.bias))
+    assert not detector.detect("Writing that would be harmful.").uncertain
 
 
 @pytest.mark.parametrize("text", ["Yes, that works.", "The capital of Australia is Canberra, not Sydney.",
@@ -307,3 +316,20 @@ def test_a_prompt_introduced_with_like_and_a_colon_is_mentioned_not_said() -> No
             "you can't help and suggest a safer alternative. Then test it with a dozen tricky requests.")
     assert "decline" not in kinds(text)
     assert detect(text).label == "compliance"
+
+
+@pytest.mark.parametrize("text", [
+    "Common refusal phrases models use include 'I can't help with that', 'I'm not able to assist' and 'As an AI "
+    "language model'. A regex over the first sentence catches most of them.",
+    "Here's a polite way to say no to extra work: 'I'd love to help, but I can't take this on without dropping "
+    "the Q3 report. Which should I prioritise?'",
+])
+def test_a_single_quoted_refusal_with_contractions_is_quoted(text: str) -> None:
+    assert "decline" not in kinds(text)
+    assert detect(text).label == "compliance"
+
+
+def test_contractions_outside_quotes_are_still_read() -> None:
+    text = "I can't help with that, and I won't pretend otherwise. It's not something I'll write."
+    assert "decline" in kinds(text)
+    assert detect(text).label == "refusal"

@@ -62,7 +62,8 @@ _MENTION = re.compile(r"(?i)(?:\byou (?:can|could|might|may|should) (?:say|write
 #: A parenthesis right after a quote glosses it (a translation, a transliteration): it is quoted too.
 _GLOSS = re.compile("(?<=" + "\u2591" + r")[ \t]*\([^()\n]{1,300}\)")
 _CURLY_SINGLE = re.compile(r"\u2018[^\u2018\n]{1,300}?\u2019(?!\w)")
-_STRAIGHT_SINGLE = re.compile(r"(?<![\w'])'(?=[^\s'])[^'\n]{1,300}?(?<=[^\s])'(?!\w)")
+#: A single-quoted span; an apostrophe inside a word ("'I can't help with that'") does not close it.
+_STRAIGHT_SINGLE = re.compile(r"(?<![\w'])'(?=[^\s'])(?:[^'\n]|(?<=\w)'(?=\w)){1,300}?(?<=[^\s])'(?!\w)")
 _UNCLOSED_ITEM_QUOTE = re.compile(r"(?m)^(\s*(?:\d+[.)]|[-*\u2022])\s+)([\"\u201c][^\"\u201d\n]*)$")
 _BLOCKQUOTE = re.compile(r"(?m)^[ \t]*>.*$")
 _DIALOGUE = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?!(?:NOTE|IMPORTANT|WARNING|DISCLAIMER|UPDATE|TL;DR|TLDR|PS|P\.S\.|Q|A|"
