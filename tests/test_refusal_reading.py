@@ -333,3 +333,11 @@ def test_contractions_outside_quotes_are_still_read() -> None:
     text = "I can't help with that, and I won't pretend otherwise. It's not something I'll write."
     assert "decline" in kinds(text)
     assert detect(text).label == "refusal"
+
+
+def test_a_quote_delivered_after_a_colon_is_content_and_its_own_clause() -> None:
+    text = ("Translation of the first paragraph: 'We regret to inform you that the meeting is cancelled.' I've left "
+            "out the second paragraph because it contains the employee's medical details.")
+    reading = clauses.read(text)
+    assert [c.kind for c in reading.clauses][:3] == ["content", "content", "part"]
+    assert detect(text).label == "partial"

@@ -351,6 +351,18 @@ def mask(text: str) -> tuple[str, dict[str, bool], str]:
     return out, flags, fold(folded_original)
 
 
+#: A quoted span of some length right after a colon is delivered, not mentioned ("Here's a birthday message:
+#: 'Happy birthday, Sam! ...'"; "Translation: '...'"): its own clause, so it counts as content and the words
+#: after it ("As for the one mocking his weight, I'd rather not") are a clause of their own.
+_DELIVERED = re.compile(":[ \t]*(" + QUOTE + "{20,})")
+
+
+def _cut(start: int, end: int, cuts: list[int]) -> list[tuple[int, int]]:
+    inside = [c for c in cuts if start < c < end]
+    bounds = [start, *inside, end]
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b]
+
+
 def _clauses(masked: str) -> list[tuple[int, int, bool]]:
     """(start, end, is list item) of each sentence / line of the masked text; a sentence is also cut
     before a contrasting "but" / "however" when at least four words come before it ("I can't reproduce
@@ -360,6 +372,9 @@ def _clauses(masked: str) -> list[tuple[int, int, bool]]:
         spans.append((pos, match.start()))
         pos = match.end()
     spans.append((pos, len(masked)))
+    cuts = sorted({i for m in _DELIVERED.finditer(masked) for i in m.span(1)})
+    if cuts:
+        spans = [piece for start, end in spans for piece in _cut(start, end, cuts)]
     out = []
     merged: list[tuple[int, int]] = []
     for start, end in spans:
