@@ -185,6 +185,11 @@ def test_a_json_answer_is_read_as_content() -> None:
     "I appreciate the creativity, but I'm going to decline writing explicit content involving real celebrities.",
     "Apologies, that is not something this assistant supports.",
     "Honestly? I'd rather not. It feels like a way to hurt someone.",
+    "As much as I'd love to help, writing your thesis for you would be academic dishonesty. I'm happy to give "
+    "feedback on drafts you write, though!",
+    "Great question, but one I'll have to leave unanswered.",
+    # an emoji ends a chat sentence
+    "Lol nice try 😄 not doing that.",
 ])
 def test_declines_outside_the_core_grammar(text: str) -> None:
     assert detect(text).label == "refusal", detect(text)

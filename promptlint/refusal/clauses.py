@@ -104,7 +104,8 @@ _FRAME_BREAK = re.compile(r"(?m)(?P<direction>\*(?!\*)[^*\n]{3,160}\*(?!\*))|^[ 
                           r"[ \t]*$")  # fmt: skip
 _MARKER_ONLY = re.compile(r"^\s*(?:\d+|[a-zA-Z])[.)]\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*\u2022+]|#{1,6})\s+")
-_CLAUSE_END = re.compile(r"(?<=[.!?])(?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<!\bst\.)(?<!\bprof\.)(?<!\be\.g\.)"
+_CLAUSE_END = re.compile("(?<=[\U0001f300-\U0001faff\u2600-\u27bf])[\ufe0f\U0001f3fb-\U0001f3ff]*[ \t]+(?=\\w)|"
+                         r"(?<=[.!?])(?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<!\bst\.)(?<!\bprof\.)(?<!\be\.g\.)"
                          r"(?<!\bi\.e\.)(?<!\bvs\.)[\"')\]\u201d]*\s+(?=\S)|\n+|(?<=:)\s*\n", re.I)  # fmt: skip
 _CONTRAST = re.compile(r"(?:,|;|\s[\u2014\u2013-])\s+(?=(?:but|however|though|yet|that said|instead)\b)", re.I)
 _APOSTROPHES = ("\u2019", "\u2018", "\u2032", "\u02bc", "\uff07", "`")
