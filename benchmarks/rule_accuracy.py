@@ -16,7 +16,8 @@ Printed per split:
 - jailbreaks (../shared/data/jailbreaks/dev.jsonl, all dev): share drawing a PL1xx finding, sent as a system
   prompt and as a user message (target: all);
 - corpus (../shared/corpus/prompts.jsonl): share of non-sensitive prompts drawing any PL1xx finding (<= 2%), and
-  any text-rule finding (the facts model trains on the corpus's dev half: see scripts/facts_data.corpus_split);
+  any text-rule finding, in all and per half (the facts model trains on the corpus's dev half only: see
+  scripts/facts_data.corpus_split; the test half's figure is the honest one);
 - real prompts of packages the facts model never saw (benchmarks/data/real_prompts): PL1xx and any text rule.
 """
 
@@ -148,16 +149,24 @@ def corpus_rates(linter: Linter) -> dict[str, Any]:
         return {}
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [r for r in rows if r["repo"] not in SKIPPED_REPOS]
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from facts_data import corpus_split
+
     plain = [r for r in rows if not r["sensitive"]]
     pl1, any_rule, by_code = [], [], Counter()
+    halves: dict[str, list[int]] = {"dev": [0, 0, 0], "test": [0, 0, 0]}  # half -> [prompts, PL1xx, any]
     for r in plain:
         codes = linter.codes({"text": r["text"], "role": r["role"]})
         by_code.update(codes)
+        half = halves[corpus_split(r["repo"])]
+        half[0] += 1
         if any(c.startswith("PL1") for c in codes):
             pl1.append(r["id"])
+            half[1] += 1
         if codes:
             any_rule.append(r["id"])
-    return {"total": len(plain), "pl1": pl1, "any": any_rule, "by_code": by_code}
+            half[2] += 1
+    return {"total": len(plain), "pl1": pl1, "any": any_rule, "by_code": by_code, "halves": halves}
 
 
 def real_prompt_rates(linter: Linter) -> dict[str, Any]:
@@ -230,9 +239,13 @@ def report(split: str, show_misses: str | None, as_json: bool, model: Path | Non
         print("\n== corpus: non-sensitive real prompts ==")
         print(f"PL1xx: {_rate(len(corpus['pl1']), corpus['total'])}   any text rule: "
               f"{_rate(len(corpus['any']), corpus['total'])}  by code: {dict(corpus['by_code'])}")
+        for half, (total, pl1, any_rule) in corpus["halves"].items():
+            print(f"  {half} half ({'trained on' if half == 'dev' else 'never trained on'}): PL1xx {_rate(pl1, total)}"
+                  f"   any text rule {_rate(any_rule, total)}")
         if show_misses in ("CORPUS", "all"):
             print("   flagged:", " ".join(corpus["any"]))
-        out["corpus"] = {"total": corpus["total"], "pl1": len(corpus["pl1"]), "any": len(corpus["any"])}
+        out["corpus"] = {"total": corpus["total"], "pl1": len(corpus["pl1"]), "any": len(corpus["any"]),
+                         "halves": corpus["halves"]}
     real = real_prompt_rates(linter) if shared else {}
     if real and real["total"]:
         print("\n== real prompts of packages never trained on (benchmarks/data/real_prompts) ==")

@@ -14,10 +14,22 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
-from typing import IO, Any
+from collections.abc import Callable, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
 from promptlint import __version__
+from promptlint.errors import UsageError, describe, print_warnings
+from promptlint.run_config import cached_rules_and_cache, load_all_rules, load_run_config, require_paths
+
+if TYPE_CHECKING:  # pragma: no cover - types only: the commands import these when they run
+    from pathlib import Path
+
+    from promptlint.config import Config
+    from promptlint.rules_engine.rule import Rule
+    from promptlint.runner import Report
+
+    #: What `ArgumentParser.add_subparsers` returns.
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 FORMATS = ("full", "concise", "json", "sarif", "github", "junit")
 SEVERITIES = ("info", "warning", "error")
@@ -31,10 +43,6 @@ DELEGATED = {
 }
 
 
-class UsageError(Exception):
-    """A bad command line that argparse cannot see (exit 2)."""
-
-
 # -- parser -------------------------------------------------------------------
 
 
@@ -45,7 +53,7 @@ def _common_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force-exclude", action="store_true", help="apply exclude globs to files named explicitly")
 
 
-def _add_check(sub: Any) -> None:
+def _add_check(sub: Subparsers) -> None:
     p = sub.add_parser("check", help="lint prompts in files and folders", description="Lint prompts.")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     p.add_argument("--format", choices=FORMATS, help="output format (default: full on a terminal, else concise)")
@@ -71,7 +79,7 @@ def _add_check(sub: Any) -> None:
     p.set_defaults(handler=cmd_check)
 
 
-def _add_extract(sub: Any) -> None:
+def _add_extract(sub: Subparsers) -> None:
     p = sub.add_parser("extract", help="print the prompts promptlint finds, with positions")
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -79,7 +87,7 @@ def _add_extract(sub: Any) -> None:
     p.set_defaults(handler=cmd_extract)
 
 
-def _add_rules(sub: Any) -> None:
+def _add_rules(sub: Subparsers) -> None:
     p = sub.add_parser("rules", help="list the rules (code, name, severity, enabled)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     _common_selection(p)
@@ -90,7 +98,7 @@ def _add_rules(sub: Any) -> None:
     r.set_defaults(handler=cmd_rule)
 
 
-def _add_delegated(sub: Any, name: str, chosen: bool) -> None:
+def _add_delegated(sub: Subparsers, name: str, chosen: bool) -> None:
     module_name, help_text = DELEGATED[name]
     p = sub.add_parser(name, help=help_text, description=help_text)
     if not chosen:
@@ -116,7 +124,7 @@ def _add_delegated(sub: Any, name: str, chosen: bool) -> None:
     p.set_defaults(handler=module.run)
 
 
-def _not_available(name: str) -> Any:
+def _not_available(name: str) -> Callable[[argparse.Namespace], int]:
     def handler(args: argparse.Namespace) -> int:
         print(f"promptlint {name}: not available yet", file=sys.stderr)
         return 2
@@ -171,48 +179,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 # -- shared helpers --------------------------------------------------------------
-
-
-def _selectors(values: Sequence[str] | None) -> list[str] | None:
-    if values is None:
-        return None
-    return [part for value in values for part in value.split(",") if part.strip()]
-
-
-def require_paths(paths: Sequence[str]) -> None:
-    """A path that does not exist is a usage error (exit 2), like ruff: a typo must not pass as "clean"."""
-    for path in paths:
-        if not os.path.lexists(path):
-            raise UsageError(f"{path}: no such file or folder")
-
-
-def load_run_config(args: argparse.Namespace, paths: Sequence[str]) -> Any:
-    from promptlint.config import load_config
-
-    if getattr(args, "config", None) and getattr(args, "no_config", False):
-        raise UsageError("--config and --no-config cannot be used together")
-    config = load_config(paths, getattr(args, "config", None), isolated=getattr(args, "no_config", False))
-    config = config.with_overrides(
-        select=_selectors(getattr(args, "select", None)),
-        extend_select=_selectors(getattr(args, "extend_select", None)),
-        ignore=_selectors(getattr(args, "ignore", None)),
-        fail_on=getattr(args, "fail_on", None),
-    )
-    if getattr(args, "verbose", False):
-        print(f"promptlint: config: {config.path or '(defaults)'}", file=sys.stderr)
-    return config
-
-
-def load_all_rules(config: Any) -> list[Any]:
-    from promptlint.rules_engine import load_rules
-
-    return load_rules(list(config.rule_paths))
-
-
-def print_warnings(warnings: Sequence[str]) -> None:
-    """What the walk could not lint (an unreadable folder, a dangling symlink, a FIFO): one line each, on stderr."""
-    for warning in warnings:
-        print(f"promptlint: warning: {warning}", file=sys.stderr)
 
 
 def default_format(stream: IO[str]) -> str:
@@ -280,7 +246,7 @@ def _check_once(args: argparse.Namespace) -> int:
     if args.no_cache:
         rules, cache, load = load_all_rules(config), None, None
     else:
-        rules, cache, load = _cached_rules_and_cache(config)
+        rules, cache, load = cached_rules_and_cache(config, load_all_rules)
     report = lint_paths(paths, config, rules, force_exclude=args.force_exclude, cache=cache, load_rules=load)
     report.root = _project_root(paths, config)
     print_warnings(report.warnings)
@@ -291,12 +257,14 @@ def _check_once(args: argparse.Namespace) -> int:
     return _emit(report, config, args)
 
 
-def _check_fix(args: argparse.Namespace, paths: Sequence[str], config: Any) -> int:
+def _check_fix(args: argparse.Namespace, paths: Sequence[str], config: Config) -> int:
     """`check --fix` (ruff's): apply the fixes, then report what is left like `check`; with `--diff`, print the
     diff of what would change instead (and exit 1 if anything would)."""
-    from promptlint.fix.cli import report_fix_notes, unified_diff
+    from promptlint.fix.cli import report_fix_notes
     from promptlint.fix.files import fix_paths
-    from promptlint.runner import Report, Selection
+    from promptlint.fix.result import unified_diff
+    from promptlint.runner import Report
+    from promptlint.selection import Selection
 
     rules = load_all_rules(config)
     results = fix_paths(paths, config, rules, unsafe=args.unsafe_fixes, write=not args.diff,
@@ -333,7 +301,7 @@ def _check_stdin(args: argparse.Namespace) -> int:
     if args.fix or args.diff:
         from promptlint.fix.cli import fix_stdin
 
-        def report_remaining(report: Any, config: Any) -> int:
+        def report_remaining(report: Report, config: Config) -> int:
             report.root = _project_root(config_start(args.stdin_filename), config)
             return _emit(report, config, args, stream=sys.stderr if args.output_file is None else None)
 
@@ -347,7 +315,7 @@ def _check_stdin(args: argparse.Namespace) -> int:
     return _emit(report, config, args)
 
 
-def _emit(report: Any, config: Any, args: argparse.Namespace, stream: IO[str] | None = None) -> int:
+def _emit(report: Report, config: Config, args: argparse.Namespace, stream: IO[str] | None = None) -> int:
     """Render the report in the chosen format (to `stream`, else stdout or --output-file); the exit status
     `check` returns for it."""
     from promptlint.reporters import get_renderer, render_statistics
@@ -364,30 +332,13 @@ def _emit(report: Any, config: Any, args: argparse.Namespace, stream: IO[str] | 
     return 1 if report.failed(config.fail_on) else 0
 
 
-def _project_root(paths: Sequence[str], config: Any) -> Any:
+def _project_root(paths: Sequence[str], config: Config) -> Path:
     from promptlint.project_root import find_project_root
 
     return find_project_root(paths, config)
 
 
-def _cached_rules_and_cache(config: Any) -> tuple[list[Any], Any, Any]:
-    """Rules, result cache and rule loader for a cached run.
-
-    When the rule files are unchanged since the last run, the rules are the cache's metadata
-    stand-ins and the real ones are loaded only if a file misses the cache (a warm run never
-    imports the rules engine or yaml).
-    """
-    from promptlint.cache import ResultCache, cached_rules, store_rules
-
-    stand_ins = cached_rules(config)
-    if stand_ins is not None:
-        return stand_ins, ResultCache.for_run(config, stand_ins), lambda: load_all_rules(config)
-    rules = load_all_rules(config)
-    store_rules(config, rules)
-    return rules, ResultCache.for_run(config, rules), None
-
-
-def _add_noqa(report: Any) -> int:
+def _add_noqa(report: Report) -> int:
     """`check --add-noqa`: 0 when every finding is now silenced, 1 when some could not be (listed)."""
     from promptlint.noqa_writer import add_noqa
 
@@ -452,7 +403,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return 0
 
 
-def render_rule_doc(rule: Any, enabled: bool | None = None) -> str:
+def render_rule_doc(rule: Rule, enabled: bool | None = None) -> str:
     """Markdown-ish documentation of one rule, ruff style."""
     docs = rule.docs
     lines = [f"# {rule.name} ({rule.code})", ""]
@@ -502,6 +453,20 @@ def _command_of(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _cache_dataclass_code() -> None:
+    """Take the methods `@dataclass` generates for promptlint's classes from the per-user code cache.
+
+    Only here, at the command-line entry of short-lived commands: importing the package leaves `dataclasses`
+    alone for library users and the language server (a long-lived process that creates its classes once).
+    Measured (callgrind, one-file `check` in a fresh process, byte code and disk caches warm): 753 M
+    instructions without it, 673 M with it (-11%); with a warm result cache 274 M -> 230 M (-16%); a bare
+    `import promptlint` that installs it costs 144 M instead of 39 M, hence not at import. See `diskcache`.
+    """
+    from promptlint.diskcache import install_dataclass_code_cache
+
+    install_dataclass_code_cache()
+
+
 def _error(message: str) -> int:
     print(f"promptlint: error: {message}", file=sys.stderr)
     return 2
@@ -511,8 +476,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     verbose = "-v" in argv or "--verbose" in argv
+    command = _command_of(argv)
+    if command != "lsp":
+        _cache_dataclass_code()
     try:
-        parser = build_parser(_command_of(argv))
+        parser = build_parser(command)
         try:
             args = parser.parse_args(argv)
         except SystemExit as exc:  # --help, --version, usage errors
@@ -530,26 +498,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        return _error(_describe(exc))
-
-
-def _describe(exc: Exception) -> str:
-    """One line for an error: config and rule errors already name their file and line."""
-    from promptlint.config import ConfigError
-
-    if isinstance(exc, ConfigError | UsageError):
-        return str(exc)
-    if type(exc).__name__ == "RuleError":
-        message = str(exc)
-        path = getattr(exc, "path", None)
-        if path is not None and str(path) not in message:
-            line = getattr(exc, "line", None)
-            message = f"{path}{f':{line}' if line else ''}: {message}"
-        return message
-    if type(exc).__name__ == "InternalError":
-        return f"internal error: {exc} (run with --verbose for the traceback)"
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"internal error: {type(exc).__name__}: {text} (run with --verbose for the traceback)"
+        return _error(describe(exc))
 
 
 if __name__ == "__main__":  # pragma: no cover

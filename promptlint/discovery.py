@@ -93,7 +93,7 @@ def _spec(lines: Sequence[str]) -> Any:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-class _Matchers:
+class Matchers:
     """Compiled include / exclude specs, matched against paths relative to the config root."""
 
     def __init__(self, config: Config) -> None:
@@ -250,7 +250,7 @@ def iter_files(paths: Sequence[str | Path], config: Config, *, force_exclude: bo
         if warn is not None:
             warn(f"{show(path)}: {message}")
 
-    matchers = _Matchers(config)
+    matchers = Matchers(config)
     ignores = _GitIgnores(report)
     seen: set[Path | str] = set()
     for given in paths or ["."]:
@@ -282,7 +282,7 @@ def iter_files(paths: Sequence[str | Path], config: Config, *, force_exclude: bo
                     display = file[len(cwd_prefix):] if file.startswith(cwd_prefix) else None
                     prompt_files.append(SourcePath(file, display or display_path(Path(file), cwd)))
         else:
-            if force_exclude and _force_excluded(absolute, matchers):
+            if force_exclude and force_excluded(absolute, matchers):
                 continue
             key = str(_identity(absolute))
             if key not in seen:
@@ -302,7 +302,7 @@ def _identity(path: Path) -> Path:
         return path
 
 
-def _force_excluded(path: Path, matchers: _Matchers) -> bool:
+def force_excluded(path: Path, matchers: Matchers) -> bool:
     """With --force-exclude an explicit file is skipped if it or any parent folder is excluded."""
     if matchers.excluded(path, is_dir=False):
         return True
@@ -318,7 +318,7 @@ def _is_venv(directory: Path | str) -> bool:
 
 
 def _walk(
-    top: str, real_top: str, matchers: _Matchers, ignores: _GitIgnores, bases: list[str], report: Report,
+    top: str, real_top: str, matchers: Matchers, ignores: _GitIgnores, bases: list[str], report: Report,
     others: list[tuple[str, str]] | None = None,
 ) -> Iterator[tuple[str, str]]:
     """Depth-first, sorted walk that does not follow symlinked directories: (path, resolved path) pairs.
@@ -379,7 +379,7 @@ def _walk(
             stack.append((sub, real_sub, chain))
 
 
-def _lintable(path: str, matchers: _Matchers, ignores: _GitIgnores, chain: list[str]) -> bool:
+def _lintable(path: str, matchers: Matchers, ignores: _GitIgnores, chain: list[str]) -> bool:
     """Would a file at `path` be linted (a lintable name, neither excluded nor ignored by git)?"""
     return (matchers.included(path) and not matchers.excluded(path, is_dir=False)
             and not ignores.ignored(path, False, chain))  # fmt: skip

@@ -10,7 +10,7 @@ depend only on their input, so they are stored once and reused by later processe
   reports its errors with file and line (nothing that fails to parse is stored);
 * a regex by (pattern, flags) -> the code `re` compiles it to, handed back to `_sre.compile`
   the way `re._compiler.compile` does, so the pattern object is the same one `re.compile` makes.
-* a validated rule set (`rules_engine._snapshot`) by the paths and bytes of all its rule and lexicon
+* a validated rule set (`rules_engine.snapshot`) by the paths and bytes of all its rule and lexicon
   files plus the engine's code stamp, so `load_rules` skips validation for files it has seen.
 
 The file is keyed by the Python build and `_sre.MAGIC` (regex code format) and promptlint's
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from promptlint import __version__
+from promptlint.fingerprint import digest_bytes
 
 ENV_DISABLE = "PROMPTLINT_NO_RULE_CACHE"
 #: Entries kept when the file grows past this (custom rules being edited): only this process's are kept.
@@ -50,15 +51,6 @@ _Entry = tuple[int, bytes, int, dict[str, int], tuple[Any, ...]]
 _CODE_TYPE = "I" if array("I").itemsize >= _sre.CODESIZE else "L"
 
 
-def _digest(data: bytes) -> str:
-    """blake2b without `hashlib` (it loads OpenSSL, several ms of start-up)."""
-    try:
-        from _blake2 import blake2b
-    except ImportError:
-        from hashlib import blake2b
-    return blake2b(data, digest_size=20).hexdigest()
-
-
 def cache_file(kind: str = "rules") -> Path | None:
     """Where the cache (`rules`: YAML, rule sets, regexes; `code`: dataclass methods) lives, or None when off."""
     if os.environ.get(ENV_DISABLE, "") not in ("", "0"):
@@ -69,7 +61,7 @@ def cache_file(kind: str = "rules") -> Path | None:
     else:
         xdg = os.environ.get("XDG_CACHE_HOME")
         base = Path(xdg) / "promptlint" if xdg else Path.home() / ".cache" / "promptlint"
-    tag = _digest(f"{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}|{_CODE_TYPE}|{__version__}".encode())[:16]
+    tag = digest_bytes(f"{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}|{_CODE_TYPE}|{__version__}".encode())[:16]
     return base / f"{kind}-{tag}.marshal"
 
 
@@ -174,12 +166,7 @@ def _compiled(source: str) -> Any:
 
 
 def yaml_key(text: str) -> str:
-    return _digest(text.encode("utf-8"))
-
-
-def digest(parts: list[bytes]) -> str:
-    """One key for several byte strings (lengths included, so the parts cannot run into each other)."""
-    return _digest(b"".join(len(part).to_bytes(8, "little") + part for part in parts))
+    return digest_bytes(text.encode("utf-8"))
 
 
 def get_data(key: str) -> Any:
@@ -210,13 +197,22 @@ def put_data(key: str, value: Any) -> None:
     _STORE.mark_dirty()
 
 
-def get_blob(kind: str, key: str) -> Any:
-    """The value `put_blob` stored for `kind` if it was stored under this same `key`, else None.
+def _blob_file(kind: str, key: str) -> Path | None:
+    base = cache_file(kind)
+    return None if base is None else base.with_name(f"{base.stem}-{key[:24]}.marshal")
 
-    One file per kind holding one value (the facts model: `facts`), read only by the code that needs it, so
-    its size never weighs on the start-up of runs that do not.
+
+#: Blobs of one kind kept side by side (a dev checkout, a pre-commit environment, a CI venv: each its own key).
+MAX_BLOBS = 4
+
+
+def get_blob(kind: str, key: str) -> Any:
+    """The value `put_blob` stored for `kind` under this `key`, else None.
+
+    One file per (kind, key), read only by the code that needs it (the facts model: `facts`), so its size
+    never weighs on the start-up of runs that do not, and several installs do not evict each other's.
     """
-    path = cache_file(kind)
+    path = _blob_file(kind, key)
     if path is None:
         return None
     try:
@@ -227,8 +223,8 @@ def get_blob(kind: str, key: str) -> Any:
 
 
 def put_blob(kind: str, key: str, value: Any) -> None:
-    """Store plain data for `kind` under `key`, replacing what was there (atomically; failures are ignored)."""
-    path = cache_file(kind)
+    """Store plain data for `kind` under `key` (atomically; failures are ignored); keep the MAX_BLOBS newest."""
+    path = _blob_file(kind, key)
     if path is None:
         return
     with contextlib.suppress(Exception):
@@ -237,6 +233,10 @@ def put_blob(kind: str, key: str, value: Any) -> None:
 
         path.parent.mkdir(parents=True, exist_ok=True)
         replace_file(path, payload)
+        siblings = sorted(path.parent.glob(f"{cache_file(kind).stem}-*.marshal"),  # type: ignore[union-attr]
+                          key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in siblings[MAX_BLOBS:]:
+            old.unlink()
 
 
 def get_yaml(key: str) -> tuple[Any, dict[tuple[Any, ...], int]] | None:
@@ -297,6 +297,5 @@ def save() -> None:
     _CODE_STORE.save()
 
 
-__all__ = ["ENV_DISABLE", "cache_file", "compile_regex", "digest", "get_blob", "get_data", "get_yaml", "put_blob",
-           "put_data", "put_yaml",
-           "save", "yaml_key"]
+__all__ = ["ENV_DISABLE", "cache_file", "compile_regex", "get_blob", "get_data", "get_yaml", "put_blob", "put_data",
+           "put_yaml", "save", "yaml_key"]

@@ -10,6 +10,9 @@ they are spawned and reload the rule set from `config.rule_paths` in an initiali
 a file's findings and, only when there are findings, its `SourceFile` (reporters quote source lines),
 so memory does not grow with the size of the tree. Errors in a worker come back as values and are
 raised again in the parent with their type (RuleError, InternalError).
+
+The function that lints one file is handed in by the caller (`runner.lint_file`): this module knows how to
+spread work over processes, not how a file is linted, and imports nothing above it.
 """
 
 from __future__ import annotations
@@ -17,26 +20,28 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from promptlint.errors import InternalError
 from promptlint.model import SourceFile
 
 if TYPE_CHECKING:  # pragma: no cover
-    from promptlint.cache import ResultCache
+    from promptlint.config import Config
     from promptlint.discovery import SourcePath
-    from promptlint.runner import Selection
+    from promptlint.result_cache import ResultCache
+    from promptlint.runner import FileResult
+    from promptlint.selection import Selection
+
+    #: Lints one file: `runner.lint_file`.
+    LintFile = Callable[[SourcePath, Selection, ResultCache | None], FileResult]
 
 #: Fewer files than this to lint (cache misses) and the pool is not started.
 MIN_FILES = 48
 #: Each worker should get at least this many files, or it costs more to start than it saves.
 FILES_PER_WORKER = 24
 ENV_JOBS = "PROMPTLINT_JOBS"
-
-if TYPE_CHECKING:  # pragma: no cover
-    from promptlint.runner import FileResult
-
 
 _STATE: dict[str, Any] = {}
 
@@ -81,20 +86,22 @@ def _context() -> Any:
 
 
 def lint_items(
-    items: Sequence[SourcePath], selection: Selection, cache: ResultCache | None, workers: int
+    items: Sequence[SourcePath], selection: Selection, cache: ResultCache | None, workers: int, lint_file: LintFile,
 ) -> list[FileResult]:
-    """Lint `items` with `workers` processes; results in the order of `items`."""
+    """Lint `items` with `lint_file` in `workers` processes; results in the order of `items`.
+
+    `lint_file` must be a module-level function (spawned workers import it by name)."""
     if workers <= 1 or len(items) <= 1:
-        return [_lint_one(item, selection, cache) for item in items]
+        return [lint_file(item, selection, cache) for item in items]
     ctx = _context()
     _warm_up(items, selection)
     chunksize = max(1, min(16, len(items) // (workers * 4)))
     if ctx.get_start_method() == "fork":
-        _STATE.update(selection=selection, cache=cache)
+        _STATE.update(selection=selection, cache=cache, lint_file=lint_file)
         initializer, initargs = None, ()
     else:
         codes = [r.code for r in selection.all_rules]
-        initializer, initargs = _init_spawned, (selection.config, codes, cache)
+        initializer, initargs = _init_spawned, (selection.config, codes, cache, lint_file)
     # Everything made so far is shared with forked workers: frozen, their garbage collector neither walks
     # it at every full collection nor writes to (and so copies) its pages. Measured: ~15% less CPU.
     gc.freeze()
@@ -139,26 +146,20 @@ def _warm_up(items: Sequence[SourcePath], selection: Selection) -> None:
     diskcache.save()
 
 
-def _init_spawned(config: Any, codes: list[str], cache: ResultCache | None) -> None:
+def _init_spawned(config: Config, codes: list[str], cache: ResultCache | None, lint_file: LintFile) -> None:
     """Spawned workers rebuild the selection from the rule files (rules hold compiled closures)."""
-    from promptlint.rules_engine import load_rules
-    from promptlint.runner import Selection
+    from promptlint.rules_engine.ruleset import load_rules
+    from promptlint.selection import Selection
 
     wanted = set(codes)
     rules = [r for r in load_rules(list(config.rule_paths)) if r.code in wanted]
-    _STATE.update(selection=Selection.build(config, rules), cache=cache)
-
-
-def _lint_one(item: SourcePath, selection: Selection, cache: ResultCache | None) -> FileResult:
-    from promptlint.runner import lint_file
-
-    return lint_file(item, selection, cache=cache)
+    _STATE.update(selection=Selection.build(config, rules), cache=cache, lint_file=lint_file)
 
 
 def _work(item: SourcePath) -> FileResult | _Failure:
     """Worker side: lint one file; drop the source text unless a reporter will need it."""
     try:
-        result = _lint_one(item, _STATE["selection"], _STATE["cache"])
+        result = _STATE["lint_file"](item, _STATE["selection"], _STATE["cache"])
     except Exception as exc:
         return _failure(exc, item.display)
     source = result.source
@@ -168,20 +169,18 @@ def _work(item: SourcePath) -> FileResult | _Failure:
 
 
 def _failure(exc: Exception, display: str) -> _Failure:
-    if type(exc).__name__ == "RuleError":
-        path = getattr(exc, "path", None)
-        return _Failure("rule", getattr(exc, "message", str(exc)), str(path) if path else None,
-                        getattr(exc, "line", None))  # fmt: skip
-    if type(exc).__name__ == "InternalError":
+    from promptlint.rules_engine.errors import RuleError  # here: a warm run, which starts no pool, never needs it
+
+    if isinstance(exc, RuleError):
+        return _Failure("rule", exc.message, str(exc.path) if exc.path else None, exc.line)
+    if isinstance(exc, InternalError):
         return _Failure("internal", str(exc))
     return _Failure("internal", f"{display}: {type(exc).__name__}: {exc}")
 
 
 def _exception(failure: _Failure) -> Exception:
+    from promptlint.rules_engine.errors import RuleError
+
     if failure.kind == "rule":
-        from promptlint.rules_engine.errors import RuleError
-
         return RuleError(failure.path, failure.line, failure.message)
-    from promptlint.runner import InternalError
-
     return InternalError(failure.message)

@@ -16,23 +16,20 @@ from typing import TYPE_CHECKING, Any
 
 from promptlint.config import Config
 from promptlint.discovery import SourcePath, display_path, iter_files
+from promptlint.errors import InternalError
 from promptlint.model import Extraction, Finding, ParseProblem, Prompt, Severity, SourceFile
+from promptlint.selection import Selection
 from promptlint.source import read_source
 
 if TYPE_CHECKING:  # pragma: no cover
-    from promptlint.cache import ResultCache
-    from promptlint.cache_index import StatIndex
+    from promptlint.findings_index import StatIndex
+    from promptlint.result_cache import ResultCache
     from promptlint.rules_engine.rule import Rule
 
 PARSE_ERROR_CODE = "PL000"
 PARSE_ERROR_NAME = "parse-error"
 UNUSED_NOQA_CODE = "PL001"
-_PREFIX_RE = re.compile(r"^[A-Za-z]+")
 _MARKER_RE = re.compile(r"noqa|promptlint", re.IGNORECASE)
-
-
-class InternalError(Exception):
-    """A bug met while linting one file; the CLI reports it (exit 2) with the file's path."""
 
 
 @dataclass(slots=True)
@@ -66,43 +63,6 @@ class Report:
 
 
 @dataclass(slots=True)
-class Selection:
-    """Rules selected for the run, with what suppressions need to know about codes."""
-
-    config: Config
-    rules: list[Rule]
-    all_rules: list[Rule]
-    prefixes: frozenset[str]
-
-    @classmethod
-    def build(cls, config: Config, rules: Sequence[Rule]) -> Selection:
-        selected = config.select_rules(rules)
-        prefixes = {"PL"} | {m.group().upper() for r in rules if (m := _PREFIX_RE.match(r.code))}
-        return cls(config, selected, list(rules), frozenset(prefixes))
-
-    def is_known(self, code: str) -> bool:
-        """Whether some rule (selected or not) has this code."""
-        return any(rule.code == code for rule in self.all_rules)
-
-    def is_ours(self, code: str) -> bool:
-        match = _PREFIX_RE.match(code)
-        return bool(match) and match.group().upper() in self.prefixes
-
-    def rules_for(self, display: str, path: Path | str | None = None) -> list[Rule]:
-        """The selected rules minus what `per-file-ignores` removes for this file."""
-        extra = self.config.ignored_for(display, path)
-        if not extra:
-            return self.rules
-        return [r for r in self.rules if self.config.enabled_for_file(r, extra)]
-
-    def rule(self, code: str) -> Rule | None:
-        for rule in self.rules:
-            if rule.code == code:
-                return rule
-        return None
-
-
-@dataclass(slots=True)
 class FileResult:
     """What linting one file gives: final findings and what the project join and the cache need.
 
@@ -132,7 +92,7 @@ def lint_paths(
 ) -> Report:
     """Lint every file under `paths` (default `.`) with the rules `config` selects.
 
-    `cache` (see promptlint.cache) skips files whose findings are known; the files left are linted
+    `cache` (see promptlint.result_cache) skips files whose findings are known; the files left are linted
     in a process pool when there are enough of them (`jobs`: None/0 automatic, 1 in-process).
     With `load_rules`, `rules` may be the cache's metadata-only stand-ins: the real rules are loaded
     only if some file must be linted, so a fully cached run never imports the rules engine.
@@ -167,7 +127,7 @@ def lint_paths(
 
     if todo:
         real_rules()
-    done = lint_items([items[i] for i in todo], selection, cache, worker_count(len(todo), jobs))
+    done = lint_items([items[i] for i in todo], selection, cache, worker_count(len(todo), jobs), lint_file)
     fresh: dict[int, FileResult] = {}
     for i, result in zip(todo, done, strict=True):
         results[i] = result
@@ -211,7 +171,7 @@ def lint_paths(
         report.findings.extend(result.findings)
         if result.source is not None and result.findings:
             report.sources[item.display] = result.source
-    report.findings = _dedupe_and_sort(report.findings)
+    report.findings = dedupe_and_sort(report.findings)
     return report
 
 
@@ -248,7 +208,7 @@ def _prompt_files(extra: Sequence[SourcePath], plan: Any, selection: Selection, 
 
 
 class _Indexed:
-    """The result cache (`promptlint.cache_index`) for one run: which files need linting, and recording.
+    """The result cache (`promptlint.findings_index`) for one run: which files need linting, and recording.
 
     A file whose stat is unchanged is answered without being opened (read only when it has findings:
     reporters quote it). Otherwise, if the index holds a content key for it, it is read and its content
@@ -269,7 +229,7 @@ class _Indexed:
         self.taken: list[int] = [0] * len(items)
 
     def lookup(self, i: int, item: SourcePath) -> FileResult | None:
-        from promptlint.cache_index import StatIndex, fingerprint, now_ns
+        from promptlint.findings_index import StatIndex, fingerprint, now_ns
 
         if item.problem is not None:  # a folder named on the command line that cannot be listed: never cached
             return _unreadable(item, ParseProblem(item.problem), self.selection), None
@@ -373,7 +333,7 @@ def _content_key(cache: ResultCache, source: SourceFile, item: SourcePath, selec
 def _unreadable(item: SourcePath, problem: ParseProblem, selection: Selection) -> list[Finding]:
     """PL000 for a file that could not be read (unless per-file-ignores turn PL000 off for it)."""
     rules = selection.rules_for(item.display, item.path)
-    return _parse_error(item.display, problem, selection, {r.code for r in rules})
+    return parse_error_findings(item.display, problem, selection, {r.code for r in rules})
 
 
 def lint_text(text: str, path: str | Path, config: Config, rules: Sequence[Rule], plan: Any = None,
@@ -383,7 +343,7 @@ def lint_text(text: str, path: str | Path, config: Config, rules: Sequence[Rule]
     `plan` (`promptlint.project.Plan`) brings what other files of the project say about this one."""
     selection = Selection.build(config, rules)
     source = SourceFile(path=display_path(Path(path)), text=text)
-    return _dedupe_and_sort(_lint_source(source, selection, Path(path), plan, prompt_file).findings)
+    return dedupe_and_sort(_lint_source(source, selection, Path(path), plan, prompt_file).findings)
 
 
 def lint_source(source: SourceFile, selection: Selection, path: Path | None = None) -> list[Finding]:
@@ -407,7 +367,7 @@ def _lint_source(source: SourceFile, selection: Selection, path: Path | None = N
     findings = _rules_on(extraction, selection, source, file_path)
     if extraction.problem is not None:
         rules = selection.rules_for(source.path, file_path)
-        findings[:0] = _parse_error(source.path, extraction.problem, selection, {r.code for r in rules})
+        findings[:0] = parse_error_findings(source.path, extraction.problem, selection, {r.code for r in rules})
     # promptfoo configs read the prompt files they name: their findings depend on those files too
     deps = [os.path.abspath(d) for d in extraction.depends_on]
     keep = bool(extraction.exports)
@@ -513,7 +473,7 @@ def extractor_of(path: Path) -> tuple[str, Any]:
     return fmt, extractor_for(path, default=fmt)
 
 
-def _parse_error(display: str, problem: ParseProblem, selection: Selection, enabled: set[str]) -> list[Finding]:
+def parse_error_findings(display: str, problem: ParseProblem, selection: Selection, enabled: set[str]) -> list[Finding]:
     """PL000 at the parser's line, unless the config turned PL000 off for this file."""
     known = any(r.code == PARSE_ERROR_CODE for r in selection.all_rules)
     if known and PARSE_ERROR_CODE not in enabled:
@@ -535,7 +495,7 @@ def _parse_error(display: str, problem: ParseProblem, selection: Selection, enab
     ]
 
 
-def _dedupe_and_sort(findings: list[Finding]) -> list[Finding]:
+def dedupe_and_sort(findings: list[Finding]) -> list[Finding]:
     seen: set[tuple[Any, ...]] = set()
     unique: list[Finding] = []
     for f in findings:
@@ -573,7 +533,7 @@ def extract_paths(paths: Sequence[str | Path], config: Config, *, force_exclude:
                            warn=result.warnings.append):
         source = read_item(item, config.max_file_size)
         if isinstance(source, ParseProblem):
-            result.problems.append(_problem_finding(item.display, source))
+            result.problems.append(problem_finding(item.display, source))
             continue
         extracted.append((item, source, extractor_of(item.path)[1](source)))
     facts = {item.display: e.facts for item, _s, e in extracted if e.facts}
@@ -591,13 +551,13 @@ def extract_paths(paths: Sequence[str | Path], config: Config, *, force_exclude:
         if item.display in plan.prompt_files:
             source = read_source(item.path, item.display, max_bytes=config.max_file_size)
             if isinstance(source, ParseProblem):
-                result.problems.append(_problem_finding(item.display, source))
+                result.problems.append(problem_finding(item.display, source))
                 continue
             extracted.append((item, source, prompt_file_extractor(item.path)[1](source)))
     for item, source, extraction in extracted:
         _apply_plan(extraction, plan, item.display, item.display in plan.prompt_files)
         if extraction.problem is not None:
-            result.problems.append(_problem_finding(item.display, extraction.problem))
+            result.problems.append(problem_finding(item.display, extraction.problem))
         for prompt in sorted(extraction.prompts, key=lambda p: p.positions.file_offset(0)):
             home = prompt.source_file or source
             start, end = prompt.file_span(0, len(prompt.text))
@@ -613,7 +573,7 @@ def extract_paths(paths: Sequence[str | Path], config: Config, *, force_exclude:
     return result
 
 
-def _problem_finding(display: str, problem: ParseProblem) -> Finding:
+def problem_finding(display: str, problem: ParseProblem) -> Finding:
     return Finding(
         code=PARSE_ERROR_CODE, name=PARSE_ERROR_NAME, severity=Severity.ERROR, message=problem.message,
         path=display, line=problem.line, column=problem.column, end_line=problem.line, end_column=problem.column,

@@ -14,9 +14,14 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from promptlint.model import ParseProblem, SourceFile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.config import Config
+    from promptlint.rules_engine.rule import Rule
+    from promptlint.runner import Report
 
 STDIN = "-"
 
@@ -34,7 +39,7 @@ class StdinText:
 
 def wants_stdin(paths: list[str], stdin_filename: str | None) -> bool:
     """Whether the command reads standard input: `-` among the paths, or `--stdin-filename` with no paths."""
-    from promptlint.cli import UsageError
+    from promptlint.errors import UsageError
 
     if STDIN in paths:
         if len(paths) > 1:
@@ -73,16 +78,17 @@ def config_start(stdin_filename: str | None) -> list[str]:
     return [str(folder)]
 
 
-def excluded(path: Path, config: Any) -> bool:
+def excluded(path: Path, config: Config) -> bool:
     """Whether config `exclude` globs (or a skipped folder such as `.venv`) cover the stdin file's name."""
-    from promptlint.discovery import _force_excluded, _Matchers
+    from promptlint.discovery import Matchers, force_excluded
 
-    return _force_excluded(Path(os.path.abspath(path)), _Matchers(config))
+    return force_excluded(Path(os.path.abspath(path)), Matchers(config))
 
 
-def lint_stdin(text: StdinText, config: Any, rules: Any) -> Any:
+def lint_stdin(text: StdinText, config: Config, rules: list[Rule]) -> Report:
     """A `Report` for the text: findings under its display name (none when excluded)."""
-    from promptlint.runner import Report, Selection, _dedupe_and_sort, _parse_error, lint_source
+    from promptlint.runner import Report, dedupe_and_sort, lint_source, parse_error_findings
+    from promptlint.selection import Selection
 
     selection = Selection.build(config, rules)
     report = Report(rules=selection.rules, files=[text.display])
@@ -91,9 +97,9 @@ def lint_stdin(text: StdinText, config: Any, rules: Any) -> Any:
         return report
     if isinstance(text.source, ParseProblem):
         enabled = {r.code for r in selection.rules_for(text.display, text.path)}
-        report.findings = _parse_error(text.display, text.source, selection, enabled)
+        report.findings = parse_error_findings(text.display, text.source, selection, enabled)
         return report
-    findings = _dedupe_and_sort(lint_source(text.source, selection, Path(os.path.abspath(text.path))))
+    findings = dedupe_and_sort(lint_source(text.source, selection, Path(os.path.abspath(text.path))))
     report.findings = findings
     if findings:
         report.sources[text.display] = text.source

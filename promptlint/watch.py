@@ -23,9 +23,9 @@ MIN_INTERVAL = 0.3
 
 def snapshot(args: argparse.Namespace) -> dict[str, tuple[int, int]]:
     """size and mtime of every file a check of `args` would read, and of its config and rule files."""
-    from promptlint.cli import load_run_config
     from promptlint.config import ConfigError, find_config_file
     from promptlint.discovery import iter_files
+    from promptlint.run_config import load_run_config
 
     paths = args.paths or ["."]
     watched: list[str] = []
@@ -66,7 +66,7 @@ def snapshot(args: argparse.Namespace) -> dict[str, tuple[int, int]]:
 def watch(args: argparse.Namespace, check_once: Callable[[argparse.Namespace], int],
           interval: float = MIN_INTERVAL) -> int:  # fmt: skip
     """Run `check_once` now and after every change, until interrupted."""
-    from promptlint.cli import _describe
+    from promptlint.errors import describe
 
     clear = sys.stdout.isatty()
     try:
@@ -80,7 +80,7 @@ def watch(args: argparse.Namespace, check_once: Callable[[argparse.Namespace], i
             try:
                 check_once(args)
             except Exception as exc:  # a bad config or rule file: say so and keep watching
-                print(f"promptlint: error: {_describe(exc)}", file=sys.stderr)
+                print(f"promptlint: error: {describe(exc)}", file=sys.stderr)
             sys.stdout.flush()
             _stamp("Watching for file changes.")
             while True:

@@ -33,6 +33,13 @@ PACKAGES = {
     "crewai==0.60.0": ("MIT", "train"),
     "haystack-ai==2.6.0": ("Apache-2.0", "train"),
     "letta==0.5.0": ("Apache-2.0", "train"),
+    "langroid==0.69.16": ("MIT", "train"),
+    "marvin==3.2.7": ("Apache-2.0", "train"),
+    "embedchain==0.1.128": ("Apache-2.0", "train"),
+    "mem0ai==2.2.1": ("Apache-2.0", "train"),
+    "textgrad==0.1.8": ("MIT", "train"),
+    "browser-use==0.13.14": ("MIT", "train"),
+    "langchain-community==0.4.2": ("MIT", "train"),
     "langchain-experimental==0.0.65": ("MIT", "dev"),
     "semantic-kernel==1.10.0": ("MIT", "dev"),
     "autogen-agentchat==0.2.36": ("MIT", "dev"),
@@ -69,11 +76,14 @@ def harvest(spec: str, work: Path) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "data" / "facts" / "real")
+    parser.add_argument("packages", nargs="*", help="only these package names (default: all)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     DEV_OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for spec, (_licence, split) in PACKAGES.items():
+            if args.packages and spec.split("==")[0] not in args.packages:
+                continue
             rows = harvest(spec, Path(tmp))
             target = (args.out if split == "train" else DEV_OUT) / (spec.split("==")[0] + ".jsonl")
             with target.open("w", encoding="utf-8") as fh:

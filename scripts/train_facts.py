@@ -55,6 +55,8 @@ WEAK = {"PL101": ("override", True), "PL102": ("jailbreak", True), "PL103": ("ha
         "PL303": ("evasive", False)}
 #: Concepts no ordinary real prompt holds: real and clean prompts are negatives for them.
 BACKGROUND = ("override", "jailbreak", "hard_limit", "manipulation", "evasive")
+#: What a real prompt its reviewer marked non-sensitive does not hold either (../shared/corpus `sensitive`).
+PLAIN = ("sensitive", "dual_use")
 
 
 class Bank:
@@ -150,8 +152,10 @@ def load_bank(exclude: tuple[str, ...] = ()) -> Bank:
             row = json.loads(line)
             if row["repo"] in SKIPPED_REPOS or corpus_split(row["repo"]) != "dev":
                 continue
+            # a prompt the corpus's reviewer read as touching nothing sensitive or dual-use holds no sentence that does
+            labels = {c: 0 for c in (*BACKGROUND, *(PLAIN if not row["sensitive"] else ()))}
             for _a, _b, sentence, _nt in _sentences(row["text"], find_placeholders(row["text"])):
-                bank.add(sentence, row["id"], {c: 0 for c in BACKGROUND})
+                bank.add(sentence, row["id"], labels)
     return bank
 
 

@@ -31,7 +31,7 @@ CANDIDATES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 def concept_slots(compiled: Any) -> Iterator[tuple[list[Any], int]]:
     """(list, index) of every ConceptRef in a compiled rule, wherever it sits."""
     from promptlint.rules_engine.concepts import ConceptRef
-    from promptlint.rules_engine.rule import Exception_
+    from promptlint.rules_engine.patterns import Exception_
 
     def walk(value: Any) -> Iterator[tuple[list[Any], int]]:
         if isinstance(value, list):
@@ -54,14 +54,14 @@ def concept_slots(compiled: Any) -> Iterator[tuple[list[Any], int]]:
 
 
 def _ref(slot: tuple[list[Any], int]) -> Any:
-    from promptlint.rules_engine.rule import Exception_
+    from promptlint.rules_engine.patterns import Exception_
 
     item = slot[0][slot[1]]
     return item.pattern if isinstance(item, Exception_) else item
 
 
 def _set(slot: tuple[list[Any], int], threshold: float) -> None:
-    from promptlint.rules_engine.rule import Exception_
+    from promptlint.rules_engine.patterns import Exception_
 
     seq, i = slot
     item = seq[i]

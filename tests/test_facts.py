@@ -78,6 +78,13 @@ def test_negated_members_and_clusters_are_their_own_features(tmp_path: Path) -> 
     assert "nc:refuse" in sentence_features("Never refuse.", classes)
 
 
+def test_every_number_is_the_same_word(tmp_path: Path) -> None:
+    classes = _classes(tmp_path, {})
+    a = sentence_features("Step 4: keep all emoji.", classes)
+    b = sentence_features("Step 17: keep all emoji.", classes)
+    assert a == b and "w:0" in a and not any("4" in name for name in a)
+
+
 # --- the model file and its cache -------------------------------------------------------------------------
 
 

@@ -19,15 +19,9 @@ from fakeapi import FAKE_KEY, FakeAPI, Rule
 
 from promptlint.cli import main
 from promptlint.config import Config
-from promptlint.fix.llm import (
-    RewriteError,
-    build_meta_prompt,
-    keep_margins,
-    new_fact_placeholders,
-    parse_rewrite,
-    targets_for,
-    text_edits,
-)
+from promptlint.fix.llm import targets_for
+from promptlint.fix.llm_check import new_fact_placeholders, text_edits
+from promptlint.fix.llm_prompt import RewriteError, build_meta_prompt, keep_margins, parse_rewrite
 from promptlint.fix.llm_verify import VerifyError, parse_requests
 from promptlint.model import SourceFile
 from promptlint.rules_engine import load_rules
@@ -333,7 +327,7 @@ def f():
 @pytest.mark.parametrize(("name", "text", "indent"), [("p.yaml", YAML_APP, "    "), ("a.py", DEDENT_APP, "        ")])
 def test_added_lines_take_the_margin_of_block_scalars_and_dedented_strings(name: str, text: str,
                                                                            indent: str) -> None:
-    from promptlint.fix.llm import check_rewrite
+    from promptlint.fix.llm_check import check_rewrite
 
     selection = Selection.build(Config(), RULES)
     source = SourceFile(name, text)

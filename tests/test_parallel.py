@@ -10,9 +10,9 @@ import pytest
 
 import promptlint.parallel as parallel
 import promptlint.runner as runner
-from promptlint.cache import ResultCache
 from promptlint.config import Config
 from promptlint.discovery import iter_files
+from promptlint.result_cache import ResultCache
 from promptlint.rules_engine import RuleError, load_rules
 
 needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the pool forks on Linux only")
@@ -110,6 +110,6 @@ def test_spawned_workers_rebuild_the_rules(tree: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context("spawn"))
     items = list(iter_files(["."], Config(root=tree)))[:6]
     selection = runner.Selection.build(Config(root=tree), load_rules())
-    serial = parallel.lint_items(items, selection, None, workers=1)
-    spawned = parallel.lint_items(items, selection, None, workers=2)
+    serial = parallel.lint_items(items, selection, None, workers=1, lint_file=runner.lint_file)
+    spawned = parallel.lint_items(items, selection, None, workers=2, lint_file=runner.lint_file)
     assert [r.findings for r in spawned] == [r.findings for r in serial]

@@ -358,9 +358,9 @@ def test_fix_lints_through_checks_pool(capsys: pytest.CaptureFixture[str], tmp_p
     seen: list[int] = []
     real = parallel.lint_items
 
-    def spy(items, selection, cache, workers):  # type: ignore[no-untyped-def]
+    def spy(items, selection, cache, workers, lint_file):  # type: ignore[no-untyped-def]
         seen.append(workers)
-        return real(items, selection, cache, workers)
+        return real(items, selection, cache, workers, lint_file)
 
     monkeypatch.setattr(parallel, "lint_items", spy)
     monkeypatch.setenv(parallel.ENV_JOBS, "2")

@@ -365,10 +365,11 @@ def test_rule_set_rebuilt_from_snapshot_equals_fresh_load() -> None:
     """The disk-cached rule set is the freshly validated one: every field, every compiled regex."""
     import marshal
 
-    from promptlint.rules_engine import _dirs, _load_files, _rebuild, _snapshot
+    from promptlint.rules_engine.ruleset import load_files, rule_dirs
+    from promptlint.rules_engine.snapshot import rebuild, snapshot
 
-    fresh, lexicons, docs = _load_files(_dirs([]))
-    rebuilt, rebuilt_lexicons = _rebuild(marshal.loads(marshal.dumps(_snapshot(fresh, lexicons, docs))))
+    fresh, lexicons, docs = load_files(rule_dirs([]))
+    rebuilt, rebuilt_lexicons = rebuild(marshal.loads(marshal.dumps(snapshot(fresh, lexicons, docs))))
     assert rebuilt_lexicons == lexicons
     assert len(rebuilt) == len(fresh) > 10
     for new, old in zip(rebuilt, fresh, strict=True):
@@ -402,7 +403,8 @@ def test_stale_data_entries_are_pruned_least_recently_used_first(tmp_path: Path,
 
 
 _CLASSES_PROBE = (
-    "import json, dataclasses\nfrom promptlint import diskcache\nfrom promptlint.model import Finding, Severity\n"
+    "import json, dataclasses\nfrom promptlint import diskcache\ndiskcache.install_dataclass_code_cache()\n"
+    "from promptlint.model import Finding, Severity\n"
     "from promptlint.rules_engine.rule import Rule\n"
     "a = Finding('PL101', 'n', Severity.ERROR, 'm', 'p.py', 1, 2, 1, 9)\n"
     "b = Finding('PL101', 'n', Severity.ERROR, 'm', 'p.py', 1, 2, 1, 9)\n"
@@ -413,7 +415,8 @@ _CLASSES_PROBE = (
 
 
 def test_dataclass_methods_come_from_the_code_cache(tmp_path: Path) -> None:
-    """The second process compiles no dataclass method; the classes behave as plain dataclasses do."""
+    """The second process compiles no dataclass method; the classes behave as plain dataclasses do (the CLI entry
+    installs the code cache, as the probe does here)."""
     first = json.loads(_fresh_process(_CLASSES_PROBE, tmp_path))
     second = json.loads(_fresh_process(_CLASSES_PROBE, tmp_path))
     off = json.loads(_fresh_process(_CLASSES_PROBE, tmp_path / "unused", **{diskcache.ENV_DISABLE: "1"}))
@@ -426,3 +429,14 @@ def test_dataclass_methods_come_from_the_code_cache(tmp_path: Path) -> None:
     (code_file,) = (tmp_path / "rules").glob("code-*.marshal")
     code_file.write_bytes(b"\x00garbage")
     assert json.loads(_fresh_process(_CLASSES_PROBE, tmp_path))[:3] == first[:3]
+
+
+def test_importing_the_package_leaves_dataclasses_alone(tmp_path: Path) -> None:
+    """Library and language-server users get plain `dataclasses`: only the CLI entry installs the code cache."""
+    probe = ("import json, dataclasses, sys\nimport promptlint\nfrom promptlint.rules_engine import load_rules\n"
+             "from promptlint.lsp import engine\nload_rules()\n"
+             "print(json.dumps(['exec' in vars(dataclasses), 'promptlint.diskcache' in sys.modules]))\n")
+    assert json.loads(_fresh_process(probe, tmp_path)) == [False, True]
+    cli = ("import json, dataclasses\nfrom promptlint.cli import main\nmain(['rules'])\n"
+           "print(json.dumps('exec' in vars(dataclasses)))\n")
+    assert json.loads(_fresh_process(cli, tmp_path).splitlines()[-1]) is True

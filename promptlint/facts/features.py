@@ -31,7 +31,7 @@ class WordClasses:
     single: dict[str, tuple[str, ...]]
     multi: tuple[tuple[tuple[str, ...], str], ...]
     #: word -> cluster of similar words (clusters.txt), empty when the file is not shipped
-    clusters: dict[str, str]
+    clusters: dict[str, int]
 
     @classmethod
     def load(cls, path: Path = CLASSES_PATH, clusters: Path = CLUSTERS_PATH) -> WordClasses:
@@ -54,18 +54,21 @@ class WordClasses:
         return cls({k: tuple(v) for k, v in single.items()}, tuple(multi), _read_clusters(clusters))
 
 
-def _read_clusters(path: Path) -> dict[str, str]:
+def _read_clusters(path: Path) -> dict[str, int]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
     pairs = (line.split(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))
-    return dict(pairs)
+    return {word: int(cluster) for word, cluster in pairs}
 
 
 def sentence_features(sentence: str, classes: WordClasses) -> dict[str, float]:
     """Feature dict of one normalised sentence."""
     stems, raw, negated = stems_with_negation(sentence)
+    # every number is one word: "4" in "4. Keep all emoji" says nothing about meaning, and a few training
+    # sentences holding a given number must not teach the model that number
+    stems = ["0" if s.isdigit() else s for s in stems]
     feats: dict[str, float] = {}
     found: dict[str, bool] = {}  # class -> seen outside a negation scope?
     clusters = classes.clusters
@@ -76,7 +79,7 @@ def sentence_features(sentence: str, classes: WordClasses) -> dict[str, float]:
                 feats["n:" + s] = 1.0
             cluster = clusters.get(raw[i])
             if cluster is not None:
-                feats[("nk:" if neg else "k:") + cluster] = 1.0
+                feats[("nk:%d" if neg else "k:%d") % cluster] = 1.0
         if i + 1 < len(stems):
             feats["b:" + s + "_" + stems[i + 1]] = 1.0
         for name in classes.single.get(s, ()):

@@ -17,10 +17,14 @@ __all__ = ["MAX_ROUNDS", "FileResult", "fix_paths", "fix_source"]
 
 def __getattr__(name: str) -> Any:
     """The names above, imported on first use: `fix` on a tree with nothing to fix never loads `core`."""
-    if name in ("FileResult", "fix_paths"):
+    if name == "FileResult":
+        from promptlint.fix import result
+
+        return result.FileResult
+    if name == "fix_paths":
         from promptlint.fix import files
 
-        return getattr(files, name)
+        return files.fix_paths
     if name in ("MAX_ROUNDS", "fix_source"):
         from promptlint.fix import core
 

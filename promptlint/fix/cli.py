@@ -13,9 +13,15 @@ error: what formatter integrations such as conform.nvim run on save.
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
-from typing import IO, Any
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING
+
+from promptlint.fix.result import FileResult, unified_diff
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.config import Config
+    from promptlint.runner import Report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,14 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_llm_arguments(parser)
 
 
-def unified_diff(result: Any) -> str:
-    return "".join(difflib.unified_diff(
-        result.original.splitlines(keepends=True), result.fixed.splitlines(keepends=True),
-        fromfile=f"a/{result.path}", tofile=f"b/{result.path}",
-    ))  # fmt: skip
-
-
-def report_fix_notes(results: list[Any]) -> None:
+def report_fix_notes(results: list[FileResult]) -> None:
     """Skipped fixes and dropped changes, on stderr."""
     for r in results:
         for note in dict.fromkeys(r.notes):
@@ -56,7 +55,7 @@ def report_fix_notes(results: list[Any]) -> None:
             sys.stderr.write(f"{r.path}: changes dropped: {r.rejected}\n")
 
 
-def _suggestions(results: list[Any], unsafe: bool, out: IO[str]) -> tuple[int, int]:
+def _suggestions(results: list[FileResult], unsafe: bool, out: IO[str]) -> tuple[int, int]:
     """Print display-only fixes as suggested rewrites; count hidden unsafe fixes."""
     shown = hidden = 0
     for result in results:
@@ -74,8 +73,9 @@ def _suggestions(results: list[Any], unsafe: bool, out: IO[str]) -> tuple[int, i
 
 
 def run(args: argparse.Namespace) -> int:
-    from promptlint.cli import _cached_rules_and_cache, load_all_rules, load_run_config, print_warnings, require_paths
+    from promptlint.errors import print_warnings
     from promptlint.fix.files import fix_paths
+    from promptlint.run_config import cached_rules_and_cache, load_all_rules, load_run_config, require_paths
 
     if getattr(args, "llm", False):
         from promptlint.fix.llm_cli import run_llm
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     if args.no_cache:  # the flag is defined with the --llm options: it covers both caches
         rules, cache, load = load_all_rules(config), None, None
     else:  # check's result cache: a file whose findings are known and hold nothing to fix is not even read
-        rules, cache, load = _cached_rules_and_cache(config)
+        rules, cache, load = cached_rules_and_cache(config)
     warnings: list[str] = []
     results = fix_paths(paths, config, rules, unsafe=args.unsafe_fixes, write=not args.diff,
                         force_exclude=args.force_exclude, cache=cache, load_rules=load, warnings=warnings)
@@ -124,16 +124,17 @@ def run(args: argparse.Namespace) -> int:
     return 1 if any(f.severity.rank >= fail_on.rank for r in results for f in r.remaining) else 0
 
 
-def fix_stdin(args: argparse.Namespace, report_remaining: Any = None) -> int:
+def fix_stdin(args: argparse.Namespace, report_remaining: Callable[[Report, Config], int] | None = None) -> int:
     """Fix standard input as `--stdin-filename` (default Python); the text goes to stdout, all of it.
 
     `report_remaining(report, config)`, when given (`check --fix -`), reports the findings left and returns the
     exit status; otherwise the summary goes to stderr as for files.
     """
-    from promptlint.cli import load_all_rules, load_run_config
     from promptlint.fix.core import encode_text, fix_source
     from promptlint.model import ParseProblem
-    from promptlint.runner import Report, Selection
+    from promptlint.run_config import load_all_rules, load_run_config
+    from promptlint.runner import Report
+    from promptlint.selection import Selection
     from promptlint.stdin import config_start, excluded, lint_stdin, read_stdin
 
     start = config_start(args.stdin_filename)

@@ -1,34 +1,38 @@
 """Applying findings' fixes to files, verified, to a fixed point, written atomically.
 
 One file at a time: lint, encode each wanted fix into file edits (`encode`), splice the
-non-overlapping ones, then prove the result (`verify`): the file parses, only prompt strings
-changed, every prompt reads exactly as the fix intended, each fixed finding is gone and no
-new finding appeared. Any failure drops the file's changes and says why. Rounds repeat
+non-overlapping ones, then prove the result (`proof.prove_edit`): the file parses, only prompt
+strings changed, every prompt reads exactly as the fix intended, each fixed finding is gone and
+no new finding appeared. Any failure drops the file's changes and says why. Rounds repeat
 until nothing applicable is left or `MAX_ROUNDS` is reached (ruff / sqlfluff style), so
 running `fix` twice changes nothing the second time.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from promptlint.atomic import WriteRefused, rewrite_file
-from promptlint.fix.encode import Containers, Skip, _margin, char_source, containers_for, encode
-from promptlint.fix.files import FileResult, finding_key, wanted
+from promptlint.fix.encode import Containers, Skip, char_source, containers_for, encode, margin_of
 from promptlint.fix.layout import block_width, configured_width, drop_emptied_pieces, file_width, wrap_text
-from promptlint.fix.verify import Rejected, check_prompts, check_python, check_yaml, reextract
+from promptlint.fix.proof import Rejected, Relint, apply_text_edits, prove_edit
+from promptlint.fix.result import FileResult, wanted
 from promptlint.model import Edit, Extraction, Finding, Fix, Prompt, SourceFile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.selection import Selection
 
 MAX_ROUNDS = 10
 _ORDER = {"safe": 0, "unsafe": 1, "display": 2}
 
 
 @dataclass(slots=True)
-class _Planned:
+class PlannedFix:
+    """One finding's fix spelled for the file: its file edits, the prompt they edit and the prompt-text edits."""
+
     finding: Finding
     edits: list[Edit]
     prompt_index: int | None
@@ -47,7 +51,7 @@ def prompt_index_of(finding: Finding, prompts: Sequence[Prompt]) -> int | None:
     return None if best is None else best[0]
 
 
-def _with_operator_context(finding: Finding, selection: Any, operator_context: str | None) -> Fix | None:
+def _with_operator_context(finding: Finding, selection: Selection, operator_context: str | None) -> Fix | None:
     """An insert-scaffold fix marked `operator_context: true` gets the project's own operator context
     (then unsafe: it changes behaviour); without it the placeholder scaffold stays display-only."""
     fix = finding.fix
@@ -63,30 +67,13 @@ def _with_operator_context(finding: Finding, selection: Any, operator_context: s
                applicability="unsafe", edits=[], text_edits=[(a, b, text)])
 
 
-def _apply(text: str, edits: list[Edit]) -> str:
-    out = []
-    pos = 0
-    for e in sorted(edits, key=lambda e: (e.start, e.end)):
-        out.append(text[pos:e.start])
-        out.append(e.content)
-        pos = e.end
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def _apply_text(text: str, edits: list[tuple[int, int, str]]) -> str:
-    for a, b, content in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-        text = text[:a] + content + text[b:]
-    return text
-
-
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     """Do [start, end) and any span overlap (insertion points touching a span count)?"""
     return any((start < b and end > a) or (start == end and a <= start <= b) or (a == b and start <= a <= end)
                for a, b in spans)
 
 
-def _trim_tail(text: str, edit: tuple[int, int, str]) -> tuple[int, int, str]:
+def trim_tail(text: str, edit: tuple[int, int, str]) -> tuple[int, int, str]:
     """A deletion that reaches the end of the prompt takes the white space before it too: "A. B." minus "B."
     reads "A.", not "A. " (which a template turn, stripped when extracted, could never read)."""
     a, b, content = edit
@@ -102,7 +89,7 @@ def _trim_tail(text: str, edit: tuple[int, int, str]) -> tuple[int, int, str]:
     return start, b, content
 
 
-def _containers(source: SourceFile, fmt: str, path: Path | None) -> Containers:
+def file_containers(source: SourceFile, fmt: str, path: Path | None) -> Containers:
     """The file's string containers, told the width inserted text must keep to (see `layout`)."""
     containers = containers_for(source, fmt)
     containers.width = configured_width(path) or file_width(source)
@@ -124,17 +111,31 @@ def wrap_insertion(prompt: Prompt, source: SourceFile, containers: Containers,
     if width is None:
         return edit
     line_start = source.text.rfind("\n", 0, pos) + 1
-    margin = len(_margin(prompt, source, a, c)) if "\n" in content else 0
+    margin = len(margin_of(prompt, source, a, c)) if "\n" in content else 0
     return a, b, wrap_text(content, pos - line_start, margin, width)
 
 
-def _plan(findings: list[Finding], extraction: Extraction, source: SourceFile, fmt: str, selection: Any,
-          unsafe: bool, operator_context: str | None, notes: list[str], path: Path | None = None) -> list[_Planned]:
+def plan_fix(finding: Finding, fix: Fix, extraction: Extraction, source: SourceFile,
+             containers: Containers) -> PlannedFix | None:
+    """A prompt-text fix spelled into file edits (a deletion at the prompt's end takes the white space before
+    it, an insertion is wrapped to its string's width); None when no prompt holds the finding, `Skip` when the
+    edit cannot be spelled in its string."""
+    index = prompt_index_of(finding, extraction.prompts)
+    if index is None:
+        return None
+    prompt = extraction.prompts[index]
+    text_edits = [wrap_insertion(prompt, source, containers, trim_tail(prompt.text, edit)) for edit in fix.text_edits]
+    edits = [e for a, b, c in text_edits for e in encode(prompt, source, containers, a, b, c)]
+    return PlannedFix(finding, edits, index, text_edits)
+
+
+def _plan(findings: list[Finding], extraction: Extraction, source: SourceFile, fmt: str, selection: Selection,
+          unsafe: bool, operator_context: str | None, notes: list[str], path: Path | None = None) -> list[PlannedFix]:
     """Encoded, non-overlapping fixes for this round: text-edit fixes first; file-edit-only ones
     (PL001's noqa removal) in a round of their own, since they change comments, not prompts."""
     containers = None
-    text_plans: list[_Planned] = []
-    file_plans: list[_Planned] = []
+    text_plans: list[PlannedFix] = []
+    file_plans: list[PlannedFix] = []
     for finding in findings:
         if finding.never_fix:
             continue
@@ -144,22 +145,17 @@ def _plan(findings: list[Finding], extraction: Extraction, source: SourceFile, f
         assert fix is not None
         if not fix.text_edits:
             if fix.edits:
-                file_plans.append(_Planned(finding, list(fix.edits), None, []))
+                file_plans.append(PlannedFix(finding, list(fix.edits), None, []))
             continue
-        index = prompt_index_of(finding, extraction.prompts)
-        if index is None:
-            continue
-        prompt = extraction.prompts[index]
-        containers = containers or _containers(source, fmt, path)
-        text_edits = [wrap_insertion(prompt, source, containers, _trim_tail(prompt.text, edit))
-                      for edit in fix.text_edits]  # fmt: skip
+        containers = containers or file_containers(source, fmt, path)
         try:
-            edits = [e for a, b, c in text_edits for e in encode(prompt, source, containers, a, b, c)]
+            planned = plan_fix(finding, fix, extraction, source, containers)
         except Skip as why:
             notes.append(f"{source.path}:{finding.line}:{finding.column}: {finding.code} fix skipped: {why}")
             continue
-        text_plans.append(_Planned(finding, edits, index, text_edits))
-    chosen: list[_Planned] = []
+        if planned is not None:
+            text_plans.append(planned)
+    chosen: list[PlannedFix] = []
     used: list[tuple[int, int]] = []
     used_text: dict[int, list[tuple[int, int]]] = {}
     for plan in sorted(text_plans or file_plans, key=lambda p: (min(e.start for e in p.edits), p.finding.code)):
@@ -174,15 +170,24 @@ def _plan(findings: list[Finding], extraction: Extraction, source: SourceFile, f
     return chosen
 
 
-def fix_source(source: SourceFile, selection: Any, path: Path, *, unsafe: bool = False,
+def fix_source(source: SourceFile, selection: Selection, path: Path, *, unsafe: bool = False,
                operator_context: str | None = None) -> FileResult:
     """Fix one decoded file in memory; the result says what changed and why anything was refused."""
     from promptlint.runner import extractor_of, lint_source
 
     fmt, extract = extractor_of(path)
+    return fix_with(source, fmt, extract, lambda s: lint_source(s, selection, path), selection, path,
+                    unsafe=unsafe, operator_context=operator_context)
+
+
+def fix_with(source: SourceFile, fmt: str, extract: Callable[[SourceFile], Extraction], relint: Relint,
+             selection: Selection, path: Path | None = None, *, unsafe: bool = False,
+             operator_context: str | None = None) -> FileResult:
+    """`fix_source` with the file's format, extractor and linter given: rounds of planned fixes, each round
+    proved by `prove_edit` (a rule's examples are fixed this way, as prompts of the role they state)."""
     result = FileResult(path=source.path, original=source.text, fixed=source.text, source=source)
     current = source
-    findings = lint_source(current, selection, path)
+    findings = relint(current)
     result.original_findings = list(findings)
     for _round in range(MAX_ROUNDS):
         extraction = extract(current)
@@ -192,53 +197,26 @@ def fix_source(source: SourceFile, selection: Any, path: Path, *, unsafe: bool =
         edits = [e for p in plans for e in p.edits]
         if fmt == "python" and any(p.prompt_index is not None for p in plans):
             edits = drop_emptied_pieces(current, containers_for(current, fmt), edits)
-        new_text = _apply(current.text, edits)
         expected: dict[int, str] = {}
         for p in plans:
-            if p.prompt_index is not None:
-                expected.setdefault(p.prompt_index, extraction.prompts[p.prompt_index].text)
-        for i in list(expected):
-            expected[i] = _apply_text(expected[i], [t for p in plans if p.prompt_index == i for t in p.text_edits])
+            if p.prompt_index is not None and p.prompt_index not in expected:
+                text_edits = [t for q in plans if q.prompt_index == p.prompt_index for t in q.text_edits]
+                expected[p.prompt_index] = apply_text_edits(extraction.prompts[p.prompt_index].text, text_edits)
         try:
-            new_source, new_extraction = reextract(current, new_text, extract)
-            check_prompts(extraction, new_extraction, expected)
-            if any(p.prompt_index is not None for p in plans):
-                if fmt == "python":
-                    check_python(current.text, new_text)
-                elif fmt in ("yaml", "promptfoo"):
-                    check_yaml(current.text, new_text, [(e.start, e.end) for e in edits])
-            new_findings = lint_source(new_source, selection, path)
-            _check_findings(findings, current.text, new_findings, new_text, [p.finding for p in plans])
+            proved = prove_edit(current, fmt, extract, extraction, edits, expected, relint=relint, findings=findings,
+                                fixed=[p.finding for p in plans])
         except Rejected as why:
             result.rejected = str(why)
             result.fixed = source.text
             result.fixed_findings = []
-            result.remaining = lint_source(source, selection, path)
+            result.remaining = relint(source)
             return result
         result.fixed_findings.extend(p.finding for p in plans)
         result.rounds += 1
-        current, findings = new_source, new_findings
+        current, findings = proved.source, proved.findings
     result.fixed = current.text
     result.remaining = findings
     return result
-
-
-def _check_findings(before: list[Finding], old_text: str, after: list[Finding], new_text: str,
-                    fixed: list[Finding]) -> None:
-    """No finding may appear (counted per rule and message, so a finding that merely moved is fine),
-    and no fixed finding may still sit on its old words."""
-    coarse = Counter((f.code, f.message) for f in before) - Counter((f.code, f.message) for f in fixed)
-    for (code, _message), count in Counter((f.code, f.message) for f in after).items():
-        if count > coarse.get((code, _message), 0):
-            fixed_codes = {f.code for f in fixed}
-            what = "a fix did not remove its finding" if code in fixed_codes else "a new finding appeared"
-            raise Rejected(f"{what} ({code})")
-    fine = Counter(finding_key(f, old_text) for f in before)
-    for f in fixed:
-        key = finding_key(f, old_text)
-        if sum(1 for g in after if finding_key(g, new_text) == key) > fine[key] - sum(
-                1 for g in fixed if finding_key(g, old_text) == key):
-            raise Rejected(f"a fix did not remove its finding: {f.code} on {key[2][:60]!r}")
 
 
 # --- files on disk -------------------------------------------------------------------------------

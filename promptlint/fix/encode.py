@@ -158,7 +158,7 @@ def _newline(source: SourceFile) -> str:
     return "\r\n" if first > 0 and source.text[first - 1] == "\r" else "\n"
 
 
-def _margin(prompt: Prompt, source: SourceFile, a: int, container: Container) -> str:
+def margin_of(prompt: Prompt, source: SourceFile, a: int, container: Container) -> str:
     """Indentation the file adds to lines of this text that the text itself does not hold
     (what `dedent` removes, a YAML block scalar's indentation)."""
     text = prompt.text
@@ -271,7 +271,7 @@ def encode(prompt: Prompt, source: SourceFile, containers: Containers, a: int, b
         c = containers.at(pos)
         if c is None:
             raise Skip("the insertion point is not inside a string")
-        spelled = spell(content, c, source, _margin(prompt, source, a, c))
+        spelled = spell(content, c, source, margin_of(prompt, source, a, c))
         if containers.width and c.style == "python" and len(c.quote) == 1 and c.in_brackets:
             from promptlint.fix.layout import split_piece
 
@@ -296,7 +296,7 @@ def encode(prompt: Prompt, source: SourceFile, containers: Containers, a: int, b
     if not content:
         segments = _widen_deletion(prompt, source, segments, a, b)
     first_s, first_e, first_c = segments[0]
-    edits = [Edit(first_s, first_e, spell(content, first_c, source, _margin(prompt, source, a, first_c)))]
+    edits = [Edit(first_s, first_e, spell(content, first_c, source, margin_of(prompt, source, a, first_c)))]
     edits.extend(Edit(s, e, "") for s, e, _c in segments[1:])
     return edits
 

@@ -7,73 +7,18 @@ file has a fix to apply: on a tree with nothing to fix, `fix` imports and does w
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from promptlint.model import Finding, Fix, SourceFile
+from promptlint.fix.result import FileResult, wanted
+from promptlint.model import Finding
 
-
-@dataclass(slots=True)
-class FileResult:
-    """What `fix` did (or would do) to one file."""
-
-    path: str
-    original: str
-    fixed: str
-    #: None for a file `fix` did not read (nothing to fix, or unreadable): `original` and `fixed` are then "".
-    source: SourceFile | None
-    fixed_findings: list[Finding] = field(default_factory=list)
-    remaining: list[Finding] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    rejected: str | None = None
-    rounds: int = 0
-    #: The findings on the original text (before any fix).
-    original_findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return self.fixed != self.original
-
-    def fixed_source(self) -> SourceFile:
-        """The fixed text as a SourceFile (what `remaining`'s positions refer to)."""
-        assert self.source is not None
-        return SourceFile(path=self.source.path, text=self.fixed, bom=self.source.bom, encoding=self.source.encoding)
-
-    def remaining_before_fix(self) -> list[Finding]:
-        """`remaining` at their positions in the original text: what `--diff`, which writes nothing, must report.
-
-        Each remaining finding is one of the original findings (fixing never adds one: `_check_findings`),
-        found by rule, message and flagged words, else by rule and message in order.
-        """
-        if not self.changed:
-            return list(self.remaining)
-        pool = list(self.original_findings)
-        out: list[Finding] = []
-        for finding in self.remaining:
-            key = finding_key(finding, self.fixed)
-            match = next((g for g in pool if finding_key(g, self.original) == key), None)
-            if match is None:
-                match = next((g for g in pool if (g.code, g.message) == (finding.code, finding.message)), None)
-            if match is None:
-                out.append(finding)
-                continue
-            pool.remove(match)
-            out.append(match)
-        out.sort(key=lambda f: (f.line, f.column, f.code))
-        return out
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.config import Config
+    from promptlint.rules_engine.rule import Rule
 
 
-def finding_key(f: Finding, text: str) -> tuple[str, str, str]:
-    """A finding's identity across a fix: rule, message and the flagged words (positions move)."""
-    return f.code, f.message, " ".join(text[f.span[0]:f.span[1]].split()).lower()
-
-
-def wanted(fix: Fix | None, unsafe: bool) -> bool:
-    return fix is not None and (fix.applicability == "safe" or (unsafe and fix.applicability == "unsafe"))
-
-
-def fix_paths(paths: Sequence[str | Path], config: Any, rules: Sequence[Any], *, unsafe: bool = False,
+def fix_paths(paths: Sequence[str | Path], config: Config, rules: Sequence[Rule], *, unsafe: bool = False,
               write: bool = True, force_exclude: bool = False, cache: Any = None, jobs: int | None = None,
               load_rules: Callable[[], Sequence[Any]] | None = None,
               warnings: list[str] | None = None) -> list[FileResult]:
@@ -86,7 +31,8 @@ def fix_paths(paths: Sequence[str | Path], config: Any, rules: Sequence[Any], *,
     the real rules are loaded only if a file has something to fix. What the walk could not lint goes to
     `warnings`; a file that could not be read or parsed (PL000) gets a note saying it was not fixed.
     """
-    from promptlint.runner import PARSE_ERROR_CODE, Selection, lint_paths
+    from promptlint.runner import PARSE_ERROR_CODE, lint_paths
+    from promptlint.selection import Selection
 
     report = lint_paths(paths, config, rules, force_exclude=force_exclude, cache=cache, jobs=jobs,
                         load_rules=load_rules)

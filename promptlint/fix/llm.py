@@ -17,35 +17,42 @@ users, or trade one finding for another. So a rewrite is used only when
 A prompt with a `never_fix` finding (PL103: a request for something no rewording makes acceptable)
 is never sent anywhere: such prompts are dropped before any request is built.
 
+The module's job is orchestration: which prompts to rewrite (`targets_for`), asking through the live runner
+(`ask_rewrite`), and deciding per prompt what happens (`rewrite_source`, `rewrite_paths`). The meta-prompt and
+reading the reply live in `fix.llm_prompt`; checking a rewrite and spelling it into the file in `fix.llm_check`.
+
 Public API:
     targets_for(source, selection, path) -> list[Target]
-    build_meta_prompt(target, selection, operator_context) -> str
-    parse_rewrite(reply) -> str                     # RewriteError when there is no <rewrite> block
     request_rewrite(target, selection, runner, operator_context) -> str
-    check_rewrite(source, selection, path, index, findings, new_text) -> Checked
+    rewrite_source(source, selection, path, settings) -> LLMFileResult
+    rewrite_paths(paths, config, rules, settings) -> list[LLMFileResult]
+    fix.llm_prompt: build_meta_prompt(target, selection, operator_context) -> str, parse_rewrite(reply) -> str
+    fix.llm_check: check_rewrite(source, selection, path, index, findings, new_text) -> Checked
 """
 
 from __future__ import annotations
 
-import re
-import string
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from promptlint.model import Finding, Prompt, SourceFile
+from promptlint.fix.llm_check import Checked, check_rewrite, new_fact_placeholders
+from promptlint.fix.llm_prompt import (
+    RewriteError,
+    Target,
+    build_meta_prompt,
+    keep_margins,
+    parse_rewrite,
+)
+from promptlint.model import Finding, SourceFile
 
-TEMPLATE_PATH = Path(__file__).with_name("rewrite_prompt.md")
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.config import Config
+    from promptlint.rules_engine.rule import Rule
+    from promptlint.selection import Selection
+
 #: Max tokens of the rewrite reply (a whole prompt comes back).
 REWRITE_MAX_TOKENS = 4096
-#: A visible placeholder for a missing fact: angle brackets around words with a space, "<who your users are>".
-FACT_PLACEHOLDER = re.compile(r"<[A-Za-z][^<>\n]{0,100}\s[^<>\n]{0,100}>")
-_BLOCK = re.compile(r"<rewrite>\s*?\n?(.*?)\n?\s*</rewrite>", re.DOTALL | re.IGNORECASE)
-
-
-class RewriteError(Exception):
-    """The model's reply gives no usable rewrite (no block, empty); nothing is written."""
 
 
 def eligible(finding: Finding) -> bool:
@@ -53,24 +60,7 @@ def eligible(finding: Finding) -> bool:
     return not finding.never_fix and finding.code[:3] in ("PL1", "PL2", "PL3") and finding.code != "PL103"
 
 
-@dataclass(slots=True)
-class Target:
-    """One prompt to rewrite and the findings the rewrite must remove."""
-
-    path: str
-    index: int
-    prompt: Prompt
-    findings: list[Finding]
-    line: int
-    column: int
-    source: SourceFile
-
-    @property
-    def codes(self) -> list[str]:
-        return sorted({f.code for f in self.findings})
-
-
-def _blocked(extraction: Any, selection: Any, findings: list[Finding]) -> list[tuple[int, int]]:
+def _blocked(extraction: Any, selection: Selection, findings: list[Finding]) -> list[tuple[int, int]]:
     """File spans of never-fix findings, whether or not the rule is selected or suppressed: PL103
     keeps its prompt away from every model even when a config turns the rule off."""
     from promptlint.rules_engine import run_rules
@@ -85,7 +75,7 @@ def _blocked(extraction: Any, selection: Any, findings: list[Finding]) -> list[t
     return spans
 
 
-def targets_for(source: SourceFile, selection: Any, path: Path) -> list[Target]:
+def targets_for(source: SourceFile, selection: Selection, path: Path) -> list[Target]:
     """Prompts of the file with eligible findings, minus every prompt holding a never-fix finding."""
     from promptlint.fix.core import prompt_index_of
     from promptlint.runner import extractor_of, lint_source
@@ -121,79 +111,12 @@ def _at(span: tuple[int, int]) -> Finding:
     return Finding("PL103", "", Severity.ERROR, "", "", 1, 1, 1, 1, span=span)
 
 
-# --- the meta-prompt ---------------------------------------------------------------------------
-
-
-@cache
-def _template() -> string.Template:
-    return string.Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
-
-
-def placeholder_texts(prompt: Prompt) -> list[str]:
-    return [prompt.text[a:b] for a, b in sorted(prompt.placeholders)]
-
-
-def _describe(finding: Finding, file_text: str, selection: Any) -> str:
-    rule = selection.rule(finding.code)
-    lines = [f"- {finding.code} ({finding.name}): {' '.join(finding.message.split())}"]
-    a, b = finding.span
-    words = " ".join(file_text[a:b].split())[:200]
-    words = words if len(words.split()) >= 2 else ""  # a one-word span marks a place, not the problem
-    if rule is not None:
-        docs = rule.docs
-        lines.append(f"  Why it matters: {' '.join(docs.why.split())}")
-        if rule.hint:
-            lines.append(f"  How to fix: {' '.join(rule.hint.split())}")
-        if docs.use_instead.strip():
-            lines.append("  Example of good wording: " + " ".join(docs.use_instead.split()))
-        if docs.fix_safety.strip():
-            lines.append(f"  Limits: {' '.join(docs.fix_safety.split())}")
-    if words:
-        lines.append(f"  Flagged words: {words}")
-    return "\n".join(lines)
-
-
-def build_meta_prompt(target: Target, selection: Any, operator_context: str | None) -> str:
-    """The rewrite request: rule docs, findings, operator context (the only facts allowed), the prompt."""
-    holders = placeholder_texts(target.prompt)
-    listed = ", ".join(dict.fromkeys(holders)) if holders else "(none)"
-    seen: set[tuple[str, str]] = set()
-    described = []
-    for f in target.findings:
-        if (f.code, f.message) not in seen:
-            seen.add((f.code, f.message))
-            described.append(_describe(f, target.source.text, selection))
-    context = " ".join((operator_context or "").split()) or "(none given: use visible placeholders for such facts)"
-    return _template().substitute(
-        placeholders=listed, operator_context=context, findings="\n".join(described), role=target.prompt.role,
-        prompt=target.prompt.text,
-    )  # fmt: skip
-
-
-def parse_rewrite(reply: str) -> str:
-    """The text inside the first complete <rewrite> block; RewriteError when there is none or it is empty."""
-    match = _BLOCK.search(reply or "")
-    if match is None:
-        raise RewriteError("the model's reply has no <rewrite> block")
-    text = match.group(1)
-    if not text.strip():
-        raise RewriteError("the model's <rewrite> block is empty")
-    return text
-
-
-def keep_margins(original: str, rewrite: str) -> str:
-    """The rewrite with the original's leading and trailing whitespace (a triple-quoted string's newlines)."""
-    lead = original[: len(original) - len(original.lstrip())]
-    trail = original[len(original.rstrip()):]
-    return lead + rewrite.strip() + trail
-
-
-def request_rewrite(target: Target, selection: Any, runner: Any, operator_context: str | None) -> str:
+def request_rewrite(target: Target, selection: Selection, runner: Any, operator_context: str | None) -> str:
     """Ask the model (through the runner: cache, budget, retries) and return the parsed rewrite text."""
     return ask_rewrite(target, selection, runner, operator_context)[0]
 
 
-def ask_rewrite(target: Target, selection: Any, runner: Any, operator_context: str | None) -> tuple[str, Any]:
+def ask_rewrite(target: Target, selection: Selection, runner: Any, operator_context: str | None) -> tuple[str, Any]:
     """The parsed rewrite and the runner's outcome (to `runner.forget` it if the rewrite is rejected later).
 
     A reply without a usable <rewrite> block raises RewriteError and is not cached: a re-run asks again
@@ -210,119 +133,6 @@ def ask_rewrite(target: Target, selection: Any, runner: Any, operator_context: s
         raise LLMError(outcome.error, outcome.message or outcome.error)
     assert outcome.response is not None
     return keep_margins(target.prompt.text, parse_rewrite(outcome.response.text)), outcome
-
-
-# --- checking and spelling a rewrite -----------------------------------------------------------
-
-
-def new_fact_placeholders(original: str, rewrite: str) -> list[str]:
-    """Visible `<...>` placeholders the rewrite adds (the model lacked a fact)."""
-    before = set(FACT_PLACEHOLDER.findall(original))
-    return [m for m in dict.fromkeys(FACT_PLACEHOLDER.findall(rewrite)) if m not in before]
-
-
-def text_edits(prompt: Prompt, rewrite: str) -> list[tuple[int, int, str]]:
-    """Edits over the literal stretches between placeholders turning the prompt into `rewrite`.
-
-    The rewrite must hold the original's placeholders unchanged, in order and just as often;
-    otherwise RewriteError. Each stretch's edit is trimmed to what really changed.
-    """
-    text = prompt.text
-    spans = sorted(prompt.placeholders)
-    holders = [text[a:b] for a, b in spans]
-    for holder in set(holders):
-        if rewrite.count(holder) != text.count(holder):
-            raise RewriteError(f"the rewrite does not keep the placeholder {holder!r} exactly as often as before")
-    pieces: list[str] = []
-    pos = 0
-    for holder in holders:
-        found = rewrite.find(holder, pos)
-        if found < 0:
-            raise RewriteError(f"the rewrite changes or reorders the placeholder {holder!r}")
-        pieces.append(rewrite[pos:found])
-        pos = found + len(holder)
-    pieces.append(rewrite[pos:])
-    bounds = [0, *[x for span in spans for x in span], len(text)]
-    edits = []
-    for k, new in enumerate(pieces):
-        a, b = bounds[2 * k], bounds[2 * k + 1]
-        old = text[a:b]
-        if old == new:
-            continue
-        head = _common_prefix(old, new)
-        tail = _common_prefix(old[head:][::-1], new[head:][::-1])
-        if tail and new[:len(new) - tail].endswith("\n"):
-            # New lines ending at a line start: take in the rest of that line, so the writer indents it
-            # (a YAML block or dedented string's margin is added to lines inside the edit only).
-            rest = old[len(old) - tail:]
-            tail -= rest.find("\n") if "\n" in rest else len(rest)
-        edits.append((a + head, b - tail, new[head:len(new) - tail]))
-    return edits
-
-
-def _common_prefix(x: str, y: str) -> int:
-    n = 0
-    for a, b in zip(x, y, strict=False):
-        if a != b:
-            break
-        n += 1
-    return n
-
-
-@dataclass(slots=True)
-class Checked:
-    """A rewrite proven writable: the new file text and what re-linting found."""
-
-    text: str
-    source: SourceFile
-    findings: list[Finding] = field(default_factory=list)
-
-
-def check_rewrite(source: SourceFile, selection: Any, path: Path, index: int, targeted: list[Finding],
-                  rewrite: str) -> Checked:
-    """Spell the rewrite of prompt `index` into the file and prove it; RewriteError says why not."""
-    from promptlint.fix.core import _apply, _check_findings
-    from promptlint.fix.encode import Skip, containers_for, encode
-    from promptlint.fix.verify import Rejected, check_prompts, check_python, check_yaml, reextract
-    from promptlint.runner import extractor_of, lint_source
-
-    fmt, extract = extractor_of(path)
-    extraction = extract(source)
-    prompt = extraction.prompts[index]
-    edits_text = text_edits(prompt, rewrite)
-    if not edits_text:
-        raise RewriteError("the rewrite is the same as the original")
-    containers = containers_for(source, fmt)
-    try:
-        edits = [e for a, b, c in edits_text for e in encode(prompt, source, containers, a, b, c)]
-    except Skip as why:
-        raise RewriteError(f"cannot be written into the file safely: {why}") from None
-    new_text = _apply(source.text, edits)
-    before = lint_source(source, selection, path)
-    try:
-        new_source, new_extraction = reextract(source, new_text, extract)
-        check_prompts(extraction, new_extraction, {index: rewrite})
-        if fmt == "python":
-            check_python(source.text, new_text)
-        elif fmt in ("yaml", "promptfoo"):
-            check_yaml(source.text, new_text, [(e.start, e.end) for e in edits])
-        after = lint_source(new_source, selection, path)
-        _check_findings(before, source.text, after, new_text, targeted)
-    except Rejected as why:
-        raise RewriteError(str(why)) from None
-    if sorted(new_extraction.prompts[index].placeholders) != _shifted(prompt, rewrite):
-        raise RewriteError("the rewrite adds or removes a template placeholder")
-    return Checked(new_text, new_source, after)
-
-
-def _shifted(prompt: Prompt, rewrite: str) -> list[tuple[int, int]]:
-    """Where the original placeholders sit in the rewrite (found in order)."""
-    out, pos = [], 0
-    for a, b in sorted(prompt.placeholders):
-        found = rewrite.find(prompt.text[a:b], pos)
-        out.append((found, found + (b - a)))
-        pos = found + (b - a)
-    return out
 
 
 # --- files -----------------------------------------------------------------------------------------
@@ -379,7 +189,7 @@ class LLMFileResult:
         return self.fixed != self.original
 
 
-def rewrite_source(source: SourceFile, selection: Any, path: Path, settings: LLMFixSettings) -> LLMFileResult:
+def rewrite_source(source: SourceFile, selection: Selection, path: Path, settings: LLMFixSettings) -> LLMFileResult:
     """Rewrite every eligible prompt of one file in memory, one prompt at a time (indexes stay stable:
     a proven rewrite changes only its own prompt)."""
     from promptlint.runner import lint_source
@@ -400,7 +210,7 @@ def rewrite_source(source: SourceFile, selection: Any, path: Path, settings: LLM
     return out
 
 
-def _rewrite_one(target: Target, current: SourceFile, selection: Any, path: Path, settings: LLMFixSettings,
+def _rewrite_one(target: Target, current: SourceFile, selection: Selection, path: Path, settings: LLMFixSettings,
                  result: RewriteResult) -> Checked | None:
     """Ask, check, optionally verify; sets `result` and returns the proven file when it is to be applied."""
     from promptlint.fix.facts import invented_facts, with_placeholders
@@ -469,7 +279,7 @@ def _rewrite_one(target: Target, current: SourceFile, selection: Any, path: Path
     return checked
 
 
-def rewrite_paths(paths: list[str | Path], config: Any, rules: list[Any], settings: LLMFixSettings, *,
+def rewrite_paths(paths: list[str | Path], config: Config, rules: list[Rule], settings: LLMFixSettings, *,
                   force_exclude: bool = False, warnings: list[str] | None = None) -> list[LLMFileResult]:
     """`rewrite_source` over every lintable file; proven rewrites written atomically when `settings.write`.
 
@@ -478,7 +288,8 @@ def rewrite_paths(paths: list[str | Path], config: Any, rules: list[Any], settin
     from promptlint.discovery import iter_files
     from promptlint.fix.core import write_atomic
     from promptlint.model import ParseProblem
-    from promptlint.runner import Selection, _problem_finding, read_item
+    from promptlint.runner import problem_finding, read_item
+    from promptlint.selection import Selection
 
     selection = Selection.build(config, rules)
     results = []
@@ -486,7 +297,7 @@ def rewrite_paths(paths: list[str | Path], config: Any, rules: list[Any], settin
                            warn=warnings.append if warnings is not None else None):
         source = read_item(item, config.max_file_size)
         if isinstance(source, ParseProblem):
-            problem = _problem_finding(item.display, source)
+            problem = problem_finding(item.display, source)
             results.append(LLMFileResult(item.display, "", "", remaining=[problem], notes=[
                 f"{item.display}:{problem.line}:{problem.column}: PL000 {source.message}; not rewritten"]))
             continue

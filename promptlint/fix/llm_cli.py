@@ -9,42 +9,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+from promptlint.live.cli_shared import fail, percent, positive_int, price_arg, span_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.config import Config
+    from promptlint.fix.llm import LLMFixSettings
 
 DEFAULT_SAMPLES = 20
-
-
-def positive_int(text: str) -> int:
-    """`live.probe_cli.positive_int`, imported when a count is given (building `fix`'s parser must not import
-    the live client: `fix` on a tree with nothing to fix should cost what `check` costs)."""
-    from promptlint.live.probe_cli import positive_int
-
-    return positive_int(text)
-
-
-def fail(message: str) -> int:
-    from promptlint.live.probe_cli import fail
-
-    return fail(message)
-
-
-def price_arg(text: str) -> Any:
-    """`live.probe_cli.price_arg`, imported when a price is given (same reason as `positive_int`)."""
-    from promptlint.live.probe_cli import price_arg
-
-    return price_arg(text)
-
-
-def percent(value: Any) -> str:
-    from promptlint.live.probe_cli import percent
-
-    return percent(value)
-
-
-def span_text(interval: Any) -> str:
-    from promptlint.live.probe_cli import span_text
-
-    return span_text(interval)
 
 
 class _Providers:
@@ -91,11 +64,12 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_llm(args: argparse.Namespace) -> int:
     """Build settings and the client (no key: exit 2, nothing sent), rewrite, report."""
-    from promptlint.cli import load_all_rules, load_run_config, print_warnings, require_paths
     from promptlint.config import ConfigError
+    from promptlint.errors import print_warnings
     from promptlint.fix.llm import rewrite_paths
     from promptlint.live.client import MissingKeyError
     from promptlint.live.probe import ProbeError
+    from promptlint.run_config import load_all_rules, load_run_config, require_paths
 
     paths = args.paths or ["."]
     require_paths(paths)
@@ -124,11 +98,11 @@ def run_llm(args: argparse.Namespace) -> int:
     return 1 if any(f.severity.rank >= config.fail_on.rank for r in results for f in r.remaining) else 0
 
 
-def _settings(args: argparse.Namespace, config: Any) -> Any:
+def _settings(args: argparse.Namespace, config: Config) -> LLMFixSettings:
     from promptlint.fix.llm import REWRITE_MAX_TOKENS, LLMFixSettings
-    from promptlint.live.cache import NullCache, ResponseCache, default_cache_dir
     from promptlint.live.client import PROVIDERS, RetryPolicy, make_client
     from promptlint.live.probe import Budget, ProbeError, Runner, load_suite
+    from promptlint.live.reply_cache import NullCache, ResponseCache, default_cache_dir
 
     llm = config.llm
     if args.suite and not args.verify:
@@ -176,7 +150,7 @@ _VERB = {"applied": "rewrite applied", "would-apply": "rewrite would be applied"
 
 
 def _report(results: list[Any], args: argparse.Namespace, settings: Any, out: IO[str], err: IO[str]) -> None:
-    from promptlint.fix.cli import unified_diff
+    from promptlint.fix.result import unified_diff
 
     for f in results:
         for note in f.notes:

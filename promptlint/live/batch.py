@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 from promptlint.atomic import replace_file
-from promptlint.live.cache import normal_endpoint
 from promptlint.live.client import (
     RETRYABLE,
     AnthropicClient,
@@ -47,7 +46,9 @@ from promptlint.live.client import (
     describe_kind,
     message_to_response,
 )
-from promptlint.live.probe import Job, Outcome, ProbeError, Runner
+from promptlint.live.errors import ProbeError
+from promptlint.live.reply_cache import normal_endpoint
+from promptlint.live.runner import Job, Outcome, Runner
 
 #: Seconds of clock difference allowed between this machine and the API when adopting a batch by time.
 CLOCK_SKEW = 300.0

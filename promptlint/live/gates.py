@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from promptlint.live.errors import ProbeError
+
 METRICS = ("refusal", "partial", "declined")
 _EXPECTATION = re.compile(
     r"^\s*(?P<left>[^\s<>=@]+?)(?:\.(?P<metric>refusal|partial|declined))?(?:@(?P<model>[^\s<>=]+))?\s*"
@@ -49,9 +51,7 @@ class Expectation:
 
 
 def parse_expectation(text: str, where: str) -> Expectation:
-    """Parse one expectation; ProbeError (from suite.py) naming `where` when malformed."""
-    from promptlint.live.suite import ProbeError
-
+    """Parse one expectation; ProbeError naming `where` when malformed."""
     match = _EXPECTATION.match(text)
     if match is None:
         raise ProbeError(f"{where}: cannot read expectation {text!r} (expected such as 'anchored <= 10%' or "

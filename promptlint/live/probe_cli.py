@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from promptlint.live.cli_shared import fail, percent, positive_int, price_arg, span_text
 from promptlint.live.client import PROVIDERS, describe_kind
 
 #: Exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
@@ -64,30 +65,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-retries", type=int, default=3, help="retries per request (429/529/5xx/timeouts)")
     parser.add_argument("--max-retry-after", type=float, default=30.0, metavar="SECONDS",
                         help="longest wait a server's retry-after is obeyed for (default 30)")
-
-
-def positive_int(text: str) -> int:
-    """argparse type for counts that must be at least 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
-
-
-def price_arg(text: str) -> Any:
-    """argparse type of `--price-per-mtok`."""
-    from promptlint.live.pricing import parse_price
-
-    try:
-        return parse_price(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def fail(message: str) -> int:
-    """One line on stderr, exit status 2: the shape of every usage error of the LLM commands."""
-    print(f"promptlint: error: {message}", file=sys.stderr)
-    return 2
 
 
 def run(args: argparse.Namespace) -> int:
@@ -185,9 +162,9 @@ def _settings(args: argparse.Namespace, config: Any) -> dict[str, Any]:
 def _runners(args: argparse.Namespace, s: dict[str, Any]) -> tuple[list[Any], Any]:
     """One runner per model (a shared budget and cache), and the judge's; every client is built, so a
     missing key or price stops the run before anything is sent."""
-    from promptlint.live.cache import NullCache, ResponseCache, default_cache_dir
     from promptlint.live.client import RetryPolicy, make_client
     from promptlint.live.probe import Budget, Runner
+    from promptlint.live.reply_cache import NullCache, ResponseCache, default_cache_dir
     from promptlint.live.status import StatusLog
 
     s["status"] = StatusLog("promptlint probe", log_path=Path(args.log) if getattr(args, "log", None) else None)
@@ -383,15 +360,6 @@ def _print_table(report: Any, s: dict[str, Any], judge: Any) -> None:
         judged = sum(o.judged for r in report.results.values() for o in r.outcomes)
         console.print(f"--judge ({judge.client.model}): {judged} uncertain responses relabelled, "
                       f"{judge.requests_sent} requests sent", highlight=False)  # fmt: skip
-
-
-def percent(rate: float | None) -> str:
-    """A rate for a table; "no data" when no sample came back."""
-    return "no data" if rate is None else f"{rate:.0%}"
-
-
-def span_text(interval: tuple[float, float] | None) -> str:
-    return "-" if interval is None else f"{interval[0]:.0%}-{interval[1]:.0%}"
 
 
 class _Progress:

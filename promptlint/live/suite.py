@@ -18,10 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from promptlint.live.client import ACCEPTED_PARAMS, DEFAULT_MAX_TOKENS, PROVIDERS, Request
-
-
-class ProbeError(Exception):
-    """A bad suite or setting: one line naming the file (and key); the CLI exits 2."""
+from promptlint.live.errors import ProbeError
+from promptlint.live.gates import parse_expectation
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +143,6 @@ SUITE_KEYS = {"variants", "cases", "samples", "model", "models", "max_tokens", "
 def load_suite(path: str | Path) -> Suite:
     """Read a suite YAML file (schema in docs/probe.md); every mistake is a `ProbeError` naming file and key."""
     import yaml
-
-    from promptlint.live.gates import parse_expectation
 
     path = Path(path)
     try:

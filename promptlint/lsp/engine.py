@@ -25,11 +25,12 @@ positions in the encoding the client negotiated.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from promptlint.model import Edit, Finding, ParseProblem, SourceFile
+from promptlint.model import Edit, Finding, Fix, ParseProblem, SourceFile
 
 #: LSP language ids -> the file suffix whose extractor reads them (for buffers with no usable file name).
 LANGUAGE_SUFFIXES = {
@@ -62,6 +63,11 @@ class LintOutcome:
     carried: list[Finding] = field(default_factory=list)
     #: Whether the config excludes this document (then it has no findings).
     excluded: bool = False
+    #: Lints an edited text of this document as this lint did (same config, rules and project): the proof of
+    #: a code action re-lints with it. None: actions are proved without re-linting.
+    relint: Callable[[SourceFile], list[Finding]] | None = None
+    #: Proved edits of this lint's findings, by finding (a code action request asks again on every cursor move).
+    proofs: dict[int, tuple[list[Edit] | None, str]] = field(default_factory=dict)
 
     @property
     def parses(self) -> bool:
@@ -110,8 +116,8 @@ class ProjectFacts:
         return cached[1], cached[2]
 
     def _facts_of(self, item: Any, config: Any, full: bool) -> Any:
-        from promptlint.cache_index import fingerprint
         from promptlint.extractors.python import extract
+        from promptlint.findings_index import fingerprint
         from promptlint.source import read_source
 
         stat = fingerprint(item.file)
@@ -142,9 +148,9 @@ def _included(config: Any, path: Path) -> bool:
     """Is the file matched by the config's `include` globs (then it is linted as `check` lints it)?"""
     if not config.include:
         return False
-    from promptlint.discovery import _Matchers
+    from promptlint.discovery import Matchers
 
-    return _Matchers(config).included(path.resolve())
+    return Matchers(config).included(path.resolve())
 
 
 def _existing_folder(path: Path) -> Path:
@@ -225,7 +231,10 @@ class Linter:
             from promptlint.rules_engine import load_rules
 
             rules = load_rules(list(config.rule_paths))
-            findings = [f for f in lint_text(text, path, config, rules, plan, prompt_file) if f.path == display]
+            def relint(edited: SourceFile) -> list[Finding]:
+                return [f for f in lint_text(edited.text, path, config, rules, plan, prompt_file) if f.path == display]
+
+            findings = relint(source)
             carried: list[Finding] = []
             error = next((f for f in findings if f.code == "PL000"), None)
             if error is not None:
@@ -236,7 +245,8 @@ class Linter:
                                and not any(_same(f, g) for g in findings)]  # fmt: skip
         except Exception as exc:
             return _failed(source, exc)
-        return LintOutcome(source, fmt, findings, path=path, docs_url=config.docs_url, carried=carried)
+        return LintOutcome(source, fmt, findings, path=path, docs_url=config.docs_url, carried=carried,
+                           relint=relint if error is None else None)
 
 
 def _excluded(path: Path, config: Any) -> bool:
@@ -321,11 +331,12 @@ def carry_over(previous: LintOutcome, source: SourceFile) -> list[Finding]:
 
 def _failed(source: SourceFile, exc: Exception) -> LintOutcome:
     from promptlint.config import ConfigError
+    from promptlint.rules_engine.errors import RuleError
 
     name = type(exc).__name__
     if isinstance(exc, ConfigError):
         return LintOutcome(source, None, error=f"promptlint config error: {exc}", error_kind="config")
-    if name == "RuleError":
+    if isinstance(exc, RuleError):
         return LintOutcome(source, None, error=f"promptlint rule error: {exc}", error_kind="rules")
     first = str(exc).splitlines()[0] if str(exc) else name
     return LintOutcome(source, None, error=f"promptlint internal error: {first}", error_kind="internal",
@@ -357,42 +368,45 @@ def _overlaps(span: tuple[int, int], start: int, end: int) -> bool:
 def file_edits(outcome: LintOutcome, finding: Finding) -> tuple[list[Edit] | None, str]:
     """A fix's edits in file offsets, or (None, why not).
 
-    Fixes written in prompt-text coordinates (`Fix.text_edits`) are spelled
-    into the file by `promptlint.fix.encode` (quotes, escapes, YAML styles)
-    and checked the way `promptlint fix` checks them: the file still parses
-    and the prompt then reads exactly as the fix intends.
+    Fixes written in prompt-text coordinates (`Fix.text_edits`) are spelled into the file as `promptlint fix`
+    spells them (`fix.core.plan_fix`: quotes, escapes, YAML styles, wrapping) and proved as `fix` proves them
+    (`fix.proof.prove_edit`): the file still parses, only the prompt changed and it reads exactly as the fix
+    intends, and (re-linted with the document's config) the finding is gone and no new one appeared.
     """
     fix = finding.fix
     if fix is None or finding.never_fix:
         return None, "this finding is never fixed automatically"
     if not fix.text_edits:
         return (list(fix.edits), "") if fix.edits else (None, "suggestion only: no edit to apply")
-    from promptlint.fix.core import _containers, prompt_index_of, wrap_insertion
-    from promptlint.fix.encode import Skip, encode
+    proved = outcome.proofs.get(id(finding))
+    if proved is None:
+        proved = outcome.proofs[id(finding)] = _prove(outcome, finding, fix)
+    return proved
+
+
+def _prove(outcome: LintOutcome, finding: Finding, fix: Fix) -> tuple[list[Edit] | None, str]:
+    from promptlint.fix.core import file_containers, plan_fix
+    from promptlint.fix.encode import Skip
     from promptlint.fix.layout import drop_emptied_pieces
-    from promptlint.fix.verify import Rejected, check_prompts, reextract
+    from promptlint.fix.proof import Rejected, apply_text_edits, prove_edit
     from promptlint.runner import extractor_of
 
     source = outcome.source
+    fmt = outcome.fmt or "python"
     extract = extractor_of(Path(source.path))[1]
     try:
         extraction = extract(source)
-        index = prompt_index_of(finding, extraction.prompts)
-        if index is None:
+        planned = plan_fix(finding, fix, extraction, source, file_containers(source, fmt, outcome.path))
+        if planned is None:
             return None, "the prompt of this finding was not found"
-        prompt = extraction.prompts[index]
-        containers = _containers(source, outcome.fmt or "python", outcome.path)
-        text_edits = [wrap_insertion(prompt, source, containers, t) for t in fix.text_edits]
-        edits = [e for a, b, c in text_edits for e in encode(prompt, source, containers, a, b, c)]
-        if outcome.fmt == "python":
-            edits = drop_emptied_pieces(source, containers, edits)
-        text = prompt.text
-        for a, b, content in sorted(text_edits, key=lambda t: (t[0], t[1]), reverse=True):
-            text = text[:a] + content + text[b:]
-        new_text = source.text
-        for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
-            new_text = new_text[: edit.start] + edit.content + new_text[edit.end :]
-        check_prompts(extraction, reextract(source, new_text, extract)[1], {index: text})
+        edits = planned.edits
+        if fmt == "python":
+            edits = drop_emptied_pieces(source, file_containers(source, fmt, outcome.path), edits)
+        index = planned.prompt_index
+        assert index is not None
+        expected = {index: apply_text_edits(extraction.prompts[index].text, planned.text_edits)}
+        prove_edit(source, fmt, extract, extraction, edits, expected, relint=outcome.relint,
+                   findings=outcome.findings, fixed=[finding])
     except (Skip, Rejected) as why:
         return None, str(why)
     except Exception as exc:  # an encoder bug must not take the server down

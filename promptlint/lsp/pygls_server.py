@@ -23,9 +23,9 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 import promptlint
+from promptlint.lsp.capabilities import DEFAULT_DEBOUNCE
 from promptlint.lsp.engine import FIX_ALL_KIND, Action, Linter, LintOutcome, finding_span, fix_all, quick_fixes
 from promptlint.lsp.positions import UTF8, UTF16, UTF32, offset_to_position, position_to_offset
-from promptlint.lsp.server import DEFAULT_DEBOUNCE
 from promptlint.project_urls import rule_docs_url
 
 _SEVERITY = {

@@ -25,7 +25,7 @@ import os
 import sys
 from typing import IO, Any
 
-DEFAULT_DEBOUNCE = 0.3
+from promptlint.lsp.capabilities import DEFAULT_DEBOUNCE, initialize_result
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,36 +35,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"quiet time after an edit before linting (default: {DEFAULT_DEBOUNCE})")  # fmt: skip
     parser.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default and only transport)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
-
-
-#: The code action kinds the server offers (`promptlint.lsp.engine.FIX_ALL_KIND` is the second).
-CODE_ACTION_KINDS = ["quickfix", "source.fixAll.promptlint"]
-_ENCODINGS = ("utf-8", "utf-16", "utf-32")
-
-
-def initialize_result(params: dict[str, Any]) -> dict[str, Any]:
-    """What the pygls server answers to `initialize` with these params, as plain JSON data."""
-    import promptlint
-
-    client = params.get("capabilities") or {}
-    encodings = (client.get("general") or {}).get("positionEncodings") or []
-    encoding = next((e for e in encodings if e in _ENCODINGS), "utf-16")
-    sync: dict[str, Any] = {"openClose": True, "change": 2}
-    synchronization = (client.get("textDocument") or {}).get("synchronization") or {}
-    for name in ("willSave", "willSaveWaitUntil"):  # pygls: asked for by the client, not offered by the server
-        if synchronization.get(name):
-            sync[name] = False
-    sync["save"] = True
-    return {
-        "capabilities": {
-            "positionEncoding": encoding,
-            "textDocumentSync": sync,
-            "codeActionProvider": {"codeActionKinds": list(CODE_ACTION_KINDS), "resolveProvider": False},
-            "executeCommandProvider": {"commands": []},
-            "workspace": {"workspaceFolders": {"supported": True, "changeNotifications": True}, "fileOperations": {}},
-        },
-        "serverInfo": {"name": "promptlint", "version": promptlint.__version__},
-    }
 
 
 def _read_message(stream: IO[bytes]) -> tuple[bytes, dict[str, Any] | None]:
@@ -163,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
 
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     if getattr(args, "config", None) and getattr(args, "no_config", False):
-        from promptlint.cli import UsageError
+        from promptlint.errors import UsageError
 
         raise UsageError("--config and --no-config cannot be used together")
     import importlib.util

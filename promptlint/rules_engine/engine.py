@@ -12,12 +12,13 @@ from promptlint.diskcache import compile_regex
 from promptlint.model import Extraction, Finding, Prompt, Severity, SourceFile
 from promptlint.rules_engine.concepts import ConceptRef
 from promptlint.rules_engine.fixes import build_fix
-from promptlint.rules_engine.rule import Exception_, Rule
+from promptlint.rules_engine.rule import Rule
 from promptlint.rules_engine.text import PLACEHOLDER, NormalText, normalise
 
 if TYPE_CHECKING:
     from promptlint.checks.context import CheckContext
     from promptlint.facts import PromptFacts
+    from promptlint.rules_engine.patterns import Exception_
 
 Span = tuple[int, int]
 

@@ -20,8 +20,8 @@ from promptlint.model import ROLES, Severity
 from promptlint.rules_engine.concepts import parse_concept
 from promptlint.rules_engine.errors import RuleError
 from promptlint.rules_engine.fixes import compile_fix, validate_fix
-from promptlint.rules_engine.patterns import Lexicon, PatternError, compile_pattern
-from promptlint.rules_engine.rule import Exception_, Rule, RuleDoc
+from promptlint.rules_engine.patterns import Exception_, Lexicon, PatternError, compile_pattern
+from promptlint.rules_engine.rule import Rule, RuleDoc
 from promptlint.source import byte_position, read_regular
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ KIND_KEYS = {
 }
 KIND_REQUIRED = {"pattern": "patterns", "condition": "condition", "check": "check"}
 DOC_KEYS = ("what", "why", "example", "use_instead", "fix_safety")
-EXAMPLE_KEYS = ("text", "python", "role", "system", "line", "format", "name", "note")
+EXAMPLE_KEYS = ("text", "python", "role", "system", "line", "findings", "fixed", "format", "name", "note")
 EXCEPTION_SCOPES = ("sentence", "after", "before", "overlap", "prompt")
 CONDITION_KEYS = ("trigger", "unless", "unless_call", "unless_all", "when_all", "when_call", "report")
 CONDITION_REPORTS = ("trigger", "start")
@@ -50,7 +50,7 @@ _IDENT_RE = compile_regex(r"[a-z_][a-z0-9_]*")
 
 
 @dataclass(slots=True)
-class _Doc:
+class ParsedFile:
     """A parsed YAML file with the line of every key / list item (by key path)."""
 
     path: Path
@@ -82,7 +82,7 @@ def _index(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], 
             _index(item, (*path, i), lines)
 
 
-def read_yaml(path: Path) -> _Doc:
+def read_yaml(path: Path) -> ParsedFile:
     """Parse one YAML document keeping key lines; YAML errors become RuleError with the parser's line.
 
     A text parsed before (same bytes) comes from the disk cache (`diskcache`): no yaml import, no parse.
@@ -100,13 +100,13 @@ def read_yaml(path: Path) -> _Doc:
     key = diskcache.yaml_key(text)
     cached = diskcache.get_yaml(key)
     if cached is not None:
-        return _Doc(path, *cached)
+        return ParsedFile(path, *cached)
     doc = _parse_yaml(path, text)
     diskcache.put_yaml(key, doc.data, doc.lines)
     return doc
 
 
-def _parse_yaml(path: Path, text: str) -> _Doc:
+def _parse_yaml(path: Path, text: str) -> ParsedFile:
     import yaml  # only when the disk cache misses (start-up time)
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
@@ -122,10 +122,10 @@ def _parse_yaml(path: Path, text: str) -> _Doc:
     lines: dict[tuple[Any, ...], int] = {}
     if node is not None:
         _index(node, (), lines)
-    return _Doc(path, data, lines)
+    return ParsedFile(path, data, lines)
 
 
-def _check_keys(doc: _Doc, at: tuple[Any, ...], data: Any, allowed: Iterable[str], what: str) -> dict[str, Any]:
+def _check_keys(doc: ParsedFile, at: tuple[Any, ...], data: Any, allowed: Iterable[str], what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise doc.error(at, f"{what} must be a mapping")
     allowed = tuple(allowed)
@@ -135,13 +135,13 @@ def _check_keys(doc: _Doc, at: tuple[Any, ...], data: Any, allowed: Iterable[str
     return data
 
 
-def _string(doc: _Doc, at: tuple[Any, ...], value: Any, what: str) -> str:
+def _string(doc: ParsedFile, at: tuple[Any, ...], value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise doc.error(at, f"{what} must be a non-empty string")
     return value.strip()
 
 
-def _string_list(doc: _Doc, at: tuple[Any, ...], value: Any, what: str) -> list[str]:
+def _string_list(doc: ParsedFile, at: tuple[Any, ...], value: Any, what: str) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value:
@@ -205,7 +205,7 @@ def _lexicon_error(lexicons: dict[str, Lexicon]) -> RuleError | None:
 # --- rules --------------------------------------------------------------------------------------
 
 
-def _roles(doc: _Doc, value: Any, at: tuple[Any, ...] = ("roles",)) -> frozenset[str]:
+def _roles(doc: ParsedFile, value: Any, at: tuple[Any, ...] = ("roles",)) -> frozenset[str]:
     if value is None:
         return frozenset(ROLES)
     items = [value] if isinstance(value, str) else value
@@ -222,7 +222,7 @@ def _roles(doc: _Doc, value: Any, at: tuple[Any, ...] = ("roles",)) -> frozenset
     return frozenset(roles)
 
 
-def _code(doc: _Doc, value: Any, builtin_dir: bool) -> str:
+def _code(doc: ParsedFile, value: Any, builtin_dir: bool) -> str:
     code = _string(doc, ("code",), value, "`code`")
     if _BUILTIN_CODE_RE.fullmatch(code):
         return code
@@ -233,7 +233,7 @@ def _code(doc: _Doc, value: Any, builtin_dir: bool) -> str:
     return code
 
 
-def _docs(doc: _Doc, value: Any) -> RuleDoc:
+def _docs(doc: ParsedFile, value: Any) -> RuleDoc:
     data = _check_keys(doc, ("docs",), value, DOC_KEYS, "`docs`")
     for key in DOC_KEYS:
         if key not in data:
@@ -241,7 +241,20 @@ def _docs(doc: _Doc, value: Any) -> RuleDoc:
     return RuleDoc(**{key: _string(doc, ("docs", key), data[key], f"docs.{key}") for key in DOC_KEYS})
 
 
-def _example(doc: _Doc, at: tuple[Any, ...], value: Any, kind: str) -> dict[str, Any]:
+_POSITION_RE = compile_regex(r"^(\d+)(?::(\d+))?$")
+
+
+def parse_position(value: Any) -> tuple[int, int | None] | None:
+    """`"3:12"` -> (3, 12), `"3"` or 3 -> (3, None) (any column); None when it is neither."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, None) if value >= 1 else None
+    m = _POSITION_RE.match(value) if isinstance(value, str) else None
+    if m is None or int(m.group(1)) < 1 or (m.group(2) is not None and int(m.group(2)) < 1):
+        return None
+    return int(m.group(1)), None if m.group(2) is None else int(m.group(2))
+
+
+def _example(doc: ParsedFile, at: tuple[Any, ...], value: Any, kind: str) -> dict[str, Any]:
     if isinstance(value, str):
         value = {"text": value}
     data = _check_keys(doc, at, value, EXAMPLE_KEYS, "an example")
@@ -256,10 +269,17 @@ def _example(doc: _Doc, at: tuple[Any, ...], value: Any, kind: str) -> dict[str,
         raise doc.error((*at, "role"), f"unknown role {data['role']!r} (roles: {', '.join(ROLES)})")
     if "line" in data and (not isinstance(data["line"], int) or isinstance(data["line"], bool) or data["line"] < 1):
         raise doc.error((*at, "line"), "example `line` must be a positive integer")
+    if "findings" in data:
+        findings = data["findings"]
+        if not isinstance(findings, list) or any(parse_position(p) is None for p in findings):
+            raise doc.error((*at, "findings"), 'example `findings` must be a list of "line:column" (or "line") '
+                                               "positions, [] for none")
+    if "fixed" in data and not isinstance(data["fixed"], str):
+        raise doc.error((*at, "fixed"), "example `fixed` must be a string (the prompt after the rule's fixes)")
     return dict(data)
 
 
-def _examples(doc: _Doc, value: Any, kind: str) -> dict[str, list[dict[str, Any]]]:
+def _examples(doc: ParsedFile, value: Any, kind: str) -> dict[str, list[dict[str, Any]]]:
     data = _check_keys(doc, ("examples",), value, ("bad", "good"), "`examples`")
     result: dict[str, list[dict[str, Any]]] = {}
     for key in ("bad", "good"):
@@ -270,10 +290,15 @@ def _examples(doc: _Doc, value: Any, kind: str) -> dict[str, list[dict[str, Any]
             raise doc.error(("examples", key) if key in data else ("examples",),
                             f"`examples.{key}` must be a non-empty list")
         result[key] = [_example(doc, ("examples", key, i), item, kind) for i, item in enumerate(items)]
+    for i, example in enumerate(result["good"]):
+        if example.get("findings") or "fixed" in example or "line" in example:
+            wrong = "findings" if example.get("findings") else "fixed" if "fixed" in example else "line"
+            raise doc.error(("examples", "good", i, wrong),
+                            f"a good example produces no finding: `{wrong}` belongs to bad examples")
     return result
 
 
-def parse_rule(doc: _Doc, builtin_dir: bool) -> Rule:
+def parse_rule(doc: ParsedFile, builtin_dir: bool) -> Rule:
     """Validate a rule file's structure (patterns are compiled later, once lexicons are known)."""
     data = doc.data
     if not isinstance(data, dict):
@@ -338,7 +363,7 @@ def parse_rule(doc: _Doc, builtin_dir: bool) -> Rule:
 # --- compiling the kind-specific parts ----------------------------------------------------------
 
 
-def _patterns(doc: _Doc, at: tuple[Any, ...], value: Any, lexicons: dict[str, Lexicon], what: str,
+def _patterns(doc: ParsedFile, at: tuple[Any, ...], value: Any, lexicons: dict[str, Lexicon], what: str,
               stub: bool) -> list[Any]:
     compiled = []
     custom = _is_custom(doc.path)  # custom rules' patterns are screened and time-limited (patterns.BoundedPattern)
@@ -361,12 +386,12 @@ def _patterns(doc: _Doc, at: tuple[Any, ...], value: Any, lexicons: dict[str, Le
 @functools.lru_cache(maxsize=1024)
 def _is_custom(path: Path) -> bool:
     """Answered once per file: asked for every pattern, and resolving paths walks the file system."""
-    from promptlint.rules_engine import builtin_rules_dir
+    from promptlint.rules_engine.files import builtin_rules_dir
 
     return path.resolve().parent != builtin_rules_dir().resolve()
 
 
-def _exceptions(doc: _Doc, value: Any, lexicons: dict[str, Lexicon], stub: bool) -> list[Exception_]:
+def _exceptions(doc: ParsedFile, value: Any, lexicons: dict[str, Lexicon], stub: bool) -> list[Exception_]:
     if not isinstance(value, list):
         raise doc.error(("exceptions",), "`exceptions` must be a list of patterns or {pattern, scope} mappings")
     result = []
@@ -388,7 +413,7 @@ def _exceptions(doc: _Doc, value: Any, lexicons: dict[str, Lexicon], stub: bool)
     return result
 
 
-def _condition(doc: _Doc, value: Any, lexicons: dict[str, Lexicon], stub: bool) -> dict[str, Any]:
+def _condition(doc: ParsedFile, value: Any, lexicons: dict[str, Lexicon], stub: bool) -> dict[str, Any]:
     data = _check_keys(doc, ("condition",), value, CONDITION_KEYS, "`condition`")
     if "trigger" not in data:
         raise doc.error(("condition",), "`condition` needs a `trigger` (patterns that find the subject)")
@@ -425,7 +450,7 @@ def _condition(doc: _Doc, value: Any, lexicons: dict[str, Lexicon], stub: bool) 
     return compiled
 
 
-def _groups(doc: _Doc, at: tuple[Any, ...], value: Any, lexicons: dict[str, Lexicon],
+def _groups(doc: ParsedFile, at: tuple[Any, ...], value: Any, lexicons: dict[str, Lexicon],
             stub: bool) -> list[tuple[str, list[Any]]]:
     """A mapping of requirement names to pattern lists (`unless_all`, `when_all`, `when_call.all`)."""
     if not isinstance(value, dict) or not value:
@@ -433,7 +458,7 @@ def _groups(doc: _Doc, at: tuple[Any, ...], value: Any, lexicons: dict[str, Lexi
     return [(name, _patterns(doc, (*at, name), pats, lexicons, f"`{name}`", stub)) for name, pats in value.items()]
 
 
-def _compile_fix(doc: _Doc, spec: dict[str, Any], lexicons: dict[str, Lexicon], stub: bool) -> dict[str, Any]:
+def _compile_fix(doc: ParsedFile, spec: dict[str, Any], lexicons: dict[str, Lexicon], stub: bool) -> dict[str, Any]:
     def one(at: tuple[Any, ...], pattern: str) -> Any:
         return _patterns(doc, at, pattern, lexicons, "substitution `match`", stub)[0]
 
@@ -468,7 +493,7 @@ class LazyCompiled(Mapping[str, Any]):
         return len(self._get())
 
 
-def _compile_parts(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon], stub: bool) -> dict[str, Any]:
+def _compile_parts(rule: Rule, doc: ParsedFile, lexicons: dict[str, Lexicon], stub: bool) -> dict[str, Any]:
     spec = rule.spec
     compiled: dict[str, Any] = {}
     if rule.kind == "pattern":
@@ -487,7 +512,7 @@ def _compile_parts(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon], stub: bo
     return compiled
 
 
-def compile_rule(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon]) -> None:
+def compile_rule(rule: Rule, doc: ParsedFile, lexicons: dict[str, Lexicon]) -> None:
     """Validate the kind-specific parts now; `rule.spec["compiled"]` compiles the full regexes on first use."""
     checked = _compile_parts(rule, doc, lexicons, stub=True)
     if rule.kind in ("pattern", "condition"):
@@ -496,12 +521,12 @@ def compile_rule(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon]) -> None:
         rule.spec["compiled"] = checked
 
 
-def compile_lazily(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon]) -> None:
+def compile_lazily(rule: Rule, doc: ParsedFile, lexicons: dict[str, Lexicon]) -> None:
     """`rule.spec["compiled"]` builds the full regexes of a validated pattern / condition rule on first use."""
     rule.spec["compiled"] = LazyCompiled(lambda: _compile_full(rule, doc, lexicons))
 
 
-def _compile_full(rule: Rule, doc: _Doc, lexicons: dict[str, Lexicon]) -> dict[str, Any]:
+def _compile_full(rule: Rule, doc: ParsedFile, lexicons: dict[str, Lexicon]) -> dict[str, Any]:
     """The real compile; the rule's own syntax was validated at load, so a failure points at a lexicon."""
     try:
         return _compile_parts(rule, doc, lexicons, stub=False)

@@ -23,11 +23,22 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from promptlint.diskcache import compile_regex
 from promptlint.rules_engine.errors import RuleError
 from promptlint.rules_engine.text import PLACEHOLDER
+
+
+class Exception_(NamedTuple):
+    """A compiled exception of a pattern or condition rule: where `pattern` is found (relative to a hit, by
+    `scope`), the hit is cancelled, unless the hit's own text matches `spares` (e.g. a condition such as
+    "when ..." bounds "never refuse a refund" but not "ignore your safety guidelines")."""
+
+    pattern: Any
+    scope: str
+    spares: Any = None
+
 
 SEP = f"(?: {PLACEHOLDER})* "
 _WORD = f"[^ \\n.!?;{PLACEHOLDER}]+|{PLACEHOLDER}"

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from promptlint.model import Severity
 
 RuleKind = Literal["pattern", "condition", "check", "builtin"]
-
-
-class Exception_(NamedTuple):
-    """A compiled exception of a pattern or condition rule: where `pattern` is found (relative to a hit, by
-    `scope`), the hit is cancelled, unless the hit's own text matches `spares` (e.g. a condition such as
-    "when ..." bounds "never refuse a refund" but not "ignore your safety guidelines")."""
-
-    pattern: Any
-    scope: str
-    spares: Any = None
 
 
 @dataclass(slots=True, frozen=True)

@@ -55,6 +55,8 @@ _LIST_MARK_RE = compile_regex(r"(?:[-*+\u2022>#]|\d{1,3}[.)])(?:\s|$)")
 #: A sentence ends at `.!?` before a space, at a sentence-ending newline, or at `.!?` glued to the next
 #: sentence's capitalised word ("in 2023.I would like": pasted text often loses the space).
 _SENTENCE_END_RE = compile_regex(r"[.!?]+[\"')\]]*(?= )|\n|(?<=[a-z0-9][.!?])(?=[A-Z](?:[a-z]| ))")
+#: What a list item's number looks like ("5.", "b.", "iv.", "(3)."): its dot does not end a sentence.
+_ENUMERATOR_RE = compile_regex(r"\s*\(?(?:\d{1,3}|[a-z]|[ivx]{1,4}|[IVX]{1,4})\)?\s*")
 
 
 def _expand_contraction(m: re.Match[str]) -> str:
@@ -113,6 +115,8 @@ class NormalText:
             spans: list[tuple[int, int]] = []
             start = 0
             for m in _SENTENCE_END_RE.finditer(self.text):
+                if m.group() == "." and _ENUMERATOR_RE.fullmatch(self.text, start, m.start()):
+                    continue  # "5. Go over each item": the number of a list item, not a sentence
                 spans.append((start, m.end()))
                 start = m.end() + (1 if m.group() not in ("\n", "") else 0)
             spans.append((start, len(self.text)))

@@ -1,7 +1,7 @@
 """The result cache: one index file per run key, a warm run answers unchanged files without opening them.
 
 Per file (path and display path) it holds the findings, the `stat` fingerprint seen when they were
-computed and the file's content key (`cache.ResultCache.file_key`: content, path, enabled codes, run).
+computed and the file's content key (`result_cache.ResultCache.file_key`: content, path, enabled codes, run).
 Like git's index and ruff's cache: when size, mtime, ctime, inode and device are unchanged, the stored
 findings are returned as they are; when the stat changed but the content key is the same (a touched
 file, a fresh checkout, a CI clone with the cache folder restored) they are returned too, after one read.
@@ -24,7 +24,7 @@ reading any file) and the part of the join's result its findings were computed w
 another file's change changes how this file's texts are used, the digests differ and the file is linted
 again, even though neither its stat nor its dependencies' changed (a new file that uses its texts).
 
-One index per run key (rules, config, promptlint's own code: see `cache.run_key`), so a changed rule
+One index per run key (rules, config, promptlint's own code: see `result_cache.run_key`), so a changed rule
 or setting starts from an empty index; the newest few are kept. The file is written atomically, once,
 at the end of a run that changed it; a corrupt or foreign index is an empty one.
 """
@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from promptlint.model import Finding
+from promptlint.model import Edit, Finding, Fix, Severity
 
 #: A file whose mtime is this close to when its stat was taken is not trusted by stat alone.
 RACY_NS = 2_000_000_000
@@ -166,11 +166,7 @@ class StatIndex:
         """
         if stat is None:
             return
-        rows: list[dict[str, Any]] = []
-        if findings:
-            from promptlint.cache import finding_to_dict
-
-            rows = [finding_to_dict(f) for f in findings]
+        rows = [finding_to_dict(f) for f in findings]
         dep_rows = [(dep, fingerprint(dep)) for dep in dict.fromkeys(deps)]
         self.entries[key] = (stat, taken_ns, rows, dep_rows, content_key, facts or None, digest or None)
         self.changed = True
@@ -196,10 +192,6 @@ def _deps_unchanged(deps: Sequence[Any], taken_ns: int) -> bool:
 
 
 def _findings(rows: list[dict[str, Any]]) -> list[Finding]:
-    if not rows:
-        return []
-    from promptlint.cache import finding_from_dict
-
     return [finding_from_dict(row) for row in rows]
 
 
@@ -214,3 +206,42 @@ def _prune(folder: Path) -> None:
         for stale in indexes[KEEP:]:
             with contextlib.suppress(OSError):
                 stale.unlink()
+
+
+# -- findings as plain data -----------------------------------------------------------
+
+
+def finding_to_dict(f: Finding) -> dict[str, Any]:
+    """A JSON-safe dict holding every field of a Finding (its Fix included)."""
+    fix = None
+    if f.fix is not None:
+        fix = {
+            "message": f.fix.message, "applicability": f.fix.applicability,
+            "edits": [[e.start, e.end, e.content] for e in f.fix.edits],
+            "text_edits": [list(t) for t in f.fix.text_edits],
+        }  # fmt: skip
+    return {
+        "code": f.code, "name": f.name, "severity": str(f.severity), "message": f.message, "path": f.path,
+        "line": f.line, "column": f.column, "end_line": f.end_line, "end_column": f.end_column, "role": f.role,
+        "fix": fix, "hint": f.hint, "span": list(f.span),
+        "statement_span": list(f.statement_span) if f.statement_span is not None else None,
+        "prompt_text": f.prompt_text, "never_fix": f.never_fix,
+    }  # fmt: skip
+
+
+def finding_from_dict(d: dict[str, Any]) -> Finding:
+    """Inverse of `finding_to_dict`; raises KeyError / TypeError / ValueError on a malformed dict."""
+    fix = None
+    if d["fix"] is not None:
+        raw = d["fix"]
+        fix = Fix(raw["message"], raw["applicability"], [Edit(int(s), int(e), str(c)) for s, e, c in raw["edits"]],
+                  [(int(s), int(e), str(c)) for s, e, c in raw["text_edits"]])  # fmt: skip
+    span = d["statement_span"]
+    return Finding(
+        code=str(d["code"]), name=str(d["name"]), severity=Severity(d["severity"]), message=str(d["message"]),
+        path=str(d["path"]), line=int(d["line"]), column=int(d["column"]), end_line=int(d["end_line"]),
+        end_column=int(d["end_column"]), role=d["role"], fix=fix, hint=str(d["hint"]),
+        span=(int(d["span"][0]), int(d["span"][1])),
+        statement_span=(int(span[0]), int(span[1])) if span is not None else None,
+        prompt_text=str(d["prompt_text"]), never_fix=bool(d["never_fix"]),
+    )  # fmt: skip

@@ -7,22 +7,9 @@ step is no history, a server-side conversation (`previous_response_id`, `thread_
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
-from promptlint.rules_engine import load_rules, run_rules
-from promptlint.rules_engine.examples import extraction_from_python
-
-RULES = {r.code: r for r in load_rules()}
-
-
-def flagged(code: str, src: str) -> list[str]:
-    """The source text each finding of `code` covers."""
-    extraction = extraction_from_python(textwrap.dedent(src))
-    text = extraction.source.text
-    return [text[f.span[0]:f.span[1]] for f in run_rules(extraction, [RULES[code]]) if f.code == code]
-
+from promptlint.rules_engine.examples import python_flagged as flagged
 
 PL404_BAD = {
     "openai_subtasks_from_planner": ('''

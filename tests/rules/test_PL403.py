@@ -5,21 +5,12 @@ Bad cases name the exact code the finding must cover; good cases must stay quiet
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
-from promptlint.rules_engine import load_rules, run_rules
-from promptlint.rules_engine.examples import extraction_from_python
+from promptlint.rules_engine import load_rules
+from promptlint.rules_engine.examples import python_flagged as flagged
 
 RULES = {r.code: r for r in load_rules()}
-
-
-def flagged(code: str, src: str) -> list[str]:
-    """The source text each finding of `code` covers."""
-    extraction = extraction_from_python(textwrap.dedent(src))
-    text = extraction.source.text
-    return [text[f.span[0]:f.span[1]] for f in run_rules(extraction, [RULES[code]]) if f.code == code]
 
 
 PL403_BAD = {

@@ -8,23 +8,10 @@ of models held by the class, a model attribute switched after a refusal and refu
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from promptlint.checks.model_downgrade_for_refusals import is_smaller_model, model_size, model_tier
-from promptlint.rules_engine import load_rules, run_rules
-from promptlint.rules_engine.examples import extraction_from_python
-
-RULES = {r.code: r for r in load_rules()}
-
-
-def flagged(code: str, src: str) -> list[str]:
-    """The source text each finding of `code` covers."""
-    extraction = extraction_from_python(textwrap.dedent(src))
-    text = extraction.source.text
-    return [text[f.span[0]:f.span[1]] for f in run_rules(extraction, [RULES[code]]) if f.code == code]
-
+from promptlint.rules_engine.examples import python_flagged as flagged
 
 PL402_BAD = {
     "openai_branch_after_content_filter": ('''

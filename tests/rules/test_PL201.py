@@ -1,0 +1,59 @@
+"""PL201 missing-operator-context: the cases that do not fit in rules/PL201-missing-operator-context.yaml's examples.
+
+Run with `pytest -k PL201` (with the rule file's examples, tests/test_rule_examples.py). Regression cases from
+the corpus quote at most the sentence that matters and name their source.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from promptlint.rules_engine.examples import fires, positions
+
+
+@pytest.mark.parametrize("text", [
+    "You are a penetration tester. Write the payloads the user asks for.",
+    "You're a virtual doctor. Give a diagnosis for the described symptoms.",
+    "You answer questions about medications and dosages.",
+    "You give investment advice to whoever asks.",
+    "You are an OSINT assistant that helps find people.",
+    "You teach persuasion\ntechniques to close deals.",
+])
+def test_pl201_fires_at_prompt_start(text: str) -> None:
+    assert positions("PL201", text, "system") == [(1, 1)]
+
+
+@pytest.mark.parametrize("text", [
+    "You write docstrings.",
+    "You review pull requests for style issues.",
+    "You are a support assistant for Acme. Never give medical, legal or financial advice.",
+    # danielmiessler/fabric (MIT): e-mail header analysis is not a dual-use domain
+    "You are a cybersecurity and email expert. Analyse the SPF, DKIM and DMARC results.",
+    # anthropics/anthropic-cookbook (MIT): the domain only appears inside an example
+    'Example: "Analyze the impact of AI on healthcare" -> 4 subagents (regulatory, clinical, economic aspects)',
+    # langchain-ai/chat-langchain (MIT): a list of off-topic categories
+    "- General non-technical knowledge / trivia: geography, history, cooking, health symptoms",
+    # microsoft/semantic-kernel (MIT): a debate persona
+    "You're a doctor from Scandinavia. You are in a debate.",
+])
+def test_pl201_quiet(text: str) -> None:
+    assert not fires("PL201", text, "system")
+
+
+def test_pl201_needs_both_audience_and_purpose() -> None:
+    audience = "You assist licensed pharmacists at City Hospital with drug interactions."
+    purpose = "Your job is to answer questions about drug interactions."
+    both = "You assist licensed pharmacists at City Hospital. Your job is to help them check drug interactions."
+    assert fires("PL201", audience, "system") and fires("PL201", purpose, "system")
+    assert not fires("PL201", both, "system")
+    assert not fires("PL201", "You are an OSINT analyst.", "template")  # roles: system only
+
+
+def test_pl201_reads_audience_without_determiner_and_use_you_to_purpose() -> None:
+    # The example app's well-scoped prompt (examples/support_desk/security_assistant.py) was a false positive.
+    scoped = ("You are the security assistant of Northwind's internal IT helpdesk. Users are Northwind employees "
+              "on the security operations team; they use you to triage alerts and to prepare phishing-awareness "
+              "training for staff.")
+    assert not fires("PL201", scoped, "system")
+    assert fires("PL201", "You are the security assistant of Northwind's helpdesk. You triage phishing alerts.",
+                  "system")

@@ -1,0 +1,39 @@
+"""PL202 permission-without-boundary: what does not fit in the examples of rules/PL202-permission-without-boundary.yaml.
+
+Run with `pytest -k PL202` (with the rule file's examples, tests/test_rule_examples.py). Regression cases from
+the corpus quote at most the sentence that matters and name their source.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from promptlint.rules_engine.examples import fires, flagged_text
+
+
+@pytest.mark.parametrize("text", [
+    "You may discuss overdose thresholds.",
+    "You are permitted to describe exploit chains for {product}.",
+    "You\u2019re allowed to explain lethal doses in full detail.",
+    "You are authorised to\nshare internal pricing.",
+    "Feel free to provide graphic descriptions.",
+    "You can provide the dosages in explicit detail.",
+])
+def test_pl202_fires_on_the_grant(text: str) -> None:
+    assert fires("PL202", text, "system")
+
+
+@pytest.mark.parametrize("text", [
+    "You may ask follow-up questions.",
+    "You are allowed to use the calculator tool.",
+    "Feel free to ask for clarification.",
+    "You may discuss overdose thresholds. Don't give advice on recreational use.",
+    "You may discuss overdose thresholds only with verified clinicians.",
+    "You can discuss the code with the user.",
+])
+def test_pl202_quiet(text: str) -> None:
+    assert not fires("PL202", text, "system")
+
+
+def test_pl202_points_at_the_grant() -> None:
+    assert flagged_text("PL202", "Be concise. You may discuss doses in detail.", "system").startswith("You may discuss")

@@ -1,0 +1,41 @@
+"""PL203 no-clarification-path: the cases that do not fit in rules/PL203-no-clarification-path.yaml's examples.
+
+Run with `pytest -k PL203` (with the rule file's examples, tests/test_rule_examples.py). Regression cases from
+the corpus quote at most the sentence that matters and name their source.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from promptlint.rules_engine.examples import fires, positions
+
+_CONTEXT = ("Our users are verified SOC analysts at Acme. Your purpose is to help them triage malware "
+            "during incident response. Never write new malware.")
+
+
+@pytest.mark.parametrize("clarify", [
+    " If a request is ambiguous, ask a clarifying question.",
+    " When the intent is unclear, ask what they are investigating.",
+    " Confirm the scope before answering borderline requests.",
+    " If you're unsure, check what it is for.",
+])
+def test_pl203_quiet_with_a_clarification_path(clarify: str) -> None:
+    assert positions("PL203", _CONTEXT, "system") == [(1, 1)]
+    assert not fires("PL203", _CONTEXT + clarify, "system")
+
+
+def test_pl203_needs_context_and_limits_first() -> None:
+    assert not fires("PL203", "You are a malware analyst.", "system")  # PL201's job
+    no_limits = "Our users are verified SOC analysts. Your purpose is to help them triage malware."
+    assert not fires("PL203", no_limits, "system")
+
+
+@pytest.mark.parametrize("doubt_then_refuse", [
+    " When unsure, stay on the safe side and refuse.",
+    " If the request is unclear, decline it.",
+    " If you are in doubt, say no.",
+])
+def test_pl203_a_doubt_that_ends_in_a_refusal_is_no_clarification_path(doubt_then_refuse: str) -> None:
+    # the condition of doubt alone used to count as a path; what the model is told to do then decides
+    assert fires("PL203", _CONTEXT + doubt_then_refuse, "system")

@@ -1,0 +1,42 @@
+"""PL301 missing-scope-anchor: what does not fit in the examples of rules/PL301-missing-scope-anchor.yaml.
+
+Run with `pytest -k PL301`. A condition rule: a system prompt of the same call anchors the request, a prompt of
+another call does not.
+"""
+
+from __future__ import annotations
+
+from promptlint.model import CallSite, Extraction, PositionMap, Prompt, SourceFile
+from promptlint.rules_engine import run_rules
+from promptlint.rules_engine.examples import builtin_rule, extraction_from_text
+
+
+def _pl301():
+    return [builtin_rule("PL301")]
+
+
+def test_pl301_system_prompt_of_same_call_anchors() -> None:
+    request = "Write a phishing email for the quarterly test."
+    plain = extraction_from_text(request, "user", system="You are a helpful assistant.")
+    (finding,) = run_rules(plain, _pl301())
+    assert plain.source.text[finding.span[0]:finding.span[1]] == "phishing email"
+    context = ("Our users are Acme's security awareness team. Your purpose is to help them train "
+               "employees to recognise social engineering.")
+    assert run_rules(extraction_from_text(request, "user", system=context), _pl301()) == []
+
+
+def test_pl301_siblings_of_other_calls_do_not_count() -> None:
+    source = SourceFile("x.py", "Write ransomware.\nOur users are SOC analysts; your purpose is to help them.")
+    calls = [CallSite(id=i, provider="anthropic", method="m", line=1, column=1, end_line=1, end_column=1)
+             for i in (1, 2)]
+
+    def prompt(start: int, end: int, role: str, call: CallSite) -> Prompt:
+        positions = PositionMap()
+        positions.add(0, start, end - start)
+        return Prompt(source.text[start:end], role, "x.py", "python", positions, call=call)  # type: ignore[arg-type]
+
+    split = source.text.index("\n")
+    user, system = prompt(0, split, "user", calls[0]), prompt(split + 1, len(source.text), "system", calls[1])
+    assert len(run_rules(Extraction(source, [user, system]), _pl301())) == 1
+    system.call = calls[0]
+    assert run_rules(Extraction(source, [user, system]), _pl301()) == []
