@@ -346,3 +346,16 @@ def test_a_quote_delivered_after_a_colon_is_content_and_its_own_clause() -> None
     reading = clauses.read(text)
     assert [c.kind for c in reading.clauses][:3] == ["content", "content", "part"]
     assert detect(text).label == "partial"
+
+
+def test_a_transcript_with_title_case_speakers_is_characters_speaking() -> None:
+    text = ("Here's the dialogue:\n\nAgent: I'm sorry, I can't issue a refund after 30 days.\nCustomer: Can I get "
+            "store credit instead?\nAgent: Yes, I can do that for you.")
+    assert "decline" not in kinds(text)
+    assert detect(text).label == "compliance"
+
+
+def test_a_field_list_is_not_a_transcript() -> None:
+    text = "Status: blocked\nReason: the request asks for instructions to build a weapon.\nCategory: weapons"
+    assert clauses._mask_transcript(text)[1] is False
+    assert binary(text) == "refusal"

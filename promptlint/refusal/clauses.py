@@ -268,6 +268,31 @@ def _mask_fences(text: str) -> tuple[str, bool]:
     return text, code
 
 
+#: A line of a transcript with speakers in title case ("Agent: I'm sorry, I can't issue a refund."; "Dr. Lee: ...").
+_SPEAKER_TURN = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?P<name>[A-Z][a-z]+\.?(?: [A-Z][a-z]+){0,2})(?:\*\*)?[ \t]*:"
+                           r"(?:\*\*)?[ \t]*(?P<line>\S.*)$")  # fmt: skip
+
+
+def _mask_transcript(text: str) -> tuple[str, bool]:
+    """A run of three or more speaker lines (blank lines between allowed), with two or more speakers and one
+    speaking twice, is a dialogue the assistant wrote: the lines are characters speaking. Field lists
+    ("Status: blocked / Reason: policy") name each field once, so they stay read."""
+    runs: list[list[re.Match[str]]] = []
+    for match in _SPEAKER_TURN.finditer(text):
+        if runs and not text[runs[-1][-1].end():match.start()].strip():
+            runs[-1].append(match)
+        else:
+            runs.append([match])
+    masked = False
+    for run in runs:
+        names = [m.group("name") for m in run]
+        if len(run) >= 3 and len(set(names)) >= 2 and len(set(names)) < len(names):
+            for match in run:
+                text = _fill(text, match.start("line"), match.end("line"), QUOTE)
+            masked = True
+    return text, masked
+
+
 def _mask_screenplay(text: str) -> tuple[str, bool]:
     """A screenplay whose speakers' names stand on their own lines (`RAY`, `**HALCYON (V.O.)**`) before their
     lines: what follows a name, up to a blank line, is a character speaking. Needs two different names."""
@@ -338,6 +363,8 @@ def mask(text: str) -> tuple[str, dict[str, bool], str]:
     out = _mask_all(out, _DIALOGUE, QUOTE, group=1)
     out = _mask_all(out, _MENTION, QUOTE, group=1)
     out, screenplay = _mask_screenplay(out)
+    out, transcript = _mask_transcript(out)
+    screenplay = screenplay or transcript
     salutation = _SALUTATION.search(out)
     if salutation is not None:
         # The draft runs from its salutation to a horizontal rule or past its sign-off and signature (after
