@@ -30,6 +30,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 from promptlint.refusal.scan import Scanner
@@ -57,8 +58,9 @@ _MENTION = re.compile(r"(?i)(?:\byou (?:can|could|might|may|should) (?:say|write
                       r"try)|\b(?:template|example|phrase|phrasing|wording|script|line|response|reply|answer|prompt|"
                       r"instructions?|message|text|note|sentence|rule|disclaimer|notice) (?:is|was|would be|could be|"
                       r"might be|reads|goes|looks like|like|such as|along the lines of)|"
-                      r"\b(?:say|write|reply|respond|type) (?:something like|something along the lines of)|\be\.g\.|\bfor (?:example|instance)|"
-                      r"\bsuch as|\blooks like|\bsounds like|\breads like)[ \t]*:[ \t]*(\S[^\n]*)")  # fmt: skip
+                      r"\b(?:say|write|reply|respond|type) (?:something like|something along the lines of)|\be\.g\.|"
+                      r"\bfor (?:example|instance)|\bsuch as|\blooks like|\bsounds like|\breads like)"
+                      r"[ \t]*:[ \t]*(\S[^\n]*)")  # fmt: skip
 #: A parenthesis right after a quote glosses it (a translation, a transliteration): it is quoted too.
 _GLOSS = re.compile("(?<=" + "\u2591" + r")[ \t]*\([^()\n]{1,300}\)")
 _CURLY_SINGLE = re.compile(r"\u2018[^\u2018\n]{1,300}?\u2019(?!\w)")
@@ -74,7 +76,8 @@ _SALUTATION = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?:[Ss]ubject|SUBJECT|R[Ee]|[Tt]o
                          r"(?:[ \t]+[A-Z][\w.'\-]*){0,3}[ \t]*,[ \t]*$")  # fmt: skip
 _RULE = re.compile(r"(?m)^[ \t]*(?:-{3,}|\*{3,}|_{3,}|(?:\* ){2,}\*)[ \t]*$")
 #: A reply that is only a prohibition sign (an emoji refusal).
-_PROHIBITION = re.compile("^[\\W_]*(?:\U0001f6ab|\u26d4|\u274c|\u274e|\U0001f645[\u200d\u2640\u2642\ufe0f\U0001f3fb-\U0001f3ff]*|"
+_PROHIBITION = re.compile("^[\\W_]*(?:\U0001f6ab|\u26d4|\u274c|\u274e|"
+                          "\U0001f645[\u200d\u2640\u2642\ufe0f\U0001f3fb-\U0001f3ff]*|"
                           "\u270b[\U0001f3fb-\U0001f3ff]?|\U0001f6d1|\u2716\ufe0f?|\U0001f910)[\\W_]*$")
 _STAGE_DIRECTION = re.compile(r"\A\s*\*(?!\*)[^*\n]{3,160}\*(?!\*)")
 #: A line of a code block that is only a comment, and the comment markers of such a block (with its fences).
@@ -86,7 +89,8 @@ _TABLE = re.compile(r"(?m)^[ \t]*\|.*\|[ \t]*$")
 #: A screenplay speaker's name alone on its line (`RAY`, `**HALCYON (V.O.) (CONT'D)**`).
 _SPEAKER_LINE = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?!(?:NOTE|IMPORTANT|WARNING|DISCLAIMER|UPDATE|SUMMARY|TL;DR|TLDR|"
                            r"EDIT|TIP|CAUTION|INT\.|EXT\.|THE END|END|FADE|CUT TO|SCENE)\b)(?P<name>[A-Z][A-Z0-9.'\-]*"
-                           r"(?: [A-Z][A-Z0-9.'\-]*){0,3})(?:\*\*)?(?:[ \t]*\([^)\n]{0,40}\))*(?:\*\*)?[ \t]*$")  # fmt: skip
+                           r"(?: [A-Z][A-Z0-9.'\-]*){0,3})(?:\*\*)?(?:[ \t]*\([^)\n]{0,40}\))*(?:\*\*)?"
+                           r"[ \t]*$")  # fmt: skip
 _WORDS_UPPER = re.compile(r"[^A-Z]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n|\n[ \t]*(?=(?:\*\*)?[A-Z][A-Z0-9.'\- ]{0,30}(?:\*\*)?(?:[ \t]*\([^)\n]{0,40}\))*"
                          r"(?:\*\*)?[ \t]*\n)")  # fmt: skip
@@ -296,7 +300,8 @@ def _mask_transcript(text: str) -> tuple[str, bool]:
 def _mask_screenplay(text: str) -> tuple[str, bool]:
     """A screenplay whose speakers' names stand on their own lines (`RAY`, `**HALCYON (V.O.)**`) before their
     lines: what follows a name, up to a blank line, is a character speaking. Needs two different names."""
-    speakers = [m for m in _SPEAKER_LINE.finditer(text) if m.end() < len(text) and text[m.end() + 1:m.end() + 2].strip()]
+    speakers = [m for m in _SPEAKER_LINE.finditer(text)
+                if m.end() < len(text) and text[m.end() + 1:m.end() + 2].strip()]
     if len({_WORDS_UPPER.sub("", m.group("name")) for m in speakers}) < 2:
         return text, False
     for match in reversed(speakers):
@@ -388,7 +393,7 @@ _DELIVERED = re.compile(":[ \t]*(" + QUOTE + "{20,})")
 def _cut(start: int, end: int, cuts: list[int]) -> list[tuple[int, int]]:
     inside = [c for c in cuts if start < c < end]
     bounds = [start, *inside, end]
-    return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b]
+    return [(a, b) for a, b in pairwise(bounds) if a < b]
 
 
 def _clauses(masked: str) -> list[tuple[int, int, bool]]:
@@ -534,8 +539,8 @@ def read(text: str) -> Reading:
 
 #: How a refusal's reason usually opens: it points at the request or at the assistant ("That would ...", "Doing so
 #: could ...", "because it ...", "I ...", "our policy ...").
-_ABOUT_REQUEST = re.compile(r"^(?:(?:but|and|so|however|also|plus|again|honestly|unfortunately|sadly),? )?(?:it|that|this|"
-                            r"these|those|which|such|doing|helping|writing|sharing|providing|creating|giving|making|"
+_ABOUT_REQUEST = re.compile(r"^(?:(?:but|and|so|however|also|plus|again|honestly|unfortunately|sadly),? )?"
+                            r"(?:it|that|this|these|those|which|such|doing|helping|writing|sharing|providing|creating|giving|making|"
                             r"because (?:it|that|this|doing|i|we)|since (?:it|that|this|doing|i|we)|as (?:it|that|this|"
                             r"doing)|i|i'm|i'd|we|my|our|your request)\b|\b(?:i|we|me|my|our|you|your)\b")  # fmt: skip
 
