@@ -320,3 +320,471 @@ def test_defaults_and_pieces_appended_to_a_parameter() -> None:
     assert texts["You convert data into the requested type."] == line_of(source, "DEFAULT_PROMPT =")
     appended = next(t for t in texts if "follow these instructions" in t)
     assert texts[appended] == line_of(source, "prompt += f")
+
+
+# --- round 2: arguments, helpers, appended pieces --------------------------------------------------------
+
+
+def test_arguments_passed_to_a_parameter_used_as_a_prompt() -> None:
+    """A parameter that reaches a sink makes what each call passes for it a prompt, where it is written:
+    positional, keyword, a method called on self, a constructor's `__init__`, and the parameter's default."""
+    source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+
+        def ask(question, system="Answer in one short sentence."):
+            return client.messages.create(model="m", max_tokens=9, system=system,
+                                          messages=[{"role": "user", "content": question}])
+
+        class Helper:
+            def __init__(self, persona):
+                self.persona = persona
+
+            def say(self, text):
+                return client.messages.create(model="m", max_tokens=9, system=self.persona,
+                                              messages=[{"role": "user", "content": text}])
+
+            def run(self):
+                return self.say("Summarise the report in three bullet points.")
+
+        ask("What is the capital of France?")
+        ask("Name a prime.", system="You are a terse mathematician.")
+        Helper("You are a careful editor.").run()
+    ''')
+    for needle, role in [("What is the capital", "user"), ("Answer in one short", "system"),
+                         ("You are a terse", "system"), ("Summarise the report", "user"),
+                         ("You are a careful editor.", "system")]:
+        prompt = only(prompts, needle)
+        assert (prompt.role, first_line(source, prompt)) == (role, line_of(source, needle)), needle
+        assert prompt.sink is not None
+
+
+def test_text_composed_into_a_template_whose_text_is_unknown_here() -> None:
+    """`prompt.format(...)` of a parameter (aider's fmt_system_prompt): the texts formatted into it, built by
+    a helper with branches and `+=`, are prompt text."""
+    source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+
+        def platform_info(shell):
+            text = ""
+            try:
+                text = f"- Platform: {shell}\\n"
+            except KeyError:
+                text = "- Platform information unavailable\\n"
+            if shell:
+                text += "- The user's shell is bash, suggest bash commands\\n"
+            return text
+
+        def fmt(prompt):
+            return prompt.format(platform=platform_info("bash"), lang="Reply in the user's language.")
+
+        def ask(q, template):
+            return client.messages.create(model="m", max_tokens=9, system=fmt(template),
+                                          messages=[{"role": "user", "content": q}])
+    ''')
+    for needle in ("- Platform: {shell}", "- Platform information unavailable", "- The user's shell is bash",
+                   "Reply in the user's language."):
+        prompt = only(prompts, needle)
+        assert (prompt.role, first_line(source, prompt)) == ("system", line_of(source, needle)), needle
+
+
+def test_pieces_appended_to_a_text_a_helper_returns() -> None:
+    """`prompt = Template.generate_reason(...)` (not readable here) then `prompt += f"..."`: the pieces
+    appended are prompt text."""
+    source, prompts = run('''
+        from .templates import Template
+
+        class Metric:
+            def reason(self, questions):
+                prompt = Template.generate_reason(score=1)
+                prompt += f"Questions the original text can answer but not the summary:\\n{questions}\\n\\n"
+                return self.model.generate(prompt)
+    ''')
+    prompt = only(prompts, "Questions the original text")
+    assert line_of(source, "Questions the original text") in {
+        source.position(prompt.positions.file_offset(k))[0] for k in range(len(prompt.text))}
+
+
+# --- round 2: precision ------------------------------------------------------------------------------------
+
+
+def test_ui_entries_placeholder_only_texts_and_notifications_are_not_prompts() -> None:
+    """A dict with a role that is no chat role (`"info"`) is a UI entry; a text of nothing but placeholders
+    has nothing written here to lint; a notification named `*_MESSAGE` is not a prompt."""
+    _source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+        NOTIFICATION_MESSAGE = "Aider is waiting for your input"
+
+        def ask(history, main_sys, reminder):
+            history.append(dict(role="info", content="Added the file to the chat"))
+            return client.messages.create(model="m", max_tokens=9, system=f"{main_sys}\\n{reminder}",
+                                          messages=[{"role": "user", "content": "Please answer briefly."}])
+    ''')
+    assert [p.text for p in prompts] == ["Please answer briefly."]
+
+
+def test_chat_messages_of_a_ui_that_talks_to_no_model_are_not_prompts() -> None:
+    _source, prompts = run('''
+        import streamlit as st
+
+        def initialize_state():
+            messages = [
+                dict(role="assistant", content="How can I help you?"),
+            ]
+            st.session_state.messages = messages
+    ''', path="gui.py")
+    assert prompts == []
+
+
+def test_a_prompt_file_holding_only_an_identifier_is_not_a_prompt() -> None:
+    from promptlint.extractors import promptfile
+
+    assert promptfile.extract(SourceFile("templates/class.txt", "AnswerRelevancyMetric\n")).prompts == []
+    kept = promptfile.extract(SourceFile("templates/user.j2", "JSON:\n")).prompts
+    assert [p.text for p in kept] == ["JSON:\n"]
+
+
+# --- round 2: stores, tool specifications, message factories, prompt classes ------------------------------
+
+
+def test_a_dict_valued_prompt_store_is_read_entry_by_entry() -> None:
+    """`PROMPTS["x"] = "..."` and `PROMPTS = {"x": "..."}`: each entry is a text of its own, reported by its
+    key when the key says prompt, and used by the key elsewhere (`PROMPTS["x"].format(...)`)."""
+    source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+        PROMPTS = {}
+        PROMPTS["entity_extraction_system_prompt"] = """---Role---
+        You are a Knowledge Graph Specialist."""
+        PROMPTS["fail_response"] = "Sorry, no answer."
+        PROMPTS["rag_response"] = """---Role---
+        Answer from the context below: {context}"""
+        TEMPLATES = {"summary": "Summarise the text below.", "label": "x"}
+
+        def ask(q, ctx):
+            return client.messages.create(model="m", max_tokens=9,
+                                          system=PROMPTS["rag_response"].format(context=ctx),
+                                          messages=[{"role": "user", "content": TEMPLATES["summary"] + q}])
+    ''')
+    system = only(prompts, "You are a Knowledge Graph")
+    assert (system.name, first_line(source, system)) == ("PROMPTS[entity_extraction_system_prompt]",
+                                                         line_of(source, "---Role---\nYou are"))
+    rag = only(prompts, "Answer from the context")
+    assert (rag.role, rag.sink is not None) == ("system", True)
+    summary = only(prompts, "Summarise the text below.")
+    assert (summary.role, first_line(source, summary)) == ("user", line_of(source, '"Summarise'))
+    assert not [p for p in prompts if "Sorry" in p.text or p.text == "x"]
+
+
+def test_a_prompt_store_of_another_module_is_used_by_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from promptlint import runner
+    from promptlint.config import Config
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "prompt.py").write_text('PROMPTS = {}\nPROMPTS["answer"] = "Answer in the voice of a '
+                                                'pirate, in one line."\n')
+    (tmp_path / "pkg" / "ask.py").write_text(
+        "import anthropic\nfrom .prompt import PROMPTS\nclient = anthropic.Anthropic()\n\n"
+        "def ask(q):\n    return client.messages.create(model='m', max_tokens=9, system=PROMPTS['answer'],\n"
+        "                                  messages=[{'role': 'user', 'content': q}])\n")
+    report = runner.extract_paths([str(tmp_path)], Config(root=tmp_path))
+    found = [p for p in report.prompts if "pirate" in p["text"]]
+    assert len(found) == 1 and found[0]["path"].endswith("prompt.py") and found[0]["line"] == 2
+    assert found[0]["role"] == "system" and "ask.py:6" in found[0]["sink"]
+
+
+def test_tool_specifications_message_factories_and_prompt_classes() -> None:
+    """A dict with a "description" and a parameters schema is a tool the model reads (in a decorator's
+    keyword too); `ChatMessage.from_user(...)`, `make_assistant_message(name, text)`, `add_system_message(...)`
+    and `BaseMessage(role_type=..., content=...)` are chat turns; `TextPrompt("...")` is a prompt template and
+    `TextArtifact("...")` at a sink is its text. A `*Message` with no role (`StopMessage`) is an event."""
+    source, prompts = run('''
+        from griptape.utils.decorators import activity
+        from camel.prompts import TextPrompt
+
+        GENERATE_ROLES = TextPrompt("""You are a helpful assistant that can play many roles.
+        List {num_roles} roles.""")
+        TOOLS = [{"name": "calc", "description": "Computes simple arithmetic in Python.",
+                  "input_schema": {"type": "object"}}]
+
+        class Calculator(BaseTool):
+            @activity(config={"description": "Can be used for computing calculations", "schema": None})
+            def calculate(self, params):
+                return 1
+
+        def build(stack, name, error):
+            stack.add_system_message("Provide your response as a valid JSON object.")
+            stack.add_user_message(TextArtifact("Please keep going"))
+            a = ChatMessage.from_user("The message is not valid JSON. Please fix it.")
+            b = BaseMessage.make_assistant_message(name, "I will answer in JSON from now on.")
+            c = BaseMessage(role_name=name, role_type=RoleType.USER, meta_dict={}, content="Please continue.")
+            d = StopMessage(content="Stop message received", source="x")
+            return a, b, c, d
+    ''')
+    roles = {p.text.split("\\n")[0][:30]: p.role for p in prompts}
+    assert roles == {
+        "You are a helpful assistant th": "template", "Computes simple arithmetic in ": "unknown",
+        "Can be used for computing calc": "unknown", "Provide your response as a val": "system",
+        "Please keep going": "user", "The message is not valid JSON.": "user",
+        "I will answer in JSON from now": "assistant", "Please continue.": "user"}, roles
+    tool = only(prompts, "Computes simple")
+    assert tool.sink is not None and tool.sink.kind == "tool description"
+    assert first_line(source, only(prompts, "Please keep going")) == line_of(source, '"Please keep going"')
+
+
+def test_messages_inside_any_keyword_value_are_walked() -> None:
+    # the expression walk skips names and constants only: a message list inside `history + [...]`, an awaited
+    # call or an attribute of a call in a keyword value of an unknown call is still found, at its own line
+    source, prompts = run('''
+        import openai
+        from myagent import Runner, from_system
+
+        def go(history, runner: Runner):
+            runner.run(messages=history + [{"role": "system", "content": "Answer in French only."}])
+            runner.run(first=from_system("Keep every answer under ten words.").text)
+            runner.run(label="Answer in French", count=3)
+    ''')
+    french = only(prompts, "Answer in French only.")
+    assert (french.role, first_line(source, french)) == ("system", line_of(source, '"role": "system"'))
+    short = only(prompts, "under ten words")
+    assert (short.role, first_line(source, short)) == ("system", line_of(source, "from_system("))
+    assert not [p for p in prompts if p.text == "Answer in French"]  # a plain keyword constant is no message
+
+
+def test_tool_specifications_written_with_dict_calls() -> None:
+    # aider's function-calling coders: `functions = [dict(name=..., description=..., parameters=dict(...))]`
+    source, prompts = run('''
+        from .wholefile_func_prompts import WholeFileFunctionPrompts
+
+        class WholeFileFunctionCoder:
+            functions = [
+                dict(
+                    name="write_file",
+                    description="create or update one or more files",
+                    parameters=dict(type="object", properties=dict(path=dict(type="string"))),
+                ),
+            ]
+            settings = dict(name="dark", description="the dark colour scheme of the settings page")
+    ''')
+    tool = only(prompts, "create or update")
+    assert first_line(source, tool) == line_of(source, '"create or update')
+    assert tool.sink is not None and tool.sink.kind == "tool description"
+    assert not [p for p in prompts if "colour scheme" in p.text]  # no parameters: no tool spec
+
+
+def test_description_of_a_function_made_a_tool() -> None:
+    # marvin: `update_fn(self.add, name=..., description=...)` hands a method of this file to the model
+    source, prompts = run('''
+        from marvin.utilities.tools import update_fn
+
+        class Memory:
+            def add(self, content: str) -> str:
+                return content
+
+            def get_tools(self):
+                return [update_fn(self.add, name="add_memory", description=f"Create a new memory in {self.key}.")]
+
+            def get_prompt(self):
+                return Field(default_factory=list, description="The saved memories shown on the page")
+    ''')
+    tool = only(prompts, "Create a new memory")
+    assert first_line(source, tool) == line_of(source, "update_fn(self.add")
+    assert tool.sink is not None and tool.sink.kind == "tool description"
+    assert not [p for p in prompts if "saved memories" in p.text]  # `list` is no function of this file
+
+
+def test_pieces_appended_to_a_prompt_named_text() -> None:
+    # mem0: a JSON instruction appended to a `system_prompt` parameter; the piece is a prompt where written
+    source, prompts = run('''
+        def ensure_json_instruction(system_prompt, user_prompt, error_message=""):
+            if "json" not in (system_prompt + user_prompt).lower():
+                system_prompt += (
+                    "\\n\\nYou must return your response in valid JSON format "
+                    "with a 'facts' key containing an array of strings."
+                )
+            error_message += "Could not parse the reply as JSON."
+            retries = 0
+            retries += 1
+            return system_prompt, user_prompt
+    ''')
+    piece = only(prompts, "valid JSON format")
+    assert first_line(source, piece) == line_of(source, '"\\n\\nYou must return')
+    assert piece.role == "system"
+    assert not [p for p in prompts if "Could not parse" in p.text]  # an error message's name says so
+
+
+def test_texts_of_a_prompt_named_list() -> None:
+    # lightrag: few-shot examples kept as a list in the prompt store, joined into the extraction prompt
+    source, prompts = run('''
+        PROMPTS = {}
+        PROMPTS["entity_extraction_examples"] = [
+            """Example 1: extract every {entity_type} from the text below and return them as a list.""",
+            """Example 2: for the text below, return each relation between two entities.""",
+        ]
+        PROMPT_ROLES = ["system", "user", "assistant"]
+        SYSTEM_PARTS = ("You are a careful analyst.", 42)
+    ''')
+    first, second = only(prompts, "Example 1"), only(prompts, "Example 2")
+    assert first_line(source, first) == line_of(source, '"""Example 1')
+    assert first_line(source, second) == line_of(source, '"""Example 2')
+    assert only(prompts, "careful analyst").role == "system"
+    assert not [p for p in prompts if p.text in ("system", "user", "assistant")]
+
+
+def test_attributes_of_a_class_named_for_its_prompts() -> None:
+    # aider: `class AskPrompts(CoderPrompts)` holds the texts sent to the model under names like `*_prefix`
+    source, prompts = run('''
+        from .base_prompts import CoderPrompts
+
+        class AskPrompts(CoderPrompts):
+            repo_content_prefix = """I am working with you on code in a git repository.
+        Here are summaries of some files present in my git repo.
+        """
+            files_content_local_edits = "I edited the files myself."
+            edit_format = "ask"
+            error_prefix = "The edit failed because the file is read only."
+
+        class HelpPrompts(CoderPrompts):
+            redacted_edit_message = "No changes are needed."
+
+        class Settings:
+            greeting_prefix = "Welcome back to the settings page of the app."
+    ''')
+    # a loose prompt name (`*_message`) in a class named for its prompts; "Help" in the class name denies nothing
+    assert only(prompts, "No changes are needed.").name == "redacted_edit_message"
+    prefix = only(prompts, "I am working with you")
+    assert first_line(source, prefix) == line_of(source, "I am working with you")
+    assert only(prompts, "I edited the files myself.").name == "AskPrompts.files_content_local_edits"
+    texts = [p.text for p in prompts]
+    assert "ask" not in texts  # one word: no prose
+    assert not [t for t in texts if "read only" in t or "Welcome back" in t]  # an error name; a class of no prompts
+
+
+def test_constants_of_a_module_named_for_its_prompts() -> None:
+    code = '''
+        undo_command_reply = (
+            "I did `git reset --hard HEAD~1` to discard the last edits. Please wait for further"
+            " instructions before attempting that change again."
+        )
+        default_branch = "main"
+        error_reply = "The undo failed because the repository is dirty."
+    '''
+    source, prompts = run(code, path="aider/prompts.py")
+    undo = only(prompts, "git reset")
+    assert first_line(source, undo) == line_of(source, '"I did `git reset')
+    assert [p.text for p in prompts] == [undo.text]  # one word, and an error's name, stay out
+    _source, elsewhere = run(code, path="aider/commands.py")  # the same constant in a module of no prompts
+    assert elsewhere == []
+
+
+def test_returns_of_a_helper_composed_into_a_prompt_are_pieces() -> None:
+    # dspy avatar: `desc=f"{get_number_with_suffix(idx)} result"`: "1st" is no prompt of its own; a helper whose
+    # result is composed into a prompt and that returns words still gives its text where written
+    source, prompts = run('''
+        import dspy
+
+        def get_number_with_suffix(number):
+            if number == 1:
+                return "1st"
+            return f"{number}th"
+
+        def rules():
+            return "Answer in one short sentence and cite the source."
+
+        class Actor(dspy.Signature):
+            """Pick the next tool."""
+            result = dspy.OutputField(desc=f"{get_number_with_suffix(1)} result of the tool call")
+            advice = dspy.InputField(desc=f"Read this first. {rules()}")
+    ''')
+    texts = [p.text for p in prompts]
+    assert "1st" not in texts and "{number}th" not in texts
+    cite = only(prompts, "cite the source")
+    assert first_line(source, cite) == line_of(source, '"Answer in one short')
+
+
+def test_texts_of_exception_classes_are_not_prompts() -> None:
+    # instructor: an exception's default `message` reads like an instruction ("The output is incomplete ...")
+    _source, prompts = run('''
+        class IncompleteOutputException(Exception):
+            default_message = "You must return the output before the max_tokens limit is reached."
+
+            def __init__(self, *args, message: str = "The output is incomplete due to a max_tokens length limit."):
+                super().__init__(message, *args)
+
+        class Agent:
+            def __init__(self, system_message: str = "You are a helpful agent. Answer in one sentence."):
+                self.system_message = system_message
+    ''')
+    assert [p.text for p in prompts] == ["You are a helpful agent. Answer in one sentence."]
+
+
+def test_text_appended_to_a_message_content() -> None:
+    # mem0's Ollama client: a JSON instruction appended to the last user message
+    source, prompts = run('''
+        def generate(self, messages, stats):
+            messages = [dict(m) for m in messages]
+            if messages and messages[-1]["role"] == "user":
+                messages[-1]["content"] += "\\n\\nPlease respond with valid JSON only."
+            stats["count"] += 1
+            self.log_prompt += "sent"
+            return self.client.chat(model=self.model, messages=messages)
+    ''')
+    piece = only(prompts, "valid JSON only")
+    assert first_line(source, piece) == line_of(source, "Please respond")
+    assert piece.sink is not None and piece.sink.kind == "message content"
+    assert [p.text for p in prompts] == [piece.text]
+
+
+def test_data_flow_across_files_parses_each_file_once(tmp_path, monkeypatch) -> None:
+    # issue 18: following a text to its sink in another file must not cost a second parse of any tree
+    import ast as ast_module
+    from collections import Counter
+
+    from promptlint.cli import main
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "texts.py").write_text('GUARD = "Answer in French only, and never more than two lines."\n')
+    (tmp_path / "pkg" / "agent.py").write_text(textwrap.dedent('''
+        import anthropic
+        from .texts import GUARD
+
+        def ask(q):
+            return anthropic.Anthropic().messages.create(model="m", max_tokens=9, system=GUARD,
+                                                         messages=[{"role": "user", "content": q}])
+    '''))
+    parsed: Counter[str] = Counter()
+    real_parse = ast_module.parse
+
+    def counting_parse(source, filename="<unknown>", *args, **kwargs):
+        parsed[str(filename)] += 1
+        return real_parse(source, filename, *args, **kwargs)
+
+    monkeypatch.setenv("PROMPTLINT_JOBS", "1")
+    monkeypatch.setattr(ast_module, "parse", counting_parse)
+    monkeypatch.chdir(tmp_path)
+    main(["check", "--no-cache", "--no-config", "pkg"])
+    ours = {name: n for name, n in parsed.items() if name.endswith((".py",)) and "pkg" in name}
+    assert any(name.endswith("texts.py") for name in ours), parsed  # the constant's file was read for the join
+    assert all(n == 1 for n in ours.values()), ours
+
+
+def test_default_text_of_a_prompt_named_or() -> None:
+    # marvin: `prompt = prompt or inspect.cleandoc("""...""")` inside the function that takes `prompt`
+    source, prompts = run('''
+        import inspect
+
+        def generate_schema(instructions, prompt=None, count=1):
+            prompt = prompt or inspect.cleandoc("""
+                Your job is to generate JSON schemas that match the user's instructions.
+                """)
+            question = "Run shell command?" if count == 1 else "Run shell commands?"
+            prompt_label = "Run shell command?" if count == 1 else "Run shell commands?"
+            return prompt, question, prompt_label
+    ''')
+    schema = only(prompts, "Your job is to generate")
+    assert first_line(source, schema) == line_of(source, "Your job is to generate")
+    assert not [p for p in prompts if "shell" in p.text]  # a choice of two short texts: a console question

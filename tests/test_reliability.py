@@ -508,3 +508,35 @@ def test_a_config_file_with_a_utf8_bom_is_read(capsys: pytest.CaptureFixture[str
     monkeypatch.chdir(tmp_path)
     status, findings, _err = check_json(capsys, ".")
     assert status == 0 and findings == []
+
+
+def test_python_extraction_is_linear_in_a_literal_message_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16: a literal list of N messages passed to messages.create took time quadratic in N (5k: 3.8 s,
+    20k: 40 s): every message looked at every other one. Counted, not timed: the list's items handed out."""
+    import ast as ast_module
+
+    from promptlint.extractors import python as python_extractor
+
+    parse = python_extractor._parse
+
+    def counting_parse(text: str, path: str) -> ast_module.Module:
+        tree = parse(text, path)
+        for node in ast_module.walk(tree):
+            if isinstance(node, ast_module.List) and len(node.elts) > 10:
+                node.elts = CountingList(node.elts)
+        return tree
+
+    monkeypatch.setattr(python_extractor, "_parse", counting_parse)
+
+    def visits(n: int) -> int:
+        messages = "".join(f"    {{'role': '{'user' if i % 2 == 0 else 'assistant'}', "
+                           f"'content': 'Message {i} about the billing plan.'}},\n" for i in range(n))
+        text = ("import anthropic\nclient = anthropic.Anthropic()\nclient.messages.create(model='m', "
+                f"max_tokens=10, messages=[\n{messages}])\n")
+        CountingList.visits = 0
+        extraction = python_extractor.extract(SourceFile(path="msgs.py", text=text))
+        assert len(extraction.prompts) == n
+        return CountingList.visits
+
+    small, large = visits(300), visits(1200)
+    assert large <= 4.4 * small, (small, large)  # four times the messages: four times the walking, not sixteen

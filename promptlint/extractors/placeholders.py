@@ -28,11 +28,15 @@ def find_placeholders(text: str) -> list[tuple[int, int]]:
     we treat `{{x}}` as a placeholder, which is right for every template
     language we read and harmless for `.format` (the text is not a word).
     """
+    if "{" not in text and "$" not in text:  # every syntax opens with one of them (most texts: no search)
+        return []
     return [m.span() for m in _PLACEHOLDER_RE.finditer(text)]
 
 
 def merge_spans(*groups: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Sorted union of span lists, overlapping spans merged."""
+    if not any(groups):
+        return []
     spans = sorted(s for group in groups for s in group)
     merged: list[tuple[int, int]] = []
     for start, end in spans:

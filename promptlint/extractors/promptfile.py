@@ -16,6 +16,7 @@ from promptlint.model import Extraction, Role, SourceFile
 
 FMT = "promptfile"
 _SYSTEM_NAME = compile_regex(r"(?i)system|instruction|persona|(?:^|[_\-.])sys(?:[_\-.]|$)")
+_IDENTIFIER = compile_regex(r"[A-Za-z_][\w.]*")
 _USER_NAME = compile_regex(r"(?i)(?:^|[_\-.])(?:user|human)(?:[_\-.]|$)")
 
 
@@ -35,7 +36,7 @@ def extract(source: SourceFile) -> Extraction:
     cmap = CharMap()
     cmap.add_span(text, body, len(text))
     out = Extraction(source=source, problem=problem)
-    if cmap.text.strip():
+    if cmap.text.strip() and not _IDENTIFIER.fullmatch(cmap.text.strip()):  # `class.txt` holding a class name
         out.prompts.append(build_prompt(cmap, source, role=role_for_file(source.path), fmt=FMT,
                                         name=source.path.rsplit("/", 1)[-1], statement_span=(body, len(text))))
     return out

@@ -74,18 +74,38 @@ FILE_READERS = frozenset({"read_text", "read"})
 
 
 def is_template_class(name: str) -> bool:
-    """`PromptTemplate`, `RichPromptTemplate`, `SelectorPromptTemplate`, ...: a prompt template constructor."""
-    return name in TEMPLATE_CLASSES or name.endswith("PromptTemplate")
+    """`PromptTemplate`, `RichPromptTemplate`, `SelectorPromptTemplate`, CAMEL's `TextPrompt`, ...: a prompt
+    template constructor (a class named like a prompt, called with its text)."""
+    return name in TEMPLATE_CLASSES or name.endswith("PromptTemplate") or (
+        name.endswith("Prompt") and name[:1].isupper() and name not in NOT_TEMPLATE_CLASSES)
 
 
-def keyword_sink(key: str, chain: str, agent_like: bool, persona: bool) -> tuple[str, str] | None:
+#: Classes named like a prompt that are a terminal question, not a prompt template (rich, prompt_toolkit).
+NOT_TEMPLATE_CLASSES = frozenset({"Prompt", "IntPrompt", "FloatPrompt", "Confirm", "PromptSession"})
+#: Message classes with no role that are chat turns all the same (AutoGen's, whose other `*Message` classes are
+#: events: `StopMessage`, `HandoffMessage`).
+TURN_CLASSES = frozenset({"TextMessage", "MultiModalMessage"})
+#: Message factories: `ChatMessage.from_user(text)`, `BaseMessage.make_assistant_message(name, text)`,
+#: `stack.add_system_message(text)` -> the role word.
+MESSAGE_FACTORY_RE = compile_regex(
+    r"(?:from|make|add|create|new|append)_(system|user|human|assistant|ai|developer)(?:_message|_msg|_prompt|_turn)?"
+)
+#: Classes that wrap a text (`TextArtifact("...")`, `TextContent(text=...)`): at a sink, their text is the prompt.
+WRAPPER_SUFFIXES = ("Text", "Artifact", "Content", "Block", "Part")
+#: Keys that make a dict with a "description" a tool's specification (OpenAI / Anthropic / MCP / griptape).
+TOOL_SPEC_KEYS = frozenset({"parameters", "input_schema", "inputSchema", "schema", "args_schema", "json_schema"})
+
+
+def keyword_sink(key: str, chain: str, agent_like: bool, persona: bool,
+                 wraps_function: bool = False) -> tuple[str, str] | None:
     """(role, what) for a keyword that is a prompt only for this callee, else None.
 
-    Tool and agent descriptions (the model reads them to choose), DSPy field descriptions and
-    instructions, CrewAI role / goal / backstory and task outputs, LangGraph's `prompt=`."""
+    Tool and agent descriptions (the model reads them to choose; `wraps_function`: the call is handed a
+    function of the file, it makes a tool of it), DSPy field descriptions and instructions, CrewAI
+    role / goal / backstory and task outputs, LangGraph's `prompt=`."""
     low = chain.lower()
     callee = chain.rsplit(".", 1)[-1]
-    if key in ("description", "description_override", "tool_description") and "tool" in low:
+    if key in ("description", "description_override", "tool_description") and ("tool" in low or wraps_function):
         return "unknown", "tool description"
     if key == "handoff_description":
         return "unknown", "handoff description"

@@ -99,9 +99,26 @@ class Frag:
         return Frag("".join(text), offs, slens, holes)
 
     def position_map(self) -> PositionMap:
+        """The runs `PositionMap.add` would make of one unit at a time, in one pass (a 20k-message file
+        has a million characters): a unit whose source is not one character is a run of its own."""
         pm = PositionMap()
-        for i, (off, sl) in enumerate(zip(self.offs, self.slens, strict=True)):
-            pm.add(i, off, 1, sl)
+        runs, lengths = pm.runs, pm.source_lengths
+        offs, slens = self.offs, self.slens
+        n = len(offs)
+        i = 0
+        while i < n:
+            if slens[i] != 1:
+                runs.append((i, offs[i], 1))
+                lengths.append(slens[i])
+                i += 1
+                continue
+            j = i + 1
+            step = offs[i] - i  # file offset minus text index, constant along a 1:1 run
+            while j < n and slens[j] == 1 and offs[j] - j == step:
+                j += 1
+            runs.append((i, offs[i], j - i))
+            lengths.append(j - i)
+            i = j
         return pm
 
 

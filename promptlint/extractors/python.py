@@ -41,12 +41,14 @@ _MARKERS_ANY_CASE = compile_regex(_MARKER_SOURCE, re.IGNORECASE)
 _EXTRA_SOURCE = (
     r"\.signature\)|\(signature\)|inputfield|outputfield|with_instructions|handoff_description|expected_output"
     r"|@\w*tool|tool\(|tool\)|tool\.from_|converse|get_template|\.(?:md|txt|j2|jinja2?|mustache|hbs)[\"']"
+    r"|[\"']description[\"']\s*:|description\s*="
 )
 #: Literals (lower case) a file holding an `_EXTRA_SOURCE` marker holds: `in` scans are far faster than the
 #: pattern's search, and most files hold none of them.
 _EXTRA_WORDS = (".signature)", "(signature)", "inputfield", "outputfield", "with_instructions", "handoff_description",
                 "expected_output", "@tool", "tool\n", "tool(", "tool)", "tool.from_", "tool_plain", "converse",
-                "get_template", ".md'", '.md"', ".txt'", '.txt"', ".j2'", '.j2"', ".jinja", ".mustache", ".hbs")
+                "get_template", ".md'", '.md"', ".txt'", '.txt"', ".j2'", '.j2"', ".jinja", ".mustache", ".hbs",
+                "\"description\":", "'description':")
 _BOTH = compile_regex(_MARKER_SOURCE + "|" + _EXTRA_SOURCE)
 _BOTH_ANY_CASE = compile_regex(_MARKER_SOURCE + "|" + _EXTRA_SOURCE, re.IGNORECASE)
 
@@ -60,9 +62,12 @@ def _marker_text(text: str) -> tuple[str, re.Pattern[str]]:
 
 _PROMPT_NAME_RE = compile_regex(r"(?i)prompt|system|instruction|template|message|backstory|(?:^|_)sys(?:_|$)")
 _NAME_DENY_RE = compile_regex(
-    r"(?i)error|warn|exception|usage|help|(?:^|_)log|status|fail|success|commit_msg|_type$|_key$"
+    r"(?i)error|warn|exception|usage|help|(?:^|_)log|status|fail|success|commit|notif|trailer|banner|tooltip"
+    r"|_type$|_key$"
     r"|_id$|_path$|_file$|_dir$|_url$|_name$|_class$|_cls$|_fn$|_func$"
 )
+#: A class of exceptions: its texts (a default `message`, a class attribute) are error reports, not prompts.
+_EXCEPTION_CLASS_RE = compile_regex(r"(?:Error|Exception|Warning|Failure)$")
 _SYSTEM_NAME_RE = compile_regex(r"(?i)system|instruction|backstory|(?:^|_)sys(?:_|$)")
 _HUMAN_NAME_RE = compile_regex(r"(?i)human")
 _TEMPLATE_NAME_RE = compile_regex(r"(?i)template|prompt")
@@ -99,6 +104,8 @@ _TEXTISH_NODES = (ast.Constant, ast.JoinedStr, ast.BinOp, ast.Call, ast.Name, as
                   ast.BoolOp, ast.IfExp)
 _TEXT_RETURN_RE = compile_regex(r"return[ \t]*\(?\s*(?:[rRuUfF]{0,2}[\"']|(?:textwrap\.)?dedent\(|inspect\.cleandoc\()")
 
+#: Expressions the expression walk need not enter (nothing in them is a call, a message or a tool spec).
+_LEAVES = frozenset({ast.Name, ast.Constant})
 _COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.AsyncFor, ast.While, ast.If,
              ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.Match)
 #: Every keyword `_kwargs` reads a prompt from (a call with none of them, and no message list, holds none).
@@ -118,7 +125,8 @@ def extract(source: SourceFile, full: bool = False) -> Extraction:
     extra = any(word in marker_text for word in _EXTRA_WORDS)
     if not full and not extra and not markers.search(marker_text):
         return Extraction(source=source, facts=_lite_facts(text))
-    if extra:  # statements are searched for both kinds of marker at once
+    if extra or "description" in marker_text:  # statements are searched for both kinds of marker at once
+        # (`description=` is a statement marker, not a file one: a tool made of a function or a `dict(...)`)
         markers = _BOTH if markers is _MARKERS else _BOTH_ANY_CASE
     try:
         tree = _parse(text, source.path)
@@ -216,6 +224,7 @@ class _Def:
     used: bool = False
     aug: bool = False  # `NAME += value`: a piece appended to the text defined before
     cls: str | None = None
+    home: int = 0  # the scope the statement is in (for `self.x = ...`, whose key scope is -1)
 
 
 @dataclass(slots=True)
@@ -226,6 +235,37 @@ class _Func:
     node: ast.FunctionDef | ast.AsyncFunctionDef
     cls: str | None
     _returns: list[ast.Return] | None = None
+    _params: tuple[str, ...] | None = None
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        if self._params is None:
+            args = self.node.args
+            self._params = tuple(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
+        return self._params
+
+    def bound(self, call: ast.Call, param: str, skip_first: bool) -> ast.expr | None:
+        """The argument a call passes for `param` (its default when it passes none), or None."""
+        for kw in call.keywords:
+            if kw.arg == param:
+                return kw.value
+        args = self.node.args
+        positional = [a.arg for a in [*args.posonlyargs, *args.args]]
+        if skip_first and positional:
+            positional = positional[1:]
+        if param in positional:
+            k = positional.index(param)
+            given = call.args[:next((i for i, a in enumerate(call.args) if isinstance(a, ast.Starred)),
+                                    len(call.args))]
+            if k < len(given):
+                return given[k]
+            everything = [a.arg for a in [*args.posonlyargs, *args.args]]
+            d = everything.index(param) - (len(everything) - len(args.defaults))
+            return args.defaults[d] if d >= 0 else None
+        for a, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+            if a.arg == param:
+                return default
+        return None
 
     @property
     def returns(self) -> list[ast.Return]:
@@ -285,6 +325,19 @@ class _Extractor:
         self.loads: list[list[Any]] = []
         self.llm = False
         self._text_returns: list[int] | None = None
+        self.tool_specs = "description" in marker_text  # a tool's specification dict can be here
+        # arguments: parameters used as prompts, resolved at the calls of their function once the walk is done
+        self.func_of_scope: dict[int, _Func] = {}
+        self.param_uses: list[tuple[_Func, str, Role, Sink | None, bool]] = []
+        self._params_done: set[tuple[int, str, bool]] = set()
+        self._args_done: set[int] = set()
+        self._body_lines: dict[int, list[int]] = {}
+        self._literals_done: set[int] = set()
+        self._default_prompts: dict[int, Prompt] = {}
+        self._use_rows: set[str] = set()
+        stem = source.path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".py")
+        #: the module's name when it says its texts are prompts (`prompts.py`, `coder_prompts.py`, `templates.py`)
+        self._prompt_module = stem if _STRONG_NAME_RE.search(stem) else None
 
     # ------------------------------------------------------------------ positions
 
@@ -314,6 +367,11 @@ class _Extractor:
     def run(self) -> None:
         self._collect(self.tree.body, 0, None)
         self._visit_body(self.tree.body, _Ctx())
+        self._resolve_params()
+        if not self.llm and any(m.split(".", 1)[0] in _UI_MODULES for m, _n, _l in self.imports.values()):
+            # a UI that shows chat messages and talks to no model: its role dicts are what people read
+            self.out.prompts[:] = [p for p in self.out.prompts if not (
+                p.name == "content" and (p.call is None or p.call.method == "<messages>"))]
         self._report_named_defs()
         self._exports()
         self.out.prompts.sort(key=lambda p: p.positions.file_offset(0))
@@ -326,20 +384,25 @@ class _Extractor:
             if type(node) in _LEAF_STMTS:
                 continue  # return, pass, break, assert...: nothing to collect (the common case first)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                self.funcs.setdefault((cls or "", node.name), _Func(node.name, node, cls))
+                func = _Func(node.name, node, cls)
+                self.funcs.setdefault((cls or "", node.name), func)
+                self.func_of_scope[id(node)] = func
                 self._collect(node.body, id(node), None, cls or owner)
             elif isinstance(node, ast.ClassDef):
                 if scope == 0 and cls is None:
                     self.classes.setdefault(node.name, node)
                 self._collect(node.body, scope, node.name)
             elif isinstance(node, ast.Assign | ast.AnnAssign):
-                if node.value is not None and isinstance(node.value, _TEXTISH_NODES):
+                if isinstance(node.value, ast.Dict) and scope == 0 and cls is None:
+                    self._collect_store(node, node.value)
+                elif node.value is not None and isinstance(node.value, _TEXTISH_NODES):
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     for target in targets:
                         key = _target_key(target, scope)
                         if key:
                             d_cls = owner if key[0] == -1 else cls
-                            self.defs.setdefault(key, []).append(_Def(key[1], node.value, node, key[0], cls=d_cls))
+                            self.defs.setdefault(key, []).append(_Def(key[1], node.value, node, key[0], cls=d_cls,
+                                                                      home=scope))
                             if isinstance(node.value, ast.List | ast.Tuple) and isinstance(target, ast.Name):
                                 self.lists[(scope, target.id)] = [(node, e, False) for e in node.value.elts]
             elif isinstance(node, ast.AugAssign):
@@ -385,6 +448,16 @@ class _Extractor:
                                 self._collect(item.body, scope, cls, owner)
                         else:
                             self._collect(sub, scope, cls, owner)
+
+    def _collect_store(self, stmt: ast.Assign | ast.AnnAssign, value: ast.Dict) -> None:
+        """`PROMPTS = {"system": "...", ...}` at module level: each text is defined as `PROMPTS[system]`."""
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        for name in names:
+            for key, item in zip(value.keys, value.values, strict=True):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(item, _TEXTISH_NODES):
+                    self.defs.setdefault((0, f"{name}[{key.value}]"), []).append(
+                        _Def(f"{name}[{key.value}]", item, stmt, 0))
 
     def _collect_list_call(self, stmt: ast.stmt, call: ast.Call, scope: int) -> None:
         """`parts.append(x)` / `parts.extend([...])` / `parts.insert(0, x)`: pieces of a list joined later."""
@@ -526,6 +599,11 @@ class _Extractor:
                 group = self._group_for(ctx.scope, target.id, value, ctx)
         if group is not None:
             self._messages(value, group, ctx)
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add) and not ctx.quiet \
+                and _is_content_target(node.target):
+            # `messages[-1]["content"] += "..."`: the text appended to a chat message is prompt text
+            self._emit(value, "unknown", None, ctx, "content", sink=self._sink("message content", "<messages>", node),
+                       piece=True)
         self._visit_expr(value, ctx)
 
     def _visit_expr(self, node: ast.expr, ctx: _Ctx) -> None:
@@ -544,12 +622,20 @@ class _Extractor:
                                    ctx)
                 elif isinstance(sub, ast.Dict | ast.Call) and _message_parts(sub) is not None:
                     self._message(sub, None, ctx)
-            for field in sub._fields:  # ast.iter_child_nodes, inlined (this walk visits every expression)
+                elif self.tool_specs and ((isinstance(sub, ast.Dict) and len(sub.keys) > 1) or (
+                        type(sub) is ast.Call and type(sub.func) is ast.Name and sub.func.id == "dict")):
+                    description = _tool_description(sub)
+                    if description is not None:  # {"name", "description", "parameters"}: the model reads it
+                        self._emit(description, "unknown", None, ctx, "description",
+                                   sink=self._sink("tool description", "<tool>", sub))
+            for field in sub._fields:  # ast.iter_child_nodes, inlined; names and constants hold nothing to find
                 value = getattr(sub, field, None)
                 if isinstance(value, list):
-                    stack.extend(item for item in value if isinstance(item, ast.expr))
-                elif isinstance(value, ast.expr):
+                    stack.extend(item for item in value if type(item) not in _LEAVES and isinstance(item, ast.expr))
+                elif type(value) not in _LEAVES and isinstance(value, ast.expr):
                     stack.append(value)
+            if type(sub) is ast.Call and sub.keywords:  # keyword values (`ast.keyword` is no expression)
+                stack.extend(k.value for k in sub.keywords if type(k.value) not in _LEAVES)
 
     # ------------------------------------------------------------------ calls
 
@@ -577,7 +663,8 @@ class _Extractor:
             self._kwargs([(k.arg, k.value) for k in node.keywords if k.arg], site, ctx, chain)
         elif head in pc.TEMPLATE_CLASSES or pc.is_template_class(last) or head in pc.MESSAGE_TEMPLATES:
             self._langchain(node, chain, head, last, ctx)
-        elif last in pc.MESSAGE_CLASSES or (last == "dict" and _message_parts(node) is not None):
+        elif last in pc.MESSAGE_CLASSES or ((last == "dict" or last.endswith(("Message", "message", "_msg", "_turn"))
+                                             or last[:5] in ("from_", "make_")) and _message_parts(node) is not None):
             return False  # handled as a message by the expression walk
         elif last == "with_instructions" and len(node.args) == 1:  # DSPy `Signature.with_instructions(...)`
             site = self._site(node, chain, kind, ctx, register=False)
@@ -626,15 +713,25 @@ class _Extractor:
         if isinstance(model, str):
             site.model = model
 
+    def _wraps_function(self, node: ast.Call, ctx: _Ctx) -> bool:
+        """Whether a call with a `description=` is handed a function of this file (`update_fn(self.add, name=...,
+        description=...)`, `from_function(func=search, ...)`): it makes a tool of it, the model reads the text."""
+        if not any(k.arg == "description" for k in node.keywords):
+            return False
+        refs = [*node.args[:1], *(k.value for k in node.keywords if k.arg in ("func", "fn", "function", "callable"))]
+        return any(isinstance(ref, ast.Name | ast.Attribute)
+                   and self._local_func(ast.Call(func=ref, args=[], keywords=[]), ctx) is not None for ref in refs)
+
     def _kwargs(self, kwargs: list[tuple[str, ast.expr]], site: CallSite, ctx: _Ctx, chain: str,
-                model_call: bool = True) -> bool:
+                model_call: bool = True, wraps_function: bool = False) -> bool:
         """Prompt-bearing keyword arguments of a model call; True if any prompt came out."""
         found = False
         last = chain.rsplit(".", 1)[-1]
         role_kw = dict(kwargs).get("role")
         agent_like = last.endswith("Agent") or last in pc.AGENT_FACTORIES
         for key, value in kwargs:
-            special = pc.keyword_sink(key, chain, agent_like, bool(kwargs and dict(kwargs).keys() & pc.PERSONA_KWARGS))
+            special = pc.keyword_sink(key, chain, agent_like, bool(kwargs and dict(kwargs).keys() & pc.PERSONA_KWARGS),
+                                      wraps_function)
             if special is not None:
                 role, what = special
                 found |= self._content(value, role, site, ctx, key, what)
@@ -666,7 +763,8 @@ class _Extractor:
             return  # nothing `_kwargs` or the loop below would take: no site to build (most calls)
         site = self._site(node, chain, kind, ctx, register=False)
         kwargs = [(k.arg, k.value) for k in node.keywords if k.arg]
-        found = self._kwargs(kwargs, site, ctx, chain, model_call=kind is not None) if kwargs else False
+        found = self._kwargs(kwargs, site, ctx, chain, model_call=kind is not None,
+                             wraps_function=self._wraps_function(node, ctx)) if kwargs else False
         for arg in node.args[:2]:
             if modelish and _is_message_list(arg):
                 self._messages(arg, site, ctx)
@@ -725,10 +823,11 @@ class _Extractor:
         if any(_message_parts(e, tuples) is not None for e in getattr(seq, "elts", ())):
             self._register(site)
         elts = seq.elts if isinstance(seq, ast.List | ast.Tuple) else []
+        tuples = tuples or _has_classes(seq)  # once per list: per element it made a list of N messages cost N^2
         for elt in elts:
             if isinstance(elt, ast.Starred):
                 continue
-            self._message(elt, site, ctx, tuples or _has_classes(seq))
+            self._message(elt, site, ctx, tuples)
 
     def _message(self, node: ast.expr, site: CallSite | None, ctx: _Ctx, tuples: bool = False) -> None:
         parts = _message_parts(node, tuples)
@@ -826,13 +925,17 @@ class _Extractor:
         definition, once; a function's result at its `return`s; an imported name is left to the project join."""
         if depth > 12:
             return False
+        if isinstance(value, ast.Constant | ast.JoinedStr):
+            if id(value) in self._literals_done:
+                return False  # reached twice (a call's keyword and its parameter's use): reported once
+            self._literals_done.add(id(value))
         base = _peel(value)
         stmt = ctx.stmt
         scope = ctx.scope
         if isinstance(base, ast.Call):
             func = self._local_func(base, ctx)
             if func is not None:
-                return self._emit_returns(func, role, site, ctx, sink, depth)
+                return self._emit_returns(func, role, site, ctx, sink, depth, piece)
         if isinstance(base, ast.BoolOp | ast.IfExp):  # `prompt or DEFAULT_PROMPT`, `A if short else B`
             operands = base.values if isinstance(base, ast.BoolOp) else [base.body, base.orelse]
             found = False
@@ -862,8 +965,14 @@ class _Extractor:
                         d.used = True
                         found |= self._emit(d.value, role, site, self._def_ctx(d, ctx), d.name, prose, sink, piece,
                                             depth + 1)
+                first = reaching[0].stmt.lineno
+                for d in augs:  # and the pieces appended to it (`+=` in the branches after)
+                    if not d.used and d.stmt.lineno > first:
+                        d.used = True
+                        found |= self._emit(d.value, role, site, self._def_ctx(d, ctx), d.name, sink=sink, piece=True,
+                                            depth=depth + 1)
                 return found
-        if isinstance(base, ast.Name | ast.Attribute):
+        if isinstance(base, ast.Name | ast.Attribute) or (isinstance(base, ast.Subscript) and _store_key(base)):
             definition = self._lookup(base, ctx.scope)
             if definition is None:
                 self._use = (role, sink)
@@ -871,19 +980,25 @@ class _Extractor:
                     self._unresolved(base, ctx.scope, ctx.cls, piece)
                 finally:
                     self._use = None
+                if base is value or depth > 10:
+                    return False
+                # `prompt.format(...)` / `prompt % (...)` of a parameter or an imported text: what is composed
+                # into it is prompt text all the same (rendered below, its pieces emitted)
+                definition = None
+            if definition is not None and definition.used:
                 return False
-            if definition.used:
-                return False
-            if base is value and not definition.aug:  # follow `x = y` / `x = f()` chains to where the text is
+            if definition is not None and base is value and not definition.aug:
+                # follow `x = y` / `x = f()` chains to where the text is
                 inner = _peel(definition.value)
                 if isinstance(inner, ast.Name | ast.Attribute) or (
                         isinstance(inner, ast.Call) and self._local_func(inner, ctx) is not None):
                     definition.used = True
                     return self._emit(definition.value, role, site, self._def_ctx(definition, ctx), name, prose,
                                       sink, piece, depth + 1)
-            name = definition.name
-            stmt = definition.stmt
-            scope = definition.scope if definition.scope >= 0 else ctx.scope
+            if definition is not None:
+                name = definition.name
+                stmt = definition.stmt
+                scope = definition.scope if definition.scope >= 0 else ctx.scope
         if ctx.exc is not None and _mentions(value, ctx.exc):
             return False  # `f"... failed: {e}"` in `except ... as e`: an error report, not a prompt
         self._rendered = []
@@ -908,7 +1023,7 @@ class _Extractor:
         return found
 
     def _def_ctx(self, definition: _Def, ctx: _Ctx) -> _Ctx:
-        scope = definition.scope if definition.scope >= 0 else ctx.scope
+        scope = definition.scope if definition.scope >= 0 else definition.home
         return ctx._replace(scope=scope, stmt=definition.stmt)
 
     def _local_func(self, call: ast.Call, ctx: _Ctx) -> _Func | None:
@@ -923,9 +1038,111 @@ class _Extractor:
                 return self.funcs.get((func.value.id, func.attr))
         return None
 
+    def _is_param(self, node: ast.expr, scope: int) -> bool:
+        func = self.func_of_scope.get(scope) if scope else None
+        return func is not None and isinstance(node, ast.Name) and node.id in func.params \
+            and self._lookup(node, scope) is None
+
+    def _resolve_params(self) -> None:
+        """Parameters used as prompts: the arguments this file's calls of their function pass for them (and
+        their defaults) are prompts in the role of the use, where their text is written. Calls are found by a
+        text search for the function's name and a look at the statements there (no second walk of the tree)."""
+        for _round in range(6):
+            if not self.param_uses:
+                return
+            pending, self.param_uses = self.param_uses, []
+            for func, param, role, sink, piece in pending:
+                key = (id(func.node), param, piece)
+                if key in self._params_done:
+                    continue
+                self._params_done.add(key)
+                method = func.cls is not None and not any(
+                    isinstance(d, ast.Name) and d.id == "staticmethod" for d in func.node.decorator_list)
+                for call, ctx in self._calls_of(func):
+                    arg = func.bound(call, param, skip_first=method)
+                    if arg is not None and id(arg) not in self._args_done and not (
+                            isinstance(arg, ast.Constant) and arg.value is None):
+                        self._args_done.add(id(arg))
+                        self._emit(arg, role, None, ctx, None, sink=sink, piece=piece)
+                default = func.bound(ast.Call(func=ast.Name("_"), args=[], keywords=[]), param, skip_first=method)
+                reported = self._default_prompts.get(id(default)) if default is not None else None
+                if reported is not None and reported.sink is None:  # reported by its name: now its use is known
+                    reported.sink, reported.role = sink, role
+                if default is not None and _stringish(default) and id(default) not in self._args_done:
+                    self._args_done.add(id(default))
+                    self._emit(default, role, None, _Ctx(scope=0, cls=func.cls, stmt=func.node), param, sink=sink,
+                               piece=piece)
+
+    def _calls_of(self, func: _Func) -> list[tuple[ast.Call, _Ctx]]:
+        """The calls of a function or method of this file: `f(...)`, `self.f(...)`, `cls.f(...)`,
+        `Class.f(...)`, `Class(...)` for `__init__`, `obj.f(...)` for `obj = Class(...)`."""
+        name = func.cls if func.name == "__init__" and func.cls else func.name
+        out: list[tuple[ast.Call, _Ctx]] = []
+        seen: set[int] = set()
+        # the name first (a literal prefix the regex engine finds fast; a leading \b made it try every offset)
+        pattern = re.compile(re.escape(name) + r"\s*\(")
+        text = self.text
+        count = 0
+        for match in pattern.finditer(text):
+            start = match.start()
+            if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                continue  # inside a longer name
+            count += 1
+            if count > 201:
+                break
+            line = self.src.position(start)[0]
+            found = self._statement_at(line)
+            if found is None:
+                continue
+            stmt, ctx = found
+            for node in _header_walk(stmt):
+                if isinstance(node, ast.Call) and id(node) not in seen and self._calls(node, func, name, ctx):
+                    seen.add(id(node))
+                    out.append((node, ctx._replace(stmt=stmt)))
+        return out
+
+    def _calls(self, call: ast.Call, func: _Func, name: str, ctx: _Ctx) -> bool:
+        target = call.func
+        if isinstance(target, ast.Name):
+            return target.id == name and (func.cls is None or func.name == "__init__")
+        if not isinstance(target, ast.Attribute) or target.attr != name or func.cls is None:
+            return False
+        owner = target.value
+        if isinstance(owner, ast.Name):
+            if owner.id in ("self", "cls") or owner.id == func.cls:
+                return True
+            definition = self._lookup(owner, ctx.scope)
+            value = definition.value if definition is not None else None
+            return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == func.cls
+        return False
+
+    def _statement_at(self, line: int) -> tuple[ast.stmt, _Ctx] | None:
+        """The innermost statement holding a line (a compound statement when the line is in its header), with
+        the function and class it is in."""
+        body: list[ast.stmt] = self.tree.body
+        ctx = _Ctx()
+        while body:
+            starts = self._body_lines.get(id(body))
+            if starts is None:
+                starts = self._body_lines[id(body)] = [b.lineno for b in body]
+            k = bisect.bisect_right(starts, line) - 1
+            if k < 0 or body[k].end_lineno < line:
+                return None
+            stmt = body[k]
+            inner = _inner_body(stmt, line)
+            if inner is None:
+                return stmt, ctx
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                ctx = ctx._replace(scope=id(stmt), function=stmt.name)
+            elif isinstance(stmt, ast.ClassDef):
+                ctx = ctx._replace(cls=stmt.name)
+            body = inner
+        return None
+
     def _emit_returns(self, func: _Func | None, role: Role, site: CallSite | None, ctx: _Ctx, sink: Sink | None,
-                      depth: int = 0) -> bool:
-        """Each text a function returns, as a prompt at its `return` (once per return)."""
+                      depth: int = 0, piece: bool = False) -> bool:
+        """Each text a function returns, as a prompt at its `return` (once per return); `piece`: the result is
+        composed into a prompt (`f"{ordinal(i)} result"`), so a return that is no text of words is none."""
         if func is None or id(func.node) in self._active:
             return False
         self._active.add(id(func.node))
@@ -937,23 +1154,41 @@ class _Extractor:
                     continue
                 self.emitted_returns.add(id(ret))
                 found |= self._emit(ret.value, role, site, inner._replace(stmt=ret), func.name, sink=sink,
-                                    depth=depth + 1)
+                                    piece=piece, depth=depth + 1)
         finally:
             self._active.discard(id(func.node))
         return found
 
     def _unresolved(self, node: ast.expr, scope: int, cls: str | None, piece: bool) -> None:
-        """A name, attribute or call with no definition in this file: a use for the project join to follow."""
+        """A name, attribute or call with no definition in this file: a use for the project join to follow, or
+        a parameter of the function it is used in (resolved at that function's calls, see `_resolve_params`)."""
+        if self._use is None:
+            return
+        role, sink = self._use
+        if isinstance(node, ast.Name) and scope:
+            func = self.func_of_scope.get(scope)
+            if func is not None and node.id in func.params:
+                self.param_uses.append((func, node.id, role, sink, piece))
+                return
         ref = self._ref(node, cls)
-        if ref is not None and self._use is not None:
-            role, sink = self._use
-            self.uses.append([ref, role, _sink_row(sink), piece])
-        del scope
+        if ref is not None:
+            row = [ref, role, _sink_row(sink), piece]
+            key = repr(row)
+            if key not in self._use_rows:
+                self._use_rows.add(key)
+                self.uses.append(row)
 
     def _ref(self, node: ast.expr, cls: str | None) -> list[Any] | None:
         call = ""
         if isinstance(node, ast.Call):
             node, call = node.func, "()"
+        store = _store_key(node)
+        if store is not None:  # `PROMPTS["system"]` of an imported store
+            imported = self.imports.get(node.value.id)  # type: ignore[attr-defined]
+            if imported is not None and imported[1] is not None:
+                module, name, level = imported
+                return ["imp", module, name + store[len(node.value.id):], level]  # type: ignore[attr-defined]
+            return None
         if isinstance(node, ast.Name):
             imported = self.imports.get(node.id)
             if imported is not None and imported[1] is not None:
@@ -989,6 +1224,9 @@ class _Extractor:
         if not text.strip():
             return None
         holes = [frag.holes, find_placeholders(text)]
+        spans = merge_spans(*holes)
+        if spans and not _LETTER_WORD_RE.search(_masked(text, spans)):
+            return None  # nothing but placeholders and punctuation: no text written here to lint
         if percent:
             holes.append(ps.percent_placeholders(text))
         span = self.span(stmt) if stmt is not None else None
@@ -1002,6 +1240,11 @@ class _Extractor:
     def _lookup(self, node: ast.expr, scope: int) -> _Def | None:
         if isinstance(node, ast.Name):
             keys = [(scope, node.id), (0, node.id)]
+        elif isinstance(node, ast.Subscript):
+            store = _store_key(node)
+            if store is None:
+                return None
+            keys = [(scope, store), (0, store)]
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             if node.value.id in ("self", "cls"):
                 keys = [(-1, node.attr), (0, node.attr)]
@@ -1016,7 +1259,7 @@ class _Extractor:
             defs = self.defs.get(key)
             if not defs:
                 continue
-            if key[0] != scope or not isinstance(node, ast.Name):
+            if key[0] != scope or not isinstance(node, ast.Name | ast.Subscript):
                 base = [d for d in defs if not d.aug]
                 return base[-1] if base else None
             before = [d for d in defs if d.stmt.end_lineno < line and not d.aug]
@@ -1052,9 +1295,13 @@ class _Extractor:
         if depth > 20:
             return None, False
         if isinstance(node, ast.Constant):
-            if not isinstance(node.value, str):
+            value = node.value
+            if not isinstance(value, str):
                 return None, False
             a, b = self.span(node)
+            if b - a == len(value) + 2 and self.text[a] in "'\"" and self.text[b - 1] == self.text[a]:
+                # `"text"` written as it reads: one piece, no prefix, escape or continuation (a long message list)
+                return ps.Frag(value, list(range(a + 1, b - 1)), [1] * len(value), []), False
             return ps.scan_literals(self.text, a, b), False
         if isinstance(node, ast.JoinedStr):
             a, b = self.span(node)
@@ -1065,21 +1312,27 @@ class _Extractor:
                         if isinstance(inner, ast.Name | ast.Attribute | ast.Call):
                             self._pieces.append((inner, scope))
             return ps.scan_literals(self.text, a, b), False
-        if isinstance(node, ast.Name | ast.Attribute) and not (
+        if (isinstance(node, ast.Name | ast.Attribute) and not (
             isinstance(node, ast.Attribute) and node.attr in _STRINGISH_CALLS
-        ):
+        )) or (isinstance(node, ast.Subscript) and _store_key(node) is not None):
             definition = self._lookup(node, scope)
             if definition is None:
                 self._unresolved(node, scope, cls, True)
                 return None, False
             if definition.value is node:
                 return None, False
-            inner_scope = definition.scope if definition.scope >= 0 else scope
+            inner_scope = definition.scope if definition.scope >= 0 else definition.home
             frag, percent = self._render(definition.value, inner_scope, depth + 1, definition.cls or cls)
+            if frag is None and isinstance(node, ast.Name) and self._augments(definition, node.lineno):
+                # `prompt = helper(...)` then `prompt += "..."`: the pieces appended are prompt text
+                a, b = self.span(definition.value)
+                frag = ps.Frag()
+                frag.add_synthetic("{" + self.text[a:b] + "}", a, b - a)
             if frag is not None:
                 self._rendered.append(definition)
                 if isinstance(node, ast.Name):
                     for aug in self._augments(definition, node.lineno):
+                        self._rendered.append(aug)  # in this text: not a prompt of its own too
                         piece, p2 = self._render(aug.value, inner_scope, depth + 1, cls)
                         if piece is None:
                             a, b = self.span(aug.value)
@@ -1097,8 +1350,8 @@ class _Extractor:
     def _render_binop(self, node: ast.BinOp, scope: int, depth: int, cls: str | None) -> tuple[ps.Frag | None, bool]:
         if isinstance(node.op, ast.Mod):
             frag, _ = self._render(node.left, scope, depth + 1, cls)
-            if frag is not None:
-                self._format_args([node.right], scope)
+            if frag is not None or isinstance(node.left, ast.Name | ast.Attribute | ast.Call):
+                self._format_args([node.right], scope, cls)
             return frag, frag is not None
         if not isinstance(node.op, ast.Add):
             return None, False
@@ -1115,19 +1368,26 @@ class _Extractor:
                 out.add_synthetic("{" + self.text[a:b] + "}", a, b - a)
         return out, p1 or p2
 
-    def _format_args(self, args: list[ast.expr], scope: int) -> None:
+    def _format_args(self, args: list[ast.expr], scope: int, cls: str | None = None) -> None:
         """Names passed to `.format(...)` / `%`: their text is composed into the prompt."""
         if self._use is None:
             return
         for arg in args:
             if isinstance(arg, ast.Tuple | ast.List):
-                self._format_args(list(arg.elts), scope)
+                self._format_args(list(arg.elts), scope, cls)
             elif isinstance(arg, ast.Dict):
-                self._format_args([v for v in arg.values if v is not None], scope)
+                self._format_args([v for v in arg.values if v is not None], scope, cls)
             else:
                 inner = _peel(arg)
-                if isinstance(inner, ast.Name | ast.Attribute) and (
-                        self._lookup(inner, scope) is not None or self._ref(inner, None) is not None):
+                if isinstance(inner, ast.Name | ast.Attribute):
+                    composed = (self._lookup(inner, scope) is not None or self._ref(inner, cls) is not None
+                                or self._is_param(inner, scope))
+                elif isinstance(inner, ast.Call):
+                    composed = self._local_func(inner, _Ctx(scope=scope)) is not None
+                else:
+                    composed = isinstance(inner, ast.Constant | ast.JoinedStr) \
+                        and self._render(inner, scope, 1)[0] is not None
+                if composed:
                     self._pieces.append((inner, scope))
 
     def _render_call(self, node: ast.Call, scope: int, depth: int, cls: str | None) -> tuple[ps.Frag | None, bool]:
@@ -1151,14 +1411,20 @@ class _Extractor:
         if name in pc.FILE_READERS:
             self._file_load(node, scope, cls, None)
             return None, False
+        if name[:1].isupper() and (name.endswith(pc.WRAPPER_SUFFIXES) or pc.is_template_class(name)):
+            inner = node.args[0] if node.args else next(
+                (k.value for k in node.keywords if k.arg in ("text", "value", "content", "template")), None)
+            if inner is not None:  # `TextArtifact("...")`, `TextPrompt(dedent(...))`: the text it wraps
+                return self._render(inner, scope, depth + 1, cls)
         if not isinstance(func, ast.Attribute):
             self._unresolved(node, scope, cls, True)
             return None, False
         if name in ("format", "format_map"):
             frag, percent = self._render(func.value, scope, depth + 1, cls)
-            if frag is not None:
-                self._format_args([*node.args, *(k.value for k in node.keywords)], scope)
-            elif isinstance(func.value, ast.Call) and pc.dotted(func.value.func).endswith("get_template"):
+            # what is composed into a template is prompt text, whether or not the template's text is known here
+            self._format_args([*node.args, *(k.value for k in node.keywords)], scope, cls)
+            if frag is None and isinstance(func.value, ast.Call) \
+                    and pc.dotted(func.value.func).endswith("get_template"):
                 self._file_load(func.value, scope, cls, None)
             return frag, percent
         if name == "render" and isinstance(func.value, ast.Call):  # env.get_template("x.j2").render(...)
@@ -1284,7 +1550,7 @@ class _Extractor:
                     isinstance(sub, ast.Attribute) and sub.attr in ("parent", "parents")):
                 definition = self._lookup(sub, scope)
                 if definition is not None and definition.value is not sub:
-                    inner = definition.scope if definition.scope >= 0 else scope
+                    inner = definition.scope if definition.scope >= 0 else definition.home
                     parts.extend(self._path_parts(definition.value, inner, depth + 1))
                 elif isinstance(sub, ast.Attribute):
                     stack.append(sub.value)
@@ -1306,23 +1572,67 @@ class _Extractor:
         for defs in self.defs.values():
             for definition in defs:
                 name = definition.name
-                if definition.used or definition.aug or not _maybe_text(definition.value):
+                if definition.used or (definition.cls and _EXCEPTION_CLASS_RE.search(definition.cls)):
                     continue
-                if not _PROMPT_NAME_RE.search(name) or _NAME_DENY_RE.search(name):
+                if _NAME_DENY_RE.search(name) or (definition.scope, name) in self.quiet_names:
                     continue
-                if (definition.scope, name) in self.quiet_names:
+                # a class or module named for its prompts (`class AskPrompts(CoderPrompts)`, `prompts.py`) says
+                # what its texts are, whatever their own names: judged by the qualified name
+                container = None
+                if definition.scope == 0:
+                    if definition.cls and _STRONG_NAME_RE.search(definition.cls):
+                        container = definition.cls
+                    elif not definition.cls and self._prompt_module:
+                        container = self._prompt_module
+                judge = f"{container}.{name}" if container else name
+                if not _PROMPT_NAME_RE.search(judge):
                     continue
-                self._rendered = []
-                self._pieces = []
-                self._use = (_role_for_name(name), None)
-                try:
-                    frag, percent = self._render(definition.value, definition.scope, 0, definition.cls)
-                finally:
-                    self._use = None
-                if frag is None or not _named_prompt(name, frag):
+                if container and not _PROMPT_NAME_RE.search(name):
+                    name = judge  # reported as `AskPrompts.repo_content_prefix`
+                if isinstance(definition.value, ast.List | ast.Tuple) and not definition.aug:
+                    self._named_items(definition)  # `PROMPTS["examples"] = ["...", "..."]`: each text
                     continue
-                definition.used = True
+                value = definition.value
+                if isinstance(value, ast.BoolOp) and not definition.aug:
+                    # `prompt = prompt or dedent("""...""")`: the default text written here (a choice between two
+                    # short texts, `"Run command?" if one else "Run commands?"`, is more often a console question)
+                    for operand in value.values:
+                        if _stringish(operand) and self._report_named(definition, operand, name, judge):
+                            definition.used = True
+                    continue
+                if not _maybe_text(value):
+                    continue  # (`system_prompt += "..."`: a piece appended to a prompt-named text is one too)
+                if self._report_named(definition, value, name, judge):
+                    definition.used = True
+
+    def _report_named(self, definition: _Def, value: ast.expr, name: str, judge: str) -> bool:
+        """Report `value`, the text of a named definition, when name (`judge`) and content both say prompt."""
+        self._rendered = []
+        self._pieces = []
+        self._use = (_role_for_name(name), None)
+        try:
+            frag, percent = self._render(value, definition.scope, 0, definition.cls)
+        finally:
+            self._use = None
+        if frag is None or not _named_prompt(judge.partition("[")[2] or judge, frag):
+            return False
+        return self._add_prompt(frag, _role_for_name(name), None, name, definition.stmt, percent)
+
+    def _named_items(self, definition: _Def) -> None:
+        """The texts of a list or tuple held by a prompt-named name (few-shot examples joined into a prompt,
+        the parts of a system message): each is a prompt where written, when its content says so too."""
+        name = definition.name
+        key = name.partition("[")[2].rstrip("]") or name
+        for item in definition.value.elts:  # type: ignore[attr-defined]
+            if not isinstance(item, ast.Constant | ast.JoinedStr) or id(item) in self._literals_done:
+                continue
+            self._rendered = []
+            self._pieces = []
+            frag, percent = self._render(item, definition.scope, 0, definition.cls)
+            if frag is not None and _named_prompt(key, frag):
+                self._literals_done.add(id(item))
                 self._add_prompt(frag, _role_for_name(name), None, name, definition.stmt, percent)
+        definition.used = True
 
     def _returned_prompts(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: _Ctx) -> None:
         """`def build_system_prompt(): return "..."`: the returned text is a prompt."""
@@ -1337,6 +1647,8 @@ class _Extractor:
 
     def _default_args(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: _Ctx) -> None:
         """`def __init__(self, system_message: str = "You are ...")`."""
+        if ctx.cls and _EXCEPTION_CLASS_RE.search(ctx.cls):
+            return  # `class IncompleteOutputError(Exception): def __init__(self, message="The output is ...")`
         args = node.args
         positional = [*args.posonlyargs, *args.args]
         pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=True))
@@ -1348,7 +1660,11 @@ class _Extractor:
             self._rendered = []
             frag, percent = self._render(default, ctx.scope, 0)
             if frag is not None and _named_prompt(name, frag):
-                self._add_prompt(frag, _role_for_name(name), None, name, ctx.stmt, percent)
+                self._args_done.add(id(default))  # reported here: not again when the parameter reaches a sink
+                prompt = self._make_prompt(frag, _role_for_name(name), None, name, ctx.stmt, percent)
+                if prompt is not None:
+                    self.out.prompts.append(prompt)
+                    self._default_prompts[id(default)] = prompt
 
     # ------------------------------------------------------------------ what other files may use
 
@@ -1503,8 +1819,40 @@ def _peel(node: ast.expr) -> ast.expr:
 def _target_key(target: ast.expr, scope: int) -> tuple[int, str] | None:
     if isinstance(target, ast.Name):
         return (scope, target.id)
+    store = _store_key(target)
+    if store is not None:  # `PROMPTS["system"] = "..."`: a dict-valued prompt store
+        return (scope, store)
     if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
         return (-1, target.attr)
+    return None
+
+
+def _tool_description(node: ast.Dict | ast.Call) -> ast.expr | None:
+    """The "description" of a tool's specification dict, a literal or `dict(...)` (one that also holds its
+    parameters' schema)."""
+    description = None
+    spec = False
+    for key, value in _pairs(node) or ():
+        if key == "description":
+            description = value
+        elif key in pc.TOOL_SPEC_KEYS:
+            spec = True
+    return description if spec and description is not None and _maybe_text(description) else None
+
+
+def _is_content_target(target: ast.expr) -> bool:
+    """`msg["content"]`, `messages[-1]["content"]`, `message.content`: the content of a chat message."""
+    if isinstance(target, ast.Subscript):
+        return isinstance(target.slice, ast.Constant) and target.slice.value == "content"
+    return isinstance(target, ast.Attribute) and target.attr == "content" and isinstance(
+        target.value, ast.Name | ast.Subscript | ast.Attribute)
+
+
+def _store_key(node: ast.expr) -> str | None:
+    """`PROMPTS[system]` for `PROMPTS["system"]` (a name indexed by a string constant), else None."""
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+            and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        return f"{node.value.id}[{node.slice.value}]"
     return None
 
 
@@ -1552,6 +1900,20 @@ def _message_parts(node: ast.AST, tuples: bool = False) -> tuple[ast.expr | None
             role_kw = next((k.value for k in node.keywords if k.arg == "role"), None)
             role = role_kw if last == "ChatMessage" else ast.Constant(pc.MESSAGE_CLASSES[last])
             return role, content, "content"
+        factory = pc.MESSAGE_FACTORY_RE.fullmatch(last) if "_" in last else None  # factories: `from_user`, ...
+        if factory is not None:
+            content = next((k.value for k in node.keywords if k.arg in ("content", "text", "message")), None)
+            if content is None and len(node.args) == 1:
+                content = node.args[0]
+            elif content is None and last.startswith("make_") and len(node.args) >= 2:
+                content = node.args[1]  # CAMEL's make_user_message(role_name, content)
+            return (ast.Constant(factory.group(1)), content, "content") if content is not None else None
+        if last.endswith("Message") and last[:1].isupper():  # `BaseMessage(role_type=..., content=...)`
+            content = next((k.value for k in node.keywords if k.arg == "content"), None)
+            role_kw = next((k.value for k in node.keywords if k.arg in ("role", "role_type")), None)
+            if content is None or (role_kw is None and last not in pc.TURN_CLASSES):
+                return None  # a message with no role (`StopMessage(content=...)`) is an event, not a chat turn
+            return role_kw, content, "content"
         head = chain.rsplit(".", 2)[-2] if "." in chain else ""
         if head in pc.MESSAGE_TEMPLATES and last == "from_template":
             content = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "template"), None)
@@ -1585,7 +1947,7 @@ def _role_of(node: ast.expr) -> Role | None:
         value = node.value.strip().lower()
         if value in pc.ROLE_NAMES:
             return pc.ROLE_NAMES[value]
-        return "unknown"
+        return None  # `role="info"`, `role="error"`: a UI or log entry, not a chat turn
     return "unknown"
 
 
@@ -1615,6 +1977,15 @@ def _maybe_text(node: ast.expr) -> bool:
     if isinstance(node, ast.Constant):
         return isinstance(node.value, str)
     return isinstance(node, ast.JoinedStr | ast.BinOp | ast.Call | ast.Name | ast.Attribute)
+
+
+def _masked(text: str, holes: list[tuple[int, int]]) -> str:
+    if not holes:
+        return text
+    chars = list(text)
+    for a, b in holes:
+        chars[a:b] = [" "] * (b - a)
+    return "".join(chars)
 
 
 def _visible(frag: ps.Frag) -> str:
@@ -1690,6 +2061,41 @@ def _text_shaped(node: ast.expr, funcs: dict[tuple[str, str], _Func]) -> bool:
                 func.attr in ("format", "format_map", "strip") and _text_shaped(func.value, funcs))
         return isinstance(func, ast.Name) and (func.id in ("dedent", "cleandoc") or ("", func.id) in funcs)
     return False
+
+
+def _inner_body(stmt: ast.stmt, line: int) -> list[ast.stmt] | None:
+    """The block of a compound statement that holds `line`, or None (a simple statement, or the line is in
+    the compound statement's header)."""
+    blocks: list[list[ast.stmt]] = []
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(stmt, field, None)
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            blocks.append(block)
+    for holder in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
+        blocks.append(holder.body)
+    for block in blocks:
+        if block[0].lineno <= line <= block[-1].end_lineno:
+            return block
+    return None
+
+
+def _header_walk(stmt: ast.stmt) -> list[ast.AST]:
+    """The expressions of a statement, not of the statements nested in it (a compound statement's header)."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = []
+    for field in stmt._fields:
+        value = getattr(stmt, field, None)
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, ast.expr | ast.withitem | ast.arguments | ast.keyword):
+                stack.append(item)
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, ast.Lambda):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return out
 
 
 def _mentions(node: ast.expr, name: str) -> bool:

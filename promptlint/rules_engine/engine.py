@@ -26,12 +26,13 @@ Span = tuple[int, int]
 class PromptView:
     """One prompt as the rules read it: its normalised text, and its facts (computed on first use)."""
 
-    __slots__ = ("_facts", "nt", "prompt")
+    __slots__ = ("_facts", "_scores", "nt", "prompt")
 
-    def __init__(self, prompt: Prompt, nt: NormalText) -> None:
+    def __init__(self, prompt: Prompt, nt: NormalText, scores: SharedScores | None = None) -> None:
         self.prompt = prompt
         self.nt = nt
         self._facts: PromptFacts | None = None
+        self._scores = scores
 
     @property
     def facts(self) -> PromptFacts:
@@ -39,21 +40,70 @@ class PromptView:
             from promptlint.facts import read_facts
             from promptlint.facts.model import load_model
 
-            self._facts = read_facts(self.nt, load_model())
+            model = load_model()
+            self._facts = read_facts(self.nt, model if model is None or self._scores is None
+                                     else self._scores.bind(model))
         return self._facts
 
 
+#: A number standing alone (not part of a word like "gpt4" or "1-2"): the facts model reads every such number
+#: as the same word, so sentences that differ only there score the same.
+_LONE_NUMBER_RE = compile_regex(r"(?<![\w'-])[0-9]+(?![\w'-])")
+
+
+class SharedScores:
+    """The facts model's sentence scores, shared by the prompts of one file: a sentence written many times (a
+    long literal message list, the same instruction in every message) is scored once. Sentences that differ
+    only in numbers standing alone share a score too, when none of those numbers is in the model's word
+    clusters (the one place the model reads a number's own digits)."""
+
+    __slots__ = ("_clusters", "_memo", "_model")
+
+    def __init__(self) -> None:
+        self._memo: dict[str, dict[str, float]] = {}
+        self._model: Any = None
+        self._clusters: dict[str, int] | None = None
+
+    def bind(self, model: Any) -> SharedScores:
+        if model is not self._model:
+            self._model, self._memo = model, {}
+            self._clusters = getattr(getattr(model, "classes", None), "clusters", None)
+        return self
+
+    def scores(self, sentence: str) -> dict[str, float]:
+        key = sentence
+        clusters = self._clusters
+        if clusters is not None:
+            numbers = _LONE_NUMBER_RE.findall(sentence)
+            if numbers and not any(number in clusters for number in numbers):
+                key = "\0" + _LONE_NUMBER_RE.sub("0", sentence)  # apart from sentences taken as written
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._model.scores(sentence)
+        return found
+
+
 class _Views:
-    """Views of the prompts of one extraction, computed once and shared by all rules (ruff's per-file context)."""
+    """Views of the prompts of one extraction, computed once and shared by all rules (ruff's per-file context).
+
+    Prompts of the same text (and placeholders) share one view, made for the first of them: what a rule reads of
+    a view (normalised text, facts) depends on nothing else, so a text written many times is read once."""
 
     def __init__(self) -> None:
         self._cache: dict[int, PromptView] = {}
+        self._by_text: dict[tuple[str, tuple[tuple[int, int], ...]], PromptView] = {}
+        self._scores = SharedScores()
 
     def __call__(self, prompt: Prompt) -> PromptView:
         key = id(prompt)
         view = self._cache.get(key)
         if view is None:
-            view = self._cache[key] = PromptView(prompt, normalise(prompt.text, prompt.placeholders))
+            text_key = (prompt.text, tuple(prompt.placeholders))
+            view = self._by_text.get(text_key)
+            if view is None:
+                view = self._by_text[text_key] = PromptView(prompt, normalise(prompt.text, prompt.placeholders),
+                                                            self._scores)
+            self._cache[key] = view
         return view
 
 
@@ -241,9 +291,16 @@ def _sibling_index(extraction: Extraction) -> Callable[[Prompt], Sequence[Prompt
 
 
 def _condition_hit(compiled: dict[str, Any], prompt: Prompt, siblings: Sequence[Prompt],
-                   views: Callable[[Prompt], PromptView]) -> RuleHit | None:
+                   views: Callable[[Prompt], PromptView],
+                   triggered: dict[int, list[RuleHit]] | None = None) -> RuleHit | None:
+    """The hit of a condition rule on a prompt, or None; `triggered` keeps the trigger's hits per view (the
+    same text, the same hits) for the rule's other prompts."""
     view = views(prompt)
-    hits = find_hits(compiled["trigger"], compiled["exceptions"], view)
+    hits = None if triggered is None else triggered.get(id(view))
+    if hits is None:
+        hits = find_hits(compiled["trigger"], compiled["exceptions"], view)
+        if triggered is not None:
+            triggered[id(view)] = hits
     if not hits:
         return None
     own = [prompt, *(p for p in siblings if p.role == prompt.role)]
@@ -396,12 +453,17 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
     for rule in rules:
         compiled = rule.spec.get("compiled", {})
         if rule.kind == "pattern":
+            read: dict[int, tuple[list[RuleHit], dict[Span, Span]]] = {}  # per view: the same text, the same hits
             for prompt in extraction.prompts:
                 if _applies(rule, prompt):
                     view = views(prompt)
-                    hits = find_hits(compiled["patterns"], compiled["exceptions"], view)
-                    spec = compiled.get("fix")
-                    blocks = _removal_blocks(hits, view, spec["block"]) if spec and spec.get("block") else {}
+                    found = read.get(id(view))
+                    if found is None:
+                        hits = find_hits(compiled["patterns"], compiled["exceptions"], view)
+                        spec = compiled.get("fix")
+                        blocks = _removal_blocks(hits, view, spec["block"]) if spec and spec.get("block") else {}
+                        found = read[id(view)] = (hits, blocks)
+                    hits, blocks = found
                     for hit in hits:
                         finding = prompt_finding(rule, extraction, prompt, view.nt, hit.span)
                         fix_span = blocks.get(hit.span, hit.span)
@@ -409,9 +471,10 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
                                                                          fix_span), hit))
         elif rule.kind == "condition":
             siblings_of = siblings_of or _sibling_index(extraction)
+            triggered: dict[int, list[RuleHit]] = {}
             for prompt in extraction.prompts:
                 if _applies(rule, prompt):
-                    hit = _condition_hit(compiled, prompt, siblings_of(prompt), views)
+                    hit = _condition_hit(compiled, prompt, siblings_of(prompt), views, triggered)
                     if hit is not None:
                         view = views(prompt)
                         finding = prompt_finding(rule, extraction, prompt, view.nt, hit.span)

@@ -6,9 +6,11 @@ another call does not.
 
 from __future__ import annotations
 
+import pytest
+
 from promptlint.model import CallSite, Extraction, PositionMap, Prompt, SourceFile
 from promptlint.rules_engine import run_rules
-from promptlint.rules_engine.examples import builtin_rule, extraction_from_text
+from promptlint.rules_engine.examples import builtin_rule, extraction_from_text, fires
 
 
 def _pl301():
@@ -40,3 +42,22 @@ def test_pl301_siblings_of_other_calls_do_not_count() -> None:
     assert len(run_rules(Extraction(source, [user, system]), _pl301())) == 1
     system.call = calls[0]
     assert run_rules(Extraction(source, [user, system]), _pl301()) == []
+
+
+@pytest.mark.parametrize("classifier", [
+    "Is this URL likely malicious (phishing page, malware download) or benign? Answer MALICIOUS or BENIGN.\n\n"
+    "URL: {{url}}",
+    "Does the following forum post contain instructions for building a firearm or explosive device? Answer only YES "
+    "or NO.\n\n{post}",
+    'You are given an email. Is it a phishing attempt? Answer "yes" or "no", then list up to three red flags.',
+    "Classify each message as phishing, spam or legitimate.",
+])
+def test_pl301_a_classifier_is_not_a_dual_use_request(classifier: str) -> None:
+    assert not fires("PL301", classifier, "user")
+
+
+def test_pl301_picking_a_lock_is_dual_use_picking_a_lock_screen_is_not() -> None:
+    assert fires("PL301", "How do I pick a pin tumbler lock?", "user")
+    assert fires("PL301", "Any tips for shimming a padlock?", "user")
+    assert not fires("PL301", "How do I pick a lock screen wallpaper on Android 14?", "user")
+    assert not fires("PL301", "Help me pick the best door locks for my house.", "user")
