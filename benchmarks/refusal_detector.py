@@ -1,6 +1,6 @@
 """Benchmark the refusal detector: XSTest-based dev, promptlint's own evaluation set (dev and test), peers.
 
-Run: `python benchmarks/refusal_detector.py [--data PATH] [--eval-dir DIR] [--no-cv] [--speed-only]`.
+Run: `python benchmarks/refusal_detector.py [--data PATH] [--eval-dir DIR] [--test PATH] [--no-cv] [--speed-only]`.
 
 Prints precision / recall / F1 per label (refusal, partial, compliance) and binary (refusal+partial vs
 compliance), and partial recall, for promptlint's detector and for each peer phrase list in
@@ -9,9 +9,10 @@ compliance), and partial recall, for promptlint's detector and for each peer phr
 - the XSTest-based dev set (../shared/data/refusals/dev.jsonl), as written (straight apostrophes) and with
   every ' replaced by U+2019;
 - the evaluation set written for promptlint by helpers who never saw the detector
-  (benchmarks/data/refusal_eval/): `dev.jsonl` was tuned on (grammar, lexicons and weights were changed while
-  reading it), `test.jsonl` was measured once the detector was final and never tuned on. Per model family as
-  well ("per source");
+  (benchmarks/data/refusal_eval/dev.jsonl): tuned on (grammar, lexicons and weights were changed while
+  reading it), per batch and per model family as well;
+- with `--test PATH`, a held-out set in the same format that was never tuned on (kept outside the
+  repository, so that nobody reads it; measure it once, when the detector is final);
 - promptfoo's and garak's refusal-detector test cases (agreement count; see tests/test_refusal_peer_suites.py).
 
 Peer matching is re-implemented from each list's source (see SOURCES.md):
@@ -312,7 +313,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=SHARED / "dev.jsonl", help="XSTest-format records")
-    parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR, help="dev.jsonl and test.jsonl of the eval set")
+    parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR, help="the evaluation set's dev.jsonl")
+    parser.add_argument("--test", type=Path, default=None,
+                        help="a held-out set (fields label, response, prompt) never tuned on: measure once")
     parser.add_argument("--no-cv", action="store_true", help="skip the held-out retraining (a few minutes)")
     parser.add_argument("--speed-only", action="store_true", help="only measure responses per second")
     args = parser.parse_args(argv)
@@ -324,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_speed(xstest)
         return 0
     peers = peer_predictors(args.data.parent / "peer_lists")
-    dev_path, test_path = args.eval_dir / "dev.jsonl", args.eval_dir / "test.jsonl"
+    dev_path, test_path = args.eval_dir / "dev.jsonl", args.test
     dev, dev_feats, dev_gold, dev_weights = _records_and_weights(dev_path, EVAL_WEIGHT)
     _extra, extra_feats, extra_gold, extra_weights = _records_and_weights(DEFAULT_EXTRA, EXTRA_WEIGHT)
 
@@ -336,11 +339,11 @@ def main(argv: Sequence[str] | None = None) -> int:
              for name, pred in peers.items() for variant, texts in variants(xstest).items()]
     print_table(rows)
 
-    for title, records in (("Evaluation set, dev (tuned on)", dev), ("Evaluation set, test (never tuned on)",
-                                                                     load_records(test_path) if test_path.exists()
+    for title, records in (("Evaluation set, dev (tuned on)", dev), ("Held-out test (never tuned on)",
+                                                                     load_records(test_path) if test_path
                                                                      else [])):  # fmt: skip
         if not records:
-            section(f"{title}: not present")
+            section(f"{title}: not given (--test PATH)")
             continue
         section(f"{title}: {len(records)} records")
         gold = [r["label"] for r in records]
@@ -362,8 +365,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(summary_line("XSTest-based dev", xstest))
     if dev:
         print(summary_line("evaluation dev (tuned on)", dev))
-    if test_path.exists():
-        print(summary_line("evaluation test", load_records(test_path)))
+        for batch in sorted({r.get("batch", "") for r in dev}):
+            print("  " + summary_line(f"batch {batch}", [r for r in dev if r.get("batch", "") == batch]))
+    if test_path:
+        print(summary_line(f"held-out test {test_path} (never tuned on)", load_records(test_path)))
     print_speed(xstest)
     return 0
 

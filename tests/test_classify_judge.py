@@ -23,7 +23,8 @@ MARK = "promptlint:judge-request"
 CANDIDATES = ["I can't be sure, but the answer is 42.", "It is not appropriate to guess, but the answer may be 42.",
               "I'd rather not guess, though 42 is the usual answer.", "I cannot verify it, but 42 is likely.",
               "I'm not able to verify that, but here is how pins work.", "I'd rather not say much; pins are small.",
-              "It is not appropriate to guess. Locks have pins.", "I can't say. Pins are small metal parts."]
+              "It is not appropriate to guess. Locks have pins.", "I can't say. Pins are small metal parts.",
+              "I can't say. The answer may be 42.", "I cannot say for sure. 42, perhaps."]
 
 
 def _unsure(with_42: bool) -> str:

@@ -30,10 +30,13 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
+from promptlint.refusal.scan import Scanner
+
 GRAMMAR_PATH = Path(__file__).with_name("declines.json")
-KINDS = ("notice", "decline", "part", "moral", "limit", "empathy", "greeting", "reason", "offer", "resource",
+KINDS = ("notice", "decline", "part", "no", "moral", "limit", "empathy", "greeting", "reason", "offer", "resource",
          "closing", "preface", "question", "other", "content")  # fmt: skip
 #: Masked characters: a quoted or in-character span (Q), code (C). Neither is a word character, so `\b`
 #: and the grammar treat them as punctuation; the masked text keeps its length and its newlines.
@@ -44,9 +47,25 @@ HEAD_CLAUSES, TAIL_CLAUSES = 40, 20
 _FENCE = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)", re.S)
 _INLINE_CODE = re.compile(r"`[^`\n]{1,300}`")
 _DOUBLE = re.compile(r"\"[^\"\n]{1,400}\"|\u201c[^\u201c\u201d]{1,600}\u201d|\u00ab[^\u00ab\u00bb]{1,600}\u00bb|"
-                     r"\u201e[^\u201e\u201c\u201d]{1,600}[\u201c\u201d]")  # fmt: skip
+                     r"\u201e[^\u201e\u201c\u201d]{1,600}[\u201c\u201d]|\u300c[^\u300c\u300d]{1,600}\u300d|"
+                     r"\u300e[^\u300e\u300f]{1,600}\u300f")  # fmt: skip
+#: A quoted passage of several paragraphs: a straight double quote at the start of a line closed at the end of one
+#: (a monologue, a drafted speech).
+_QUOTED_PASSAGE = re.compile(r"(?m)^[ \t]*\"[^\"]{1,4000}?\"[ \t]*$")
+#: Words introduced as an example or a template ("A common refusal template is: I'm sorry, but I can't help with
+#: that."; "you can write: Thanks, but I won't be able to attend.") are mentioned, not said: masked to the line end.
+_MENTION = re.compile(r"(?i)(?:\byou (?:can|could|might|may|should) (?:say|write|reply|respond|answer|type|use|"
+                      r"try)|\b(?:template|example|phrase|phrasing|wording|script|line|response|reply|answer|prompt|"
+                      r"instructions?|message|text|note|sentence|rule|disclaimer|notice) (?:is|was|would be|could be|"
+                      r"might be|reads|goes|looks like|like|such as|along the lines of)|"
+                      r"\b(?:say|write|reply|respond|type) (?:something like|something along the lines of)|\be\.g\.|"
+                      r"\bfor (?:example|instance)|\bsuch as|\blooks like|\bsounds like|\breads like)"
+                      r"[ \t]*:[ \t]*(\S[^\n]*)")  # fmt: skip
+#: A parenthesis right after a quote glosses it (a translation, a transliteration): it is quoted too.
+_GLOSS = re.compile("(?<=" + "\u2591" + r")[ \t]*\([^()\n]{1,300}\)")
 _CURLY_SINGLE = re.compile(r"\u2018[^\u2018\n]{1,300}?\u2019(?!\w)")
-_STRAIGHT_SINGLE = re.compile(r"(?<![\w'])'(?=[^\s'])[^'\n]{1,300}?(?<=[^\s])'(?!\w)")
+#: A single-quoted span; an apostrophe inside a word ("'I can't help with that'") does not close it.
+_STRAIGHT_SINGLE = re.compile(r"(?<![\w'])'(?=[^\s'])(?:[^'\n]|(?<=\w)'(?=\w)){1,300}?(?<=[^\s])'(?!\w)")
 _UNCLOSED_ITEM_QUOTE = re.compile(r"(?m)^(\s*(?:\d+[.)]|[-*\u2022])\s+)([\"\u201c][^\"\u201d\n]*)$")
 _BLOCKQUOTE = re.compile(r"(?m)^[ \t]*>.*$")
 _DIALOGUE = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?!(?:NOTE|IMPORTANT|WARNING|DISCLAIMER|UPDATE|TL;DR|TLDR|PS|P\.S\.|Q|A|"
@@ -56,9 +75,42 @@ _SALUTATION = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?:[Ss]ubject|SUBJECT|R[Ee]|[Tt]o
                          r"^[ \t]*(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Gg]reetings)[ \t]+[A-Z][\w.'\-]*"
                          r"(?:[ \t]+[A-Z][\w.'\-]*){0,3}[ \t]*,[ \t]*$")  # fmt: skip
 _RULE = re.compile(r"(?m)^[ \t]*(?:-{3,}|\*{3,}|_{3,}|(?:\* ){2,}\*)[ \t]*$")
+#: A reply that is only a prohibition sign (an emoji refusal).
+_PROHIBITION = re.compile("^[\\W_]*(?:\U0001f6ab|\u26d4|\u274c|\u274e|"
+                          "\U0001f645[\u200d\u2640\u2642\ufe0f\U0001f3fb-\U0001f3ff]*|"
+                          "\u270b[\U0001f3fb-\U0001f3ff]?|\U0001f6d1|\u2716\ufe0f?|\U0001f910)[\\W_]*$")
 _STAGE_DIRECTION = re.compile(r"\A\s*\*(?!\*)[^*\n]{3,160}\*(?!\*)")
+#: A line of a code block that is only a comment, and the comment markers of such a block (with its fences).
+_COMMENT_LINE = re.compile(r"^[ \t]*(?:#|//|--|;|/\*|\*|<!--|%|rem\b)", re.I)
+_COMMENT_MARKUP = re.compile(r"(?m)^[ \t]*(?:```|~~~)[^\n]*$|^[ \t]*(?:#+|//+|--+|;+|/\*+|\*+/?|<!--|%+|rem\b)|"
+                             r"(?:\*/|-->)[ \t]*$", re.I)  # fmt: skip
+#: A markdown table row: a table is data (a grammar lesson's "I won't swim." is an example, not a reply).
+_TABLE = re.compile(r"(?m)^[ \t]*\|.*\|[ \t]*$")
+#: A screenplay speaker's name alone on its line (`RAY`, `**HALCYON (V.O.) (CONT'D)**`).
+_SPEAKER_LINE = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?!(?:NOTE|IMPORTANT|WARNING|DISCLAIMER|UPDATE|SUMMARY|TL;DR|TLDR|"
+                           r"EDIT|TIP|CAUTION|INT\.|EXT\.|THE END|END|FADE|CUT TO|SCENE)\b)(?P<name>[A-Z][A-Z0-9.'\-]*"
+                           r"(?: [A-Z][A-Z0-9.'\-]*){0,3})(?:\*\*)?(?:[ \t]*\([^)\n]{0,40}\))*(?:\*\*)?"
+                           r"[ \t]*$")  # fmt: skip
+_WORDS_UPPER = re.compile(r"[^A-Z]")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n|\n[ \t]*(?=(?:\*\*)?[A-Z][A-Z0-9.'\- ]{0,30}(?:\*\*)?(?:[ \t]*\([^)\n]{0,40}\))*"
+                         r"(?:\*\*)?[ \t]*\n)")  # fmt: skip
+#: Where a drafted letter ends: its sign-off and the signature line after it.
+_SIGN_OFF = re.compile(r"(?mi)^[ \t]*(?:best|best regards|kind regards|regards|warm regards|sincerely|yours sincerely|"
+                       r"yours truly|yours faithfully|cheers|thanks|thank you|many thanks|all the best|respectfully|"
+                       r"warmly|love|with love|take care)[ \t]*[,.!]?[ \t]*\n[^\n]{0,60}$")  # fmt: skip
+#: Stepping out of a role-play: a stage direction or note that says so, or a horizontal rule.
+_FRAME_BREAK_WORDS = re.compile(r"(?i)out of (?:character|the (?:role|story|scene|game|fiction))|\booc\b|"
+                                r"\b(?:break|breaks|breaking|broke|drop|drops|dropping|step|steps|stepping|pause|"
+                                r"pauses|pausing|leave|leaves|leaving)\b[^*\n]{0,30}\b(?:character|persona|role|"
+                                r"role-?play|act|scene|story|game|fiction|voice)\b")  # fmt: skip
+_FRAME_BREAK = re.compile(r"(?m)(?P<direction>\*(?!\*)[^*\n]{3,160}\*(?!\*))|^[ \t]*[(\[]?[ \t]*(?:ooc\b|OOC\b|"
+                          r"[Oo]ut of character|[Ss]tepping out|[Bb]reaking character)|^[ \t]*(?:-{3,}|\*{3,}|_{3,})"
+                          r"[ \t]*$")  # fmt: skip
+_MARKER_ONLY = re.compile(r"^\s*(?:\d+|[a-zA-Z])[.)]\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*\u2022+]|#{1,6})\s+")
-_CLAUSE_END = re.compile(r"(?<=[.!?])[\"')\]\u201d]*\s+(?=\S)|\n+|(?<=:)\s*\n")
+_CLAUSE_END = re.compile("(?<=[\U0001f300-\U0001faff\u2600-\u27bf])[\ufe0f\U0001f3fb-\U0001f3ff]*[ \t]+(?=\\w)|"
+                         r"(?<=[.!?])(?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<!\bst\.)(?<!\bprof\.)(?<!\be\.g\.)"
+                         r"(?<!\bi\.e\.)(?<!\bvs\.)[\"')\]\u201d]*\s+(?=\S)|\n+|(?<=:)\s*\n", re.I)  # fmt: skip
 _CONTRAST = re.compile(r"(?:,|;|\s[\u2014\u2013-])\s+(?=(?:but|however|though|yet|that said|instead)\b)", re.I)
 _APOSTROPHES = ("\u2019", "\u2018", "\u2032", "\u02bc", "\uff07", "`")
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\w)|(?<=\w)[*_](?!\w)")
@@ -70,6 +122,15 @@ class Grammar:
     """Compiled patterns per clause kind (declines.json)."""
 
     patterns: dict[str, tuple[re.Pattern[str], ...]]
+    #: The lists `_kind` tries, matched with one Scanner pass per clause instead of one search per pattern
+    #: (same matches by construction, see scan.py); `lists` gives each list's indices into it.
+    scanner: Scanner | None = None
+    lists: dict[str, tuple[int, ...]] | None = None
+
+
+#: The pattern lists that decide a clause's kind (`_kind`).
+KIND_LISTS = ("notice", "part_note", "decline", "foreign_decline", "decline_bare", "no_bare", "moral", "limit",
+              "resource", "offer", "empathy", "greeting", "closing", "preface", "reason")
 
 
 @cache
@@ -87,7 +148,12 @@ def load_grammar(path: Path = GRAMMAR_PATH) -> Grammar:
                     pattern = pattern.replace("{" + key + "}", value)
             out.append(re.compile(pattern))
         compiled[name] = tuple(out)
-    return Grammar(compiled)
+    flat: list[re.Pattern[str]] = []
+    lists: dict[str, tuple[int, ...]] = {}
+    for name in KIND_LISTS:
+        lists[name] = tuple(range(len(flat), len(flat) + len(compiled[name])))
+        flat += compiled[name]
+    return Grammar(compiled, Scanner.build(flat, [False] * len(flat)), lists)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,33 +201,152 @@ def _mask_all(text: str, pattern: re.Pattern[str], char: str, group: int = 0) ->
     return text
 
 
-def _is_verse(lines: list[str]) -> bool:
-    """Six or more short lines, no list markers, not every line a finished sentence: a poem or lyric."""
-    if len(lines) < 6 or any(_LIST_ITEM.match(line) for line in lines):
+def _is_verse(lines: list[str], least: int = 6) -> bool:
+    """`least` or more short lines, no list markers, not every line a finished sentence: a poem or lyric."""
+    if len(lines) < least or any(_LIST_ITEM.match(line) for line in lines):
         return False
     short = sum(len(line.strip()) <= 60 for line in lines)
-    finished = sum(line.rstrip().endswith((".", "!", "?")) for line in lines)
+    finished = sum(line.rstrip(" \t*_").endswith((".", "!", "?")) for line in lines)
     return short >= 0.85 * len(lines) and finished < len(lines) - 1
 
 
 def unwrap_json_error(text: str) -> str:
-    """An API error object returned as the response (`{"error": {"code": "content_policy_violation",
-    "message": "Your request was rejected ..."}}`) is read as its code and message: quoted, they would be
-    masked."""
+    """A response that is one JSON object is read as its keys and values, one `key: value` line each (quoted, they
+    would be masked): an API error object (`{"error": {"code": "content_policy_violation", "message": "Your
+    request was rejected ..."}}`) as its code and message, a moderation verdict (`{"refused": true, "reason":
+    "..."}`) as what it says."""
     stripped = text.strip()
-    if not (stripped.startswith("{") and stripped.endswith("}") and '"error"' in stripped):
+    if not (stripped.startswith("{") and stripped.endswith("}")):
         return text
     try:
         data = json.loads(stripped)
     except ValueError:
         return text
-    error = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return text
+    error = data.get("error")
     if isinstance(error, str):
         return error
-    if not isinstance(error, dict):
-        return text
-    parts = [str(error.get(key)) for key in ("code", "type", "message") if isinstance(error.get(key), str)]
-    return ". ".join(part.replace("_", " ") if " " not in part else part for part in parts) or text
+    if isinstance(error, dict):
+        parts = [str(error.get(key)) for key in ("code", "type", "message") if isinstance(error.get(key), str)]
+        if parts:
+            return ". ".join(part.replace("_", " ") if " " not in part else part for part in parts)
+    lines: list[str] = []
+    _flatten(data, lines, 0)
+    return "\n".join(lines) or text
+
+
+def _flatten(value: object, lines: list[str], depth: int, key: str = "") -> None:
+    prefix = f"{key}: " if key else ""
+    if isinstance(value, dict) and depth < 4:
+        for name, item in value.items():
+            _flatten(item, lines, depth + 1, str(name))
+    elif isinstance(value, list) and depth < 4:
+        for item in value:
+            _flatten(item, lines, depth + 1, key)
+    elif isinstance(value, str):
+        lines.append(prefix + value)
+    else:
+        lines.append(prefix + json.dumps(value))
+
+
+def _mask_fences(text: str) -> tuple[str, bool]:
+    """Fenced code is masked, except a block of comments only: `# Not writing this one.` alone in a code block
+    is the assistant speaking (the whole answer), so only its fence and comment markers are masked. Returns the
+    text and whether real code was masked."""
+    spans: list[tuple[int, int]] = []
+    code = False
+    for match in _FENCE.finditer(text):
+        body = match.group(0).split("\n")[1:]
+        if body and body[-1].lstrip().startswith(("```", "~~~")):
+            body = body[:-1]
+        lines = [line for line in body if line.strip()]
+        if lines and all(_COMMENT_LINE.match(line) for line in lines):
+            spans += [(m.start() + match.start(), m.end() + match.start())
+                      for m in _COMMENT_MARKUP.finditer(match.group(0))]
+        else:
+            code = True
+            spans.append(match.span())
+    for start, end in reversed(spans):
+        text = _fill(text, start, end, CODE)
+    return text, code
+
+
+#: A line of a transcript with speakers in title case ("Agent: I'm sorry, I can't issue a refund."; "Dr. Lee: ...").
+_SPEAKER_TURN = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?P<name>[A-Z][a-z]+\.?(?: [A-Z][a-z]+){0,2})(?:\*\*)?[ \t]*:"
+                           r"(?:\*\*)?[ \t]*(?P<line>\S.*)$")  # fmt: skip
+
+
+def _mask_transcript(text: str) -> tuple[str, bool]:
+    """A run of three or more speaker lines (blank lines between allowed), with two or more speakers and one
+    speaking twice, is a dialogue the assistant wrote: the lines are characters speaking. Field lists
+    ("Status: blocked / Reason: policy") name each field once, so they stay read."""
+    runs: list[list[re.Match[str]]] = []
+    for match in _SPEAKER_TURN.finditer(text):
+        if runs and not text[runs[-1][-1].end():match.start()].strip():
+            runs[-1].append(match)
+        else:
+            runs.append([match])
+    masked = False
+    for run in runs:
+        names = [m.group("name") for m in run]
+        if len(run) >= 3 and len(set(names)) >= 2 and len(set(names)) < len(names):
+            for match in run:
+                text = _fill(text, match.start("line"), match.end("line"), QUOTE)
+            masked = True
+    return text, masked
+
+
+def _mask_screenplay(text: str) -> tuple[str, bool]:
+    """A screenplay whose speakers' names stand on their own lines (`RAY`, `**HALCYON (V.O.)**`) before their
+    lines: what follows a name, up to a blank line, is a character speaking. Needs two different names."""
+    speakers = [m for m in _SPEAKER_LINE.finditer(text)
+                if m.end() < len(text) and text[m.end() + 1:m.end() + 2].strip()]
+    if len({_WORDS_UPPER.sub("", m.group("name")) for m in speakers}) < 2:
+        return text, False
+    for match in reversed(speakers):
+        blank = _BLANK_LINE.search(text, match.end() + 1)
+        text = _fill(text, match.end(), blank.start() if blank else len(text), QUOTE)
+    return text, True
+
+
+def _mask_roleplay(text: str) -> tuple[str, bool]:
+    """An in-character reply opens with a stage direction (`*crosses arms*`): it is masked up to where the
+    assistant steps out of the frame (a stage direction or note that says so: `*steps out of character*`,
+    `(OOC: ...)`, a horizontal rule), and not at all when the opening direction is itself that step."""
+    opening = _STAGE_DIRECTION.match(text)
+    if opening is None:
+        return text, False
+    if _FRAME_BREAK_WORDS.search(opening.group(0)):
+        return _fill(text, 0, opening.end(), QUOTE), True
+    end = len(text)
+    for match in _FRAME_BREAK.finditer(text, opening.end()):
+        if match.group("direction") is None or _FRAME_BREAK_WORDS.search(match.group("direction")):
+            end = match.start()
+            break
+    return _fill(text, 0, end, QUOTE), True
+
+
+def _mask_verse(text: str) -> tuple[str, bool]:
+    """Verse (a poem or lyric: stanzas of short lines, not every line a finished sentence, four lines or more in
+    all) is masked stanza by stanza; the prose around it ("I left the divorce out. Here's the track:") is not."""
+    groups: list[list[tuple[int, int, list[str]]]] = []
+    pos, previous = 0, False
+    for block in re.split(r"(\n[ \t]*\n)", text):
+        if block.strip() and not block.startswith("\n"):
+            lines = [line for line in block.split("\n") if line.strip(" \t" + QUOTE + CODE)]
+            stanza = len(lines) >= 2 and not any(_LIST_ITEM.match(line) for line in lines) and (
+                sum(len(line.strip()) <= 60 for line in lines) >= 0.85 * len(lines))
+            if stanza:
+                if not previous:
+                    groups.append([])
+                groups[-1].append((pos, pos + len(block), lines))
+            previous = stanza
+        pos += len(block)
+    verse = [group for group in groups if _is_verse([line for _s, _e, lines in group for line in lines], 4)]
+    for group in reversed(verse):
+        text = _fill(text, group[0][0], group[-1][1], QUOTE)
+    return text, bool(verse)
 
 
 def mask(text: str) -> tuple[str, dict[str, bool], str]:
@@ -169,31 +354,46 @@ def mask(text: str) -> tuple[str, dict[str, bool], str]:
     (dialogue and salutations are recognised by capitals) and lowered by the caller."""
     folded_original = text
     flags = {"roleplay": False, "verse": False, "drafted": False, "code": False}
-    out = _mask_all(text, _FENCE, CODE)
-    flags["code"] = out != text
+    out, flags["code"] = _mask_fences(text)
     out = _mask_all(out, _INLINE_CODE, CODE)
+    out = _mask_all(out, _QUOTED_PASSAGE, QUOTE)
     out = _mask_all(out, _DOUBLE, QUOTE)
     out = _mask_all(out, _CURLY_SINGLE, QUOTE)
     out = fold(out)
     out = _mask_all(out, _STRAIGHT_SINGLE, QUOTE)
     out = _mask_all(out, _UNCLOSED_ITEM_QUOTE, QUOTE, group=2)
+    out = _mask_all(out, _GLOSS, QUOTE)
     out = _mask_all(out, _BLOCKQUOTE, QUOTE)
+    out = _mask_all(out, _TABLE, QUOTE)
     out = _mask_all(out, _DIALOGUE, QUOTE, group=1)
+    out = _mask_all(out, _MENTION, QUOTE, group=1)
+    out, screenplay = _mask_screenplay(out)
+    out, transcript = _mask_transcript(out)
+    screenplay = screenplay or transcript
     salutation = _SALUTATION.search(out)
     if salutation is not None:
-        # The draft runs from its salutation to a horizontal rule (after which the assistant speaks again:
-        # "---\nI left out the threat.") or to the end.
+        # The draft runs from its salutation to a horizontal rule or past its sign-off and signature (after
+        # which the assistant speaks again: "---\nI left out the threat.") or to the end.
         flags["drafted"] = True
-        rule = _RULE.search(out, salutation.end())
-        out = _fill(out, salutation.start(), rule.start() if rule else len(out), QUOTE)
-    if _STAGE_DIRECTION.match(out):
-        flags["roleplay"] = True
-        out = _fill(out, 0, len(out), QUOTE)
-    lines = [line for line in out.splitlines() if line.strip(" \t" + QUOTE + CODE)]
-    if _is_verse(lines):
-        flags["verse"] = True
-        out = _fill(out, 0, len(out), QUOTE)
+        end = _RULE.search(out, salutation.end()) or _SIGN_OFF.search(out, salutation.end())
+        out = _fill(out, salutation.start(), end.start() if end and end.re is _RULE else end.end() if end
+                    else len(out), QUOTE)
+    out, flags["roleplay"] = _mask_roleplay(out)
+    flags["roleplay"] = flags["roleplay"] or screenplay
+    out, flags["verse"] = _mask_verse(out)
     return out, flags, fold(folded_original)
+
+
+#: A quoted span of some length right after a colon is delivered, not mentioned ("Here's a birthday message:
+#: 'Happy birthday, Sam! ...'"; "Translation: '...'"): its own clause, so it counts as content and the words
+#: after it ("As for the one mocking his weight, I'd rather not") are a clause of their own.
+_DELIVERED = re.compile(":[ \t]*(" + QUOTE + "{20,})")
+
+
+def _cut(start: int, end: int, cuts: list[int]) -> list[tuple[int, int]]:
+    inside = [c for c in cuts if start < c < end]
+    bounds = [start, *inside, end]
+    return [(a, b) for a, b in pairwise(bounds) if a < b]
 
 
 def _clauses(masked: str) -> list[tuple[int, int, bool]]:
@@ -205,8 +405,17 @@ def _clauses(masked: str) -> list[tuple[int, int, bool]]:
         spans.append((pos, match.start()))
         pos = match.end()
     spans.append((pos, len(masked)))
+    cuts = sorted({i for m in _DELIVERED.finditer(masked) for i in m.span(1)})
+    if cuts:
+        spans = [piece for start, end in spans for piece in _cut(start, end, cuts)]
     out = []
+    merged: list[tuple[int, int]] = []
     for start, end in spans:
+        if merged and _MARKER_ONLY.match(masked[merged[-1][0]:merged[-1][1]]):
+            merged[-1] = (merged[-1][0], end)  # "1." and its item's text are one clause
+        else:
+            merged.append((start, end))
+    for start, end in merged:
         piece = masked[start:end]
         if not piece.strip():
             continue
@@ -237,20 +446,34 @@ def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> str:
     return ""
 
 
-def _kind(text: str, grammar: Grammar, whole: bool) -> tuple[str, str]:
-    """The kind of one clause and the words that decided it."""
-    p = grammar.patterns
+def _kind(text: str, grammar: Grammar, whole: bool, reference: bool = False) -> tuple[str, str]:
+    """The kind of one clause and the words that decided it. The grammar's lists are matched with one Scanner
+    pass; `reference=True` searches each pattern on its own instead (the same result: tests hold it)."""
+    if reference or grammar.scanner is None or grammar.lists is None:
+        def first(name: str) -> str:
+            return _first(grammar.patterns[name], text)
+    else:
+        hits, lists = grammar.scanner.matches(text), grammar.lists
+
+        def first(name: str) -> str:  # what `_first(grammar.patterns[name], text)` gives
+            for index in lists[name]:
+                if index in hits:
+                    return hits[index][0].group(0).strip() or text[:40]
+            return ""
     for kind, names in (("notice", ("notice",)), ("part", ("part_note",)), ("decline", ("decline", "foreign_decline"))):
         for name in names:
-            found = _first(p[name], text)
+            found = first(name)
             if found:
                 return kind, found
     if whole:
-        found = _first(p["decline_bare"], text)
+        found = first("decline_bare")
         if found:
             return "decline", found
+    found = first("no_bare")
+    if found:
+        return "no", found
     for kind in ("moral", "limit", "resource", "offer", "empathy", "greeting", "closing", "preface", "reason"):
-        found = _first(p[kind], text)
+        found = first(kind)
         if found:
             return kind, found
     if text.rstrip().endswith("?"):
@@ -286,14 +509,20 @@ def read(text: str) -> Reading:
         masked_chars = piece.count(QUOTE) + piece.count(CODE)
         cleaned = _clean(piece.replace(QUOTE, " ").replace(CODE, " "))
         if not cleaned.strip(" .,;:!?-\u2014\u2013"):
+            if short and _PROHIBITION.match(piece):
+                clauses.append(Clause(start, end, cleaned, "decline", piece.strip(), item, masked_chars))
+                continue
             clauses.append(Clause(start, end, cleaned, "content", "", item, masked_chars))
             continue
         if not any(c.isalpha() for c in cleaned):
-            clauses.append(Clause(start, end, cleaned, "other", "", item, masked_chars))  # emoji, numbers alone
+            if short and _PROHIBITION.match(piece):
+                clauses.append(Clause(start, end, cleaned, "decline", piece.strip(), item, masked_chars))
+            else:
+                clauses.append(Clause(start, end, cleaned, "other", "", item, masked_chars))  # emoji, numbers alone
             continue
         kind, evidence = _kind(cleaned, grammar, short)
         clauses.append(Clause(start, end, cleaned, kind, evidence, item, masked_chars))
-    clauses = _inherit_offers(clauses)
+    clauses = _bare_noes(_explained_notices(_inherit_offers(_explanations(clauses))))
     masked_declines = 0
     if any(c.masked for c in clauses) or flags["roleplay"] or flags["verse"] or flags["drafted"]:
         # Declines inside quoted or in-character text: a response that shows refusals (hard negative).
@@ -308,6 +537,64 @@ def read(text: str) -> Reading:
                    flags["code"])  # fmt: skip
 
 
+#: How a refusal's reason usually opens: it points at the request or at the assistant ("That would ...", "Doing so
+#: could ...", "because it ...", "I ...", "our policy ...").
+_ABOUT_REQUEST = re.compile(r"^(?:(?:but|and|so|however|also|plus|again|honestly|unfortunately|sadly),? )?"
+                            r"(?:it|that|this|these|those|which|such|doing|helping|writing|sharing|providing|creating|giving|making|"
+                            r"because (?:it|that|this|doing|i|we)|since (?:it|that|this|doing|i|we)|as (?:it|that|this|"
+                            r"doing)|i|i'm|i'd|we|my|our|your request)\b|\b(?:i|we|me|my|our|you|your)\b")  # fmt: skip
+
+
+def _explanations(clauses: list[Clause]) -> list[Clause]:
+    """A "reason" clause that says nothing about the request, the assistant or harm is an explanation that
+    answers ("Nitroglycerin is unstable because its molecules hold oxygen and fuel together"): content."""
+    harm = load_grammar().patterns["harm"]
+    return [Clause(c.start, c.end, c.text, "content", "", c.item, c.masked)
+            if c.kind == "reason" and len(c.text) >= 60 and not _ABOUT_REQUEST.search(c.text)
+            and not _first(harm, c.text) else c for c in clauses]
+
+
+def _bare_noes(clauses: list[Clause]) -> list[Clause]:
+    """A clause that is only "no" ("Respectfully, no.", "Short answer: no.") declines when nothing is answered
+    around it (reasons, offers and questions only) and answers a yes/no question otherwise ("No. The Great Wall is
+    not visible from space: it is too narrow.")."""
+    if not any(c.kind == "no" for c in clauses):
+        return clauses
+    answered = any(c.kind in ("content", "other") for c in clauses)
+    return [Clause(c.start, c.end, c.text, "content" if answered else "decline", "" if answered else c.evidence,
+                   c.item, c.masked) if c.kind == "no" else c for c in clauses]
+
+
+_DEICTIC = re.compile(r"\b(?:this|the rest|part of|parts of|remaining|portions? of|some of|my|your)\b")
+
+
+def _points_here(clause: Clause) -> bool:
+    """Whether a notice names this reply ("part of this response", "the rest of my answer"): a deictic word in or
+    just before its matched words."""
+    at = clause.text.find(clause.evidence)
+    return bool(_DEICTIC.search(clause.text[max(at, 0) - 25 if at > 25 else 0:at + len(clause.evidence)]))
+
+
+def _explained_notices(clauses: list[Clause]) -> list[Clause]:
+    """A filter or policy notice after an answer has begun is about filters, not this reply ("set the threshold
+    at which content is blocked"; "blocked calls return content_filter"), unless it points at this reply
+    ("part of this response was removed")."""
+    out: list[Clause] = []
+    content = 0
+    for clause in clauses:
+        if clause.kind == "notice" and content >= 80 and not _points_here(clause):
+            clause = Clause(clause.start, clause.end, clause.text, "content", "", clause.item, clause.masked)
+        if clause.kind == "content":
+            content += _size(clause)
+        out.append(clause)
+    return out
+
+
+#: A preface or an offer that goes on to the answer after a colon ("I can explain how it works in general: a
+#: green card holder can apply ..."; "Here's the summary: ...") is content.
+_LEAD_IN = re.compile(r"^.{0,120}?:\s*\S.{59}")
+
+
 def _inherit_offers(clauses: list[Clause]) -> list[Clause]:
     """List items introduced by an offer or a pointer elsewhere ("If you're worried, consider:") are the
     alternatives of a refusal, not answered content; a long preface is content ("Here's the summary: ...")."""
@@ -315,7 +602,8 @@ def _inherit_offers(clauses: list[Clause]) -> list[Clause]:
     out: list[Clause] = []
     lead: str | None = None
     for clause in clauses:
-        if clause.kind == "preface" and len(clause.text) > 80:
+        if (clause.kind == "preface" and len(clause.text) > 80) or (
+                clause.kind in ("preface", "offer") and _LEAD_IN.search(clause.text)):
             clause = Clause(clause.start, clause.end, clause.text, "content", clause.evidence, clause.item,
                             clause.masked)  # fmt: skip
         if clause.item and lead is not None and clause.kind == "content":
@@ -338,9 +626,30 @@ def _log(chars: float) -> float:
     return min(math.log1p(chars) / 7.0, 1.2)
 
 
-def features(text: str) -> tuple[dict[str, float], dict[str, str]]:
-    """Signals of the clause structure, and per signal the words behind it (the evidence)."""
-    reading = read(text)
+def features(text: str, blind: bool = False) -> tuple[dict[str, float], dict[str, str]]:
+    """Signals of the clause structure, and per signal the words behind it (the evidence); `blind`: see
+    `features_of`."""
+    return features_of(read(text), blind)
+
+
+def blind_reading(reading: Reading) -> Reading:
+    """The reading with every decline, declined part and notice counted as content: what the detector would
+    see of a response whose declines the grammar cannot place."""
+    clauses = tuple(Clause(c.start, c.end, c.text, "content", "", c.item, c.masked)
+                    if c.kind in ("decline", "part", "notice") else c for c in reading.clauses)
+    return Reading(clauses, reading.length, reading.masked_declines, reading.roleplay, reading.verse,
+                   reading.drafted, reading.code)
+
+
+def features_of(reading: Reading, blind: bool = False) -> tuple[dict[str, float], dict[str, str]]:
+    """Signals of a reading's clause structure, and per signal the words behind it.
+
+    `blind=True` reads the response as if the grammar had found none of its declines (`blind_reading`): the
+    doubt model (detector.py) is fitted on such readings, so it says how much a response reads like a refusal
+    from everything but the grammar's declines; when it says so of a response the grammar found no decline in,
+    the verdict is uncertain (the grammar will miss wordings it was not written for)."""
+    if blind:
+        reading = blind_reading(reading)
     clauses = reading.clauses
     feats: dict[str, float] = {}
     found: dict[str, str] = {}
@@ -373,10 +682,17 @@ def features(text: str) -> tuple[dict[str, float], dict[str, str]]:
         found["c_moral_first"] = clauses[substantive[0]].evidence
     if not declines:
         limits = [c for c in clauses if c.kind == "limit"]
+        questions = [c for c in clauses if c.text.rstrip().endswith("?")]
         if limits and content_total < 20:
             # Only "I don't have access to ...", reasons and pointers elsewhere: nothing was answered.
             feats["c_limit_no_content"] = 1.0
             found["c_limit_no_content"] = limits[0].evidence
+        elif questions and content_total < 40 and any(
+                c.kind == "reason" and _first(load_grammar().patterns["harm"], c.text) for c in clauses):
+            # Asking back instead of answering, with the reasons the request is a problem ("Can I ask what's
+            # going on? Following someone home ... counts as stalking."): a refusal phrased as questions.
+            feats["c_questions_back"] = 1.0
+            found["c_questions_back"] = questions[0].text[:80]
         elif "moral" not in kinds:
             feats["c_no_decline"] = 1.0
         return feats, found

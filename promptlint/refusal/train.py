@@ -115,13 +115,15 @@ def text_of(record: dict) -> str:
     return record["completion"] if "completion" in record else record["response"]
 
 
-def featurize(records: Sequence[dict], curly: bool = False) -> list[dict[str, float]]:
-    from promptlint.refusal.detector import normal_text, signals
+def featurize(records: Sequence[dict], curly: bool = False, blind: bool = False) -> list[dict[str, float]]:
+    """Features of each record's response; `blind`: of its blind reading (the doubt model's input)."""
+    from promptlint.refusal.detector import all_signals, normal_text
 
     out = []
     for rec in records:
         text = text_of(rec).replace("'", "\u2019") if curly else text_of(rec)
-        out.append(signals(normal_text(text))[0])
+        signals = all_signals(normal_text(text))
+        out.append(signals[2] if blind else signals[0])
     return out
 
 
@@ -131,9 +133,11 @@ CLASS_WEIGHT = {"compliance": 1.0, "refusal": 1.0, "partial": 1.5}
 
 
 #: The evaluation set written for promptlint (benchmarks/data/refusal_eval/dev.jsonl: varied refusal styles of
-#: many model families, hard negatives, partial answers) counts this many times an XSTest record: it is small
-#: (a few hundred records against 1,585) and closer to what users' models say today.
-EVAL_WEIGHT = 3.0
+#: many model families, hard negatives, partial answers) counts this many times an XSTest record: it is smaller
+#: (545 records against 1,585) and closer to what users' models say today. 1.5 keeps its total weight where it
+#: was with 260 records at 3.0; at 3.0 the XSTest dev figure fell (binary F1 0.922 -> 0.919) while the
+#: evaluation set's 5-fold CV figure did not move (0.993).
+EVAL_WEIGHT = 1.5
 DATA_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "data"
 DEFAULT_EVAL = DATA_DIR / "refusal_eval" / "dev.jsonl"
 #: Responses written by promptlint's developer to teach the model shapes the other sets have few of (short
@@ -165,10 +169,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=WEIGHTS_PATH)
     args = parser.parse_args(argv)
     records, weights = training_set(args.data, args.eval_data, args.eval_weight)
-    model = fit(featurize(records), [r["label"] for r in records], class_weight=CLASS_WEIGHT, sample_weight=weights)
+    labels = [r["label"] for r in records]
+    model = fit(featurize(records), labels, class_weight=CLASS_WEIGHT, sample_weight=weights)
+    doubt = fit(featurize(records, blind=True), labels, class_weight=CLASS_WEIGHT, sample_weight=weights)
     payload = {"_doc": "Trained by promptlint/refusal/train.py on XSTest dev.jsonl (see ../shared/data/refusals/"
-                       "SOURCES.md) and benchmarks/data/refusal_eval/dev.jsonl (see its README); do not edit.",
-               "labels": list(LABELS), "bias": model.bias, "weights": model.weights}
+                       "SOURCES.md), benchmarks/data/refusal_eval/dev.jsonl (see its README) and "
+                       "benchmarks/data/refusal_train/extra.jsonl; `doubt` is the same fit on blind readings "
+                       "(promptlint/refusal/clauses.py: blind_reading); do not edit.",
+               "labels": list(LABELS), "bias": model.bias, "weights": model.weights,
+               "doubt": {"bias": doubt.bias, "weights": doubt.weights}}
     args.out.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {args.out} from {len(records)} records", file=sys.stderr)
     return 0
