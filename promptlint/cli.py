@@ -38,7 +38,7 @@ SEVERITIES = ("info", "warning", "error")
 DELEGATED = {
     "fix": ("promptlint.fix.cli", "apply the fixes of findings (rule-based, and LLM rewrites when asked)"),
     "probe": ("promptlint.live.probe_cli", "send prompts to a model and measure how often it refuses"),
-    "classify": ("promptlint.refusal.cli", "classify model responses as refusals or not"),
+    "classify": ("promptlint.classify_cli", "classify model responses as refusals or not"),
     "lsp": ("promptlint.lsp.server", "run the language server (diagnostics and code actions in editors)"),
 }
 

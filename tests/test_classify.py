@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from promptlint.refusal import cli
+from promptlint import classify_cli as cli
 
 REFUSAL = "I'm sorry, but I can\u2019t help with that."
 ANSWER = "Here are three tips:\n1. Sleep.\n2. Eat.\n3. Walk."
@@ -92,10 +92,10 @@ def test_text_format_summarises() -> None:
 
 
 def test_main_in_a_subprocess_reads_stdin_and_reports_bad_line() -> None:
-    good = subprocess.run([sys.executable, "-m", "promptlint.refusal.cli", "-"], input=json.dumps(
+    good = subprocess.run([sys.executable, "-m", "promptlint.classify_cli", "-"], input=json.dumps(
         {"response": REFUSAL}) + "\n", capture_output=True, text=True, encoding="utf-8", check=False)
     assert good.returncode == 0 and json.loads(good.stdout)["refusal_kind"] == "refusal"
-    bad = subprocess.run([sys.executable, "-m", "promptlint.refusal.cli", "--field", "response"],
+    bad = subprocess.run([sys.executable, "-m", "promptlint.classify_cli", "--field", "response"],
                          input='{"response": "x"}\nnot json\n', capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and bad.stdout == "" and ":2:" in bad.stderr
     assert "Traceback" not in bad.stderr

@@ -12,8 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fakeapi import FAKE_KEY, FakeAPI, Rule
 
 from promptlint.cli import main
+from promptlint.live.judge import judge_request, parse_label
 from promptlint.refusal import detect
-from promptlint.refusal.judge import judge_request, parse_label
 
 MARK = "promptlint:judge-request"
 #: The detector is unsure of these two (checked below), sure of the other two.

@@ -5,12 +5,13 @@ those under `if TYPE_CHECKING:` (annotations only, never run). Read from the sou
 that is never imported by the tests is still checked.
 
 Layers, top to bottom: the command line (`cli`, `__main__`); the applications (`fix`, `lsp`, `live`,
-`refusal`, and the `check` command's own `stdin`, `watch`, `noqa_writer`); the core (everything else:
-discovery, extractors, facts, rules engine, checks, runner, reporters, caches). A lower layer never imports a
-higher one; among the applications, `lsp` may use `fix`, `fix` may use `live` and `refusal`, `live` and
-`refusal` use each other (the probe classifies replies with the detector; the judge sends through the live
-client: no module circle, but one between the two packages, left to the refusal package's owners), and
-`fix` and `lsp` reuse pieces of the `check` command.
+`refusal`, `classify_cli`, and the `check` command's own `stdin`, `watch`, `noqa_writer`); the core (everything
+else: discovery, extractors, facts, rules engine, checks, runner, reporters, caches). A lower layer never
+imports a higher one; among the applications, `lsp` may use `fix`, `fix` may use `live` and `refusal`, `live`
+uses `refusal` (the probe classifies replies with the detector; the LLM judge, which sends through the live
+client, lives in `live`), `refusal` is the offline detector and uses no other application, `classify_cli` (the
+`classify` command) uses `refusal` and, for `--judge`, `live`; and `fix` and `lsp` reuse pieces of the `check`
+command.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "promptlint"
 TOP = {"promptlint.cli", "promptlint.__main__"}
-APPS = ("promptlint.fix", "promptlint.lsp", "promptlint.live", "promptlint.refusal")
+APPS = ("promptlint.fix", "promptlint.lsp", "promptlint.live", "promptlint.refusal", "promptlint.classify_cli")
 CHECK_COMMAND = {"promptlint.stdin", "promptlint.watch", "promptlint.noqa_writer"}
 #: Applications that reuse pieces of the `check` command (standard input's exclusion, noqa comments).
 CHECK_COMMAND_USERS = {"promptlint.fix", "promptlint.lsp"}
@@ -30,7 +31,8 @@ APP_USES = {
     "promptlint.fix": {"promptlint.live", "promptlint.refusal"},
     "promptlint.lsp": {"promptlint.fix"},
     "promptlint.live": {"promptlint.refusal"},
-    "promptlint.refusal": {"promptlint.live"},
+    "promptlint.refusal": set(),
+    "promptlint.classify_cli": {"promptlint.refusal", "promptlint.live"},
 }
 
 
@@ -165,3 +167,13 @@ def test_applications_import_each_other_only_downward() -> None:
         wrong += [(module, t) for t in targets if (other := _app(t)) and other != app and other not in APP_USES[app]]
         wrong += [(module, t) for t in targets if t in CHECK_COMMAND and app not in CHECK_COMMAND_USERS]
     assert sorted(wrong) == []
+
+
+def test_no_circle_between_application_packages() -> None:
+    # `live` and `refusal` used to import each other (the probe used the detector, the detector's judge the live
+    # client); the judge now lives in `live`, so the offline detector depends on no application
+    packages: dict[str, set[str]] = {app: set() for app in APPS}
+    for module, targets in graph().items():
+        if (app := _app(module)) is not None:
+            packages[app].update(other for t in targets if (other := _app(t)) and other != app)
+    assert _circles({app: frozenset(uses) for app, uses in packages.items()}) == []

@@ -186,7 +186,7 @@ def _runners(args: argparse.Namespace, s: dict[str, Any]) -> tuple[list[Any], An
         runners.append(runner)
     judge = None
     if args.judge:
-        from promptlint.refusal.judge import DEFAULT_JUDGE_MODEL, JUDGE_MAX_TOKENS
+        from promptlint.live.judge import DEFAULT_JUDGE_MODEL, JUDGE_MAX_TOKENS
 
         first = s["models"][0]
         policy = RetryPolicy(max_retries=max(0, args.max_retries), max_retry_after=args.max_retry_after,
@@ -237,7 +237,7 @@ def _probe(args: argparse.Namespace, s: dict[str, Any], runners: list[Any], judg
             interrupted = interrupted or runner.interrupted
         judge_failures = 0
         if judge is not None and not interrupted:
-            from promptlint.refusal.judge import judge_outcomes
+            from promptlint.live.judge import judge_outcomes
 
             outcomes = [o for result in results.values() for o in result.outcomes]
             judge_failures = judge_outcomes(outcomes, judge, status)

@@ -59,9 +59,9 @@ def parse_label(reply: str) -> str | None:
 
 def make_runner(args: Any) -> Any:
     """A runner for the judge model; raises JudgeSetupError (nothing sent) when it cannot be built."""
-    from promptlint.live.cache import NullCache, ResponseCache, default_cache_dir
     from promptlint.live.client import MissingKeyError, RetryPolicy, make_client
     from promptlint.live.probe import Runner
+    from promptlint.live.reply_cache import NullCache, ResponseCache, default_cache_dir
 
     try:
         client = make_client(

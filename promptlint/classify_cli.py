@@ -10,7 +10,7 @@ with `refusal` (bool: refusal or partial), `refusal_kind` and
 `refusal_evidence` added. The whole input is validated before anything is
 written, so bad input (invalid JSON, missing field) exits 2 with a message
 naming the line and leaves the output empty. `--judge` sends the responses the
-detector is unsure of to a cheap model (`promptlint.refusal.judge`); no API key exits
+detector is unsure of to a cheap model (`promptlint.live.judge`); no API key exits
 2 before anything is sent, and a failed judgement keeps the offline verdict (exit 1).
 """
 
@@ -165,7 +165,7 @@ def run(args: Any, stdin: TextIO | None = None, stdout: TextIO | None = None, st
         return EXIT_BAD_INPUT
     records, failures = classify_items(items), 0
     if getattr(args, "judge", False):
-        from promptlint.refusal.judge import JudgeSetupError, apply_judge, make_runner
+        from promptlint.live.judge import JudgeSetupError, apply_judge, make_runner
 
         try:
             runner = make_runner(args)
@@ -179,7 +179,7 @@ def run(args: Any, stdin: TextIO | None = None, stdout: TextIO | None = None, st
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Direct use: `python -m promptlint.refusal.cli [FILE] [--field NAME]`."""
+    """Direct use: `python -m promptlint.classify_cli [FILE] [--field NAME]`."""
     parser = argparse.ArgumentParser(prog="promptlint classify", description=__doc__.splitlines()[0])
     add_arguments(parser)
     return run(parser.parse_args(argv))
