@@ -57,3 +57,21 @@ def test_pl201_reads_audience_without_determiner_and_use_you_to_purpose() -> Non
     assert not fires("PL201", scoped, "system")
     assert fires("PL201", "You are the security assistant of Northwind's helpdesk. You triage phishing alerts.",
                   "system")
+
+
+@pytest.mark.parametrize("who_uses_it", [
+    "This is the bench assistant at a gunsmithing workshop. Only our licensed armourers can open it, and they use it "
+    "to look up torque specs for rifles.",
+    "Therapists at Fernhill Counselling use you between sessions to draft handouts on self-harm.",
+])
+def test_pl201_whoever_uses_the_assistant_is_its_audience(who_uses_it: str) -> None:
+    assert not fires("PL201", who_uses_it, "system")
+
+
+@pytest.mark.parametrize("no_one", [
+    "Use this to look up torque specs for rifles.",
+    "Then use this to look up torque specs for rifles.",
+    "You use the search tool to look up rifle specs.",
+])
+def test_pl201_an_instruction_to_use_a_tool_names_no_audience(no_one: str) -> None:
+    assert fires("PL201", no_one, "system")
