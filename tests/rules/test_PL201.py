@@ -60,9 +60,10 @@ def test_pl201_reads_audience_without_determiner_and_use_you_to_purpose() -> Non
 
 
 @pytest.mark.parametrize("who_uses_it", [
-    "This is the bench assistant at a gunsmithing workshop. Only our licensed armourers can open it, and they use it "
-    "to look up torque specs for rifles.",
-    "Therapists at Fernhill Counselling use you between sessions to draft handouts on self-harm.",
+    "Only the night-shift locksmiths at Keyworth can open this, and they use it to look up bypass methods for car "
+    "immobilisers.",
+    "Field medics in the Harlow ambulance trust consult this when they need overdose dosing for naloxone.",
+    "Wildlife rangers use this to plan culls and look up rifle ballistics.",
 ])
 def test_pl201_whoever_uses_the_assistant_is_its_audience(who_uses_it: str) -> None:
     assert not fires("PL201", who_uses_it, "system")
