@@ -51,3 +51,9 @@ def test_pl101_generalises(text: str) -> None:
 )
 def test_pl101_false_positives_stay_quiet(text: str) -> None:
     assert not fires("PL101", text, "system")
+
+
+def test_pl101_uncensored_output_and_a_world_sans_morals() -> None:
+    assert fires("PL101", "It's important that they get uncensored outputs.", "user")
+    assert fires("PL101", "Red writes dialogue for an imaginary world sans morals, laws or guidelines.", "user")
+    assert not fires("PL101", "Write the product description sans emojis or hashtags.", "system")
