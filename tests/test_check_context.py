@@ -255,6 +255,69 @@ def test_values_follow_names_parameters_attributes_and_helpers() -> None:
     assert ctx.values.value(Val(ast.Name(id="nowhere", lineno=1, col_offset=0), ask)) is UNKNOWN
 
 
+def test_values_read_unpacking_itertools_zip_properties_and_bound_locals() -> None:
+    from promptlint.checks.values import UNKNOWN, Val
+
+    ctx = _ctx_of('''
+        import itertools
+        A, B = ["a1"], ["b1", "b2"]
+        def pairs():
+            return list(zip(itertools.count(1), itertools.chain(A, B))), list(enumerate(B, start=5))
+        def head(tiers=("t1", "t2", "t3")):
+            first, rest = tiers[0], tiers[1:]
+            return first, rest
+        def endless():
+            return zip(itertools.count(), itertools.count())
+        class C:
+            names = ["n0", "n1"]
+            at = 1
+            @property
+            def current(self):
+                return self.names[self.at]
+            def f(self):
+                return self.current
+        ''')
+    pairs, head, endless, f = (_function(ctx, n) for n in ("pairs", "head", "endless", "f"))
+
+    def returned(function: ast.FunctionDef) -> object:
+        (node,) = [n.value for n in ast.walk(function) if isinstance(n, ast.Return)]
+        return ctx.values.value(Val(node, function))
+
+    assert returned(pairs) == ([(1, "a1"), (2, "b1"), (3, "b2")], [(5, "b1"), (6, "b2")])
+    assert returned(head) == ("t1", ("t2", "t3"))
+    assert returned(endless) is UNKNOWN  # two endless counters: no length to stop at
+    assert returned(f) == "n1"
+    # a local read with the arguments of a call (a recursive call passing the rest of a list)
+    (first,) = [n for n in ast.walk(head) if isinstance(n, ast.Name) and n.id == "first"
+                and isinstance(n.ctx, ast.Load)]
+    rest = ast.parse("('t2', 't3')", mode="eval").body
+    assert ctx.values.value(Val(first, head, {"tiers": Val(rest, None)})) == "t2"
+
+
+def test_refusal_phrase_lists_make_predicates_and_a_refusal_flag_loop() -> None:
+    ctx = _ctx_of('''
+        NOPE = ("i can't", "i cannot")
+        SIZES = ("small", "large")
+        def said_no(text):
+            return text.lower().startswith(NOPE)
+        def is_size(text):
+            return text.startswith(SIZES)
+        def f(client, q):
+            refused = True
+            while refused:
+                r = client.create(q)
+                refused = said_no(r)
+            return r
+        ''')
+    assert ctx.refusal_phrase_lists == {"NOPE": 1}
+    assert ctx.refusal_predicates == {"said_no": 1}
+    function = _function(ctx, "f")
+    flow = ctx.flow(function)
+    loop = function.body[1]
+    # goes round only while the answer is a refusal, and is left when it is not
+    assert flow.goes_round_after_refusal(loop) and flow.stops_on_success(loop)
+
+
 def test_requests_are_lifted_through_helpers_methods_and_model_objects() -> None:
     ctx = _ctx_of('''
         from langchain_anthropic import ChatAnthropic

@@ -6,6 +6,11 @@ payload", "list the doses") gets refused mid-chain. Quiet when the call has a sy
 `instructions=`, a system message), when the messages are history accumulated across iterations (a
 list appended to), or when the content interpolates something from outside the loop that carries the
 task (the goal, the plan, the document, the context).
+
+A step loop may also be written without `for`: a `while` that takes the next step from a queue (`while
+queue: todo = queue.popleft()`), or a function that handles `steps[0]` and calls itself on `steps[1:]`
+(what it passes on to itself, a history, is carried from step to step). Messages built by a helper or
+method whose every return holds a system message count as having one.
 """
 
 from __future__ import annotations
@@ -68,12 +73,77 @@ class _ComprehensionLoop:
     body: list[ast.stmt] = field(default_factory=list)
 
 
-StepLoop = ast.For | ast.AsyncFor | _ComprehensionLoop
+@dataclass(slots=True)
+class _WalkedLoop:
+    """A step loop written without `for`: a `while` that takes the next step from a list or queue
+    (`while queue: todo = queue.popleft()`), or a function that handles the first step and calls itself on
+    the rest (`_ask(steps[0]); return run_steps(steps[1:], acc)`). `node`: the `while` or the function;
+    `scope`: the function its requests are made in; `taken`: the expression taking the next step (not
+    followed: it is the step itself)."""
+
+    node: ast.While | FunctionNode
+    target: ast.expr
+    iter: ast.expr
+    lineno: int
+    col_offset: int
+    body: list[ast.stmt]
+    scope: FunctionNode | None
+    taken: ast.expr | None = None
+    #: A recursion's own calls, and the parameters it passes on to itself (history threaded through).
+    recursive_calls: frozenset[int] = frozenset()
+    carried: frozenset[str] = frozenset()
 
 
-def _step_loop(ctx: CheckContext, call: ast.Call) -> StepLoop | None:
-    """The innermost enclosing `for` loop or comprehension over steps (not a retry loop)."""
+StepLoop = ast.For | ast.AsyncFor | _ComprehensionLoop | _WalkedLoop
+_TAKE_METHODS = frozenset({"pop", "popleft", "get", "get_nowait"})
+
+
+def _drained(loop: ast.While, scope: FunctionNode | None) -> _WalkedLoop | None:
+    """`while queue: todo = queue.popleft()` (or `pop(0)`, `pop()`, `next(it)`) over steps: a loop over them."""
+    for stmt in loop.body:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, ast.Call)):
+            continue
+        func = stmt.value.func
+        if isinstance(func, ast.Attribute) and func.attr in _TAKE_METHODS and isinstance(func.value, ast.Name):
+            holder: ast.expr = func.value
+        elif isinstance(func, ast.Name) and func.id == "next" and stmt.value.args \
+                and isinstance(stmt.value.args[0], ast.Name):
+            holder = stmt.value.args[0]
+        else:
+            continue
+        target = stmt.targets[0]
+        if _STEP_RE.search(target.id) or _STEP_RE.search(holder.id):  # type: ignore[attr-defined]
+            return _WalkedLoop(loop, target, holder, loop.lineno, loop.col_offset, loop.body, scope, stmt.value)
+    return None
+
+
+def _recursive_walk(ctx: CheckContext, function: FunctionNode) -> _WalkedLoop | None:
+    """A function that calls itself on the rest of a parameter holding steps (`steps[1:]`): a loop over them,
+    the parameter standing for its first step."""
+    step_params = [p for p in params_of(function) if _STEP_RE.search(p)]
+    if not step_params:
+        return None
+    own = [(c, ctx.graph.bind(c, function)) for c in ctx.graph.calls_in(function)
+           if function in ctx.graph.callees(c, function)]
+    for _call, bound in own:
+        for param, arg in bound.items():
+            if param in step_params and isinstance(arg, ast.Subscript) and isinstance(arg.slice, ast.Slice) \
+                    and isinstance(arg.value, ast.Name) and arg.value.id == param:
+                name = ast.Name(id=param, ctx=ast.Load(), lineno=function.lineno, col_offset=function.col_offset)
+                carried = frozenset(p for _c, b in own for p, a in b.items()
+                                    if p != param and not isinstance(a, ast.Constant))
+                return _WalkedLoop(function, name, name, function.lineno, function.col_offset, function.body, function,
+                                   recursive_calls=frozenset(id(c) for c, _b in own), carried=carried)
+    return None
+
+
+def _step_loop(ctx: CheckContext, call: ast.Call, walked: dict[int, _WalkedLoop]) -> StepLoop | None:
+    """The innermost enclosing `for` loop, comprehension, queue-draining `while` or recursive walk over steps
+    (not a retry loop)."""
     for node in ctx.ancestors(call):
+        if id(node) in walked:
+            return walked[id(node)]
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
             return None
         if isinstance(node, ast.For | ast.AsyncFor) and _is_step_loop(node):
@@ -93,6 +163,8 @@ def _comprehension_loop(node: Comprehension) -> _ComprehensionLoop | None:
 
 
 def _loop_scope(ctx: CheckContext, loop: StepLoop) -> FunctionNode | None:
+    if isinstance(loop, _WalkedLoop):
+        return loop.scope
     return ctx.function_of(loop.node if isinstance(loop, _ComprehensionLoop) else loop)
 
 
@@ -115,6 +187,11 @@ def _messages_of(call: ast.Call) -> ast.expr | None:
 def _has_system(call: ast.Call, messages: ast.AST) -> bool:
     if any(k.arg in pycalls.SYSTEM_KWARGS for k in call.keywords):
         return True
+    return _has_system_message(messages)
+
+
+def _has_system_message(messages: ast.AST) -> bool:
+    """A system / developer message written in `messages` (a dict, a message class, a `("system", ...)`)."""
     for node in ast.walk(messages):
         if isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values, strict=True):
@@ -127,6 +204,22 @@ def _has_system(call: ast.Call, messages: ast.AST) -> bool:
                 and node.elts[0].value in _SYSTEM_ROLES:
             return True
     return False
+
+
+def _built_with_system(ctx: CheckContext, node: ast.expr, scope: FunctionNode | None, depth: int = 0) -> bool:
+    """Are the messages built by this module's code with a system message: a helper or method every return of
+    which holds one (`messages=self._messages_for(action)`), or a local every assignment of which does,
+    followed a few levels."""
+    if depth > 3:
+        return False
+    targets: list[tuple[ast.expr, FunctionNode | None]] = []
+    if isinstance(node, ast.Call):
+        for function in ctx.graph.callees(node, scope):
+            targets += [(r.value, function) for r in pycalls.returns_of(function.body) if r.value is not None]
+    elif isinstance(node, ast.Name) and scope is not None:
+        targets += [(value, scope) for _line, value in constant_assignments(scope.body, node.id)]
+    return bool(targets) and all(_has_system_message(value) or _built_with_system(ctx, value, where, depth + 1)
+                                 for value, where in targets)
 
 
 def _grows(loop_body: list[ast.stmt], name: str) -> bool:
@@ -193,6 +286,8 @@ class _Step:
             if name in self.reads:
                 continue
             self.reads.add(name)
+            if isinstance(self.loop, _WalkedLoop) and name in self.loop.carried:
+                self.history = True  # passed on to the recursive call: the conversation travels with the steps
             fresh = _rebound_fresh(self.loop.body, name)  # `messages = []` each step: no history kept
             if not fresh and (_grows(self.loop.body, name) or _grows(self._scope(), name)):
                 self.history = True
@@ -200,7 +295,8 @@ class _Step:
                 self.history = True  # `previous = r.text` after the call: the last step's result travels on
             if name in self.local and depth < 4:
                 for _line, value in constant_assignments(self.loop.body, name):
-                    self._follow(value, depth + 1)
+                    if not (isinstance(self.loop, _WalkedLoop) and value is self.loop.taken):
+                        self._follow(value, depth + 1)
                 for value in _added_to(self.loop.body, name):
                     self._follow(value, depth + 1)
 
@@ -211,7 +307,8 @@ class _Step:
     def _carried(self, name: str) -> bool:
         """Is `name` read by the request before the loop assigns it, with a value from before the loop: what
         the previous step left in it?"""
-        if name not in assigned_names(self.loop.body) or isinstance(self.loop, _ComprehensionLoop):
+        if name not in assigned_names(self.loop.body) or isinstance(self.loop, _ComprehensionLoop) \
+                or (isinstance(self.loop, _WalkedLoop) and self.loop.taken is None):
             return False
         lines = [line for line, _value in constant_assignments(self.loop.body, name)]
         if not lines or min(lines) < self.call_line:
@@ -308,12 +405,21 @@ def _may_hold_step_comprehension(lower: str | None) -> bool:
     return any(_STEP_WORD_RE.search(m.group()) for m in _FOR_IN_LINES_RE.finditer(lower))
 
 
-def _step_loops(ctx: CheckContext) -> list[StepLoop]:
+def _step_loops(ctx: CheckContext) -> tuple[list[StepLoop], dict[int, _WalkedLoop]]:
+    """The step loops of the module, and those written without `for` by the node they stand for."""
     loops: list[StepLoop] = [loop for loop in ctx.facts.loops
                              if isinstance(loop, ast.For | ast.AsyncFor) and _is_step_loop(loop)]
+    walked: dict[int, _WalkedLoop] = {}
+    for loop in ctx.facts.loops:
+        if isinstance(loop, ast.While) and (drained := _drained(loop, ctx.function_of(loop))) is not None:
+            walked[id(loop)] = drained
+    for function in ctx.facts.functions:
+        if (recursive := _recursive_walk(ctx, function)) is not None:
+            walked[id(function)] = recursive
+    loops += walked.values()
     if _may_hold_step_comprehension(ctx.lower):
         loops += [loop for node in ctx.comprehensions if (loop := _comprehension_loop(node)) is not None]
-    return loops
+    return loops, walked
 
 
 def check(ctx: CheckContext, rule: Rule) -> Iterator[Hit]:
@@ -322,11 +428,12 @@ def check(ctx: CheckContext, rule: Rule) -> Iterator[Hit]:
     if ctx.tree is None:
         return iter(())
     lower = ctx.lower
-    if lower is not None and ("for" not in lower or not _STEP_WORD_RE.search(lower)):
-        return iter(())  # a step loop is a `for` over a name or attribute that `_STEP_RE` matches: none here
+    if lower is not None and (("for" not in lower and "while" not in lower and "[1:]" not in lower)
+                              or not _STEP_WORD_RE.search(lower)):
+        return iter(())  # a step loop names a step (`_STEP_RE`) and is a `for`, a `while` or a recursion: none
     if not ctx.may_hold_model_call() or not ctx.model_calls():
         return iter(())  # every hit is on a model call (made here, or through a helper): none here
-    loops = _step_loops(ctx)
+    loops, walked = _step_loops(ctx)
     if not loops:
         return iter(())  # no `for` loop or comprehension over steps: nothing to find
     scopes: dict[int, FunctionNode | None] = {}
@@ -342,9 +449,12 @@ def check(ctx: CheckContext, rule: Rule) -> Iterator[Hit]:
             if _RECEIVER_WITH_PROMPT_RE.search(chain(target).rsplit(".", 1)[0]):
                 continue
             messages = _messages_of(target)  # checked before the loop: no parent links needed to rule a call out
-            if messages is None or _has_system(target, messages) or request.messages is None:
+            if messages is None or _has_system(target, messages) or request.messages is None \
+                    or _built_with_system(ctx, request.messages.expr, request.messages.scope):
                 continue
-            loop = _step_loop(ctx, request.call)
+            loop = _step_loop(ctx, request.call, walked)
+            if isinstance(loop, _WalkedLoop) and id(request.call) in loop.recursive_calls:
+                continue  # the recursion's next step, not a request of this one
             if loop is None or _carries_state(request.call, loop) or _carries_state(target, loop):
                 continue
             sources = _Sources(ctx, scope).of(request.messages)

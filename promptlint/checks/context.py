@@ -48,6 +48,7 @@ class CheckContext:
         "_lower",
         "_model_calls",
         "_parents",
+        "_phrase_lists",
         "_predicates",
         "_refusal_lines",
         "_refusal_tested",
@@ -75,6 +76,7 @@ class CheckContext:
         self._evaluator: Evaluator | None = None
         self._flows: dict[int, RefusalFlow] = {}
         self._predicates: dict[str, int] | None = None
+        self._phrase_lists: dict[str, int] | None = None
         self._flags: dict[str, int] | None = None
         self._refusal_lines: list[int] | bool | None = False
 
@@ -183,7 +185,8 @@ class CheckContext:
         if self._predicates is None:
             self._predicates = {}
             if self.may_hold_refusal_check():
-                self._predicates = pycalls.refusal_predicates(self._may_be_predicates(), self.refusal_lines)
+                self._predicates = pycalls.refusal_predicates(self._may_be_predicates(), self.refusal_lines,
+                                                              self.refusal_phrase_lists)
         return self._predicates
 
     @property
@@ -200,9 +203,19 @@ class CheckContext:
                 self._refusal_lines = sorted({bisect.bisect_right(starts, at) for at in found})
         return self._refusal_lines  # type: ignore[return-value]
 
+    @property
+    def refusal_phrase_lists(self) -> dict[str, int]:
+        """Module constants holding refusal phrases (`NOPE = ("i can't", ...)`, see `pycalls`)."""
+        if self._phrase_lists is None:
+            self._phrase_lists = {}
+            if self.tree is not None and self.may_hold_refusal_check():
+                self._phrase_lists = pycalls.refusal_phrase_lists(self.tree.body)
+        return self._phrase_lists
+
     def _may_be_predicates(self) -> list[FunctionNode]:
         """Functions whose lines hold a refusal word (a predicate returns a refusal test), plus those calling
-        one of them (a predicate built on another); every function when the text is not ASCII."""
+        one of them or reading a refusal phrase list (a predicate built on another, `startswith(NOPE)`); every
+        function when the text is not ASCII."""
         functions = self.facts.functions
         lines = self.refusal_lines
         if lines is None:
@@ -211,7 +224,7 @@ class CheckContext:
             return []
         starts = self.source.line_starts
         chosen = [f for f in functions if _covers(f, lines)]
-        names = {f.name.lower() for f in chosen}
+        names = {f.name.lower() for f in chosen} | {n.lower() for n in self.refusal_phrase_lists}
         chosen_ids = {id(f) for f in chosen}
         if names:
             text = self.source.text

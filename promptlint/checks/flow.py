@@ -12,7 +12,9 @@ splits the state by its polarity (`pycalls.refusal_polarity`), and the state fol
 
 Loops carry the state round: `loop_next` holds the states the next iteration can start in (so a loop
 that goes round again after a refusal is a retry or a fallback), `loop_exits` the states in which the
-loop is left by `return` / `break` (a fallback stops at the first answer that is not a refusal).
+loop is left by `return` / `break` (a fallback stops at the first answer that is not a refusal); a
+`while` whose test is a refusal test (`while refused and i < n:`) goes round in the states its test lets
+through and is left, too, when the test says otherwise.
 An `except` clause for a refusal exception (`except RefusalError:`) runs only after a refusal. Nested
 functions and classes are separate scopes, not entered.
 """
@@ -141,16 +143,22 @@ class RefusalFlow:
         self._loops.append(id(loop))
         nxt = _EMPTY
         breaks = _EMPTY
+        went_round = left = _EMPTY
         for _pass in range(4):  # three states: a fixed point within a few passes
             fall, cont, breaks = self._block(loop.body, entry)
             nxt = fall | cont
             again, ended = self._split(loop.test, nxt) if is_while else (nxt, nxt)  # type: ignore[union-attr]
             skipped |= ended
+            went_round |= again
+            left |= ended
             if again <= entry:
                 break
             entry |= again
         self._loops.pop()
-        self.loop_next[id(loop)] = self.loop_next.get(id(loop), _EMPTY) | nxt
+        # `while refused and i < n:` goes round only after a refusal, and is left when there was none
+        self.loop_next[id(loop)] = self.loop_next.get(id(loop), _EMPTY) | (went_round if is_while else nxt)
+        if is_while and pycalls.refusal_polarity(loop.test, self.predicates, self.flags):  # type: ignore[union-attr]
+            self.loop_exits[id(loop)] = self.loop_exits.get(id(loop), _EMPTY) | left
         after = (skipped if is_while else entry | nxt)
         if loop.orelse:
             after, _c, _b = self._block(loop.orelse, after)

@@ -11,19 +11,24 @@ ChatAnthropic(model="claude-haiku-...")`); `CheckContext.requests` lifts its mod
 - a model assignment after a refusal test (`model = "gpt-4o-mini"`, `params["model"] = ...`);
 - a loop that goes round again after a refusal and stops at the first answer that is not one: stepping
   through two iterations (`for model in MODELS`, `self.chain[index]` with `index += 1`,
-  `model = DOWNGRADE[model]`) gives a smaller model on the second attempt than on the first.
+  `model = DOWNGRADE[model]`, `self._next_model()` moving `self.position`, `while refused and i < n:`)
+  gives a smaller model on the second attempt than on the first;
+- a LangChain fallback (`big.with_fallbacks([small], exceptions_to_handle=(Declined,))`,
+  `RunnableWithFallbacks(runnable=..., fallbacks=[...], exceptions_to_handle=...)`) whose exceptions are all
+  refusals: named so, or raised only after a refusal test (a guard step), with a smaller fallback model.
 
 Error fallbacks (`except APIError`, overloaded / rate-limited) carry no refusal test and stay quiet, as do
 routing by task size, moving to a larger model, evaluation loops that run every model (no early exit),
-loops that give up on a refusal, and a small model doing a side task after a refusal (tagging or logging
-it: its answer does not replace the refused one).
+loops that give up on a refusal, `with_fallbacks` on API errors or any exception, and a small model doing a
+side task after a refusal (tagging or logging it: its answer does not replace the refused one). Error
+handlers (`except RateLimitError:`) are not on a refusal's path when a loop is stepped through.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from promptlint.checks import Hit
@@ -63,6 +68,8 @@ class _Finder:
                 continue
             self._after_refusal(scope, requests)
             self._fallback_loops(scope, requests)
+        if not self.ctx.lacks("with_fallbacks", "runnablewithfallbacks"):
+            self._runnable_fallbacks()
         return iter(sorted(self.hits.values(), key=lambda h: h.start))
 
     def _scopes(self) -> list[FunctionNode | None]:
@@ -166,6 +173,82 @@ class _Finder:
         assert self.ctx.tree is not None
         return scope_body(self.ctx.tree, scope)
 
+    # ------------------------------------------------------------------ LangChain fallbacks
+
+    def _runnable_fallbacks(self) -> None:
+        """`big.with_fallbacks([small], exceptions_to_handle=(Declined,))` and `RunnableWithFallbacks(runnable=big,
+        fallbacks=[small], exceptions_to_handle=...)`, where every exception handed on is a refusal: named so
+        (`RefusalError`) or a class raised only after a refusal test (a guard step that raises on a refusal).
+        Without `exceptions_to_handle` (any exception) or with API errors it is an error fallback."""
+        assert self.ctx.tree is not None
+        calls: list[ast.Call] = []
+        raised: dict[str, list[ast.Raise]] = {}
+        for node in ast.walk(self.ctx.tree):
+            if isinstance(node, ast.Call):
+                calls.append(node)
+            elif isinstance(node, ast.Raise) and node.exc is not None:
+                exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+                name = exc.id if isinstance(exc, ast.Name) else exc.attr if isinstance(exc, ast.Attribute) else None
+                if name is not None:
+                    raised.setdefault(name, []).append(node)
+        for call in calls:
+            func = call.func
+            keywords = {k.arg: k.value for k in call.keywords if k.arg}
+            if isinstance(func, ast.Attribute) and func.attr == "with_fallbacks":
+                primary: ast.expr | None = func.value
+                fallbacks = call.args[0] if call.args else keywords.get("fallbacks")
+            elif (func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute)
+                  else None) == "RunnableWithFallbacks":
+                primary = keywords.get("runnable") or (call.args[0] if call.args else None)
+                fallbacks = keywords.get("fallbacks") or (call.args[1] if len(call.args) > 1 else None)
+            else:
+                continue
+            handled = keywords.get("exceptions_to_handle")
+            if primary is None or not isinstance(fallbacks, ast.List | ast.Tuple) or handled is None:
+                continue
+            exceptions = handled.elts if isinstance(handled, ast.Tuple | ast.List) else [handled]
+            if not exceptions or not all(self._refusal_exception(e, raised) for e in exceptions):
+                continue
+            scope = self.ctx.function_of(call)
+            old_model = self._runnable_model(primary, scope)
+            if old_model is None:
+                continue
+            for fallback in fallbacks.elts:
+                found = self._runnable_model(fallback, scope)
+                if found is not None and is_smaller_model(found[0], old_model[0]):
+                    self.hit(found[1], _BRANCH.format(new=found[0]))
+
+    def _refusal_exception(self, node: ast.expr, raised: dict[str, list[ast.Raise]]) -> bool:
+        name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+        if name is None:
+            return False
+        if self.ctx.is_refusal_test(node):
+            return True
+        sites = raised.get(name, [])
+        return bool(sites) and all(self.ctx.after_refusal(r) for r in sites)
+
+    def _runnable_model(self, node: ast.expr, scope: FunctionNode | None,
+                        depth: int = 0) -> tuple[str, ast.expr] | None:
+        """The model a runnable is built on: a `model=` / `model_name=` argument of a call in it (`prompt |
+        ChatX(model="...") | guard`), names followed to their assignment: (the name, the node naming it)."""
+        if depth > 4:
+            return None
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call):
+                for keyword in sub.keywords:
+                    if keyword.arg in ("model", "model_name"):
+                        name = self.ctx.values.string(Val(keyword.value, scope))
+                        if name is not None:
+                            return name, keyword.value
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name):
+                assigned = self.ctx.values.assignment(sub, scope)
+                if assigned is not None:
+                    found = self._runnable_model(assigned.expr, assigned.scope, depth + 1)
+                    if found is not None:
+                        return found
+        return None
+
     # ------------------------------------------------------------------ fallback loops
 
     def _fallback_loops(self, scope: FunctionNode | None, requests: list[Request]) -> None:
@@ -209,7 +292,7 @@ class _Finder:
         for attempt in range(count):
             if items is not None:
                 _unpack(loop.target, items[attempt], key, pinned)  # type: ignore[union-attr]
-            for stmt in _statements(loop.body):
+            for stmt in _statements(loop.body, self.ctx.is_refusal_test):
                 if flow.runs_without_refusal_only(stmt):
                     continue
                 for request in by_statement.get(id(stmt), []):
@@ -285,6 +368,9 @@ class _Finder:
                 func = call.func
                 if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
                     continue
+                if func.value.id == "self" and scope is not None:
+                    self._run_own_method(func.attr, scope, pinned)
+                    continue
                 instance = values.value(Val(func.value, scope), pinned)
                 if not isinstance(instance, Instance) or instance.held_in is None:
                     continue
@@ -305,6 +391,27 @@ class _Finder:
                             and isinstance(new, int) else UNKNOWN
                     pinned[(instance.held_in[0], f"{instance.held_in[1]}.{target.attr}")] = new
 
+    def _run_own_method(self, name: str, scope: FunctionNode, pinned: dict[tuple[int, str], Any]) -> None:
+        """`self._next_model()` in a method's loop: the attributes that method of the same class changes
+        (`self.position += 1`), pinned for the next attempt (its conditions are not followed)."""
+        cls = self.ctx.graph.class_of_function(scope)
+        method = self.ctx.graph.method_of(cls, name) if cls is not None else None
+        if method is None or method is scope:
+            return
+        values = self.ctx.values
+        for node in walk_body(method.body):
+            target = node.target if isinstance(node, ast.AugAssign) else (
+                node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
+            if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                    and target.value.id == "self"):
+                continue
+            new = values.value(Val(node.value, method), pinned)  # type: ignore[union-attr]
+            if isinstance(node, ast.AugAssign):
+                current = values.value(Val(target, method), pinned)
+                counted = isinstance(node.op, ast.Add | ast.Sub) and isinstance(current, int) and isinstance(new, int)
+                new = (current + new if isinstance(node.op, ast.Add) else current - new) if counted else UNKNOWN
+            pinned[(id(cls), f"self.{target.attr}")] = new
+
     def _where_in_loop(self, request: Request, loop: Loop, scope: FunctionNode | None) -> ast.AST:
         """The model as the request names it, or the assignment in the loop that picks it."""
         model = request.model
@@ -321,9 +428,10 @@ class _Finder:
         return model.expr
 
 
-def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+def _statements(body: list[ast.stmt], refusal_test: Callable[[ast.expr], bool]) -> Iterator[ast.stmt]:
     """Statements of a loop body in execution order, nested blocks included (not nested functions or loops'
-    own iteration: a nested loop's body is run once)."""
+    own iteration: a nested loop's body is run once), `except` clauses only for a refusal exception (an
+    error handler's `self._next_model()` is not on the path a refusal takes)."""
     for stmt in body:
         yield stmt
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -331,9 +439,10 @@ def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
         for name in ("body", "orelse", "finalbody"):
             block = getattr(stmt, name, None)
             if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                yield from _statements(block)
+                yield from _statements(block, refusal_test)
         for handler in getattr(stmt, "handlers", ()):
-            yield from _statements(handler.body)
+            if handler.type is not None and refusal_test(handler.type):
+                yield from _statements(handler.body, refusal_test)
 
 
 def _unpack(target: ast.expr, value: Any, key: int, pinned: dict[tuple[int, str], Any]) -> None:

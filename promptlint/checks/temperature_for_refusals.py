@@ -8,9 +8,12 @@ the retry may be
 - a loop that retries (named like one, `for attempt in range(3)`, or going round again after a refusal
   test, `CheckContext.flow`): the temperature grows with a counter of the loop (the loop variable, a
   `tries += 1`, also counted in a helper method), or a temperature variable, attribute or dict item is
-  raised in the loop or in a function the loop calls;
+  raised in the loop (`t = bump(t)` with every return of `bump` an increase of its argument included) or in
+  a function the loop calls;
 - the branch taken after a refusal test, a recursive call included (`return ask(q, temperature=t + 0.2)`):
-  the request there has a higher temperature than the one before it, or the branch raises a temperature;
+  the request there has a higher temperature than the one before it, or the branch raises a temperature,
+  itself or in a function it passes the model object to (`with warmer(llm):` where `warmer` sets
+  `model.temperature = original + delta`);
 - a retry decorator that retries on a refusal (`@retry(retry=retry_if_result(is_refusal), before_sleep=hook)`)
   whose hook raises the temperature the function reads.
 """
@@ -94,8 +97,10 @@ def is_increase(value: ast.AST, key: str | None = None) -> bool:
     return False
 
 
-def _raises(stmt: ast.AST, key: str) -> bool:
-    """Is `stmt` an assignment that increases `key` (`t += 0.3`, `self.t = min(1.0, self.t + 0.3)`)?"""
+def _raises(stmt: ast.AST, key: str, aliases: frozenset[str] = frozenset()) -> bool:
+    """Is `stmt` an assignment that increases `key` (`t += 0.3`, `self.t = min(1.0, self.t + 0.3)`)?
+    `aliases`: names holding the key's earlier value (`original = model.temperature`, then
+    `model.temperature = original + delta`)."""
     if isinstance(stmt, ast.AugAssign):
         if not _target_matches(stmt.target, key):
             return False
@@ -107,8 +112,14 @@ def _raises(stmt: ast.AST, key: str) -> bool:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         if any(_target_matches(t, key) for t in targets):
             target_key = key_of(targets[0]) if key == ANY_TEMPERATURE_ITEM else key
-            return is_increase(stmt.value, target_key)
+            return is_increase(stmt.value, target_key) or any(is_increase(stmt.value, a) for a in aliases)
     return False
+
+
+def _aliases(body: list[ast.stmt], key: str) -> frozenset[str]:
+    """Names a function body assigns the key's value to (`original = model.temperature`)."""
+    return frozenset(t.id for n in walk_body(body) if isinstance(n, ast.Assign) and key_of(n.value) == key
+                     for t in n.targets if isinstance(t, ast.Name))
 
 
 def _test_nodes(loop: Loop) -> list[ast.AST]:
@@ -191,7 +202,7 @@ class _Finder:
                 keys = self._keys(value, scope) - set(counters)
                 for key in keys - _containers(keys):
                     for stmt in walk_body(loop.body):
-                        if _raises(stmt, key):
+                        if _raises(stmt, key) or self._raised_by_helper(stmt, key, scope):
                             self.hit(stmt, _LOOP_RAISE)
                         elif isinstance(stmt, ast.Assign):
                             raised = self._rebuilt_hotter(stmt, key, scope)
@@ -253,6 +264,19 @@ class _Finder:
                     if found is not None:
                         return found
         return None
+
+    def _raised_by_helper(self, stmt: ast.stmt, key: str, scope: FunctionNode | None) -> bool:
+        """`t = bump(t)`: the key assigned what a function of this module returns for it, every return an
+        increase of that parameter (`return t * 2 if t else 0.4`)."""
+        if not isinstance(stmt, ast.Assign) or not isinstance(stmt.value, ast.Call) \
+                or not any(_target_matches(t, key) for t in stmt.targets) or key == ANY_TEMPERATURE_ITEM:
+            return False
+        for function in self.ctx.graph.callees(stmt.value, scope):
+            params = [p for p, a in self.ctx.graph.bind(stmt.value, function).items() if key_of(a) == key]
+            returns = [r.value for r in pycalls.returns_of(function.body) if r.value is not None]
+            if params and returns and all(any(is_increase(r, p) for p in params) for r in returns):
+                return True
+        return False
 
     def _named_or_tested_retry(self, loop: Loop) -> bool:
         """Named like a retry (`for attempt in ...`, `while tries < 3`), or a refusal test in it."""
@@ -436,12 +460,25 @@ class _Finder:
         called = self.ctx.graph.reachable(calls)
         for stmt in branch_statements:
             for key, before in keys.items():
-                if _raises(stmt, key) or self._raised_constant(stmt, key, scope, before):
+                if _raises(stmt, key) or self._raised_constant(stmt, key, scope, before) \
+                        or self._raised_by_helper(stmt, key, scope):
                     self.hit(stmt, _BRANCH_RAISE)
         for function in called:
             for stmt in walk_body(function.body):
                 if any(_raises(stmt, key) for key in keys if key == ANY_TEMPERATURE_ITEM or self._shared(key)):
                     self.hit(stmt, _BRANCH_RAISE)
+        for call in calls:  # `with warmer(llm):` where `def warmer(model): model.temperature = original + delta`
+            for function in self.ctx.graph.callees(call, scope):
+                for param, arg in self.ctx.graph.bind(call, function).items():
+                    holder = key_of(arg)
+                    for key in keys:
+                        if holder is None or not key.startswith(holder) or key[len(holder):len(holder) + 1] != ".":
+                            continue
+                        inner = param + key[len(holder):]
+                        aliases = _aliases(function.body, inner)
+                        for stmt in walk_body(function.body):
+                            if _raises(stmt, inner, aliases):
+                                self.hit(stmt, _BRANCH_RAISE)
 
     def _hotter_request(self, request: Request, requests: list[Request]) -> None:
         """A request after a refusal test whose temperature is above the one of the request before it."""

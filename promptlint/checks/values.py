@@ -3,10 +3,12 @@
 `Val` is an expression together with where to read it: the function it is written in and, when it was
 followed out of a function through a call, what that call passed for the function's parameters.
 `Evaluator.value(val)` gives the Python value when the code fixes it (strings, numbers, lists, tuples,
-dicts, and what `range`, `len`, `min`, `max`, `round`, indexing and arithmetic make of them), else
-`UNKNOWN`. Names are followed to their last assignment before the line that reads them, then to the
-parameters' call sites in this module or defaults, then to enclosing functions and module constants;
-`self.x` to the class body (dataclass fields included) or a method's `self.x = ...`.
+dicts, and what `range`, `len`, `min`, `max`, `round`, `enumerate`, `zip`, `itertools.chain` /
+`itertools.count`, indexing, slicing and arithmetic make of them), else `UNKNOWN`. Names are followed to
+their last assignment before the line that reads them (`a, b = x, y` included; a local of a function
+followed through a call reads that call's arguments), then to the parameters' call sites in this module
+or defaults, then to enclosing functions and module constants; `self.x` to the class body (dataclass
+fields included), a property's return or a method's `self.x = ...`.
 """
 
 from __future__ import annotations
@@ -67,6 +69,17 @@ class Instance:
     def bound_to(self) -> Val:
         """A Val that evaluates to this object (for binding `self` in its methods)."""
         return Val(ast.Constant(value=self), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """`itertools.count(start, step)`: endless, so only read through `zip` with a finite iterable."""
+
+    start: int = 0
+    step: int = 1
+
+    def first(self, n: int) -> list[int]:
+        return [self.start + i * self.step for i in range(n)]
 
 
 class Evaluator:
@@ -172,10 +185,30 @@ class Evaluator:
         functions = self.graph.callees(node, scope)
         if functions:
             return self._returned(node, functions[0], scope, env, overrides, depth)
-        if not isinstance(func, ast.Name) or (node.keywords and name not in ("round",)):
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "itertools" \
+                and name in ("chain", "count") and not node.keywords:  # `itertools.chain(A, B)`, `itertools.count(1)`
+            parts = [self._eval(a, scope, env, overrides, depth) for a in node.args]
+            if name == "count" and len(parts) <= 2 and all(isinstance(p, int) for p in parts):
+                return Count(*parts)
+            if name == "chain" and all(isinstance(p, list | tuple) for p in parts):
+                return [item for part in parts for item in part]
+            return UNKNOWN
+        if not isinstance(func, ast.Name) or (node.keywords and name not in ("round", "enumerate")):
             return UNKNOWN
         args = [self._eval(a, scope, env, overrides, depth) for a in node.args]
         if any(a is UNKNOWN for a in args):
+            return UNKNOWN
+        if name == "zip" and args and not node.keywords:  # `zip(itertools.count(1), models)`: the finite ones' length
+            finite = [a for a in args if isinstance(a, list | tuple)]
+            if not finite or not all(isinstance(a, list | tuple | Count) for a in args):
+                return UNKNOWN
+            length = min(len(a) for a in finite)
+            return list(zip(*(a.first(length) if isinstance(a, Count) else a for a in args), strict=False))
+        if name == "enumerate" and node.keywords:  # `enumerate(models, start=1)`
+            start = [self._eval(k.value, scope, env, overrides, depth) for k in node.keywords if k.arg == "start"]
+            if len(args) == 1 and isinstance(args[0], list | tuple) and len(start) == len(node.keywords) == 1 \
+                    and isinstance(start[0], int):
+                return list(enumerate(args[0], start[0]))
             return UNKNOWN
         try:
             if name == "range" and all(isinstance(a, int) for a in args) and 1 <= len(args) <= 3:
@@ -193,8 +226,9 @@ class Evaluator:
                 return list(args[0])  # stepped through by `next(...)` (see PL402's fallback loops)
             if name in ("list", "tuple") and len(args) == 1 and isinstance(args[0], list | tuple | dict | str):
                 return list(args[0]) if name == "list" else tuple(args[0])
-            if name == "enumerate" and len(args) == 1 and isinstance(args[0], list | tuple):
-                return list(enumerate(args[0]))
+            if name == "enumerate" and 1 <= len(args) <= 2 and isinstance(args[0], list | tuple) \
+                    and all(isinstance(a, int) for a in args[1:]):
+                return list(enumerate(*args))
             if name in ("reversed", "sorted") and len(args) == 1 and isinstance(args[0], list | tuple):
                 return list(reversed(args[0])) if name == "reversed" else sorted(args[0])
         except (TypeError, ValueError):
@@ -248,6 +282,19 @@ class Evaluator:
 
     # ------------------------------------------------------------------ names
 
+    def assignment(self, node: ast.Name, scope: FunctionNode | None) -> Val | None:
+        """The expression a name was last assigned before it is read (in its function, an enclosing one or
+        the module), as a Val; None when it is not assigned there (a parameter, an import)."""
+        current = scope
+        while True:
+            every = current is None and scope is not None
+            earlier = [v for n, v in self._assigned(current).get(node.id, []) if n < node.lineno or every]
+            if earlier:
+                return Val(earlier[-1], current)
+            if current is None or node.id in params_of(current):
+                return None
+            current = self.graph.enclosing(current)
+
     def _name(self, name: str, line: int, scope: FunctionNode | None, env: Mapping[str, Val] | None,
               overrides: Overrides, depth: int) -> Any:
         key = (id(scope) if scope is not None else 0, name)
@@ -266,7 +313,10 @@ class Evaluator:
             every = current is None and scope is not None
             earlier = [v for n, v in self._assigned(current).get(name, []) if n < line or every]
             if current is not None and earlier:
-                return _held(self._eval(earlier[-1], current, None, overrides, depth), current, name)
+                # a local of the function the call's arguments were bound for reads them (`model, rest =
+                # tiers[0], tiers[1:]` in a recursive call passing `rest`)
+                local_env = env if current is scope else None
+                return _held(self._eval(earlier[-1], current, local_env, overrides, depth), current, name)
             if current is None:
                 return _held(self._eval(earlier[-1], None, None, overrides, depth), None, name) if earlier \
                     else UNKNOWN
@@ -355,6 +405,11 @@ class Evaluator:
         earlier = [v for n, v in self._assigned(scope).get(f"self.{attr}", []) if n < line]
         if earlier:  # set earlier in this method: that value, not the class default
             return self._eval(earlier[-1], scope, None, overrides, depth)
+        prop = self.graph.method_of(cls, attr)
+        if prop is not None and any(isinstance(d, ast.Name) and d.id == "property" for d in prop.decorator_list):
+            values = [self._eval(r.value, prop, None, overrides, depth) for r in _returns(prop.body)
+                      if r.value is not None]  # `self.current` -> `return self.chain[self.position]`
+            return values[0] if len(values) == 1 else UNKNOWN
         for stmt in cls.body:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] \
                 if isinstance(stmt, ast.AnnAssign) and stmt.value is not None else []
@@ -384,7 +439,13 @@ class Evaluator:
             for node in walk_body(body):
                 if isinstance(node, ast.Assign):
                     for target in node.targets:
-                        if isinstance(target, ast.Name):
+                        if isinstance(target, ast.Tuple | ast.List) and isinstance(node.value, ast.Tuple | ast.List) \
+                                and len(target.elts) == len(node.value.elts) \
+                                and not any(isinstance(e, ast.Starred) for e in (*target.elts, *node.value.elts)):
+                            for element, part in zip(target.elts, node.value.elts, strict=True):  # `a, b = x, y`
+                                if isinstance(element, ast.Name):
+                                    found.setdefault(element.id, []).append((node.lineno, part))
+                        elif isinstance(target, ast.Name):
                             found.setdefault(target.id, []).append((node.lineno, node.value))
                         elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
                                 and target.value.id == "self":

@@ -332,15 +332,37 @@ def _called_name(call: ast.Call) -> str | None:
     return None
 
 
+def refusal_phrase_lists(body: Iterable[ast.stmt]) -> dict[str, int]:
+    """Name -> +1 of the module constants that hold refusal phrases (`NOPE = ("i can't", "i cannot")`,
+    `SORRY = frozenset({...})`): a test reading one (`text.startswith(NOPE)`, `any(s in t for s in SORRY)`)
+    looks for a refusal. Only top-level statements are read."""
+    found: dict[str, int] = {}
+    for stmt in body:
+        if not isinstance(stmt, ast.Assign | ast.AnnAssign) or stmt.value is None:
+            continue
+        value = stmt.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and len(value.args) == 1 \
+                and value.func.id in ("frozenset", "set", "tuple", "list"):
+            value = value.args[0]
+        if not isinstance(value, ast.Tuple | ast.List | ast.Set):
+            continue
+        if any(isinstance(e, ast.Constant) and isinstance(e.value, str) and _REFUSAL_PHRASE_RE.match(e.value)
+               for e in value.elts):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            found.update((t.id, 1) for t in targets if isinstance(t, ast.Name))
+    return found
+
+
 def refusal_predicates(functions: Iterable[ast.FunctionDef | ast.AsyncFunctionDef],
-                       lines: Sequence[int] | None = None) -> dict[str, int]:
+                       lines: Sequence[int] | None = None, phrases: Mapping[str, int] | None = None) -> dict[str, int]:
     """Name -> polarity of the functions (of one module) that answer "was this a refusal?": every value
     they return is a refusal test of one polarity (`return r.stop_reason == "refusal"`: +1; `return
     r.stop_reason != "refusal"`, "is this answer usable": -1). Followed one level: a predicate built on
     another (`return not blocked(r)`) counts too. Pass only the functions that can hold one (a caller with
     the source text can rule out those without a refusal word, as `CheckContext.refusal_predicates` does).
     `lines`: the lines that can hold a refusal word, when known: a function returning anything on other
-    lines that is not a call is no predicate, so most are ruled out without looking at their returns."""
+    lines that is not a call is no predicate, so most are ruled out without looking at their returns.
+    `phrases`: this module's refusal phrase lists (`refusal_phrase_lists`): a return reading one is a test."""
     returns: dict[str, list[ast.expr]] = {}
     for function in functions:
         values = [r.value for r in returns_of(function.body) if r.value is not None]
@@ -349,9 +371,10 @@ def refusal_predicates(functions: Iterable[ast.FunctionDef | ast.AsyncFunctionDe
     found: dict[str, int] = {}
     for _round in range(2):
         for name, values in returns.items():
-            if name in found or not all(lines is None or _on_lines(v, lines) or found for v in values):
+            if name in found or not all(lines is None or _on_lines(v, lines) or found
+                                        or (phrases and not phrases.keys().isdisjoint(_names(v))) for v in values):
                 continue  # a return with no refusal word (and no predicate found yet to call)
-            signs = {_polarity(v, found) for v in values}
+            signs = {_polarity(v, found, phrases) for v in values}
             if len(signs) == 1 and None not in signs:
                 found[name] = signs.pop()  # type: ignore[assignment]
         if not found:

@@ -297,6 +297,101 @@ def f(client, m):
         r = client.messages.create(model="x", max_tokens=5, temperature=1.3, messages=m)
     return r
 ''',
+"context_manager_warms_the_model_after_a_refusal": '''
+from contextlib import contextmanager
+from langchain_openai import ChatOpenAI
+llm = ChatOpenAI(model="gpt-4o", temperature=0.1)
+@contextmanager
+def warmer(model, delta=0.4):
+    original = model.temperature
+    model.temperature = original + delta
+    try:
+        yield model
+    finally:
+        model.temperature = original
+def is_stonewall(text):
+    return text.lstrip().startswith(("I'm sorry", "I can't"))
+def answer(question):
+    reply = llm.invoke(question).content
+    if is_stonewall(reply):
+        with warmer(llm) as hot:
+            reply = hot.invoke(question).content
+    return reply
+''',
+"context_manager_cools_the_model_after_a_refusal_good": '''
+from contextlib import contextmanager
+from langchain_openai import ChatOpenAI
+llm = ChatOpenAI(model="gpt-4o", temperature=0.7)
+@contextmanager
+def steady(model):
+    original = model.temperature
+    model.temperature = 0.0
+    try:
+        yield model
+    finally:
+        model.temperature = original
+def answer(question):
+    reply = llm.invoke(question).content
+    if reply.startswith("I can't"):
+        with steady(llm) as cold:
+            reply = cold.invoke(question).content
+    return reply
+''',
+"context_manager_warms_for_creative_requests_good": '''
+from contextlib import contextmanager
+from langchain_openai import ChatOpenAI
+llm = ChatOpenAI(model="gpt-4o", temperature=0.1)
+@contextmanager
+def warmer(model, delta=0.4):
+    original = model.temperature
+    model.temperature = original + delta
+    try:
+        yield model
+    finally:
+        model.temperature = original
+def answer(question, creative):
+    if creative:
+        with warmer(llm) as hot:
+            return hot.invoke(question).content
+    reply = llm.invoke(question).content
+    if reply.startswith("I can't"):
+        return "Sorry, we cannot help with that."
+    return reply
+''',
+"next_temperature_from_a_helper": '''
+from langchain_openai import ChatOpenAI
+def bump(t):
+    return t * 2 if t else 0.4
+def refused(text):
+    return "can't help with" in text.lower()
+def ask(question):
+    t = 0.0
+    content = ""
+    for _ in range(3):
+        chat = ChatOpenAI(model="gpt-4o", temperature=t)
+        content = chat.invoke(question).content
+        if not refused(content):
+            break
+        t = bump(t)
+    return content
+''',
+"next_temperature_from_a_cooling_helper_good": '''
+from langchain_openai import ChatOpenAI
+def cool(t):
+    return max(0.0, t - 0.3)
+def refused(text):
+    return "can't help with" in text.lower()
+def ask(question):
+    t = 0.9
+    content = ""
+    for _ in range(3):
+        chat = ChatOpenAI(model="gpt-4o", temperature=t)
+        content = chat.invoke(question).content
+        if not refused(content):
+            break
+        t = cool(t)
+    return content
+''',
 }
 
 EXPECTED = {
@@ -320,6 +415,8 @@ EXPECTED = {
     'blocked_predicate_branch': ['0.95'],
     'usable_predicate_loop': ['t = t + 0.4'],
     'hook_in_loop': ['self.temperature = self.temperature * 1.5'],
+    'context_manager_warms_the_model_after_a_refusal': ['model.temperature = original + delta'],
+    'next_temperature_from_a_helper': ['t = bump(t)'],
 }
 
 

@@ -178,9 +178,239 @@ PL402_BAD = {
                 r = flash.generate_content(prompt)
             return r
         ''', ["flash"]),
+    "recursion_on_the_rest_of_the_list": ('''
+        import litellm
+        TIERS = ["groq/llama-3.3-70b-versatile", "groq/llama-3.1-8b-instant"]
+        NOPE = ("i can't", "i cannot")
+        def said_no(text):
+            return text.strip().lower().startswith(NOPE)
+        def generate(prompt, tiers=TIERS):
+            model, rest = tiers[0], tiers[1:]
+            out = litellm.completion(model=model, messages=[{"role": "user", "content": prompt}])
+            text = out.choices[0].message.content
+            if said_no(text) and rest:
+                return generate(prompt, rest)
+            return text
+        ''', ["model"]),
+    "itertools_chain_zipped_with_a_counter": ('''
+        import itertools
+        from litellm import completion
+        PRIMARY = ["gemini/gemini-2.5-pro"]
+        BACKUPS = ["gemini/gemini-2.5-flash", "gemini/gemini-2.5-flash-lite"]
+        def ask(prompt):
+            for attempt, model in zip(itertools.count(1), itertools.chain(PRIMARY, BACKUPS)):
+                resp = completion(model=model, messages=[{"role": "user", "content": prompt}])
+                if resp.choices[0].finish_reason != "content_filter":
+                    return resp.choices[0].message.content
+        ''', ["model"]),
+    "dataclass_position_moved_by_a_method": ('''
+        from dataclasses import dataclass, field
+        SORRY = ("I can't", "I won't")
+        @dataclass
+        class FallbackClient:
+            api: object
+            chain: list = field(default_factory=lambda: ["claude-opus-4-1", "claude-haiku-4-5"])
+            position: int = 0
+            @property
+            def current(self):
+                return self.chain[self.position]
+            def _next_model(self):
+                if self.position + 1 >= len(self.chain):
+                    return False
+                self.position += 1
+                return True
+            def send(self, prompt):
+                while True:
+                    r = self.api.messages.create(model=self.current, max_tokens=5, messages=prompt)
+                    text = r.content[0].text
+                    if not text.startswith(SORRY):
+                        return text
+                    if not self._next_model():
+                        return text
+        ''', ["self.current"]),
+    "while_refused_flag_steps_an_index": ('''
+        from dataclasses import dataclass
+        @dataclass
+        class Tier:
+            name: str
+            params_b: int
+        TIERS = [Tier("llama3.1:70b", 70), Tier("llama3.1:8b", 8)]
+        SORRY = ("I can't", "I cannot")
+        def run(local, prompt):
+            idx, refused, text = 0, True, ""
+            while refused and idx < len(TIERS):
+                tier = TIERS[idx]
+                r = local.chat.completions.create(model=tier.name, messages=prompt)
+                text = r.choices[0].message.content
+                refused = any(s in text[:80] for s in SORRY)
+                idx += 1
+            return text
+        ''', ["tier.name"]),
+    "langchain_with_fallbacks_on_a_refusal_exception": ('''
+        from langchain_anthropic import ChatAnthropic
+        from langchain_core.runnables import RunnableLambda
+        class Declined(Exception):
+            pass
+        def reject_refusals(msg):
+            if msg.response_metadata.get("stop_reason") == "refusal":
+                raise Declined(msg.content)
+            return msg.content
+        guard = RunnableLambda(reject_refusals)
+        big = ChatAnthropic(model="claude-sonnet-4-5") | guard
+        small = ChatAnthropic(model="claude-3-5-haiku-latest") | guard
+        chain = big.with_fallbacks([small], exceptions_to_handle=(Declined,))
+        def ask(q):
+            return chain.invoke([("human", f"Answer briefly: {q}")])
+        ''', ['"claude-3-5-haiku-latest"']),
+    "runnable_with_fallbacks_constructor": ('''
+        from langchain_core.runnables import RunnableLambda, RunnableWithFallbacks
+        from langchain_openai import ChatOpenAI
+        class ModelSaidNo(RuntimeError):
+            pass
+        def _check(msg):
+            if msg.additional_kwargs.get("refusal"):
+                raise ModelSaidNo
+            return msg
+        resilient = RunnableWithFallbacks(
+            runnable=ChatOpenAI(model="gpt-4o") | RunnableLambda(_check),
+            fallbacks=[ChatOpenAI(model="gpt-4o-mini") | RunnableLambda(_check)],
+            exceptions_to_handle=(ModelSaidNo,),
+        )
+        def ask(q):
+            return resilient.invoke([("human", f"Answer briefly: {q}")])
+        ''', ['"gpt-4o-mini"']),
+    "helper_picks_the_cheaper_model_from_a_dict": ('''
+        CHEAPER = {"gpt-4.1": "gpt-4.1-mini", "gpt-4.1-mini": "gpt-4.1-nano"}
+        def cheaper(model):
+            return CHEAPER.get(model, model)
+        def ask(client, q, model="gpt-4.1"):
+            r = client.chat.completions.create(model=model, messages=q)
+            if r.choices[0].message.refusal:
+                r = client.chat.completions.create(model=cheaper(model), messages=q)
+            return r
+        ''', ["cheaper(model)"]),
 }
 
 PL402_GOOD = {
+    "with_fallbacks_on_rate_limits_good": '''
+        from langchain_openai import ChatOpenAI
+        from openai import APIStatusError, RateLimitError
+        big = ChatOpenAI(model="gpt-4o")
+        small = ChatOpenAI(model="gpt-4o-mini")
+        chain = big.with_fallbacks([small], exceptions_to_handle=(RateLimitError, APIStatusError))
+        any_error = big.with_fallbacks([small])
+        def ask(q):
+            return chain.invoke([("human", f"Answer briefly: {q}")])
+        def guard(msg):
+            if msg.additional_kwargs.get("refusal"):
+                raise ValueError("refused")
+            return msg
+        ''',
+    "with_fallbacks_on_an_exception_raised_for_empty_replies_good": '''
+        from langchain_openai import ChatOpenAI
+        from langchain_core.runnables import RunnableLambda
+        class Empty(Exception):
+            pass
+        def guard(msg):
+            if msg.additional_kwargs.get("refusal"):
+                print("refused")
+            if not msg.content:
+                raise Empty()
+            return msg
+        chain = (ChatOpenAI(model="gpt-4o") | RunnableLambda(guard)).with_fallbacks(
+            [ChatOpenAI(model="gpt-4o-mini") | RunnableLambda(guard)], exceptions_to_handle=(Empty,))
+        def ask(q):
+            return chain.invoke([("human", f"Answer briefly: {q}")])
+        ''',
+    "with_fallbacks_on_a_refusal_toward_a_larger_model_good": '''
+        from langchain_openai import ChatOpenAI
+        class RefusalError(Exception):
+            pass
+        def guard(msg):
+            if msg.additional_kwargs.get("refusal"):
+                raise RefusalError(msg.content)
+            return msg
+        small = ChatOpenAI(model="gpt-4o-mini")
+        chain = small.with_fallbacks([ChatOpenAI(model="gpt-4o")], exceptions_to_handle=(RefusalError,))
+        def ask(q):
+            return chain.invoke([("human", f"Answer briefly: {q}")])
+        ''',
+    "recursion_on_the_rest_toward_larger_good": '''
+        import litellm
+        TIERS = ["groq/llama-3.1-8b-instant", "groq/llama-3.3-70b-versatile"]
+        NOPE = ("i can't", "i cannot")
+        def said_no(text):
+            return text.strip().lower().startswith(NOPE)
+        def generate(prompt, tiers=TIERS):
+            model, rest = tiers[0], tiers[1:]
+            text = litellm.completion(model=model, messages=prompt).choices[0].message.content
+            if said_no(text) and rest:
+                return generate(prompt, rest)
+            return text
+        ''',
+    "itertools_chain_on_errors_good": '''
+        import itertools
+        from litellm import completion, RateLimitError
+        PRIMARY = ["gemini/gemini-2.5-pro"]
+        BACKUPS = ["gemini/gemini-2.5-flash"]
+        def ask(prompt):
+            for attempt, model in zip(itertools.count(1), itertools.chain(PRIMARY, BACKUPS)):
+                try:
+                    resp = completion(model=model, messages=prompt)
+                except RateLimitError:
+                    continue
+                if resp.choices[0].finish_reason == "content_filter":
+                    return None
+                return resp.choices[0].message.content
+        ''',
+    "dataclass_position_moved_on_server_errors_good": '''
+        from dataclasses import dataclass, field
+        import anthropic
+        @dataclass
+        class FallbackClient:
+            api: object
+            chain: list = field(default_factory=lambda: ["claude-opus-4-1", "claude-haiku-4-5"])
+            position: int = 0
+            @property
+            def current(self):
+                return self.chain[self.position]
+            def _next_model(self):
+                self.position += 1
+            def send(self, prompt):
+                while True:
+                    try:
+                        r = self.api.messages.create(model=self.current, max_tokens=5, messages=prompt)
+                    except anthropic.InternalServerError:
+                        self._next_model()
+                        continue
+                    if r.stop_reason == "refusal":
+                        return None
+                    return r
+        ''',
+    "while_refused_flag_same_model_good": '''
+        SORRY = ("I can't", "I cannot")
+        TIERS = ["llama3.1:8b", "llama3.1:70b"]
+        def run(local, prompt):
+            idx, refused, text = 0, True, ""
+            while refused and idx < len(TIERS):
+                r = local.chat.completions.create(model=TIERS[idx], messages=prompt)
+                text = r.choices[0].message.content
+                refused = any(s in text[:80] for s in SORRY)
+                idx += 1
+            return text
+        ''',
+    "small_model_summarises_the_refusal_good": '''
+        NOPE = ("i can't", "i cannot")
+        def said_no(text):
+            return text.lower().startswith(NOPE)
+        def ask(client, q):
+            r = client.chat.completions.create(model="gpt-4o", messages=q)
+            text = r.choices[0].message.content
+            if said_no(text):
+                log(client.chat.completions.create(model="gpt-4o-mini",
+                                                   messages=[{"role": "user", "content": f"Tag: {text}"}]))
+            return text
+        ''',
     "list_walked_on_errors_gives_up_on_a_refusal": '''
         import anthropic
         MODELS = ["claude-opus-4-1", "claude-haiku-4-5"]

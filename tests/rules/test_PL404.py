@@ -82,9 +82,85 @@ PL404_BAD = {
         async def run(client, plan):
             return await asyncio.gather(*(run_step(client, step) for step in plan.steps))
         ''', ["run_step(client, step)"]),
+    "queue_of_todos_drained_by_a_while": ('''
+        from collections import deque
+        import litellm
+        def work_through(todos):
+            queue = deque(todos)
+            done = []
+            while queue:
+                todo = queue.popleft()
+                resp = litellm.completion(model="openai/gpt-4o-mini",
+                                          messages=[{"role": "user", "content": todo}])
+                done.append((todo, resp.choices[0].message.content))
+            return done
+        ''', ['[{"role": "user", "content": todo}]']),
+    "recursion_on_the_rest_of_the_steps": ('''
+        import anthropic
+        client = anthropic.Anthropic()
+        def _ask(text):
+            r = client.messages.create(model="claude-opus-4-1", max_tokens=1000,
+                                       messages=[{"role": "user", "content": text}])
+            return r.content[0].text
+        def run_steps(steps, acc=None):
+            acc = [] if acc is None else acc
+            if not steps:
+                return acc
+            acc.append(_ask(steps[0]))
+            return run_steps(steps[1:], acc)
+        ''', ['_ask(steps[0])']),
 }
 
 PL404_GOOD = {
+    "queue_drained_with_the_goal_in_each_message_good": '''
+        from collections import deque
+        import litellm
+        def work_through(goal, todos):
+            queue = deque(todos)
+            while queue:
+                todo = queue.popleft()
+                yield litellm.completion(model="openai/gpt-4o-mini",
+                                         messages=[{"role": "user", "content": f"Goal: {goal}. Now: {todo}"}])
+        ''',
+    "queue_of_retries_not_steps_good": '''
+        import litellm
+        def ask(question):
+            attempts = [0.2, 0.5]
+            while attempts:
+                t = attempts.pop(0)
+                r = litellm.completion(model="gpt-4o", temperature=t,
+                                       messages=[{"role": "user", "content": question}])
+                if r.choices[0].message.content:
+                    return r
+        ''',
+    "recursion_threads_the_history_good": '''
+        import anthropic
+        client = anthropic.Anthropic()
+        def run_steps(steps, history=None):
+            history = history or [{"role": "user", "content": "We are writing a moderator quiz; steps follow."},
+                                  {"role": "assistant", "content": "Send the first step."}]
+            if not steps:
+                return history
+            history = history + [{"role": "user", "content": steps[0]}]
+            r = client.messages.create(model="claude-opus-4-1", max_tokens=1000, messages=history)
+            history = history + [{"role": "assistant", "content": r.content[0].text}]
+            return run_steps(steps[1:], history)
+        ''',
+    "method_builds_messages_with_the_system_prompt_good": '''
+        from openai import OpenAI
+        class PlanExecutor:
+            def __init__(self, goal, audience):
+                self.client = OpenAI()
+                self.system_prompt = f"You help {audience}. The overall goal is: {goal}"
+            def _messages_for(self, action):
+                return [{"role": "system", "content": self.system_prompt},
+                        {"role": "user", "content": f"Next action: {action}"}]
+            def _call(self, action):
+                r = self.client.chat.completions.create(model="gpt-4.1", messages=self._messages_for(action))
+                return r.choices[0].message.content
+            def run(self, actions):
+                return [self._call(action) for action in actions]
+        ''',
     "previous_result_travels_with_the_next_step": '''
         def run(client, plan):
             previous = ""
