@@ -143,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         for kind in ("bad", "good"):
             for i, example in enumerate(rule.examples[kind]):
                 positions, fixed, problem = actual(rule, example)
+                refused = bool(problem and "fix was refused" in problem)
+                if refused and "fixed" in example and example["fixed"] is None:
+                    problem = None  # `fixed: null`: the example states that the fix must be refused, and it is
                 shown = (example.get("text") or example.get("python") or "").strip().splitlines()[0][:70]
                 if kind == "bad" and not positions:
                     problem = "bad example no longer fires"
@@ -153,7 +156,10 @@ def main(argv: list[str] | None = None) -> int:
                 stale = [] if args.write else [
                     f"states {key} {example[key]!r}, the engine gives {now!r}"
                     for key, now in (("findings", positions), ("fixed", fixed))
-                    if key in example and not _as_stated(key, example, now)]
+                    if key in example and not _as_stated(key, example, now)
+                    and not (key == "fixed" and example["fixed"] is None and refused)]
+                if "fixed" in example and example["fixed"] is None and not refused and positions:
+                    stale.append("states `fixed: null` (the fix is refused), but the fix applies")
                 if stale and not problem:
                     problem = "; ".join(stale)
                 print(f"{rule.code}-{kind}-{i}: {positions}{'  PROBLEM: ' + problem if problem else ''}  {shown!r}")
@@ -167,7 +173,10 @@ def main(argv: list[str] | None = None) -> int:
                     new: dict[str, Any] = {"findings": positions}
                     if fixed is not None:
                         new["fixed"] = fixed
-                    if example.get("findings") != positions or example.get("fixed") != fixed or "line" in example:
+                    if "fixed" in example and example["fixed"] is None and refused:
+                        new["fixed"] = None
+                    if example.get("findings") != positions or example.get("fixed") != new.get("fixed") \
+                            or "line" in example:
                         updates.append((nodes[(kind, i)], new))
         if updates and path is not None:
             text = path.read_text(encoding="utf-8")

@@ -77,6 +77,10 @@ def test_rule_example(rule, kind: str, example: dict) -> None:
 @pytest.mark.parametrize(("rule", "example"), FIX_CASES)
 def test_rule_example_fixed(rule, example: dict) -> None:
     assert rule.spec.get("fix") or rule.kind == "check", f"{rule.code} states `fixed` but has no fix"
+    if example["fixed"] is None:  # `fixed: null`: the fix must be refused (it would not remove the finding)
+        with pytest.raises(AssertionError, match="refused"):
+            fixed_text(rule, example)
+        return
     assert fixed_text(rule, example) == example["fixed"]
 
 

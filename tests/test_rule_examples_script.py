@@ -82,3 +82,42 @@ def test_a_wrong_statement_fails_and_a_silent_bad_example_is_kept(tmp_path: Path
     bad = _examples(path)["bad"]
     assert bad[1] == {"text": "Be kind.", "role": "system"}  # reported, never dropped nor given findings
     assert bad[0]["findings"] == ["1:1"]
+
+
+REFUSED = """\
+code: ACME102
+name: obey-or-comply
+severity: warning
+kind: pattern
+roles: [system]
+message: Pressure words read as coercion.
+hint: Say why.
+patterns:
+  - you must {gap:2}(?:obey|comply)
+fix:
+  kind: substitute
+  substitutions:
+    - match: must (?P<hit>obey)
+      replace: comply
+      applicability: unsafe
+docs: {what: w, why: y, example: e, use_instead: u, fix_safety: f}
+examples:
+  bad:
+    - {text: "You must obey.", role: system, findings: ["1:1"], fixed: null}
+  good:
+    - {text: "Obey the style guide.", role: system}
+"""
+
+
+def test_fixed_null_states_that_the_fix_is_refused(tmp_path: Path, capsys) -> None:
+    # the fix (obey -> comply) leaves the finding in place, so `fix` refuses it: `fixed: null` says exactly that
+    path = tmp_path / "ACME102-obey-or-comply.yaml"
+    path.write_text(REFUSED, encoding="utf-8")
+    script = _script()
+    assert script.main(["--rule-path", str(tmp_path), "ACME102"]) == 0
+    assert script.main(["--rule-path", str(tmp_path), "--write", "ACME102"]) == 0
+    assert _examples(path)["bad"][0]["fixed"] is None  # --write keeps the statement
+    # the same statement on a rule whose fix does apply is a problem
+    path.write_text(REFUSED.replace("(?:obey|comply)", "obey"), encoding="utf-8")
+    assert script.main(["--rule-path", str(tmp_path), "ACME102"]) == 1
+    assert "fix applies" in capsys.readouterr().out

@@ -274,8 +274,9 @@ def _example(doc: ParsedFile, at: tuple[Any, ...], value: Any, kind: str) -> dic
         if not isinstance(findings, list) or any(parse_position(p) is None for p in findings):
             raise doc.error((*at, "findings"), 'example `findings` must be a list of "line:column" (or "line") '
                                                "positions, [] for none")
-    if "fixed" in data and not isinstance(data["fixed"], str):
-        raise doc.error((*at, "fixed"), "example `fixed` must be a string (the prompt after the rule's fixes)")
+    if "fixed" in data and data["fixed"] is not None and not isinstance(data["fixed"], str):
+        raise doc.error((*at, "fixed"), "example `fixed` must be a string (the prompt after the rule's fixes), or "
+                                        "null (the rule's fix must be refused on this example)")
     return dict(data)
 
 
