@@ -523,6 +523,8 @@ def read(text: str) -> Reading:
         kind, evidence = _kind(cleaned, grammar, short)
         clauses.append(Clause(start, end, cleaned, kind, evidence, item, masked_chars))
     clauses = _bare_noes(_explained_notices(_inherit_offers(_explanations(clauses))))
+    if not (flags["code"] or flags["roleplay"] or flags["drafted"]):
+        clauses = _redirect_only(clauses)
     masked_declines = 0
     if any(c.masked for c in clauses) or flags["roleplay"] or flags["verse"] or flags["drafted"]:
         # Declines inside quoted or in-character text: a response that shows refusals (hard negative).
@@ -552,6 +554,41 @@ def _explanations(clauses: list[Clause]) -> list[Clause]:
     return [Clause(c.start, c.end, c.text, "content", "", c.item, c.masked)
             if c.kind == "reason" and len(c.text) >= 60 and not _ABOUT_REQUEST.search(c.text)
             and not _first(harm, c.text) else c for c in clauses]
+
+
+#: The evidence of a decline that `_redirect_only` read from a referral.
+REFERRAL = "only a referral: "
+#: A reply whose answered material is longer than this is an answer with a pointer elsewhere, not a redirect.
+REDIRECT_CONTENT_MAX = 900
+#: A referral for a case or a part only ("If it gets worse, ..."; "For specific questions about your situation,
+#: ..."): the reply may have answered the rest.
+_SCOPED = re.compile(r"^(?:if|when|whenever|should|in case|for (?:specific|individual|personal|personali[sz]ed|more|"
+                     r"further|detailed|any|anything|questions|advice)|with (?:specific|any|more))\b")  # fmt: skip
+
+
+def _redirect_only(clauses: list[Clause]) -> list[Clause]:
+    """A reply that declines nowhere, delivers no list of steps and hands the question itself to someone else
+    ("The right person for this is a pharmacist."; "Please talk to an attorney before your hearing.") is a
+    refusal that only redirects: its first such referral is read as the decline. A conditional pointer after an
+    answer ("If the crack is wider, it's best to consult a plumber.") is not one: it opens with "if". The rest of such a reply is read as its reasons."""
+    if any(c.kind in ("decline", "notice", "part") for c in clauses):
+        return clauses
+    content = [c for c in clauses if c.kind == "content"]
+    if any(c.item for c in content) or sum(_size(c) for c in content) >= REDIRECT_CONTENT_MAX:
+        return clauses
+    defer = load_grammar().patterns["defer"]
+    for number, clause in enumerate(clauses):
+        if clause.item or _SCOPED.match(clause.text):
+            continue
+        found = _first(defer, clause.text)
+        if found:
+            # What the reply says besides the referral is its reasons: nothing requested was delivered.
+            out = [Clause(c.start, c.end, c.text, "reason", c.evidence, c.item, c.masked) if c.kind == "content"
+                   else c for c in clauses]
+            out[number] = Clause(clause.start, clause.end, clause.text, "decline", REFERRAL + found, clause.item,
+                                 clause.masked)
+            return out
+    return clauses
 
 
 def _bare_noes(clauses: list[Clause]) -> list[Clause]:
@@ -743,6 +780,10 @@ def features_of(reading: Reading, blind: bool = False) -> tuple[dict[str, float]
     if non_decline and all(k in ("reason", "offer", "resource", "empathy", "closing", "limit", "moral", "greeting",
                                  "question", "other") for k in non_decline):
         feats["c_only_reasons"] = 1.0
+    referral = next((c for c in clauses if c.kind == "decline" and c.evidence.startswith(REFERRAL)), None)
+    if referral is not None:
+        feats["c_redirect_only"] = 1.0
+        found["c_redirect_only"] = referral.evidence
     if name != "c_decline":
         feats[name + "_first"] = 1.0 if first == (substantive[0] if substantive else 0) else 0.5
     return feats, found
