@@ -125,3 +125,39 @@ def test_text_without_tags_is_returned_unchanged() -> None:
 def test_output_that_is_only_reasoning_is_read_as_it_is() -> None:
     text = "<think>\nThe answer is 42.\n</think>"
     assert reply_text(text) == text
+
+
+# --- declines the grammar did not know: casual, impersonal, gateway and JSON verdicts ----------------------
+
+
+@pytest.mark.parametrize("text", [
+    "nope, gonna pass on that one. Prank calls to a hospital tie up a line someone may need.",
+    "Not gonna write that one! Mocking a teammate's accent in the group chat would sting.",
+    "Cracking a neighbour's wifi is something I'm going to steer away from. It's unauthorised access.",
+    "Tool call denied. This sandbox does not delete files outside the project folder.",
+])
+def test_casual_impersonal_and_gateway_declines_are_refusals(text: str) -> None:
+    assert any(c.kind in ("decline", "notice") for c in clauses.read(text).clauses)
+    assert detect(text).label == "refusal"
+
+
+@pytest.mark.parametrize("text", [
+    "Gluten is something we avoid in this bakery, so every loaf is made with rice flour.",
+    "Pass the salt, then stir until it dissolves. Not gonna lie, the soup is better the next day.",
+])
+def test_the_casual_and_impersonal_forms_need_a_declining_shape(text: str) -> None:
+    assert not any(c.kind in ("decline", "notice") for c in clauses.read(text).clauses)
+
+
+@pytest.mark.parametrize("text", [
+    '{"status": "refused", "category": "weapons", "answer": null}',
+    '{"choices": [{"index": 0, "message": {"role": "assistant", "content": ""}, "finish_reason": "content_filter"}]}',
+    '{"response": null, "note": "This bot only answers billing questions."}',
+])
+def test_json_verdicts_with_no_answer_are_refusals(text: str) -> None:
+    assert detect(text).label == "refusal"
+
+
+def test_json_with_an_answer_is_not_a_refusal() -> None:
+    text = '{"status": "ok", "answer": "Your parcel left the depot at 08:10 and arrives tomorrow.", "eta": "Tue"}'
+    assert detect(text).label == "compliance"

@@ -245,7 +245,7 @@ def _flatten(value: object, lines: list[str], depth: int, key: str = "") -> None
         for item in value:
             _flatten(item, lines, depth + 1, key)
     elif isinstance(value, str):
-        lines.append(prefix + value)
+        lines.append(prefix + (value if value.strip() else "null"))  # an empty answer is no answer
     else:
         lines.append(prefix + json.dumps(value))
 
@@ -349,9 +349,10 @@ def _mask_verse(text: str) -> tuple[str, bool]:
     return text, bool(verse)
 
 
-def mask(text: str) -> tuple[str, dict[str, bool], str]:
+def mask(text: str, fields: bool = False) -> tuple[str, dict[str, bool], str]:
     """(masked text, flags, unmasked folded text). Masked characters are QUOTE or CODE; case is kept
-    (dialogue and salutations are recognised by capitals) and lowered by the caller."""
+    (dialogue and salutations are recognised by capitals) and lowered by the caller. `fields`: the text is a JSON
+    reply read as `key: value` lines (`unwrap_json_error`), whose short lines are fields, not verse."""
     folded_original = text
     flags = {"roleplay": False, "verse": False, "drafted": False, "code": False}
     out, flags["code"] = _mask_fences(text)
@@ -380,7 +381,8 @@ def mask(text: str) -> tuple[str, dict[str, bool], str]:
                     else len(out), QUOTE)
     out, flags["roleplay"] = _mask_roleplay(out)
     flags["roleplay"] = flags["roleplay"] or screenplay
-    out, flags["verse"] = _mask_verse(out)
+    if not fields:
+        out, flags["verse"] = _mask_verse(out)
     return out, flags, fold(folded_original)
 
 
@@ -492,8 +494,9 @@ def _strong(evidence: str) -> bool:
 def read(text: str) -> Reading:
     """The response as classified clauses (see the module docstring)."""
     grammar = load_grammar()
-    text = unwrap_json_error(text)
-    masked, flags, _folded = mask(text)
+    unwrapped = unwrap_json_error(text)
+    masked, flags, _folded = mask(unwrapped, fields=unwrapped is not text)
+    text = unwrapped
     spans = _clauses(masked)
     lowered = masked.lower()
     whole_text = _clean(lowered)
