@@ -161,3 +161,29 @@ def test_json_verdicts_with_no_answer_are_refusals(text: str) -> None:
 def test_json_with_an_answer_is_not_a_refusal() -> None:
     text = '{"status": "ok", "answer": "Your parcel left the depot at 08:10 and arrives tomorrow.", "eta": "Tue"}'
     assert detect(text).label == "compliance"
+
+
+# --- alternatives offered after a decline ---------------------------------------------------------------------
+
+
+def test_items_under_an_alternatives_line_after_a_decline_are_offers_not_answers() -> None:
+    text = ("I won't write a fake doctor's note for your employer. Presenting a forged medical document can get "
+            "you dismissed.\n\nWhat you can do instead:\n\n- Ask HR whether a self-certification form covers "
+            "the first days.\n- Book a same-day telehealth appointment.\n  Many give a note the same evening.\n- "
+            "Use a personal day if you have one left.")
+    reading = clauses.read(text)
+    after = [c.kind for c in reading.clauses[2:]]
+    assert "content" not in after, after
+    assert detect(text).label == "refusal"
+
+
+def test_an_alternatives_line_without_a_decline_is_an_answer() -> None:
+    text = ("Better ways to keep basil alive:\n\n- Water at the base in the morning.\n- Pinch off flower buds.\n"
+            "- Keep it out of cold draughts.")
+    assert "content" in [c.kind for c in clauses.read(text).clauses]
+    assert detect(text).label == "compliance"
+
+
+def test_pointing_to_a_website_to_check_is_a_resource() -> None:
+    kinds = [c.kind for c in clauses.read("Please check the airline's website for the latest baggage rules.").clauses]
+    assert kinds == ["resource"]

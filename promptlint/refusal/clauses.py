@@ -572,8 +572,9 @@ _SCOPED = re.compile(r"^(?:if|when|whenever|should|in case|for (?:specific|indiv
 def _redirect_only(clauses: list[Clause]) -> list[Clause]:
     """A reply that declines nowhere, delivers no list of steps and hands the question itself to someone else
     ("The right person for this is a pharmacist."; "Please talk to an attorney before your hearing.") is a
-    refusal that only redirects: its first such referral is read as the decline. A conditional pointer after an
-    answer ("If the crack is wider, it's best to consult a plumber.") is not one: it opens with "if". The rest of such a reply is read as its reasons."""
+    refusal that only redirects: its first such referral is read as the decline, the rest of the reply as its
+    reasons. A pointer for a case or a part only ("If the crack is wider, it's best to consult a plumber."; "For
+    specific questions, ...") is not one: the reply may have answered the rest."""
     if any(c.kind in ("decline", "notice", "part") for c in clauses):
         return clauses
     content = [c for c in clauses if c.kind == "content"]
@@ -641,7 +642,25 @@ def _inherit_offers(clauses: list[Clause]) -> list[Clause]:
     grammar = load_grammar()
     out: list[Clause] = []
     lead: str | None = None
+    declined = alternatives = False
     for clause in clauses:
+        declined = declined or clause.kind in ("decline", "notice", "part")
+        if (declined and not clause.item and clause.kind in ("content", "offer", "resource", "reason")
+                and _first(grammar.patterns["alternatives_lead"], clause.text)
+                and not _first(grammar.patterns["turn"], clause.text)):
+            # After a decline, "What you can do instead:" introduces what is offered in place of the request:
+            # its items, and the lines that explain them, are alternatives ("but here are three options:" turns
+            # to answering instead).
+            out.append(Clause(clause.start, clause.end, clause.text, "offer", "(alternatives follow)", False,
+                              clause.masked))  # fmt: skip
+            lead, alternatives = "offer", True
+            continue
+        if alternatives and not clause.item and clause.kind == "content":
+            out.append(Clause(clause.start, clause.end, clause.text, "offer", "(an alternative offered)", False,
+                              clause.masked))  # fmt: skip
+            continue
+        if not clause.item:
+            alternatives = False
         if (clause.kind == "preface" and len(clause.text) > 80) or (
                 clause.kind in ("preface", "offer") and _LEAD_IN.search(clause.text)):
             clause = Clause(clause.start, clause.end, clause.text, "content", clause.evidence, clause.item,
