@@ -39,5 +39,7 @@ def reply_text(text: str) -> str:
     if _ROLE_OPENING.match(text) or out != text:
         # A labelled or tagged transcript: a user turn after the reply is the model running on, not the reply.
         out = _NEXT_TURN.sub("", out)
+    if out == text:
+        return text
     out = _MANY_BLANK_LINES.sub("\n\n", out).strip()
     return out if out else text
