@@ -30,8 +30,8 @@ _MANY_BLANK_LINES = re.compile(r"\n{3,}")
 
 def reply_text(text: str) -> str:
     """The reply in `text` (see the module docstring); `text` itself when nothing would be left."""
-    if "<" not in text and "[" not in text and ":" not in text:
-        return text
+    if "<" not in text and "[" not in text and not _ROLE_OPENING.match(text):
+        return text  # most replies: nothing to remove
     out = _REASONING.sub("\n", text)
     out = _REASONING_TAIL.sub("\n", out)
     out = _TEMPLATE_TOKENS.sub("\n", out)
