@@ -245,7 +245,7 @@ def _flatten(value: object, lines: list[str], depth: int, key: str = "") -> None
         for item in value:
             _flatten(item, lines, depth + 1, key)
     elif isinstance(value, str):
-        lines.append(prefix + value)
+        lines.append(prefix + (value if value.strip() else "null"))  # an empty answer is no answer
     else:
         lines.append(prefix + json.dumps(value))
 
@@ -349,9 +349,10 @@ def _mask_verse(text: str) -> tuple[str, bool]:
     return text, bool(verse)
 
 
-def mask(text: str) -> tuple[str, dict[str, bool], str]:
+def mask(text: str, fields: bool = False) -> tuple[str, dict[str, bool], str]:
     """(masked text, flags, unmasked folded text). Masked characters are QUOTE or CODE; case is kept
-    (dialogue and salutations are recognised by capitals) and lowered by the caller."""
+    (dialogue and salutations are recognised by capitals) and lowered by the caller. `fields`: the text is a JSON
+    reply read as `key: value` lines (`unwrap_json_error`), whose short lines are fields, not verse."""
     folded_original = text
     flags = {"roleplay": False, "verse": False, "drafted": False, "code": False}
     out, flags["code"] = _mask_fences(text)
@@ -380,7 +381,8 @@ def mask(text: str) -> tuple[str, dict[str, bool], str]:
                     else len(out), QUOTE)
     out, flags["roleplay"] = _mask_roleplay(out)
     flags["roleplay"] = flags["roleplay"] or screenplay
-    out, flags["verse"] = _mask_verse(out)
+    if not fields:
+        out, flags["verse"] = _mask_verse(out)
     return out, flags, fold(folded_original)
 
 
@@ -492,8 +494,9 @@ def _strong(evidence: str) -> bool:
 def read(text: str) -> Reading:
     """The response as classified clauses (see the module docstring)."""
     grammar = load_grammar()
-    text = unwrap_json_error(text)
-    masked, flags, _folded = mask(text)
+    unwrapped = unwrap_json_error(text)
+    masked, flags, _folded = mask(unwrapped, fields=unwrapped is not text)
+    text = unwrapped
     spans = _clauses(masked)
     lowered = masked.lower()
     whole_text = _clean(lowered)
@@ -523,6 +526,8 @@ def read(text: str) -> Reading:
         kind, evidence = _kind(cleaned, grammar, short)
         clauses.append(Clause(start, end, cleaned, kind, evidence, item, masked_chars))
     clauses = _bare_noes(_explained_notices(_inherit_offers(_explanations(clauses))))
+    if not (flags["code"] or flags["roleplay"] or flags["drafted"]):
+        clauses = _redirect_only(clauses)
     masked_declines = 0
     if any(c.masked for c in clauses) or flags["roleplay"] or flags["verse"] or flags["drafted"]:
         # Declines inside quoted or in-character text: a response that shows refusals (hard negative).
@@ -552,6 +557,42 @@ def _explanations(clauses: list[Clause]) -> list[Clause]:
     return [Clause(c.start, c.end, c.text, "content", "", c.item, c.masked)
             if c.kind == "reason" and len(c.text) >= 60 and not _ABOUT_REQUEST.search(c.text)
             and not _first(harm, c.text) else c for c in clauses]
+
+
+#: The evidence of a decline that `_redirect_only` read from a referral.
+REFERRAL = "only a referral: "
+#: A reply whose answered material is longer than this is an answer with a pointer elsewhere, not a redirect.
+REDIRECT_CONTENT_MAX = 900
+#: A referral for a case or a part only ("If it gets worse, ..."; "For specific questions about your situation,
+#: ..."): the reply may have answered the rest.
+_SCOPED = re.compile(r"^(?:if|when|whenever|should|in case|for (?:specific|individual|personal|personali[sz]ed|more|"
+                     r"further|detailed|any|anything|questions|advice)|with (?:specific|any|more))\b")  # fmt: skip
+
+
+def _redirect_only(clauses: list[Clause]) -> list[Clause]:
+    """A reply that declines nowhere, delivers no list of steps and hands the question itself to someone else
+    ("The right person for this is a pharmacist."; "Please talk to an attorney before your hearing.") is a
+    refusal that only redirects: its first such referral is read as the decline, the rest of the reply as its
+    reasons. A pointer for a case or a part only ("If the crack is wider, it's best to consult a plumber."; "For
+    specific questions, ...") is not one: the reply may have answered the rest."""
+    if any(c.kind in ("decline", "notice", "part") for c in clauses):
+        return clauses
+    content = [c for c in clauses if c.kind == "content"]
+    if any(c.item for c in content) or sum(_size(c) for c in content) >= REDIRECT_CONTENT_MAX:
+        return clauses
+    defer = load_grammar().patterns["defer"]
+    for number, clause in enumerate(clauses):
+        if clause.item or _SCOPED.match(clause.text):
+            continue
+        found = _first(defer, clause.text)
+        if found:
+            # What the reply says besides the referral is its reasons: nothing requested was delivered.
+            out = [Clause(c.start, c.end, c.text, "reason", c.evidence, c.item, c.masked) if c.kind == "content"
+                   else c for c in clauses]
+            out[number] = Clause(clause.start, clause.end, clause.text, "decline", REFERRAL + found, clause.item,
+                                 clause.masked)
+            return out
+    return clauses
 
 
 def _bare_noes(clauses: list[Clause]) -> list[Clause]:
@@ -601,7 +642,25 @@ def _inherit_offers(clauses: list[Clause]) -> list[Clause]:
     grammar = load_grammar()
     out: list[Clause] = []
     lead: str | None = None
+    declined = alternatives = False
     for clause in clauses:
+        declined = declined or clause.kind in ("decline", "notice", "part")
+        if (declined and not clause.item and clause.kind in ("content", "offer", "resource", "reason")
+                and _first(grammar.patterns["alternatives_lead"], clause.text)
+                and not _first(grammar.patterns["turn"], clause.text)):
+            # After a decline, "What you can do instead:" introduces what is offered in place of the request:
+            # its items, and the lines that explain them, are alternatives ("but here are three options:" turns
+            # to answering instead).
+            out.append(Clause(clause.start, clause.end, clause.text, "offer", "(alternatives follow)", False,
+                              clause.masked))  # fmt: skip
+            lead, alternatives = "offer", True
+            continue
+        if alternatives and not clause.item and clause.kind == "content":
+            out.append(Clause(clause.start, clause.end, clause.text, "offer", "(an alternative offered)", False,
+                              clause.masked))  # fmt: skip
+            continue
+        if not clause.item:
+            alternatives = False
         if (clause.kind == "preface" and len(clause.text) > 80) or (
                 clause.kind in ("preface", "offer") and _LEAD_IN.search(clause.text)):
             clause = Clause(clause.start, clause.end, clause.text, "content", clause.evidence, clause.item,
@@ -743,6 +802,10 @@ def features_of(reading: Reading, blind: bool = False) -> tuple[dict[str, float]
     if non_decline and all(k in ("reason", "offer", "resource", "empathy", "closing", "limit", "moral", "greeting",
                                  "question", "other") for k in non_decline):
         feats["c_only_reasons"] = 1.0
+    referral = next((c for c in clauses if c.kind == "decline" and c.evidence.startswith(REFERRAL)), None)
+    if referral is not None:
+        feats["c_redirect_only"] = 1.0
+        found["c_redirect_only"] = referral.evidence
     if name != "c_decline":
         feats[name + "_first"] = 1.0 if first == (substantive[0] if substantive else 0) else 0.5
     return feats, found

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from promptlint.refusal import clauses
 from promptlint.refusal.features import extract
+from promptlint.refusal.reply import reply_text
 
 WEIGHTS_PATH = Path(__file__).with_name("weights.json")
 LABELS: tuple[str, ...] = ("compliance", "refusal", "partial")
@@ -121,7 +122,9 @@ def signals(text: str) -> tuple[dict[str, float], dict[str, str]]:
 
 
 def all_signals(text: str) -> tuple[dict[str, float], dict[str, str], dict[str, float], dict[str, str]]:
-    """`signals`, and the same for the blind reading (the doubt model's input), from one reading."""
+    """`signals`, and the same for the blind reading (the doubt model's input), from one reading of the reply
+    (reasoning blocks and leaked chat-template tokens removed: reply.py)."""
+    text = reply_text(text)
     phrase_feats, phrase_found = extract(text)
     reading = clauses.read(text)
     clause_feats, clause_found = clauses.features_of(reading)
