@@ -378,12 +378,7 @@ class _Finder:
                 if method is None:
                     continue
                 this = {"self": instance.bound_to()}
-                for node in walk_body(method.body):
-                    target = node.target if isinstance(node, ast.AugAssign) else (
-                        node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
-                    if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                            and target.value.id == "self"):
-                        continue
+                for node, target in _self_assignments(method):
                     new = values.value(Val(node.value, method, this), pinned)
                     if isinstance(node, ast.AugAssign):
                         current = values.attribute_of(instance, target.attr, pinned)
@@ -399,13 +394,8 @@ class _Finder:
         if method is None or method is scope:
             return
         values = self.ctx.values
-        for node in walk_body(method.body):
-            target = node.target if isinstance(node, ast.AugAssign) else (
-                node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
-            if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                    and target.value.id == "self"):
-                continue
-            new = values.value(Val(node.value, method), pinned)  # type: ignore[union-attr]
+        for node, target in _self_assignments(method):
+            new = values.value(Val(node.value, method), pinned)
             if isinstance(node, ast.AugAssign):
                 current = values.value(Val(target, method), pinned)
                 counted = isinstance(node.op, ast.Add | ast.Sub) and isinstance(current, int) and isinstance(new, int)
@@ -426,6 +416,19 @@ class _Finder:
             if chosen:
                 return chosen[-1].value
         return model.expr
+
+
+def _self_assignments(method: FunctionNode) -> Iterator[tuple[ast.Assign | ast.AugAssign, ast.Attribute]]:
+    """`self.x = ...` and `self.x += ...` in a method's body, with their `self.x` target."""
+    for node in walk_body(method.body):
+        if isinstance(node, ast.AugAssign):
+            target: ast.expr | None = node.target
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        else:
+            continue
+        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+            yield node, target
 
 
 def _statements(body: list[ast.stmt], refusal_test: Callable[[ast.expr], bool]) -> Iterator[ast.stmt]:
