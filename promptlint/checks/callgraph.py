@@ -19,7 +19,7 @@ import ast
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from promptlint.checks.pyast import FunctionNode
+from promptlint.checks.pyast import FunctionNode, walk_body
 
 if TYPE_CHECKING:  # pragma: no cover
     from promptlint.checks.context import CheckContext
@@ -200,7 +200,7 @@ class CallGraph:
         """`def deco(...): def wrapper(...): ...; return wrapper`: the functions a factory returns."""
         nested = self.nested.get(id(factory), {})
         found = []
-        for node in _own_nodes(factory.body):
+        for node in walk_body(factory.body):
             if isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id in nested:
                 found.append(nested[node.value.id])
         return found
@@ -418,14 +418,3 @@ def params_of(function: FunctionNode) -> set[str]:
 
 def _is_staticmethod(function: FunctionNode) -> bool:
     return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list)
-
-
-def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Nodes under `body`, not entering nested functions, classes or lambdas."""
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-                stack.append(child)
