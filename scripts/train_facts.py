@@ -27,6 +27,7 @@ import hashlib
 import json
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,65 +89,59 @@ def _sentences(text: str, placeholders: list[tuple[int, int]]) -> list[tuple[int
     return out
 
 
+def _rows(folder: Path) -> Iterator[tuple[Path, int, dict[str, Any]]]:
+    """(file, line index, record) of every non-blank JSON line of the folder's *.jsonl files, in name order."""
+    for path in sorted(folder.glob("*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+            if line.strip():
+                yield path, number, json.loads(line)
+
+
 def load_bank(exclude: tuple[str, ...] = ()) -> Bank:
     """Every training sentence; items (and their annotated sentences) whose id starts with an `exclude` prefix
     are left out, to measure the rules on a batch the model has not seen (`--exclude-batch`)."""
     bank = Bank()
-    for path in sorted(ANNOTATED.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            if exclude and row["sid"].startswith(exclude):
-                continue
-            labels = {c: int(c in row["labels"]) for c in CONCEPTS}
-            bank.add(row["sentence"].replace("{x}", "\ue000"), row["sid"].split("/")[0], labels)
+    for _path, _number, row in _rows(ANNOTATED):
+        if exclude and row["sid"].startswith(exclude):
+            continue
+        labels = {c: int(c in row["labels"]) for c in CONCEPTS}
+        bank.add(row["sentence"].replace("{x}", "\ue000"), row["sid"].split("/")[0], labels)
     from promptlint.extractors.placeholders import find_placeholders
 
-    for path in sorted(BANK.glob("*.jsonl")):  # sentences written for one concept: pos, or a near miss
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            if row.get("concept") == "background":  # ordinary instructions and requests: nothing harmful
-                labels = {c: 0 for c in (*BACKGROUND, "dual_use")}
-            elif row.get("concept") in CONCEPTS:
-                labels = {row["concept"]: int(row["label"] == "pos")}
-            else:
-                continue
-            for _a, _b, sentence, _nt in _sentences(row["sentence"], find_placeholders(row["sentence"])):
-                bank.add(sentence, f"bank:{path.stem}:{number}", labels)
-    for path in sorted(DEV_ITEMS.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            item = json.loads(line)
-            if exclude and item["id"].startswith(exclude):
-                continue
-            rule = item["rule"]
-            prompts = prompts_of_item(item)
-            if rule == "CLEAN":
-                for _role, text, placeholders in prompts:
-                    for _a, _b, sentence, _nt in _sentences(text, placeholders):
-                        bank.add(sentence, item["id"], {c: 0 for c in BACKGROUND})
-                continue
-            if rule not in WEAK:
-                continue
-            concept, neg_is_negative = WEAK[rule]
-            evidence = " ".join((item.get("evidence") or "").split()).lower()
+    for path, number, row in _rows(BANK):  # sentences written for one concept: pos, or a near miss
+        if row.get("concept") == "background":  # ordinary instructions and requests: nothing harmful
+            labels = {c: 0 for c in (*BACKGROUND, "dual_use")}
+        elif row.get("concept") in CONCEPTS:
+            labels = {row["concept"]: int(row["label"] == "pos")}
+        else:
+            continue
+        for _a, _b, sentence, _nt in _sentences(row["sentence"], find_placeholders(row["sentence"])):
+            bank.add(sentence, f"bank:{path.stem}:{number}", labels)
+    for _path, _number, item in _rows(DEV_ITEMS):
+        if exclude and item["id"].startswith(exclude):
+            continue
+        rule = item["rule"]
+        prompts = prompts_of_item(item)
+        if rule == "CLEAN":
             for _role, text, placeholders in prompts:
-                for a, b, sentence, nt in _sentences(text, placeholders):
-                    if item["label"] == "pos":
-                        raw = " ".join(text[nt.starts[a]:nt.ends[b - 1]].split()).lower()
-                        if evidence and (evidence in raw or raw in evidence or _overlap(evidence, raw)):
-                            bank.add(sentence, item["id"], {concept: 1})
-                    elif neg_is_negative:
-                        bank.add(sentence, item["id"], {concept: 0})
-    for path in sorted(REAL.glob("*.jsonl")):  # prompts of real packages (scripts/harvest_real_prompts.py)
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
-            row = json.loads(line)
-            for _a, _b, sentence, _nt in _sentences(row["text"], find_placeholders(row["text"])):
-                bank.add(sentence, f"real:{path.stem}:{number}", {c: 0 for c in BACKGROUND})
+                for _a, _b, sentence, _nt in _sentences(text, placeholders):
+                    bank.add(sentence, item["id"], {c: 0 for c in BACKGROUND})
+            continue
+        if rule not in WEAK:
+            continue
+        concept, neg_is_negative = WEAK[rule]
+        evidence = " ".join((item.get("evidence") or "").split()).lower()
+        for _role, text, placeholders in prompts:
+            for a, b, sentence, nt in _sentences(text, placeholders):
+                if item["label"] == "pos":
+                    raw = " ".join(text[nt.starts[a]:nt.ends[b - 1]].split()).lower()
+                    if evidence and (evidence in raw or raw in evidence or _overlap(evidence, raw)):
+                        bank.add(sentence, item["id"], {concept: 1})
+                elif neg_is_negative:
+                    bank.add(sentence, item["id"], {concept: 0})
+    for path, number, row in _rows(REAL):  # prompts of real packages (scripts/harvest_real_prompts.py)
+        for _a, _b, sentence, _nt in _sentences(row["text"], find_placeholders(row["text"])):
+            bank.add(sentence, f"real:{path.stem}:{number}", {c: 0 for c in BACKGROUND})
     if CORPUS.is_file():
         for line in CORPUS.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
