@@ -304,12 +304,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.packages, args.runs, args.small_runs = ["langchain-core"], 2, 5
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="promptlint-bench-"))
+    return in_workdir(args.workdir, "promptlint-bench-", lambda work: run(args, work))
+
+
+def in_workdir(workdir: Path | None, prefix: str, job: Callable[[Path], int]) -> int:
+    """`job(folder)` in `workdir` (kept for the next run) or in a temporary folder removed afterwards."""
+    work = workdir or Path(tempfile.mkdtemp(prefix=prefix))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        return run(args, work.resolve())
+        return job(work.resolve())
     finally:
-        if args.workdir is None:
+        if workdir is None:
             shutil.rmtree(work, ignore_errors=True)
 
 

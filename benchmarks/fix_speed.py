@@ -28,7 +28,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -55,13 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.packages, args.runs = ["langchain-core"], 2
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="promptlint-fix-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    try:
-        return run(args, work.resolve())
-    finally:
-        if args.workdir is None:
-            shutil.rmtree(work, ignore_errors=True)
+    return check_speed.in_workdir(args.workdir, "promptlint-fix-bench-", lambda work: run(args, work))
 
 
 def run(args: argparse.Namespace, work: Path) -> int:
