@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             for i, example in enumerate(rule.examples[kind]):
                 positions, fixed, problem = actual(rule, example)
                 refused = bool(problem and "fix was refused" in problem)
-                if refused and "fixed" in example and example["fixed"] is None:
+                states_refused = "fixed" in example and example["fixed"] is None  # `fixed: null`
+                if refused and states_refused:
                     problem = None  # `fixed: null`: the example states that the fix must be refused, and it is
                 shown = (example.get("text") or example.get("python") or "").strip().splitlines()[0][:70]
                 if kind == "bad" and not positions:
@@ -156,9 +157,8 @@ def main(argv: list[str] | None = None) -> int:
                 stale = [] if args.write else [
                     f"states {key} {example[key]!r}, the engine gives {now!r}"
                     for key, now in (("findings", positions), ("fixed", fixed))
-                    if key in example and not _as_stated(key, example, now)
-                    and not (key == "fixed" and example["fixed"] is None and refused)]
-                if "fixed" in example and example["fixed"] is None and not refused and positions:
+                    if key in example and not _as_stated(key, example, now)]
+                if states_refused and not refused and positions:
                     stale.append("states `fixed: null` (the fix is refused), but the fix applies")
                 if stale and not problem:
                     problem = "; ".join(stale)
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                     new: dict[str, Any] = {"findings": positions}
                     if fixed is not None:
                         new["fixed"] = fixed
-                    if "fixed" in example and example["fixed"] is None and refused:
+                    if states_refused and refused:
                         new["fixed"] = None
                     if example.get("findings") != positions or example.get("fixed") != new.get("fixed") \
                             or "line" in example:
