@@ -1579,12 +1579,16 @@ class _Extractor:
                 # a class or module named for its prompts (`class AskPrompts(CoderPrompts)`, `prompts.py`) says
                 # what its texts are, whatever their own names: judged by the qualified name
                 container = None
-                if definition.scope == 0:
-                    if definition.cls and _STRONG_NAME_RE.search(definition.cls):
-                        container = definition.cls
-                    elif not definition.cls and self._prompt_module:
-                        container = self._prompt_module
-                judge = f"{container}.{name}" if container else name
+                setting = _setting_name(name)
+                if setting is not None:
+                    judge = setting  # `interpreter.system_message`: judged by the setting's own name
+                else:
+                    if definition.scope == 0:
+                        if definition.cls and _STRONG_NAME_RE.search(definition.cls):
+                            container = definition.cls
+                        elif not definition.cls and self._prompt_module:
+                            container = self._prompt_module
+                    judge = f"{container}.{name}" if container else name
                 if not _PROMPT_NAME_RE.search(judge):
                     continue
                 if container and not _PROMPT_NAME_RE.search(name):
@@ -1824,7 +1828,32 @@ def _target_key(target: ast.expr, scope: int) -> tuple[int, str] | None:
         return (scope, store)
     if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
         return (-1, target.attr)
-    return None
+    return _object_attr_key(target, scope)
+
+
+def _setting_name(name: str) -> str | None:
+    """The attribute of a definition made by `_object_attr_key` (`system_message` of
+    `interpreter.system_message`); None for a name, a `self` attribute or a store key."""
+    if "." not in name or "[" in name:
+        return None
+    return name.rsplit(".", 1)[1]
+
+
+def _object_attr_key(target: ast.expr, scope: int) -> tuple[int, str] | None:
+    """`interpreter.system_message = "..."`, `agent.llm.instructions = ...`: a setting of another object (a
+    configured instance, a profile), defined under its dotted name (`interpreter.system_message`) so that
+    `_report_named_defs` judges it like any named text and no bare name's lookup ever finds it."""
+    if not isinstance(target, ast.Attribute):
+        return None
+    parts = [target.attr]
+    node = target.value
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or node.id in ("self", "cls"):
+        return None  # `self.a.b = ...`, `x[0].a = ...`, `f().a = ...`: not a named object's setting
+    parts.append(node.id)
+    return (scope, ".".join(reversed(parts)))
 
 
 def _tool_description(node: ast.Dict | ast.Call) -> ast.expr | None:
