@@ -94,3 +94,27 @@ def test_a_setting_is_not_found_by_a_bare_name_of_the_same_attribute() -> None:
     pirate = [p for p in prompts if "pirate" in p.text]
     assert len(pirate) == 1
     assert (pirate[0].name, pirate[0].call, pirate[0].sink) == ("interpreter.system_message", None, None)
+
+
+def test_instructions_keys_of_a_yaml_profile_are_system_prompts() -> None:
+    from promptlint.extractors import yaml as yaml_extractor
+
+    text = textwrap.dedent('''\
+        llm:
+          model: "gpt-4o-mini"
+          custom_instructions: >
+            The user will show you an image of the code you write. You can view images directly.
+        custom_instructions: "The user has set you to FAST mode. No talk, just code."
+        setup_instructions: see docs
+        user_instructions: "Type your question and press enter to send it"
+        version: 0.2.5
+    ''')
+    source = SourceFile("profiles/fast.yaml", text)
+    prompts = yaml_extractor.extract(source).prompts
+    found = {p.name: p for p in prompts}
+    # `*_instructions` is a system text when it is prose; a one-word setting and a user-facing key are not
+    assert sorted(found) == ["custom_instructions", "llm.custom_instructions", "user_instructions"]
+    assert found["llm.custom_instructions"].role == "system"
+    assert found["custom_instructions"].role == "system"
+    assert found["user_instructions"].role == "user"
+    assert first_line(source, found["llm.custom_instructions"]) == 4
