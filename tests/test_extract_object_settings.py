@@ -118,3 +118,19 @@ def test_instructions_keys_of_a_yaml_profile_are_system_prompts() -> None:
     assert found["custom_instructions"].role == "system"
     assert found["user_instructions"].role == "user"
     assert first_line(source, found["llm.custom_instructions"]) == 4
+
+
+def test_settings_reached_through_self_are_prompts_too() -> None:
+    source, prompts = run('''
+        class Ai:
+            def chat(self, text):
+                old = self.computer.interpreter.system_message
+                self.computer.interpreter.system_message = (
+                    "You are an AI assistant."
+                )
+                self.computer.interpreter.llm.model = "gpt-4o with the long context window"
+                self.computer.interpreter.system_message = old
+                return self.computer.interpreter.chat(text)
+    ''')
+    assert [(p.name, p.text, first_line(source, p)) for p in prompts] == [
+        ("self.computer.interpreter.system_message", "You are an AI assistant.", line_of(source, '"You are'))]

@@ -1840,8 +1840,8 @@ def _setting_name(name: str) -> str | None:
 
 
 def _object_attr_key(target: ast.expr, scope: int) -> tuple[int, str] | None:
-    """`interpreter.system_message = "..."`, `agent.llm.instructions = ...`: a setting of another object (a
-    configured instance, a profile), defined under its dotted name (`interpreter.system_message`) so that
+    """`interpreter.system_message = "..."`, `self.llm.interpreter.system_message = ...`: a setting of another
+    object (a configured instance, a profile), defined under its dotted name (`interpreter.system_message`) so that
     `_report_named_defs` judges it like any named text and no bare name's lookup ever finds it."""
     if not isinstance(target, ast.Attribute):
         return None
@@ -1850,8 +1850,8 @@ def _object_attr_key(target: ast.expr, scope: int) -> tuple[int, str] | None:
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
         node = node.value
-    if not isinstance(node, ast.Name) or node.id in ("self", "cls"):
-        return None  # `self.a.b = ...`, `x[0].a = ...`, `f().a = ...`: not a named object's setting
+    if not isinstance(node, ast.Name) or (node.id in ("self", "cls") and len(parts) < 2):
+        return None  # `self.a = ...` (a `self` attribute), `x[0].a = ...`, `f().a = ...`: not a named setting
     parts.append(node.id)
     return (scope, ".".join(reversed(parts)))
 
