@@ -65,6 +65,8 @@ PERSONA_KWARGS = frozenset({"goal", "backstory"})
 #: Agent constructors named otherwise than `*Agent` whose `prompt=` is the system prompt.
 AGENT_FACTORIES = frozenset({"create_react_agent", "create_agent", "create_supervisor", "create_swarm",
                              "create_deep_agent"})
+#: Methods that take the user's turn as `message=` (`interpreter.chat(message=...)`, `agent.achat(message=...)`).
+CHAT_METHODS = frozenset({"chat", "achat", "send_message", "asend_message"})
 #: Decorators whose function docstring is a tool description sent to the model.
 TOOL_DECORATORS = frozenset({"tool", "function_tool", "tool_plain", "kernel_function", "register_for_llm"})
 #: Calls that name a file to read (`open(path)`, `env.get_template(name)`, `PromptTemplate.from_file(path)`).
@@ -120,6 +122,8 @@ def keyword_sink(key: str, chain: str, agent_like: bool, persona: bool,
             return "unknown", "agent description"
         if key == "prompt" and callee in AGENT_FACTORIES:
             return "system", "system prompt"
+    if key == "message" and callee in CHAT_METHODS:
+        return "user", "user message"  # `agent.chat(message=text)`: the user's turn
     if key == "expected_output" and callee == "Task":
         return "user", "task expected output"
     return None

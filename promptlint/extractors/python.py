@@ -110,7 +110,7 @@ _COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.A
              ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.Match)
 #: Every keyword `_kwargs` reads a prompt from (a call with none of them, and no message list, holds none).
 _PROMPT_KWARGS = pc.SYSTEM_KWARGS | pc.USER_KWARGS | pc.TEMPLATE_KWARGS | pc.SINK_KWARGS | {
-    "messages", "input", "description", "content", "contents"}
+    "messages", "input", "description", "content", "contents", "message"}
 _STRINGISH_CALLS = frozenset({"format", "format_map", "strip", "lstrip", "rstrip", "join", "dedent", "cleandoc"})
 
 
@@ -317,6 +317,8 @@ class _Extractor:
         self.classes: dict[str, ast.ClassDef] = {}
         self.lists: dict[tuple[int, str], list[tuple[ast.stmt, ast.expr, bool]]] = {}  # (item, is_extend)
         self.withs: dict[tuple[int, str], ast.expr] = {}  # `with open(...) as f` -> the open call
+        #: `for text in ["Are you there?", "Please reply."]:` -> (scope, "text"): the loop and its texts
+        self.loop_texts: dict[tuple[int, str], tuple[ast.stmt, list[ast.expr]]] = {}
         self.emitted_returns: set[int] = set()
         self._use: _Use | None = None
         self._pieces: list[tuple[ast.expr, int]] = []
@@ -499,6 +501,8 @@ class _Extractor:
             self._visit_class(node, ctx)
         elif isinstance(node, ast.For | ast.AsyncFor | ast.While):
             self._visit_expr(node.iter if not isinstance(node, ast.While) else node.test, ctx)
+            if not isinstance(node, ast.While):
+                self._note_loop_texts(node, ctx.scope)
             loop = ctx._replace(in_loop=True, in_retry=ctx.in_retry or pc.is_retry_loop(node))
             if isinstance(node, ast.While) and self._refusal_test(node.test):
                 loop = loop._replace(after_refusal=True)
@@ -942,6 +946,15 @@ class _Extractor:
             for operand in operands:
                 found |= self._emit(operand, role, site, ctx, name, prose, sink, piece, depth + 1)
             return found
+        if base is value and isinstance(base, ast.Subscript | ast.Call | ast.Name):
+            choices = self._choices(base, ctx)
+            if choices is not None:  # one of several texts written together: each is a prompt where written
+                stmt_of, items = choices
+                found = False
+                for item in items:
+                    found |= self._emit(item, role, site, ctx._replace(stmt=stmt_of), name, prose, sink, piece,
+                                        depth + 1)
+                return found
         if isinstance(base, ast.Name) and base is value:
             augs = [d for d in self.defs.get((ctx.scope, base.id), ()) if d.aug and d.stmt.lineno < base.lineno]
             head = self._lookup(base, ctx.scope)
@@ -1021,6 +1034,42 @@ class _Extractor:
                                 sink=sink, piece=True, depth=depth + 1)
         del scope
         return found
+
+    def _note_loop_texts(self, node: ast.For | ast.AsyncFor, scope: int) -> None:
+        """`for text in ["Are you there?", "Please reply."]:` -- a loop over texts written in place."""
+        if isinstance(node.target, ast.Name) and isinstance(node.iter, ast.List | ast.Tuple) \
+                and _all_texts(node.iter.elts):
+            self.loop_texts[(scope, node.target.id)] = (node, list(node.iter.elts))
+
+    def _choices(self, node: ast.Subscript | ast.Call | ast.Name,
+                 ctx: _Ctx) -> tuple[ast.stmt, list[ast.expr]] | None:
+        """The texts a value is picked from, with the statement they are written in: an item of a list of texts
+        (`retries[attempt % len(retries)]`, `random.choice(retries)`) or the variable of a loop over texts
+        written in place (`for text in ["Are you there?", ...]: chat(message=text)`); None otherwise."""
+        if isinstance(node, ast.Name):
+            if self._lookup(node, ctx.scope) is not None:
+                return None
+            return self.loop_texts.get((ctx.scope, node.id))
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name != "choice" or len(node.args) != 1 or node.keywords:
+                return None
+            listed = node.args[0]
+        else:
+            if _store_key(node) is not None:
+                return None  # `PROMPTS["system"]`: a store's text, looked up by key
+            listed = node.value
+        if isinstance(listed, ast.List | ast.Tuple) and _all_texts(listed.elts):
+            return ctx.stmt, list(listed.elts)  # type: ignore[return-value]
+        if not isinstance(listed, ast.Name):
+            return None
+        definition = self._lookup(listed, ctx.scope)
+        if definition is None or definition.aug or not isinstance(definition.value, ast.List | ast.Tuple) \
+                or not _all_texts(definition.value.elts):
+            return None
+        definition.used = True
+        return definition.stmt, list(definition.value.elts)
 
     def _def_ctx(self, definition: _Def, ctx: _Ctx) -> _Ctx:
         scope = definition.scope if definition.scope >= 0 else definition.home
@@ -1785,6 +1834,12 @@ def _literal(node: ast.expr) -> Any:
             and isinstance(node.operand, ast.Constant) and isinstance(node.operand.value, int | float):
         return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
     return _NOT_LITERAL
+
+
+def _all_texts(items: list[ast.expr]) -> bool:
+    """A list written as texts: string literals or f-strings only (not names, calls or a mixture)."""
+    return bool(items) and all(type(e) is ast.JoinedStr or (type(e) is ast.Constant and isinstance(e.value, str))
+                               for e in items)
 
 
 def _stringish(node: ast.expr) -> bool:
