@@ -94,6 +94,11 @@ MESSAGE_FACTORY_RE = compile_regex(
 )
 #: Classes that wrap a text (`TextArtifact("...")`, `TextContent(text=...)`): at a sink, their text is the prompt.
 WRAPPER_SUFFIXES = ("Text", "Artifact", "Content", "Block", "Part")
+#: Keywords that give a model the class its answer (or a tool's arguments) must fit.
+SCHEMA_KWARGS = frozenset({"response_schema", "response_format", "response_model", "output_type", "output_schema",
+                           "text_format", "args_schema", "output_cls", "result_type"})
+#: Methods whose first argument is such a class (`llm.with_structured_output(Answer)`).
+SCHEMA_METHODS = frozenset({"with_structured_output", "as_structured_llm"})
 #: Keys that make a dict with a "description" a tool's specification (OpenAI / Anthropic / MCP / griptape).
 TOOL_SPEC_KEYS = frozenset({"parameters", "input_schema", "inputSchema", "schema", "args_schema", "json_schema"})
 

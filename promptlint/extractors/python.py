@@ -317,6 +317,9 @@ class _Extractor:
         self.classes: dict[str, ast.ClassDef] = {}
         self.lists: dict[tuple[int, str], list[tuple[ast.stmt, ast.expr, bool]]] = {}  # (item, is_extend)
         self.withs: dict[tuple[int, str], ast.expr] = {}  # `with open(...) as f` -> the open call
+        #: every class by name, nested ones too, as the walk meets them (response schemas defined in a function)
+        self.seen_classes: dict[str, list[ast.ClassDef]] = {}
+        self._schemas_done: set[int] = set()
         #: `for text in ["Are you there?", "Please reply."]:` -> (scope, "text"): the loop and its texts
         self.loop_texts: dict[tuple[int, str], tuple[ast.stmt, list[ast.expr]]] = {}
         self.emitted_returns: set[int] = set()
@@ -567,6 +570,7 @@ class _Extractor:
         self._visit_body(node.body, inner)
 
     def _visit_class(self, node: ast.ClassDef, ctx: _Ctx) -> None:
+        self.seen_classes.setdefault(node.name, []).append(node)
         for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
             self._visit_expr(expr, ctx)
         bases = [pc.dotted(b).rsplit(".", 1)[-1] for b in node.bases]
@@ -632,6 +636,7 @@ class _Extractor:
                     if description is not None:  # {"name", "description", "parameters"}: the model reads it
                         self._emit(description, "unknown", None, ctx, "description",
                                    sink=self._sink("tool description", "<tool>", sub))
+                    self._parameter_descriptions(sub, ctx)
             for field in sub._fields:  # ast.iter_child_nodes, inlined; names and constants hold nothing to find
                 value = getattr(sub, field, None)
                 if isinstance(value, list):
@@ -654,6 +659,8 @@ class _Extractor:
             return False
         self._adopt(node, ctx)
         last = chain.rsplit(".", 1)[-1]
+        if node.keywords or last in pc.SCHEMA_METHODS:
+            self._response_schemas(node, last, ctx)
         head = chain.rsplit(".", 2)[-2] if "." in chain else ""
         kind = pc.call_kind(chain)
         if kind is not None:
@@ -676,6 +683,68 @@ class _Extractor:
         else:
             self._generic_call(node, chain, kind, ctx)
         return False
+
+    def _parameter_descriptions(self, spec: ast.Dict | ast.Call, ctx: _Ctx) -> None:
+        """The descriptions of a tool's parameters (`"parameters": {"properties": {"code": {"description":
+        "The code to execute"}}}`) or of a JSON schema given to a model: the model reads them to fill the call."""
+        for key, value in _pairs(spec) or ():
+            if key in pc.TOOL_SPEC_KEYS and isinstance(value, ast.Dict):
+                for description in _property_descriptions(value, 0):
+                    self._emit(description, "unknown", None, ctx, "description",
+                               sink=self._sink("tool parameter description", "<tool>", spec))
+
+    def _response_schemas(self, node: ast.Call, last: str, ctx: _Ctx) -> None:
+        """Classes of this file given to a model as the shape of its answer or of a tool's arguments
+        (`response_schema=DocumentQueries`, `response_model=...`, `.with_structured_output(Answer)`): their
+        docstrings and `Field(description=...)` texts are read by the model. A class is followed through a
+        name assigned from one of its factory methods (`model = Plan.create_model(...)`), and its subclasses
+        in this file are schemas too."""
+        chain = pc.dotted(node.func)
+        if last not in pc.SCHEMA_METHODS and not (pc.looks_like_model(chain) or "tool" in chain.lower()):
+            return  # `@app.post(..., response_model=Item)`: a web API's schema, not a model's
+        refs = [k.value for k in node.keywords if k.arg in pc.SCHEMA_KWARGS]
+        if last in pc.SCHEMA_METHODS:
+            refs.extend(node.args[:1])
+        for ref in refs:
+            for cls in self._schema_classes(ref, ctx):
+                if id(cls) in self._schemas_done:
+                    continue
+                self._schemas_done.add(id(cls))
+                sink = self._sink("response schema description", chain, node)
+                self._docstring(cls, "unknown", sink, ctx, cls.name)
+                for stmt in cls.body:
+                    if isinstance(stmt, ast.AnnAssign | ast.Assign) and isinstance(stmt.value, ast.Call):
+                        call = stmt.value
+                        callee = pc.dotted(call.func).rsplit(".", 1)[-1]
+                        if callee not in ("Field", "InputField", "OutputField"):
+                            continue
+                        for kw in call.keywords:
+                            if kw.arg in ("description", "desc") and _maybe_text(kw.value):
+                                self._emit(kw.value, "unknown", None, ctx._replace(stmt=stmt), f"{cls.name}.{kw.arg}",
+                                           sink=self._sink("field description", chain, node))
+
+    def _schema_classes(self, ref: ast.expr, ctx: _Ctx) -> list[ast.ClassDef]:
+        if isinstance(ref, ast.Subscript):  # `List[Answer]`, `list[Answer]`
+            ref = ref.slice
+        if not isinstance(ref, ast.Name):
+            return []
+        found = self.seen_classes.get(ref.id) or ([self.classes[ref.id]] if ref.id in self.classes else [])
+        if not found:
+            definition = self._lookup(ref, ctx.scope)
+            value = definition.value if definition is not None else None
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                    and isinstance(value.func.value, ast.Name):
+                owner = value.func.value.id  # `Plan.create_model_with_enum(options)`: a model made by the class
+                found = self.seen_classes.get(owner) or ([self.classes[owner]] if owner in self.classes else [])
+        if not found:
+            return []
+        names = {c.name for c in found}
+        out = list(found)
+        for classes in self.seen_classes.values():  # subclasses of a schema made in this file
+            for cls in classes:
+                if cls not in out and any(pc.dotted(b).rsplit(".", 1)[-1] in names for b in cls.bases):
+                    out.append(cls)
+        return out
 
     def _sink(self, kind: str, method: str, node: ast.AST) -> Sink:
         return Sink(kind, method, self.src.path, getattr(node, "lineno", 1))
@@ -1922,6 +1991,25 @@ def _tool_description(node: ast.Dict | ast.Call) -> ast.expr | None:
         elif key in pc.TOOL_SPEC_KEYS:
             spec = True
     return description if spec and description is not None and _maybe_text(description) else None
+
+
+def _property_descriptions(schema: ast.Dict, depth: int) -> list[ast.expr]:
+    """The `description` of each property of a JSON schema written as a dict literal (nested objects, array
+    items and `$defs` too)."""
+    out: list[ast.expr] = []
+    if depth > 6:
+        return out
+    for key, value in _pairs(schema) or ():
+        if key in ("properties", "$defs", "definitions") and isinstance(value, ast.Dict):
+            for prop in value.values:
+                if isinstance(prop, ast.Dict):
+                    description = _dict_get(prop, "description")
+                    if description is not None and _maybe_text(description):
+                        out.append(description)
+                    out.extend(_property_descriptions(prop, depth + 1))
+        elif key in ("items", "additionalProperties") and isinstance(value, ast.Dict):
+            out.extend(_property_descriptions(value, depth + 1))
+    return out
 
 
 def _is_content_target(target: ast.expr) -> bool:
