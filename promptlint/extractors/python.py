@@ -565,6 +565,7 @@ class _Extractor:
             sink = self._sink(kind, pc.dotted(_deco_target(node.decorator_list[0])), node)
             if what == "doc":
                 self._docstring(node, role, sink, ctx, node.name)
+                self._tool_results(node, inner)
             else:
                 self._emit_returns(self.funcs.get((inner.cls or "", node.name)), role, None, inner, sink)
         elif _PROMPT_NAME_RE.search(node.name) and not _NAME_DENY_RE.search(node.name):
@@ -586,6 +587,10 @@ class _Extractor:
                     if any(isinstance(t, ast.Name) and t.id in _TOOL_ATTRS for t in targets):
                         self._emit(stmt.value, "unknown", None, ctx._replace(stmt=stmt),
                                    f"{node.name}.description", sink=self._sink("tool description", node.name, stmt))
+            for stmt in node.body:  # its interface (`__call__`, `forward`, `run`, LangChain's `_run`), not private
+                if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and (  # helpers (`_get_app_code`)
+                        not stmt.name.startswith("_") or stmt.name.startswith("__") or stmt.name in ("_run", "_arun")):
+                    self._tool_results(stmt, _Ctx(scope=id(stmt), function=stmt.name, cls=node.name))
         self._visit_body(node.body, ctx._replace(cls=node.name))
 
     def _docstring(self, node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef, role: Role, sink: Sink,
@@ -694,6 +699,23 @@ class _Extractor:
         else:
             self._generic_call(node, chain, kind, ctx)
         return False
+
+    def _tool_results(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: _Ctx) -> None:
+        """What a tool gives back to the model: the texts a `@tool` function or a method of a `*Tool` class
+        returns (`return f"The file {path} has been edited. ..."`, `return ToolResult(output=msg)`), errors
+        included, since the model reads them to decide its next step."""
+        func = self.funcs.get((ctx.cls or "", node.name))
+        if func is None or func.node is not node:
+            func = _Func(node.name, node, ctx.cls)
+        sink = self._sink("tool result", node.name, node)
+        for ret in func.returns:
+            if id(ret) in self.emitted_returns:
+                continue
+            value = _result_text(ret.value)
+            if value is None or (isinstance(_peel(value), ast.Name) and self._is_param(_peel(value), ctx.scope)):
+                continue
+            self.emitted_returns.add(id(ret))
+            self._emit(value, "unknown", None, ctx._replace(stmt=ret), node.name, prose=True, sink=sink)
 
     def _parameter_descriptions(self, spec: ast.Dict | ast.Call, ctx: _Ctx) -> None:
         """The descriptions of a tool's parameters (`"parameters": {"properties": {"code": {"description":
@@ -2022,6 +2044,21 @@ def _property_descriptions(schema: ast.Dict, depth: int) -> list[ast.expr]:
         elif key in ("items", "additionalProperties") and isinstance(value, ast.Dict):
             out.extend(_property_descriptions(value, depth + 1))
     return out
+
+
+def _result_text(value: ast.expr) -> ast.expr | None:
+    """The text a tool returns: a string, a composition, a name holding one, or the `output` / `error` of a
+    result object (`ToolResult(output=msg)`, `CLIResult(error="...")`); None for anything else."""
+    if isinstance(value, ast.Call):
+        callee = pc.dotted(value.func).rsplit(".", 1)[-1]
+        if callee.endswith(("Result", "Output", "Response")) and callee[:1].isupper():
+            texts = [k.value for k in value.keywords if k.arg in ("output", "error", "content", "text")]
+            texts += value.args[:1]
+            return texts[0] if len(texts) == 1 else None
+        return value if _stringish(value) else None
+    if isinstance(value, ast.Name) or _stringish(value):
+        return value
+    return None
 
 
 def _text_part(node: ast.Dict) -> ast.expr | None:
