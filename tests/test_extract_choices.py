@@ -85,3 +85,19 @@ def test_a_loop_variable_assigned_in_the_loop_is_not_the_loop_text() -> None:
                 agent.chat(message=message)
     ''')
     assert [p.text for p in prompts] == ["Tell me about {topics}"]
+
+
+def test_the_first_argument_of_a_chat_method_is_the_users_turn() -> None:
+    source, prompts = run('''
+        def browse(self, intent, page):
+            ai_query = f"""
+            Below is the content of the current webpage. Given the intent "{intent}", extract useful information.
+            {page}
+            """
+            response = self.computer.ai.chat(ai_query)
+            self.room.send("Below is the content of the page you asked for.")
+            self.chatter("Summarize the page for the user in two lines.")
+            return response
+    ''')
+    assert [(p.role, p.sink.kind if p.sink else "") for p in prompts] == [("user", "user message")]
+    assert source.position(prompts[0].positions.file_offset(prompts[0].text.index("Below")))[0] == 4

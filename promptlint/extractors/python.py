@@ -864,7 +864,9 @@ class _Extractor:
     def _generic_call(self, node: ast.Call, chain: str, kind: str | None, ctx: _Ctx) -> None:
         """Any other call: prompt keywords (`instructions=`, `system_prompt=`...) or a message list argument."""
         modelish = kind is not None or pc.looks_like_model(chain)
-        if kind != "invoke" and not any(k.arg in _PROMPT_KWARGS for k in node.keywords) and not (
+        # `agent.chat("Describe the page ...")`: a chat method's first argument is the user's turn
+        turn = kind == "invoke" or (bool(node.args) and chain.rsplit(".", 1)[-1] in pc.CHAT_METHODS)
+        if not turn and not any(k.arg in _PROMPT_KWARGS for k in node.keywords) and not (
                 modelish and any(_is_message_list(arg) for arg in node.args[:2])):
             return  # nothing `_kwargs` or the loop below would take: no site to build (most calls)
         site = self._site(node, chain, kind, ctx, register=False)
@@ -875,7 +877,7 @@ class _Extractor:
             if modelish and _is_message_list(arg):
                 self._messages(arg, site, ctx)
                 found = True
-            elif kind == "invoke" and arg is node.args[0] and _maybe_text(arg):
+            elif turn and arg is node.args[0] and _maybe_text(arg):
                 found |= self._content(arg, "user", site, ctx, None, "user message")
         if found or kind == "invoke":
             self._register(site)
