@@ -101,3 +101,34 @@ def test_the_first_argument_of_a_chat_method_is_the_users_turn() -> None:
     ''')
     assert [(p.role, p.sink.kind if p.sink else "") for p in prompts] == [("user", "user message")]
     assert source.position(prompts[0].positions.file_offset(prompts[0].text.index("Below")))[0] == 4
+
+
+def test_a_local_assigned_in_branches_and_composed_into_a_prompt() -> None:
+    source, prompts = run('''
+        def describe(img_msg, path, description, vision_api):
+            if img_msg["format"] == "path":
+                precursor = f"The image I'm referring to ({path}) contains the following: "
+                if vision_api:
+                    postcursor = f"\\nTo ask about the image, run `vision.query(path='{path}')`."
+                else:
+                    postcursor = ""
+            else:
+                precursor = "Imagine I have just shown you an image with this description: "
+                postcursor = ""
+            img_msg["content"] = precursor + description + postcursor
+    ''')
+    assert sorted(line for line, _text, _role in lines(source, prompts)) == [4, 6, 10]
+    assert all(p.sink is not None and p.sink.kind == "message content" for p in prompts)
+
+
+def test_a_local_assigned_in_branches_but_not_composed_stays_out() -> None:
+    _source, prompts = run('''
+        def describe(img_msg, path, description):
+            if path:
+                note = f"Saved the image at {path} for later review."
+            else:
+                note = "Nothing was saved to disk this time."
+            print(note)
+            img_msg["content"] = description
+    ''')
+    assert prompts == []

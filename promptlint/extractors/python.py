@@ -1476,6 +1476,8 @@ class _Extractor:
             if definition.value is node:
                 return None, False
             inner_scope = definition.scope if definition.scope >= 0 else definition.home
+            if isinstance(node, ast.Name) and self._use is not None:
+                self._other_branches(node, definition, scope)
             frag, percent = self._render(definition.value, inner_scope, depth + 1, definition.cls or cls)
             if frag is None and isinstance(node, ast.Name) and self._augments(definition, node.lineno):
                 # `prompt = helper(...)` then `prompt += "..."`: the pieces appended are prompt text
@@ -1500,6 +1502,16 @@ class _Extractor:
         if isinstance(node, ast.Call):
             return self._render_call(node, scope, depth, cls)
         return None, False
+
+    def _other_branches(self, node: ast.Name, definition: _Def, scope: int) -> None:
+        """A local composed into a prompt and assigned in branches before (`if path: pre = f"The image at
+        {path} shows: " else: pre = "Imagine this image: "`): the text rendered is the last assignment's, the
+        others are pieces of the prompt too."""
+        if definition.scope != scope:
+            return
+        for other in self._reaching(node, scope):
+            if other is not definition and not other.used and _stringish(other.value):
+                self._pieces.append((other.value, scope))
 
     def _render_binop(self, node: ast.BinOp, scope: int, depth: int, cls: str | None) -> tuple[ps.Frag | None, bool]:
         if isinstance(node.op, ast.Mod):
