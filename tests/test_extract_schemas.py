@@ -122,3 +122,25 @@ def test_api_models_not_given_to_a_model_stay_out() -> None:
             return {"status": "ok"}
     ''')
     assert prompts == []
+
+
+def test_the_args_schema_of_a_tool_class_and_a_config_objects_response_schema() -> None:
+    source, prompts = run('''
+        from google.genai import types
+        from langchain_core.tools import BaseTool
+        from pydantic import BaseModel, Field
+
+        class SearchInput(BaseModel):
+            query: str = Field(description="The words to search the notes for")
+
+        class Verdict(BaseModel):
+            safe: bool = Field(description="Whether the request is safe to answer")
+
+        class SearchTool(BaseTool):
+            name: str = "search"
+            args_schema: type[BaseModel] = SearchInput
+
+        config = types.GenerateContentConfig(response_schema=Verdict)
+    ''')
+    assert [(line, text) for line, text, _kind in found(source, prompts)] == [
+        (7, "The words to search the notes for"), (10, "Whether the request is safe to answer")]

@@ -98,7 +98,10 @@ WRAPPER_SUFFIXES = ("Text", "Artifact", "Content", "Block", "Part")
 SCHEMA_KWARGS = frozenset({"response_schema", "response_format", "response_model", "output_type", "output_schema",
                            "text_format", "args_schema", "output_cls", "result_type"})
 #: Methods whose first argument is such a class (`llm.with_structured_output(Answer)`).
-SCHEMA_METHODS = frozenset({"with_structured_output", "as_structured_llm"})
+SCHEMA_METHODS = frozenset({"with_structured_output", "as_structured_llm", "pydantic_function_tool"})
+#: Web framework routes, whose `response_model=` is an HTTP API's schema (FastAPI), not a model's.
+WEB_ROUTES = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "route", "api_route",
+                        "add_api_route", "websocket"})
 #: Keys that make a dict with a "description" a tool's specification (OpenAI / Anthropic / MCP / griptape).
 TOOL_SPEC_KEYS = frozenset({"parameters", "input_schema", "inputSchema", "schema", "args_schema", "json_schema"})
 
