@@ -134,3 +134,17 @@ def test_settings_reached_through_self_are_prompts_too() -> None:
     ''')
     assert [(p.name, p.text, first_line(source, p)) for p in prompts] == [
         ("self.computer.interpreter.system_message", "You are an AI assistant.", line_of(source, '"You are'))]
+
+
+def test_a_piece_appended_to_a_setting_is_a_prompt_too() -> None:
+    source, prompts = run('''
+        from interpreter import interpreter
+        if args.fast:
+            interpreter.custom_instructions += (
+                "UPDATED INSTRUCTIONS: You are in ULTRA FAST mode. Be brief."
+            )
+        interpreter.llm.context_window += 1000
+        interpreter.display_name += " (fast mode enabled for this run)"
+    ''')
+    assert [(p.name, first_line(source, p)) for p in prompts] == [
+        ("interpreter.custom_instructions", line_of(source, '"UPDATED'))]

@@ -420,6 +420,9 @@ class _Extractor:
                         self.lists.setdefault(key, []).extend((node, e, False) for e in node.value.elts)
                     else:
                         self.defs.setdefault(key, []).append(_Def(key[1], node.value, node, scope, aug=True, cls=cls))
+                elif isinstance(node.op, ast.Add) and (key := _object_attr_key(node.target, scope)) is not None:
+                    # `interpreter.custom_instructions += "..."`: a piece appended to a setting
+                    self.defs.setdefault(key, []).append(_Def(key[1], node.value, node, scope, aug=True, cls=cls))
             elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
                 call = node.value
                 if pc.is_no_prompt_call(pc.dotted(call.func)):
