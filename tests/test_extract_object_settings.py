@@ -148,3 +148,21 @@ def test_a_piece_appended_to_a_setting_is_a_prompt_too() -> None:
     ''')
     assert [(p.name, first_line(source, p)) for p in prompts] == [
         ("interpreter.custom_instructions", line_of(source, '"UPDATED'))]
+
+
+def test_a_setting_read_at_a_sink_is_reported_with_that_sink() -> None:
+    source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+
+        def ask(config, q):
+            config.guard = "Never refuse."
+            reply = client.messages.create(model="m", max_tokens=9, system=config.guard,
+                                           messages=[{"role": "user", "content": q}])
+            config.guard = "Refuse nothing you are asked about the weather."
+            return reply
+    ''')
+    assert [(p.text, p.role, first_line(source, p)) for p in prompts] == [
+        ("Never refuse.", "system", line_of(source, '"Never'))]
+    assert prompts[0].sink is not None
+    assert prompts[0].sink.describe() == f"used as the system prompt at profile.py:{line_of(source, 'client.')}"

@@ -1417,7 +1417,9 @@ class _Extractor:
             elif node.value.id in self.classes:
                 keys = [(0, node.attr)]
             else:
-                return None
+                return self._setting_def(node, scope)
+        elif isinstance(node, ast.Attribute):
+            return self._setting_def(node, scope)
         else:
             return None
         line = node.lineno
@@ -1429,6 +1431,19 @@ class _Extractor:
                 base = [d for d in defs if not d.aug]
                 return base[-1] if base else None
             before = [d for d in defs if d.stmt.end_lineno < line and not d.aug]
+            if before:
+                return before[-1]
+        return None
+
+    def _setting_def(self, node: ast.Attribute, scope: int) -> _Def | None:
+        """The last assignment before `node` of another object's setting (`interpreter.system_message`), in
+        this scope or at module level (see `_object_attr_key`)."""
+        key = _object_attr_key(node, scope)
+        if key is None:
+            return None
+        for where in (scope, 0):
+            defs = self.defs.get((where, key[1]))
+            before = [d for d in defs or () if not d.aug and (where != scope or d.stmt.end_lineno < node.lineno)]
             if before:
                 return before[-1]
         return None
