@@ -74,6 +74,8 @@ def test_a_part_inside_a_message_is_reported_once_and_other_typed_dicts_stay_out
         def ask(q):
             blocks = [{"type": "mrkdwn", "text": "Deploy finished without problems"},
                       {"type": "text", "text": "Deploy finished", "url": "https://example.com"}]
+            chunks = [AIMessageChunk(content=[{"type": "text", "text": "hello"}]),
+                      AIMessageChunk(content=[{"type": "text", "text": "world"}])]   # one-word stream chunks
             return client.messages.create(model="m", max_tokens=9, messages=[
                 {"role": "user", "content": [{"type": "text", "text": "Summarize this: " + q}]}])
     ''')

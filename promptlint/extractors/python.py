@@ -660,8 +660,9 @@ class _Extractor:
                 if type(sub) is ast.Dict and len(sub.keys) <= 3:
                     text = _text_part(sub)
                     if text is not None:  # `{"type": "text", "text": "..."}` appended to a message's content
+                        # (words, not a one-word stream chunk: `piece`)
                         self._emit(text, "unknown", None, ctx, "text", sink=self._sink("message content part",
-                                                                                        "<messages>", sub))
+                                                                                        "<messages>", sub), piece=True)
             for field in sub._fields:  # ast.iter_child_nodes, inlined; names and constants hold nothing to find
                 value = getattr(sub, field, None)
                 if isinstance(value, list):
