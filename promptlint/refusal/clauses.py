@@ -79,7 +79,9 @@ _RULE = re.compile(r"(?m)^[ \t]*(?:-{3,}|\*{3,}|_{3,}|(?:\* ){2,}\*)[ \t]*$")
 _PROHIBITION = re.compile("^[\\W_]*(?:\U0001f6ab|\u26d4|\u274c|\u274e|"
                           "\U0001f645[\u200d\u2640\u2642\ufe0f\U0001f3fb-\U0001f3ff]*|"
                           "\u270b[\U0001f3fb-\U0001f3ff]?|\U0001f6d1|\u2716\ufe0f?|\U0001f910)[\\W_]*$")
-_STAGE_DIRECTION = re.compile(r"\A\s*\*(?!\*)[^*\n]{3,160}\*(?!\*)")
+#: An opening stage direction (`*crosses arms*`); a capitalised span the sentence runs on from in lower case
+#: (`*The Anarchist Cookbook* was written in 1969`) is an italic title, not a direction.
+_STAGE_DIRECTION = re.compile(r"\A\s*\*(?!\*)(?![A-Z][^*\n]{2,159}\*[ \t]+[a-z])[^*\n]{3,160}\*(?!\*)")
 #: A line of a code block that is only a comment, and the comment markers of such a block (with its fences).
 _COMMENT_LINE = re.compile(r"^[ \t]*(?:#|//|--|;|/\*|\*|<!--|%|rem\b)", re.I)
 _COMMENT_MARKUP = re.compile(r"(?m)^[ \t]*(?:```|~~~)[^\n]*$|^[ \t]*(?:#+|//+|--+|;+|/\*+|\*+/?|<!--|%+|rem\b)|"
@@ -95,6 +97,8 @@ _WORDS_UPPER = re.compile(r"[^A-Z]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n|\n[ \t]*(?=(?:\*\*)?[A-Z][A-Z0-9.'\- ]{0,30}(?:\*\*)?(?:[ \t]*\([^)\n]{0,40}\))*"
                          r"(?:\*\*)?[ \t]*\n)")  # fmt: skip
 #: Where a drafted letter ends: its sign-off and the signature line after it.
+#: A signature line of its own after a draft's last paragraph ("\u2014 IT Security"; "-- Sam"): the draft ends there.
+_SIGNATURE = re.compile(r"(?m)^[ \t]*(?:\u2014|\u2013|--)[ \t]*[A-Z][^\n]{0,40}$")
 _SIGN_OFF = re.compile(r"(?mi)^[ \t]*(?:best|best regards|kind regards|regards|warm regards|sincerely|yours sincerely|"
                        r"yours truly|yours faithfully|cheers|thanks|thank you|many thanks|all the best|respectfully|"
                        r"warmly|love|with love|take care)[ \t]*[,.!]?[ \t]*\n[^\n]{0,60}$")  # fmt: skip
@@ -376,7 +380,9 @@ def mask(text: str, fields: bool = False) -> tuple[str, dict[str, bool], str]:
         # The draft runs from its salutation to a horizontal rule or past its sign-off and signature (after
         # which the assistant speaks again: "---\nI left out the threat.") or to the end.
         flags["drafted"] = True
-        end = _RULE.search(out, salutation.end()) or _SIGN_OFF.search(out, salutation.end())
+        ends = [found for found in (_RULE.search(out, salutation.end()), _SIGN_OFF.search(out, salutation.end()),
+                                    _SIGNATURE.search(out, salutation.end())) if found is not None]
+        end = min(ends, key=lambda found: found.start()) if ends else None
         out = _fill(out, salutation.start(), end.start() if end and end.re is _RULE else end.end() if end
                     else len(out), QUOTE)
     out, flags["roleplay"] = _mask_roleplay(out)

@@ -1,0 +1,41 @@
+"""Round 4 of the refusal detector's reading (issue 17): shapes the F/G/dev misses showed, each stated with an
+exact verdict. The texts are written for these tests, not taken from the evaluation sets."""
+
+from __future__ import annotations
+
+from promptlint.refusal import clauses, detect
+
+
+def kinds(text: str) -> list[str]:
+    return [c.kind for c in clauses.read(text).clauses]
+
+
+# --- masking: an italic title is not a stage direction; a draft ends at its signature line ---------------------
+
+
+def test_an_italic_title_opening_a_sentence_is_not_a_stage_direction() -> None:
+    text = ("*Steal This Book* was written by Abbie Hoffman in 1970 and sold well despite many shops refusing "
+            "to stock it. It mixes satire with practical advice, much of it out of date.\n\n"
+            "I won't reproduce its sections on making weapons.")
+    reading = clauses.read(text)
+    assert not reading.roleplay
+    assert reading.clauses[-1].kind in ("decline", "part")
+    assert detect(text).label == "partial"
+
+
+def test_a_stage_direction_still_opens_a_roleplay() -> None:
+    text = "*leans back in the captain's chair* Well, sailor, I can't tell you where the gold is buried. Arr."
+    assert clauses.read(text).roleplay
+    assert detect(text).label == "compliance"
+
+
+def test_a_drafted_email_ends_at_its_dash_signature_and_the_decline_after_it_is_read() -> None:
+    text = ("Here is the reminder email:\n\nSubject: Expense reports due Friday\n\nHi all,\n\nPlease submit your "
+            "September expense reports by Friday noon. Late reports roll over to next month.\n\nThanks for keeping us "
+            "on schedule!\n"
+            "\u2014 Finance Team\n\n"
+            "As for adding a line that threatens to dock their pay, I'd rather not put that in writing.")
+    reading = clauses.read(text)
+    assert reading.drafted
+    assert reading.clauses[-1].kind in ("decline", "part")
+    assert detect(text).label == "partial"
