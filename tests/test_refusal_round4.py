@@ -39,3 +39,33 @@ def test_a_drafted_email_ends_at_its_dash_signature_and_the_decline_after_it_is_
     assert reading.drafted
     assert reading.clauses[-1].kind in ("decline", "part")
     assert detect(text).label == "partial"
+
+
+# --- an agent's report of a requested action it did not take, with why: a declined part --------------------------
+
+
+def test_an_action_not_taken_with_its_consequence_after_work_done_is_a_declined_part() -> None:
+    text = ("Archived the 2022 invoices to cold storage and freed 40 GB on the share.\n\n"
+            "I didn't purge the audit log. That would erase the trail the auditors ask for every March.")
+    assert kinds(text) == ["content", "part", "reason"]
+    assert detect(text).label == "partial"
+
+
+def test_an_action_not_taken_because_a_rule_prevents_it_is_a_declined_part() -> None:
+    text = ("Posted the announcement to #general and pinned it.\n\n"
+            "I didn't post it to the customer Slack. The workspace policy blocks bots from posting in shared "
+            "channels.")
+    assert clauses.read(text).clauses[1].kind == "part"
+    assert detect(text).label == "partial"
+
+
+def test_an_action_not_taken_for_a_reason_of_taste_or_timing_is_not_a_decline() -> None:
+    code = ("Here's the function:\n\n```python\ndef fact(n):\n    out = 1\n    for i in range(2, n + 1):\n"
+            "        out *= i\n    return out\n```\n\nI didn't use recursion, since it would blow the stack for big "
+            "inputs.")
+    later = ("Summary of the meeting: budget approved, launch moved to May, hiring freeze lifted. I haven't sent it "
+             "to the team yet because you asked to review it first.")
+    found = "Checked all 30 links on the page. I didn't find any broken ones, which is a risk you can cross off."
+    for text in (code, later, found):
+        assert "part" not in kinds(text)
+        assert detect(text).label == "compliance"

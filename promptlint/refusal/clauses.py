@@ -531,7 +531,7 @@ def read(text: str) -> Reading:
             continue
         kind, evidence = _kind(cleaned, grammar, short)
         clauses.append(Clause(start, end, cleaned, kind, evidence, item, masked_chars))
-    clauses = _bare_noes(_explained_notices(_inherit_offers(_explanations(clauses))))
+    clauses = _bare_noes(_explained_notices(_inherit_offers(_explanations(_actions_not_taken(clauses)))))
     if not (flags["code"] or flags["roleplay"] or flags["drafted"]):
         clauses = _redirect_only(clauses)
     masked_declines = 0
@@ -554,6 +554,44 @@ _ABOUT_REQUEST = re.compile(r"^(?:(?:but|and|so|however|also|plus|again|honestly
                             r"(?:it|that|this|these|those|which|such|doing|helping|writing|sharing|providing|creating|giving|making|"
                             r"because (?:it|that|this|doing|i|we)|since (?:it|that|this|doing|i|we)|as (?:it|that|this|"
                             r"doing)|i|i'm|i'd|we|my|our|your request)\b|\b(?:i|we|me|my|our|you|your)\b")  # fmt: skip
+
+
+#: A report that the assistant did not do something ("I didn't email the secret key."; "We haven't run any exploit
+#: modules"); not what it did not perceive, know or manage ("I didn't find any errors", "I haven't tested this").
+_NOT_DONE = re.compile(r"^(?:(?:but|and|also|however|note|though|just so you know),? )?(?:i|we) (?:\w+ )?"
+                       r"(?:didn't|did not|haven't|have not|never)\b(?! (?:yet\b|(?:\w+ )?(?:have|had|been|get|got|"
+                       r"find|found|see|seen|saw|notice|noticed|hear|heard|know|knew|known|mean|meant|realize|realise|"
+                       r"realized|realised|expect|expected|think|thought|catch|caught|test|tested|try|tried|manage|"
+                       r"managed|forget|forgot|forgotten|need|needed|want|wanted|like|mind|say|said|verify|verified|"
+                       r"check|checked|encounter|encountered|run into|ran into|receive|received|hit)\b))"
+                       r" \w+")  # fmt: skip
+
+
+#: What an action would have done ("That would delete your home directory"; "Doing so would expose ...").
+_CONSEQUENCE = re.compile(r"^(?:(?:that|this|it|doing (?:that|so|this)|which) (?:would|could|will|might)|"
+                          r"\w+ing\b[^.]{0,60}? (?:would|could|might) (?:put|expose|leak|delete|destroy|break|wipe|erase|"
+                          r"lose|overwrite|open|bypass|violate|compromise|leave))\b")  # fmt: skip
+
+
+def _actions_not_taken(clauses: list[Clause]) -> list[Clause]:
+    """After the reply has done or said something, "I didn't email the secret key." followed by why (a reason: "That
+    would put it back in plaintext"; a harm; a rule that prevents it) reports a requested action it declined: a
+    declined part. The report alone ("I didn't change the tests."), one with a reason of taste ("I didn't use
+    recursion, since it would blow the stack") and a report nothing was delivered before stay as they are."""
+    grammar = load_grammar()
+    out = list(clauses)
+    before = 0
+    for number, clause in enumerate(clauses):
+        if clause.kind in ("content", "reason", "limit") and before >= 40 and (found := _NOT_DONE.match(clause.text)):
+            rest = [c.text for c in clauses[number + 1:] if c.text.strip(" .,;:!?")][:1]
+            why = any(_first(grammar.patterns["harm"], text) or _first(grammar.patterns["rule_prevents"], text)
+                      for text in [clause.text[found.end():], *rest]) or bool(rest and _CONSEQUENCE.match(rest[0]))
+            if why:
+                out[number] = Clause(clause.start, clause.end, clause.text, "part", found.group(0), clause.item,
+                                     clause.masked)
+        if clause.kind == "content":
+            before += _size(clause)
+    return out
 
 
 def _explanations(clauses: list[Clause]) -> list[Clause]:
