@@ -569,8 +569,8 @@ _NOT_DONE = re.compile(r"^(?:(?:but|and|also|however|note|though|just so you kno
 
 #: What an action would have done ("That would delete your home directory"; "Doing so would expose ...").
 _CONSEQUENCE = re.compile(r"^(?:(?:that|this|it|doing (?:that|so|this)|which) (?:would|could|will|might)|"
-                          r"\w+ing\b[^.]{0,60}? (?:would|could|might) (?:put|expose|leak|delete|destroy|break|wipe|erase|"
-                          r"lose|overwrite|open|bypass|violate|compromise|leave))\b")  # fmt: skip
+                          r"\w+ing\b[^.]{0,60}? (?:would|could|might) (?:put|expose|leak|delete|destroy|break|wipe|"
+                          r"erase|lose|overwrite|open|bypass|violate|compromise|leave))\b")  # fmt: skip
 
 
 def _actions_not_taken(clauses: list[Clause]) -> list[Clause]:
