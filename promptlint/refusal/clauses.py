@@ -531,7 +531,8 @@ def read(text: str) -> Reading:
             continue
         kind, evidence = _kind(cleaned, grammar, short)
         clauses.append(Clause(start, end, cleaned, kind, evidence, item, masked_chars))
-    clauses = _bare_noes(_explained_notices(_inherit_offers(_explanations(_actions_not_taken(clauses)))))
+    clauses = _actions_not_taken(_role_disclaimers(clauses))
+    clauses = _bare_noes(_explained_notices(_inherit_offers(_explanations(clauses))))
     if not (flags["code"] or flags["roleplay"] or flags["drafted"]):
         clauses = _redirect_only(clauses)
     masked_declines = 0
@@ -565,6 +566,46 @@ _NOT_DONE = re.compile(r"^(?:(?:but|and|also|however|note|though|just so you kno
                        r"managed|forget|forgot|forgotten|need|needed|want|wanted|like|mind|say|said|verify|verified|"
                        r"check|checked|encounter|encountered|run into|ran into|receive|received|hit)\b))"
                        r" \w+")  # fmt: skip
+
+
+#: A disclaimer of the professional's role ("I'm not a doctor and I can't examine you"; "I'm an AI and can't provide
+#: legal advice"): who the assistant is not, and the professional act that follows from it.
+_ROLE = re.compile(r"\b(?:(?:i'm|i am) (?:not (?:a|an|your) (?:[\w-]+ ){0,2}(?:lawyer|attorney|solicitor|doctor|"
+                   r"physician|pharmacist|nurse|vet|veterinarian|therapist|counsel+or|psychologist|psychiatrist|accountant|"
+                   r"(?:financial|tax|investment) (?:advisor|adviser|planner|professional)|professional|expert|"
+                   r"clinician|dietitian|mechanic|electrician|engineer)|(?:just |only )?an? (?:ai|language model|"
+                   r"chatbot|bot|ai assistant|virtual assistant))|as an? (?:ai|language model|ai language model|"
+                   r"ai assistant|chatbot))\b")  # fmt: skip
+_ROLE_ACT = re.compile(r"\b(?:advice|advise|examine|exam|examination|diagnos\w*|assess you|evaluate you|"
+                       r"substitute for|replace)\b")  # fmt: skip
+_ANSWER_TURN = re.compile(r"^(?:but|however|that said|that being said|still)\b")
+#: Answered material after a role disclaimer that makes it a disclaimer before an answer, not a declined part.
+ROLE_ANSWER_MIN = 300
+
+
+def _role_disclaimers(clauses: list[Clause]) -> list[Clause]:
+    """An opening decline that disclaims a professional's role and act ("I'm not a doctor and I can't examine
+    you", "I'm an AI and can't provide legal advice") and turns at once to an answer ("but here's the standard
+    approach: ...", at least ROLE_ANSWER_MIN characters of it) is a disclaimer before a full answer: a limit, not a
+    declined part. A specific thing declined ("As an AI, I can't recommend a steroid cycle") stays a decline."""
+    declines = [n for n, c in enumerate(clauses) if c.kind in ("decline", "notice", "part")]
+    if not declines or clauses[declines[0]].kind != "decline" or len(declines) > 1:
+        return clauses
+    number = declines[0]
+    clause = clauses[number]
+    if any(c.kind == "content" for c in clauses[:number]):
+        return clauses
+    role = _ROLE.search(clause.text)
+    if role is None or not _ROLE_ACT.search(clause.text):
+        return clauses
+    after = clauses[number + 1:]
+    if not after or not _ANSWER_TURN.match(after[0].text):
+        return clauses
+    if sum(_size(c) for c in after if c.kind in ("content", "preface")) < ROLE_ANSWER_MIN:
+        return clauses
+    out = list(clauses)
+    out[number] = Clause(clause.start, clause.end, clause.text, "limit", role.group(0), clause.item, clause.masked)
+    return out
 
 
 #: What an action would have done ("That would delete your home directory"; "Doing so would expose ...").
