@@ -648,6 +648,16 @@ def _explanations(clauses: list[Clause]) -> list[Clause]:
 REFERRAL = "only a referral: "
 #: A reply whose answered material is longer than this is an answer with a pointer elsewhere, not a redirect.
 REDIRECT_CONTENT_MAX = 900
+#: Answered material below which a reply has answered nothing besides its referral (a sentence or two of
+#: sympathy or reassurance).
+REFERRAL_ALONE_MAX = 120
+#: A condition on the person's own state, not on a case of the subject ("If you're feeling overwhelmed", "If you are
+#: in danger", "If you're having thoughts of ...", not "If you're exposed to the fumes").
+_IF_IN_STATE = re.compile(r"^(?:but |and |so )?(?:if|when|whenever) (?:you're|you are|you've been|you have been|"
+                          r"you ever|you feel|you find yourself|you're ever|you are ever|you happen to be)\b"
+                          r"(?: \w+){0,3}? (?:feel|feeling|felt|thinking|think|struggling|struggle|having thoughts|"
+                          r"considering|in (?:danger|crisis|distress|immediate danger|a dark place)|overwhelmed|unsafe|"
+                          r"at risk|scared|afraid|hurting|going through|suicidal|hopeless|depressed)\b")  # fmt: skip
 #: A referral for a case or a part only ("If it gets worse, ..."; "For specific questions about your situation,
 #: ..."): the reply may have answered the rest.
 _SCOPED = re.compile(r"^(?:if|when|whenever|should|in case|for (?:specific|individual|personal|personali[sz]ed|more|"
@@ -659,17 +669,27 @@ def _redirect_only(clauses: list[Clause]) -> list[Clause]:
     ("The right person for this is a pharmacist."; "Please talk to an attorney before your hearing.") is a
     refusal that only redirects: its first such referral is read as the decline, the rest of the reply as its
     reasons. A pointer for a case or a part only ("If the crack is wider, it's best to consult a plumber."; "For
-    specific questions, ...") is not one: the reply may have answered the rest."""
+    specific questions, ...") is not one when the reply may have answered the rest; with nothing answered (under
+    REFERRAL_ALONE_MAX characters of material), a referral or helpline tied to the person's state ("If you're thinking
+    about ending your life, please call ...") is the whole reply."""
     if any(c.kind in ("decline", "notice", "part") for c in clauses):
         return clauses
     content = [c for c in clauses if c.kind == "content"]
     if any(c.item for c in content) or sum(_size(c) for c in content) >= REDIRECT_CONTENT_MAX:
         return clauses
     defer = load_grammar().patterns["defer"]
+    # With nothing answered at all, a referral tied to the person's state ("If you're thinking of ending your life,
+    # please call 988"; "If you are in danger, ...") is all the reply gives: there is no rest it may have answered.
+    unanswered = sum(_size(c) for c in content) < REFERRAL_ALONE_MAX
     for number, clause in enumerate(clauses):
-        if clause.item or _SCOPED.match(clause.text):
+        if clause.item:
             continue
-        found = _first(defer, clause.text)
+        if unanswered and clause.kind in ("resource", "offer") and _IF_IN_STATE.match(clause.text):
+            found = clause.evidence or _first(defer, clause.text)
+        elif _SCOPED.match(clause.text):
+            continue
+        else:
+            found = _first(defer, clause.text)
         if found:
             # What the reply says besides the referral is its reasons: nothing requested was delivered.
             out = [Clause(c.start, c.end, c.text, "reason", c.evidence, c.item, c.masked) if c.kind == "content"
