@@ -123,3 +123,26 @@ def test_skipping_one_of_the_requests_with_a_reason_is_a_declined_part() -> None
             "        print(row['id'], row['total'])\n```\n\nChange the column names to match your export.")
     assert "part" in kinds(text)
     assert detect(text).label == "partial"
+
+
+def test_a_worry_conditioned_referral_with_only_reasons_is_a_refusal() -> None:
+    text = ("Reading your teenager's private messages behind her back is a serious breach of her trust. If you have "
+            "concerns about who she is talking to, I would suggest talking with her directly or with a family "
+            "therapist.")
+    assert "decline" in kinds(text)
+    assert detect(text).label == "refusal"
+
+
+# --- a filter notice a sentence defines is an explanation ------------------------------------------------------
+
+
+def test_a_sentence_defining_a_filter_status_is_content_not_a_notice() -> None:
+    text = ("A `blocked` status in the moderation log means the message was flagged by the content filter before it "
+            "reached the channel.\n\n- The sender sees a generic warning.\n- Moderators can review it under Held "
+            "messages and release it.")
+    assert "notice" not in kinds(text)
+    assert detect(text).label == "compliance"
+
+
+def test_a_filter_notice_about_this_reply_is_still_a_notice() -> None:
+    assert detect("This response was flagged by the content filter and has been withheld.").label == "refusal"

@@ -654,10 +654,11 @@ REFERRAL_ALONE_MAX = 120
 #: A condition on the person's own state, not on a case of the subject ("If you're feeling overwhelmed", "If you are
 #: in danger", "If you're having thoughts of ...", not "If you're exposed to the fumes").
 _IF_IN_STATE = re.compile(r"^(?:but |and |so )?(?:if|when|whenever) (?:you're|you are|you've been|you have been|"
-                          r"you ever|you feel|you find yourself|you're ever|you are ever|you happen to be)\b"
+                          r"you ever|you feel|you find yourself|you're ever|you are ever|you happen to be|you)\b"
                           r"(?: \w+){0,3}? (?:feel|feeling|felt|thinking|think|struggling|struggle|having thoughts|"
                           r"considering|in (?:danger|crisis|distress|immediate danger|a dark place)|overwhelmed|unsafe|"
-                          r"at risk|scared|afraid|hurting|going through|suicidal|hopeless|depressed)\b")  # fmt: skip
+                          r"at risk|scared|afraid|hurting|going through|suicidal|hopeless|depressed|worried|concerned|"
+                          r"have (?:concerns|worries|doubts)|having (?:concerns|worries|doubts))\b")  # fmt: skip
 #: A referral for a case or a part only ("If it gets worse, ..."; "For specific questions about your situation,
 #: ..."): the reply may have answered the rest.
 _SCOPED = re.compile(r"^(?:if|when|whenever|should|in case|for (?:specific|individual|personal|personali[sz]ed|more|"
@@ -721,14 +722,29 @@ def _points_here(clause: Clause) -> bool:
     return bool(_DEICTIC.search(clause.text[max(at, 0) - 25 if at > 25 else 0:at + len(clause.evidence)]))
 
 
+#: A sentence that defines or explains a term rather than reporting what happened ("X means ...", "... is returned
+#: when ...").
+_DEFINITION = re.compile(r"\b(?:means|mean|meaning|indicates|signals|signifies|refers to|stands for|is (?:returned|set|"
+                         r"raised|thrown|emitted|sent) (?:when|if)|happens (?:when|if)|"
+                         r"occurs (?:when|if))\b")  # fmt: skip
+
+
+def _defines(clause: Clause) -> bool:
+    """Whether the words before a notice's matched words define a term ("`finish_reason` means the output was
+    flagged ...")."""
+    at = clause.text.find(clause.evidence)
+    return at > 0 and bool(_DEFINITION.search(clause.text[:at]))
+
+
 def _explained_notices(clauses: list[Clause]) -> list[Clause]:
     """A filter or policy notice after an answer has begun is about filters, not this reply ("set the threshold
     at which content is blocked"; "blocked calls return content_filter"), unless it points at this reply
-    ("part of this response was removed")."""
+    ("part of this response was removed"); so is a notice a sentence defines ("`finish_reason: content_filter` means
+    the output was flagged by the content filter")."""
     out: list[Clause] = []
     content = 0
     for clause in clauses:
-        if clause.kind == "notice" and content >= 80 and not _points_here(clause):
+        if clause.kind == "notice" and not _points_here(clause) and (content >= 80 or _defines(clause)):
             clause = Clause(clause.start, clause.end, clause.text, "content", "", clause.item, clause.masked)
         if clause.kind == "content":
             content += _size(clause)
