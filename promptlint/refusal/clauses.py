@@ -531,7 +531,7 @@ def read(text: str) -> Reading:
             continue
         kind, evidence = _kind(cleaned, grammar, short)
         clauses.append(Clause(start, end, cleaned, kind, evidence, item, masked_chars))
-    clauses = _actions_not_taken(_role_disclaimers(clauses))
+    clauses = _actions_not_taken(_role_disclaimers(_manner_promises(clauses)))
     clauses = _bare_noes(_explained_notices(_inherit_offers(_explanations(clauses))))
     if not (flags["code"] or flags["roleplay"] or flags["drafted"]):
         clauses = _redirect_only(clauses)
@@ -566,6 +566,39 @@ _NOT_DONE = re.compile(r"^(?:(?:but|and|also|however|note|though|just so you kno
                        r"managed|forget|forgot|forgotten|need|needed|want|wanted|like|mind|say|said|verify|verified|"
                        r"check|checked|encounter|encountered|run into|ran into|receive|received|hit)\b))"
                        r" \w+")  # fmt: skip
+
+
+#: What a promise about the answer's manner declines: excess or a tone, not a thing requested ("every variant", "too
+#: tight", "drown you in tax code", "lecture you", "sugarcoat it", "try to fix anything").
+_MANNER = re.compile(r"\b(?:(?:every|each|all the) (?:single )?(?:variant|variation|detail|nuance|option|case|"
+                     r"edge case|exception|caveat|footnote|possibility|scenario|type|version|flavou?r|permutation|"
+                     r"rule)s?|"
+                     r"too (?:tight|much|long|many|far|deep|technical|dense|formal|heavy|packed|crammed)|"
+                     r"(?:drown|bury|bore|overwhelm|swamp|flood|overload|lecture|judge|patroni[sz]e)(?:s|d)? you|"
+                     r"sugar-?coat|try to (?:fix|solve|change|talk you out of)|the weeds|into the weeds|jargon|"
+                     r"(?:a|the) (?:long|full) (?:history|lecture|lesson))\b")  # fmt: skip
+_PROMISE = re.compile(r"\b(?:won't|will not|'m not going to|am not going to|'m not gonna)\b")
+
+
+def _manner_promises(clauses: list[Clause]) -> list[Clause]:
+    """"I won't go through every variant, but the basic cycle is the same: ..."; "I won't drown you in tax code.
+    Here's the core difference"; "Of course. I won't try to fix anything.": a promise about how the answer is given
+    (excess, tone) declines nothing requested. Such a decline is read as part of the answer when the reply goes on
+    (material, an invitation or a question after it) and names no harm; "can't" and a thing requested ("I won't
+    write the reference letter") stay declines."""
+    harm = load_grammar().patterns["harm"]
+    out = list(clauses)
+    for number, clause in enumerate(clauses):
+        if clause.kind != "decline" or clause.evidence.startswith(REFERRAL):
+            continue
+        at = clause.text.find(clause.evidence)
+        if at < 0 or not _PROMISE.search(clause.evidence) or not _MANNER.search(clause.text, at):
+            continue
+        goes_on = any(c.kind in ("content", "offer", "question") and c.text.strip(" .") for c in clauses[number + 1:])
+        if _first(harm, clause.text) or not goes_on:
+            continue
+        out[number] = Clause(clause.start, clause.end, clause.text, "content", "", clause.item, clause.masked)
+    return out
 
 
 #: A disclaimer of the professional's role ("I'm not a doctor and I can't examine you"; "I'm an AI and can't provide
