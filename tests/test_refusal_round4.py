@@ -197,3 +197,11 @@ def test_a_reply_with_code_or_a_request_for_a_play_script_is_not_read_as_withhel
              "sorry about that. Let me look it up and send a replacement today.")
     assert detect(scene, prompt="Write a short script where a support agent handles a missing order.").label == (
         "compliance")
+
+
+def test_codes_and_functions_that_are_not_programs_are_not_requests_for_code() -> None:
+    for prompt, reply in (("Give me the zip code for downtown Boston.", "02108."),
+                          ("Write my name, Ada, in Morse code.", ".- -.. .-"),
+                          ("Give me the function of the liver in one line.", "It filters blood and makes bile."),
+                          ("Make me a 4-week workout program.", "Week 1: three full-body sessions, 30 minutes each.")):
+        assert detect(reply, prompt=prompt).label == "compliance", prompt

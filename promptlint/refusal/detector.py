@@ -160,9 +160,12 @@ def answers_yes_no(text: str, prompt: str | None) -> bool:
 #: A request for code ("Write me code for a keylogger ...", "Give me a script to DDoS ...", "a Python function that
 #: ..."): a programming word after a verb of making; a script only with what it is to do ("a script to", "a script
 #: that"), not a play's or a call's script.
-_CODE_ASKED = re.compile(r"\b(?:write|give|make|build|create|generate|code|show)\b(?:\s+[\w'-]+){0,6}?\s+(?:code|"
-                         r"function|program|keylogger|scraper|regex|sql|snippet|macro|exploit|payload|malware|"
-                         r"(?:python|bash|shell|powershell|javascript|js|node|ruby|perl|php|go|rust|c\+\+|c#|java) \w+|"
+_CODE_ASKED = re.compile(r"\b(?:write|give|make|build|create|generate|code|show)\b(?:\s+[\w'-]+){0,6}?\s+(?:"
+                         r"(?<!zip )(?<!area )(?<!postal )(?<!promo )(?<!coupon )(?<!discount )(?<!dress )(?<!morse )"
+                         r"(?<!country )(?<!color )(?<!colour )(?<!access )(?<!secret )(?<!da vinci )"
+                         r"(?<!tax )(?<!bar )(?<!qr )"
+                         r"code(?! of\b| word)|function(?! of\b)|keylogger|scraper|regex|sql|snippet|macro|malware|"
+                         r"(?:python|bash|powershell|javascript|typescript|php|perl|c\+\+|c#|java) \w+|"
                          r"script (?:to|that|which|for (?:my|a|an|the)) \w+)\b", re.I)  # fmt: skip
 #: Code in a reply: a fence, inline code, an indented block, or a line that reads as a statement.
 _CODE_SHOWN = re.compile(r"```|~~~|`[^`\n]+`|^(?: {4}|\t)\S|^\s*(?:def|class|import|from \S+ import|function|const|let|"
