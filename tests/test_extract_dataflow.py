@@ -788,3 +788,104 @@ def test_default_text_of_a_prompt_named_or() -> None:
     schema = only(prompts, "Your job is to generate")
     assert first_line(source, schema) == line_of(source, "Your job is to generate")
     assert not [p for p in prompts if "shell" in p.text]  # a choice of two short texts: a console question
+
+
+def test_items_of_a_list_looped_over_into_a_prompt_are_pieces() -> None:
+    source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+
+        def answer(agent, question):
+            notes = []
+            if agent.markdown:
+                notes.append("Format every answer as Markdown.")
+            notes.append(f"Your name is {agent.name}.")
+            paths = ["notes.txt", "report.md"]
+            system = "You are a support agent."
+            for i, note in enumerate(notes):
+                system += f"\\n{i}. {note}"
+            for path in paths:
+                print(path)
+            return client.messages.create(model="m", max_tokens=9, system=system,
+                                          messages=[{"role": "user", "content": question}])
+    ''')
+    markdown, name = only(prompts, "Markdown"), only(prompts, "Your name is")
+    assert first_line(source, markdown) == line_of(source, '"Format every')
+    assert first_line(source, name) == line_of(source, 'f"Your name')
+    assert markdown.role == "system" and markdown.sink is not None
+    # a list looped over for something else (printed) is no prompt
+    assert not [p for p in prompts if "notes.txt" in p.text]
+
+
+def test_lists_assigned_in_each_branch_and_joined_are_all_pieces() -> None:
+    source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+
+        def instructions(mode):
+            if mode == "write":
+                steps = ["Write the function the user asks for.", "Explain it in one sentence."]
+            else:
+                steps = ["Fix the error shown below."]
+            return client.messages.create(model="m", max_tokens=9, system="\\n".join(steps), messages=[])
+    ''')
+    prompt = only(prompts, "Fix the error")
+    assert "Write the function" in prompt.text
+    lines = {source.position(prompt.positions.file_offset(prompt.text.index(t)))[0]
+             for t in ("Write the function", "Fix the error")}
+    assert lines == {line_of(source, '"Write the function'), line_of(source, '"Fix the error')}
+
+
+def test_dspy_signature_instructions_given_as_the_second_argument() -> None:
+    _source, prompts = run('''
+        import dspy
+
+        def build(signature):
+            rules = ["You are an agent that answers with one tool call at a time."]
+            rules.append("Finish when the answer is known.")
+            return dspy.Signature({**signature.input_fields}, "\\n".join(rules))
+
+        fields = dspy.Signature("question -> answer", "Answer in one word.")
+        plain = dspy.Signature("question -> answer")
+    ''')
+    agent = only(prompts, "one tool call")
+    assert agent.role == "system" and agent.sink is not None and "Finish when" in agent.text
+    assert only(prompts, "Answer in one word.").role == "system"
+    # the field specification is no prompt text
+    assert not [p for p in prompts if "question -> answer" in p.text]
+
+
+def test_docstrings_of_functions_made_into_tools() -> None:
+    source, prompts = run('''
+        from agno.tools import Function
+        from agents import Agent
+
+        def memory_tool(agent, use_async):
+            def update(task: str) -> str:
+                """Use this function to change what the agent remembers."""
+                return agent.update(task)
+
+            async def aupdate(task: str) -> str:
+                """Use this function to change what the agent remembers, asynchronously."""
+                return await agent.aupdate(task)
+
+            chosen = aupdate if use_async else update
+            return Function.from_callable(chosen, name="update_memory")
+
+        def weather(city: str) -> str:
+            """Look up today's weather for a city."""
+            return "sunny"
+
+        def helper(x):
+            """Add one to x."""
+            return x + 1
+
+        assistant = Agent(name="w", instructions="Be brief.", tools=[weather])
+        total = helper(2)
+    ''')
+    for text in ("remembers.", "remembers, asynchronously", "today's weather"):
+        prompt = only(prompts, text)
+        assert prompt.sink is not None and prompt.sink.kind == "tool description"
+    assert first_line(source, only(prompts, "today's weather")) == line_of(source, '"""Look up')
+    # a function's docstring is a prompt only when the function is handed over as a tool
+    assert not [p for p in prompts if "Add one" in p.text]

@@ -67,6 +67,9 @@ AGENT_FACTORIES = frozenset({"create_react_agent", "create_agent", "create_super
                              "create_deep_agent"})
 #: Decorators whose function docstring is a tool description sent to the model.
 TOOL_DECORATORS = frozenset({"tool", "function_tool", "tool_plain", "kernel_function", "register_for_llm"})
+#: Calls that make a tool of the function handed to them (its docstring becomes the tool's description).
+TOOL_FACTORIES = frozenset({"from_callable", "from_function", "from_defaults", "function_tool", "as_tool",
+                            "convert_to_openai_tool", "convert_to_openai_function"})
 #: Calls that name a file to read (`open(path)`, `env.get_template(name)`, `PromptTemplate.from_file(path)`).
 FILE_LOADERS = frozenset({"open", "get_template", "from_file", "from_template_file", "load_prompt", "read_text"})
 #: Methods that return a file's text.

@@ -42,13 +42,15 @@ _EXTRA_SOURCE = (
     r"\.signature\)|\(signature\)|inputfield|outputfield|with_instructions|handoff_description|expected_output"
     r"|@\w*tool|tool\(|tool\)|tool\.from_|converse|get_template|\.(?:md|txt|j2|jinja2?|mustache|hbs)[\"']"
     r"|[\"']description[\"']\s*:|description\s*="
+    r"|from_(?:callable|function|defaults)\(|\btools\s*=|dspy\.signature\("
 )
 #: Literals (lower case) a file holding an `_EXTRA_SOURCE` marker holds: `in` scans are far faster than the
 #: pattern's search, and most files hold none of them.
 _EXTRA_WORDS = (".signature)", "(signature)", "inputfield", "outputfield", "with_instructions", "handoff_description",
                 "expected_output", "@tool", "tool\n", "tool(", "tool)", "tool.from_", "tool_plain", "converse",
                 "get_template", ".md'", '.md"', ".txt'", '.txt"', ".j2'", '.j2"', ".jinja", ".mustache", ".hbs",
-                "\"description\":", "'description':")
+                "\"description\":", "'description':", "from_callable(", "from_function(", "from_defaults(", "tools=",
+                "tools =", "dspy.signature(")
 _BOTH = compile_regex(_MARKER_SOURCE + "|" + _EXTRA_SOURCE)
 _BOTH_ANY_CASE = compile_regex(_MARKER_SOURCE + "|" + _EXTRA_SOURCE, re.IGNORECASE)
 
@@ -317,6 +319,9 @@ class _Extractor:
         self.classes: dict[str, ast.ClassDef] = {}
         self.lists: dict[tuple[int, str], list[tuple[ast.stmt, ast.expr, bool]]] = {}  # (item, is_extend)
         self.withs: dict[tuple[int, str], ast.expr] = {}  # `with open(...) as f` -> the open call
+        self.nested_funcs: dict[tuple[int, str], list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+        self._tool_docs: set[int] = set()
+        self.loop_lists: dict[tuple[int, str], str] = {}  # `for item in parts` -> (scope, "item"): "parts"
         self.emitted_returns: set[int] = set()
         self._use: _Use | None = None
         self._pieces: list[tuple[ast.expr, int]] = []
@@ -386,6 +391,8 @@ class _Extractor:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 func = _Func(node.name, node, cls)
                 self.funcs.setdefault((cls or "", node.name), func)
+                if scope and cls is None:
+                    self.nested_funcs.setdefault((scope, node.name), []).append(node)
                 self.func_of_scope[id(node)] = func
                 self._collect(node.body, id(node), None, cls or owner)
             elif isinstance(node, ast.ClassDef):
@@ -404,7 +411,10 @@ class _Extractor:
                             self.defs.setdefault(key, []).append(_Def(key[1], node.value, node, key[0], cls=d_cls,
                                                                       home=scope))
                             if isinstance(node.value, ast.List | ast.Tuple) and isinstance(target, ast.Name):
-                                self.lists[(scope, target.id)] = [(node, e, False) for e in node.value.elts]
+                                # a list assigned in several branches (`if mode: parts = [...] else: parts =
+                                # [...]`): the items of each may be joined later
+                                self.lists.setdefault((scope, target.id), []).extend(
+                                    (node, e, False) for e in node.value.elts)
             elif isinstance(node, ast.AugAssign):
                 if isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name):
                     key = (scope, node.target.id)
@@ -436,7 +446,9 @@ class _Extractor:
                     if alias.name != "*":
                         self.imports[alias.asname or alias.name] = (module, alias.name, node.level)
             else:
-                if isinstance(node, ast.With | ast.AsyncWith):
+                if isinstance(node, ast.For | ast.AsyncFor):
+                    self._collect_loop(node, scope)
+                elif isinstance(node, ast.With | ast.AsyncWith):
                     for item in node.items:
                         if isinstance(item.optional_vars, ast.Name):
                             self.withs[(scope, item.optional_vars.id)] = item.context_expr
@@ -458,6 +470,16 @@ class _Extractor:
                 if isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(item, _TEXTISH_NODES):
                     self.defs.setdefault((0, f"{name}[{key.value}]"), []).append(
                         _Def(f"{name}[{key.value}]", item, stmt, 0))
+
+    def _collect_loop(self, node: ast.For | ast.AsyncFor, scope: int) -> None:
+        """`for item in parts:` / `for i, item in enumerate(parts):`: `item` is each text of the list `parts`
+        (composed into a prompt, `text += f"- {item}"`, the list's items are its pieces)."""
+        target, source = node.target, node.iter
+        if isinstance(source, ast.Call) and isinstance(source.func, ast.Name) and source.func.id == "enumerate" \
+                and source.args and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+            target, source = target.elts[1], source.args[0]
+        if isinstance(target, ast.Name) and isinstance(source, ast.Name):
+            self.loop_lists[(scope, target.id)] = source.id
 
     def _collect_list_call(self, stmt: ast.stmt, call: ast.Call, scope: int) -> None:
         """`parts.append(x)` / `parts.extend([...])` / `parts.insert(0, x)`: pieces of a list joined later."""
@@ -669,9 +691,57 @@ class _Extractor:
         elif last == "with_instructions" and len(node.args) == 1:  # DSPy `Signature.with_instructions(...)`
             site = self._site(node, chain, kind, ctx, register=False)
             self._content(node.args[0], "system", site, ctx, "instructions", "instructions")
+        elif last in ("Signature", "make_signature") and len(node.args) == 2 and "dspy" in self.marker_text:
+            # DSPy `Signature(fields, instructions)`: the second argument instructs the model
+            site = self._site(node, chain, kind, ctx, register=False)
+            self._content(node.args[1], "system", site, ctx, "instructions", "DSPy signature instructions")
+            self._generic_call(node, chain, kind, ctx)
         else:
             self._generic_call(node, chain, kind, ctx)
+        if node.args or node.keywords:
+            self._tool_functions(node, last, ctx)
         return False
+
+    def _tool_functions(self, node: ast.Call, last: str, ctx: _Ctx) -> None:
+        """Functions of this file made into tools: their docstrings are the tool descriptions the model reads.
+        A function handed to a tool factory (`Function.from_callable(fn)`, `StructuredTool.from_function(fn)`,
+        `FunctionTool(fn)`, `tool(fn)`), or listed in a call's `tools=[...]`."""
+        refs: list[ast.expr] = []
+        if last in pc.TOOL_FACTORIES or last.endswith("Tool") or last in pc.TOOL_DECORATORS:
+            refs.extend(node.args[:1])
+            refs.extend(k.value for k in node.keywords if k.arg in ("func", "fn", "function", "callable", "entrypoint"))
+        for k in node.keywords:
+            if k.arg == "tools" and isinstance(k.value, ast.List | ast.Tuple):
+                refs.extend(k.value.elts)
+        for ref in refs:
+            for func in self._functions_named(ref, ctx):
+                if id(func) not in self._tool_docs:
+                    self._tool_docs.add(id(func))
+                    self._docstring(func, "unknown", self._sink("tool description", pc.dotted(node.func), node), ctx,
+                                    func.name)
+
+    def _functions_named(self, ref: ast.expr, ctx: _Ctx,
+                         depth: int = 0) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        """The definitions a name may stand for: a function defined in the enclosing function or the module
+        (`self.method` too), or a local name assigned one of them in some branch (`fn = a if sync else b`)."""
+        if isinstance(ref, ast.Attribute):
+            func = self._local_func(ast.Call(func=ref, args=[], keywords=[]), ctx)
+            return [func.node] if func is not None else []
+        if not isinstance(ref, ast.Name) or depth > 3:
+            return []
+        nested = self.nested_funcs.get((ctx.scope, ref.id))
+        if nested:
+            return nested
+        defs = self.defs.get((ctx.scope, ref.id))
+        if defs:
+            out = []
+            for d in defs:
+                values = [d.value.body, d.value.orelse] if isinstance(d.value, ast.IfExp) else [d.value]
+                for value in values:
+                    out.extend(self._functions_named(value, ctx, depth + 1))
+            return out
+        func = self.funcs.get(("", ref.id))
+        return [func.node] if func is not None and func.cls is None else []
 
     def _sink(self, kind: str, method: str, node: ast.AST) -> Sink:
         return Sink(kind, method, self.src.path, getattr(node, "lineno", 1))
@@ -1166,6 +1236,12 @@ class _Extractor:
             return
         role, sink = self._use
         if isinstance(node, ast.Name) and scope:
+            listed = self.loop_lists.get((scope, node.id))
+            if listed is not None:  # a loop's item: the texts of the list looped over are pieces
+                items = self.lists.get((scope, listed), ())
+                self._pieces.extend((item, scope) for stmt, item, is_extend in items
+                                    if not is_extend and stmt.lineno < node.lineno)
+                return
             func = self.func_of_scope.get(scope)
             if func is not None and node.id in func.params:
                 self.param_uses.append((func, node.id, role, sink, piece))
