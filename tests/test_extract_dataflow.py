@@ -889,3 +889,48 @@ def test_docstrings_of_functions_made_into_tools() -> None:
     assert first_line(source, only(prompts, "today's weather")) == line_of(source, '"""Look up')
     # a function's docstring is a prompt only when the function is handed over as a tool
     assert not [p for p in prompts if "Add one" in p.text]
+
+
+def test_file_names_wrapper_tags_and_settings_reaching_a_prompt_are_not_prompts() -> None:
+    source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+        SUMMARY_PROMPT_FILE = "summarize_descriptions.txt"
+        SYSTEM = "Answer in {response_type}. Cite the context.\\n<context>\\n{context}\\n</context>"
+
+        class Search:
+            def __init__(self, response_type: str = "multiple paragraphs", style: str = "Be brief and exact."):
+                self.response_type = response_type
+                self.style = style
+
+            def ask(self, question, extra):
+                user = question
+                if extra:
+                    user += "\\n\\n<extra notes>\\n"
+                    user += extra
+                    user += "</extra notes>"
+                system = SYSTEM.format(response_type=self.response_type, context=self.style)
+                return client.messages.create(model="m", max_tokens=9, system=system, prompt_file=SUMMARY_PROMPT_FILE,
+                                              messages=[{"role": "user", "content": user}])
+    ''')
+    texts = [p.text for p in prompts]
+    assert only(prompts, "Cite the context").role == "system"
+    # a three-word setting is text composed into the prompt; a two-word value filling a slot is a setting
+    assert first_line(source, only(prompts, "Be brief and exact.")) == line_of(source, 'style: str')
+    assert not [t for t in texts if "multiple paragraphs" in t or "summarize_descriptions" in t]
+    assert not [t for t in texts if t.strip() in ("<extra notes>", "</extra notes>")]
+
+
+def test_tags_around_a_placeholder_and_content_markers_stay_prompts() -> None:
+    _source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+
+        def ask(state, image):
+            parts = [f"<session_state>\\n{state}\\n</session_state>"]
+            if image:
+                parts.append("<image>")
+            return client.messages.create(model="m", max_tokens=9, system="\\n".join(parts), messages=[])
+    ''')
+    prompt = only(prompts, "<session_state>")
+    assert "<image>" in prompt.text

@@ -1303,6 +1303,8 @@ class _Extractor:
         spans = merge_spans(*holes)
         if spans and not _LETTER_WORD_RE.search(_masked(text, spans)):
             return None  # nothing but placeholders and punctuation: no text written here to lint
+        if _not_words(_masked(text, spans)):
+            return None  # a file name, a path or markup tags alone: no sentence written here to lint
         if percent:
             holes.append(ps.percent_placeholders(text))
         span = self.span(stmt) if stmt is not None else None
@@ -2074,10 +2076,34 @@ def _visible(frag: ps.Frag) -> str:
     return text
 
 
+#: Markup tags (`<context>`, `</additional context>`) and file names or paths (`extract_graph.txt`, `a/b.md`).
+_TAG_RE = compile_regex(r"</?[A-Za-z][\w .:-]{0,40}/?>")
+_FILE_NAME_RE = compile_regex(r"[\w./\\-]*\w\.(?:txt|md|markdown|json|jsonl|ya?ml|j2|jinja2?|html?|csv|py|toml|ini"
+                              r"|log|prompt|mustache|hbs|png|jpe?g|pdf)")
+
+
+def _not_words(visible: str) -> bool:
+    """Is this text (placeholders masked) a file name or path, or a wrapper's half: a closing tag, or an
+    opening tag that ends its line (`"<context>\\n"`, the content appended after it), so that nothing in it is
+    written for a model to read? Tags around words or a placeholder (`<rules>{rules}</rules>`) and a marker
+    standing for content (`<image>`) are text all the same."""
+    rest = visible.strip()
+    if not rest:
+        return False
+    if _FILE_NAME_RE.fullmatch(rest):
+        return True
+    tag = _TAG_RE.fullmatch(rest)
+    return tag is not None and (rest[1] == "/" or visible.rstrip(" \t").endswith("\n"))
+
+
 def _texty(frag: ps.Frag) -> bool:
-    """Words, not a key, identifier, file name or separator: what a piece of prompt text at least is."""
+    """Words, not a key, identifier, file name or separator: what a piece of prompt text at least is. A value
+    of one or two words with no placeholder and no sentence mark (`"multiple paragraphs"` filling a template's
+    `{response_type}`) is a setting, not text written for the model."""
     text = _visible(frag).strip()
-    return bool(_LETTER_WORD_RE.search(text)) and any(c.isspace() for c in text)
+    if not (_LETTER_WORD_RE.search(text) and any(c.isspace() for c in text)):
+        return False
+    return bool(frag.holes) or "\n" in text or any(c in ".:;?!" for c in text) or len(_WORD_RE.findall(text)) >= 3
 
 
 def _named_prompt(name: str, frag: ps.Frag) -> bool:
