@@ -934,3 +934,43 @@ def test_tags_around_a_placeholder_and_content_markers_stay_prompts() -> None:
     ''')
     prompt = only(prompts, "<session_state>")
     assert "<image>" in prompt.text
+
+
+def test_loosely_named_reports_are_not_prompts_by_their_placeholders() -> None:
+    _source, prompts = run('''
+        import warnings
+
+        def deprecated(name, end):
+            message = f"{name} is deprecated and will be removed after {end}."
+            warnings.warn(message)
+
+        class MissingDriverError(Exception):
+            def __init__(self, driver):
+                message = f"You have attempted to use {driver} without configuring it first."
+                super().__init__(message)
+
+        class Expander:
+            def fallback_message(self):
+                return "Returning the original query." if self.keep else "Returning no queries."
+
+        def reminder(task):
+            message = f"You must answer the question about {task} in one sentence."
+            return message
+    ''')
+    texts = [p.text for p in prompts]
+    assert not [t for t in texts if "deprecated" in t or "attempted" in t or "Returning" in t], texts
+    # a loose name whose words address a model is still a prompt
+    assert only(prompts, "You must answer").name == "message"
+
+
+def test_few_shot_items_of_a_store_in_a_prompt_module() -> None:
+    source, prompts = run('''
+        PROMPTS = {}
+        PROMPTS["keyword_examples"] = [
+            """{"high_level": ["<keyword>"], "low_level": ["<keyword>"]} for a question about trade""",
+        ]
+    ''', path="pkg/prompt.py")
+    assert first_line(source, only(prompts, "high_level")) == line_of(source, '"""{"high_level')
+    # the same store outside a module named for its prompts needs content that addresses a model
+    _source, elsewhere = run(source.text, path="pkg/store.py")
+    assert not elsewhere

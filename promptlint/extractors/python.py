@@ -94,6 +94,7 @@ _INSTRUCTION_CUE_RE = compile_regex(
     r"|generate|write|return|output|format|json|step by step|task|following|below|given|act as|pretend|role"
     r"|do not|don't|never|always|must|should)\b|\{[A-Za-z_][\w.]*\}|\{\{"
 )
+_INSTRUCTION_WORD_RE = compile_regex(_INSTRUCTION_CUE_RE.pattern.rsplit(r"\b|", 1)[0] + r"\b")
 _LETTER_WORD_RE = compile_regex(r"[^\W\d_]{2,}")
 #: `return "..."`, `return f"..."`, `return (\n "..."`, `return dedent(...)`, `return "\n".join(...)`
 #: Libraries whose chat messages are UI elements.
@@ -1652,6 +1653,9 @@ class _Extractor:
                 name = definition.name
                 if definition.used or (definition.cls and _EXCEPTION_CLASS_RE.search(definition.cls)):
                     continue
+                method = self.func_of_scope.get(definition.home) if definition.home else None
+                if method is not None and method.cls and _EXCEPTION_CLASS_RE.search(method.cls):
+                    continue  # `message = f"..."` in a method of an exception class: its report
                 if _NAME_DENY_RE.search(name) or (definition.scope, name) in self.quiet_names:
                     continue
                 # a class or module named for its prompts (`class AskPrompts(CoderPrompts)`, `prompts.py`) says
@@ -1701,6 +1705,8 @@ class _Extractor:
         the parts of a system message): each is a prompt where written, when its content says so too."""
         name = definition.name
         key = name.partition("[")[2].rstrip("]") or name
+        if definition.scope == 0 and not definition.cls and self._prompt_module:
+            key = f"{self._prompt_module}.{key}"  # `PROMPTS["examples"] = [...]` in prompts.py: named for prompts
         for item in definition.value.elts:  # type: ignore[attr-defined]
             if not isinstance(item, ast.Constant | ast.JoinedStr) or id(item) in self._literals_done:
                 continue
@@ -1717,11 +1723,25 @@ class _Extractor:
         func = self.funcs.get((ctx.cls or "", node.name))
         if func is None or func.node is not node:
             func = _Func(node.name, node, ctx.cls)
+        loose = not _STRONG_NAME_RE.search(node.name)
         for ret in func.returns:
             if isinstance(ret.value, ast.Name) or id(ret) in self.emitted_returns:
                 continue
+            if loose and isinstance(ret.value, ast.IfExp) and not self._returns_instruction(ret.value, ctx):
+                # `def fallback_message(): return "Returning the query." if keep else "Returning nothing."`: a
+                # choice between two texts under a loose name is more often a status line than a prompt
+                continue
             self.emitted_returns.add(id(ret))
             self._emit(ret.value, _role_for_name(node.name), None, ctx._replace(stmt=ret), node.name, prose=True)
+
+    def _returns_instruction(self, value: ast.IfExp, ctx: _Ctx) -> bool:
+        """Does a text of a returned choice `A if c else B` address a model?"""
+        for operand in (value.body, value.orelse):
+            self._rendered = []
+            frag, _ = self._render(operand, ctx.scope, 0, ctx.cls)
+            if frag is None or _addresses_model(frag):
+                return True  # a text not read here (a call's result) is left to the walk as before
+        return False
 
     def _default_args(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: _Ctx) -> None:
         """`def __init__(self, system_message: str = "You are ...")`."""
@@ -2115,7 +2135,14 @@ def _named_prompt(name: str, frag: ps.Frag) -> bool:
         return False
     if _STRONG_NAME_RE.search(name):
         return True
-    return bool(_INSTRUCTION_CUE_RE.search(frag.text))
+    return _addresses_model(frag)
+
+
+def _addresses_model(frag: ps.Frag) -> bool:
+    """Words outside placeholders that address a model (a placeholder alone is no cue: `f"{name} is
+    deprecated"` and `f"Invalid mode {mode}"` are reports about values, not instructions)."""
+    visible = _masked(frag.text, merge_spans(frag.holes, find_placeholders(frag.text)))
+    return _INSTRUCTION_WORD_RE.search(visible) is not None
 
 
 def _concat(left: ps.Frag, right: ps.Frag) -> ps.Frag:
