@@ -974,3 +974,28 @@ def test_few_shot_items_of_a_store_in_a_prompt_module() -> None:
     # the same store outside a module named for its prompts needs content that addresses a model
     _source, elsewhere = run(source.text, path="pkg/store.py")
     assert not elsewhere
+
+
+def test_questions_asked_on_the_console_are_not_prompts() -> None:
+    _source, prompts = run('''
+        import click
+        from rich.prompt import Confirm
+
+        class Console:
+            def offer_url(self, url, prompt="Open the URL for more info?"):
+                if self.confirm_ask(prompt, subject=url):
+                    return True
+
+        def report():
+            prompt = "Open a GitHub issue about the error in your browser? (Y/n) "
+            answer = input(prompt).strip()
+            name = click.prompt("Which model should answer your questions?")
+            sure = Confirm.ask("Do you want to send the prompt to the model now?")
+            return answer, name, sure
+
+        def ask(llm, question, system_prompt="You are a careful assistant. Answer briefly."):
+            return llm.invoke(system_prompt + question)
+    ''')
+    texts = [p.text for p in prompts]
+    assert not [t for t in texts if "Open" in t or "Which model" in t or "send the prompt" in t], texts
+    assert only(prompts, "careful assistant").name == "system_prompt"

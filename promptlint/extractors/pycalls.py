@@ -198,9 +198,14 @@ def provider_of(chain: str, kind: str | None) -> str:
 
 
 def is_no_prompt_call(chain: str) -> bool:
-    """print / logging / warnings / exception constructors: their strings are never prompts."""
+    """print / logging / warnings / exception constructors / questions asked on the console (`input(q)`,
+    `getpass(q)`, `click.prompt(q)`, `Confirm.ask(q)`, `io.confirm_ask(q)`): their strings are never prompts."""
     head, _, last = chain.rpartition(".")
-    if last in ("print", "pprint") and not head:
+    if last in ("print", "pprint", "input") and not head:
+        return True
+    if last == "getpass" or last.startswith("confirm") or (last == "ask" and head.endswith(("Prompt", "Confirm"))):
+        return True
+    if last == "prompt" and head.rpartition(".")[2] in ("click", "typer", "questionary"):
         return True
     if last.endswith(("Error", "Exception", "Warning")) or last in ("Exception", "AssertionError"):
         return True

@@ -340,6 +340,7 @@ class _Extractor:
         self._body_lines: dict[int, list[int]] = {}
         self._literals_done: set[int] = set()
         self._default_prompts: dict[int, Prompt] = {}
+        self._default_names: list[tuple[ast.expr, tuple[int, str]]] = []  # default -> (function scope, parameter)
         self._use_rows: set[str] = set()
         stem = source.path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".py")
         #: the module's name when it says its texts are prompts (`prompts.py`, `coder_prompts.py`, `templates.py`)
@@ -374,6 +375,12 @@ class _Extractor:
         self._collect(self.tree.body, 0, None)
         self._visit_body(self.tree.body, _Ctx())
         self._resolve_params()
+        if self._default_names:  # `def offer(url, prompt="Open it?"): ... confirm(prompt)`: a console question
+            quiet = {id(d) for d, key in self._default_names if key in self.quiet_names}
+            if quiet:
+                dropped = {id(self._default_prompts[k]) for k in quiet
+                           if k in self._default_prompts and self._default_prompts[k].sink is None}
+                self.out.prompts[:] = [p for p in self.out.prompts if id(p) not in dropped]
         if not self.llm and any(m.split(".", 1)[0] in _UI_MODULES for m, _n, _l in self.imports.values()):
             # a UI that shows chat messages and talks to no model: its role dicts are what people read
             self.out.prompts[:] = [p for p in self.out.prompts if not (
@@ -667,6 +674,8 @@ class _Extractor:
         chain = pc.dotted(node.func)
         if pc.is_no_prompt_call(chain):
             for child in [*node.args, *(k.value for k in node.keywords)]:
+                if isinstance(child, ast.Name):  # `input(question)`: the text named so is no prompt either
+                    self.quiet_names.add((ctx.scope, child.id))
                 self._visit_expr(child, ctx._replace(quiet=True))
             return True
         if ctx.quiet or id(node) in self.done:
@@ -1763,6 +1772,7 @@ class _Extractor:
                 if prompt is not None:
                     self.out.prompts.append(prompt)
                     self._default_prompts[id(default)] = prompt
+                    self._default_names.append((default, (id(node), name)))
 
     # ------------------------------------------------------------------ what other files may use
 
