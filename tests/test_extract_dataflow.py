@@ -999,3 +999,22 @@ def test_questions_asked_on_the_console_are_not_prompts() -> None:
     texts = [p.text for p in prompts]
     assert not [t for t in texts if "Open" in t or "Which model" in t or "send the prompt" in t], texts
     assert only(prompts, "careful assistant").name == "system_prompt"
+
+
+def test_a_project_prompt_class_called_with_its_text() -> None:
+    source, prompts = run('''
+        from myapp.core.prompt import Prompt
+
+        def tasks(problem):
+            fixed = Prompt("Change the code in hello.py so that it greets the user by name.")
+            composed = Prompt(problem.question + "\\nRead the input from the command line, not stdin.")
+            return [fixed, composed]
+    ''')
+    assert only(prompts, "greets the user").role == "template"
+    assert first_line(source, only(prompts, "command line")) == line_of(source, '+ "')
+    # rich's Prompt asks a question in the terminal
+    _source, console = run('''
+        from rich.prompt import Prompt
+        name = Prompt("Enter the name of the model to use for your prompts")
+    ''')
+    assert not console

@@ -100,6 +100,8 @@ _LETTER_WORD_RE = compile_regex(r"[^\W\d_]{2,}")
 #: Libraries whose chat messages are UI elements.
 _UI_MODULES = frozenset({"gradio", "streamlit", "chainlit", "mesop", "panel", "nicegui", "textual", "rich", "flet",
                          "reflex", "solara"})
+#: Libraries of console widgets whose `Prompt` asks a question in the terminal.
+_CONSOLE_MODULES = frozenset({"rich", "prompt_toolkit", "InquirerPy", "inquirer", "questionary", "click", "typer"})
 _LEAF_STMTS = frozenset({ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Assert, ast.Delete, ast.Global,
                          ast.Nonlocal})
 #: Values an assignment can give text with (a literal, a composition, a name, a call; lists for `join`).
@@ -693,7 +695,8 @@ class _Extractor:
         elif kind in ("anthropic", "openai"):
             site = self._site(node, chain, kind, ctx, register=True)
             self._kwargs([(k.arg, k.value) for k in node.keywords if k.arg], site, ctx, chain)
-        elif head in pc.TEMPLATE_CLASSES or pc.is_template_class(last) or head in pc.MESSAGE_TEMPLATES:
+        elif head in pc.TEMPLATE_CLASSES or pc.is_template_class(last) or head in pc.MESSAGE_TEMPLATES or (
+                last == "Prompt" and node.args and self._prompt_class_of_project()):
             self._langchain(node, chain, head, last, ctx)
         elif last in pc.MESSAGE_CLASSES or ((last == "dict" or last.endswith(("Message", "message", "_msg", "_turn"))
                                              or last[:5] in ("from_", "make_")) and _message_parts(node) is not None):
@@ -711,6 +714,12 @@ class _Extractor:
         if node.args or node.keywords:
             self._tool_functions(node, last, ctx)
         return False
+
+    def _prompt_class_of_project(self) -> bool:
+        """Is `Prompt` here a prompt class (gpt-engineer's `Prompt(text)`), not a terminal question (rich's, or
+        prompt_toolkit's)? Known unless imported from a library of console widgets."""
+        imported = self.imports.get("Prompt")
+        return imported is None or imported[0].split(".", 1)[0] not in _CONSOLE_MODULES
 
     def _tool_functions(self, node: ast.Call, last: str, ctx: _Ctx) -> None:
         """Functions of this file made into tools: their docstrings are the tool descriptions the model reads.
@@ -891,7 +900,7 @@ class _Extractor:
         role = "user" if head == "ChatPromptTemplate" else "template"
         if last == "from_template" and first is not None:
             self._content(first, role, site, ctx, head, "prompt template")
-        elif pc.is_template_class(last) and first is not None and _maybe_text(first):
+        elif (pc.is_template_class(last) or last == "Prompt") and first is not None and _maybe_text(first):
             self._content(first, "template", site, ctx, last, "prompt template")
         self._kwargs([(k, v) for k, v in kw.items()], site, ctx, chain)
 
