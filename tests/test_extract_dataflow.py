@@ -1018,3 +1018,26 @@ def test_a_project_prompt_class_called_with_its_text() -> None:
         name = Prompt("Enter the name of the model to use for your prompts")
     ''')
     assert not console
+
+
+def test_tool_descriptions_given_as_a_default_or_written_into_the_spec() -> None:
+    source, prompts = run('''
+        def bedrock_tool(model, schema):
+            spec = {
+                "name": model.__name__,
+                "description": model.__doc__ or f"Extract `{model.__name__}` with every required field filled in",
+                "inputSchema": {"json": schema},
+            }
+            return {"toolSpec": spec}
+
+        def openai_tool(model):
+            tool_definition = {"name": model.__name__, "parameters": {}}
+            tool_definition["description"] = f"Call this to return `{model.__name__}` with correct types"
+            row = {"id": 1}
+            row["description"] = "A row of the table shown to people"
+            return tool_definition, row
+    ''')
+    for text in ("every required field", "correct types"):
+        assert only(prompts, text).sink.kind == "tool description"
+    assert first_line(source, only(prompts, "correct types")) == line_of(source, 'f"Call this')
+    assert not [p for p in prompts if "row of the table" in p.text]

@@ -41,7 +41,7 @@ _MARKERS_ANY_CASE = compile_regex(_MARKER_SOURCE, re.IGNORECASE)
 _EXTRA_SOURCE = (
     r"\.signature\)|\(signature\)|inputfield|outputfield|with_instructions|handoff_description|expected_output"
     r"|@\w*tool|tool\(|tool\)|tool\.from_|converse|get_template|\.(?:md|txt|j2|jinja2?|mustache|hbs)[\"']"
-    r"|[\"']description[\"']\s*:|description\s*="
+    r"|[\"']description[\"']\]?\s*[:=]|description\s*="
     r"|from_(?:callable|function|defaults)\(|\btools\s*=|dspy\.signature\("
 )
 #: Literals (lower case) a file holding an `_EXTRA_SOURCE` marker holds: `in` scans are far faster than the
@@ -636,6 +636,11 @@ class _Extractor:
             # `messages[-1]["content"] += "..."`: the text appended to a chat message is prompt text
             self._emit(value, "unknown", None, ctx, "content", sink=self._sink("message content", "<messages>", node),
                        piece=True)
+        if self.tool_specs and isinstance(node, ast.Assign) and not ctx.quiet and any(
+                _store_key(t) in _SPEC_DESCRIPTIONS for t in targets if isinstance(t, ast.Subscript)) \
+                and _maybe_text(_peel_choice(value)):
+            # `tool_definition["description"] = ...`, `schema["description"] = ...`: what the model reads of a tool
+            self._emit(value, "unknown", None, ctx, "description", sink=self._sink("tool description", "<tool>", node))
         self._visit_expr(value, ctx)
 
     def _visit_expr(self, node: ast.expr, ctx: _Ctx) -> None:
@@ -1954,7 +1959,19 @@ def _tool_description(node: ast.Dict | ast.Call) -> ast.expr | None:
             description = value
         elif key in pc.TOOL_SPEC_KEYS:
             spec = True
-    return description if spec and description is not None and _maybe_text(description) else None
+    return description if spec and description is not None and _maybe_text(_peel_choice(description)) else None
+
+
+def _peel_choice(node: ast.expr) -> ast.expr:
+    """The last text of a default choice (`model.__doc__ or f"Extracted {name}"`), else the node itself."""
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+        return node.values[-1]
+    return node
+
+
+#: `x["description"]` of a tool definition or schema written into its dict (`_store_key` form).
+_SPEC_DESCRIPTIONS = frozenset({f"{name}[description]" for name in (
+    "tool", "tool_definition", "tool_def", "tool_spec", "function", "function_def", "schema", "spec", "func")})
 
 
 def _is_content_target(target: ast.expr) -> bool:
