@@ -1041,3 +1041,30 @@ def test_tool_descriptions_given_as_a_default_or_written_into_the_spec() -> None
         assert only(prompts, text).sink.kind == "tool description"
     assert first_line(source, only(prompts, "correct types")) == line_of(source, 'f"Call this')
     assert not [p for p in prompts if "row of the table" in p.text]
+
+
+def test_agent_descriptions_tool_desc_and_field_prefixes() -> None:
+    source, prompts = run('''
+        import dspy
+
+        class ReviewerAgent:
+            DEFAULT_DESCRIPTION = "An agent that reviews code changes and explains the risks it finds."
+            DEFAULT_NAME = "reviewer"
+
+            def __init__(self, name, description: str = "An agent that answers questions about the code base."):
+                self.description = description
+
+        class Reviewer:  # not an agent: its description is no prompt
+            def __init__(self, description: str = "A person who reviews the pull requests of the team."):
+                self.description = description
+
+        finish = dspy.Tool(func=lambda: "done", name="finish",
+                           desc="Marks the task as complete once the answer is known.")
+        answer = dspy.OutputField(prefix="Accurate Reasoning: Let's weigh every attempt together", desc="${reasoning}")
+        step = dspy.OutputField(prefix="Action 1:", desc="an action")
+    ''')
+    for text, line in (("reviews code changes", "DEFAULT_DESCRIPTION ="), ("answers questions", "description: str"),
+                       ("Marks the task", 'desc="Marks'), ("weigh every attempt", 'prefix="Accurate')):
+        assert first_line(source, only(prompts, text)) == line_of(source, line)
+    texts = [p.text for p in prompts]
+    assert not [t for t in texts if "pull requests" in t or t == "reviewer" or t.startswith("Action")], texts

@@ -59,7 +59,7 @@ MESSAGE_TEMPLATES = {
 TEMPLATE_CLASSES = frozenset({"PromptTemplate", "ChatPromptTemplate", "FewShotPromptTemplate", "StringPromptTemplate"})
 
 #: Keywords that make an argument a prompt only for some callees (see `keyword_sink`).
-SINK_KWARGS = frozenset({"description_override", "handoff_description", "tool_description", "desc", "goal",
+SINK_KWARGS = frozenset({"description_override", "handoff_description", "tool_description", "desc", "goal", "prefix",
                          "expected_output", "role", "backstory"})
 PERSONA_KWARGS = frozenset({"goal", "backstory"})
 #: Agent constructors named otherwise than `*Agent` whose `prompt=` is the system prompt.
@@ -114,6 +114,10 @@ def keyword_sink(key: str, chain: str, agent_like: bool, persona: bool,
         return "unknown", "handoff description"
     if key == "desc" and callee in ("InputField", "OutputField", "Field"):
         return "unknown", "field description"
+    if key == "prefix" and callee in ("InputField", "OutputField"):
+        return "unknown", "field prefix"
+    if key == "desc" and "tool" in low:  # DSPy `Tool(func, name=..., desc=...)`
+        return "unknown", "tool description"
     if key == "instructions" and callee in ("Signature", "make_signature"):
         return "system", "DSPy signature instructions"
     if agent_like:

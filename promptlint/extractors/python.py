@@ -720,6 +720,12 @@ class _Extractor:
             self._tool_functions(node, last, ctx)
         return False
 
+    def _prose_at(self, value: ast.expr, ctx: _Ctx) -> bool:
+        """Is this expression, as written here, a text of three words or more?"""
+        self._rendered = []
+        frag, _ = self._render(value, ctx.scope, 0, ctx.cls)
+        return frag is not None and _prose(frag)
+
     def _prompt_class_of_project(self) -> bool:
         """Is `Prompt` here a prompt class (gpt-engineer's `Prompt(text)`), not a terminal question (rich's, or
         prompt_toolkit's)? Known unless imported from a library of console widgets."""
@@ -828,6 +834,8 @@ class _Extractor:
                                       wraps_function)
             if special is not None:
                 role, what = special
+                if what == "field prefix" and not self._prose_at(value, ctx):
+                    continue  # `prefix="Action {i}:"`: a field's label, not a sentence for the model
                 found |= self._content(value, role, site, ctx, key, what)
             elif key in pc.SYSTEM_KWARGS:
                 found |= self._content(value, "system", site, ctx, key,
@@ -1690,6 +1698,9 @@ class _Extractor:
                     elif not definition.cls and self._prompt_module:
                         container = self._prompt_module
                 judge = f"{container}.{name}" if container else name
+                if definition.scope == 0 and definition.cls and definition.cls.endswith("Agent") \
+                        and "description" in name.lower() and not _NAME_DENY_RE.search(name):
+                    judge = f"{definition.cls}.{name}.instruction"  # an agent's description: what others read
                 if not _PROMPT_NAME_RE.search(judge):
                     continue
                 if container and not _PROMPT_NAME_RE.search(name):
@@ -1774,13 +1785,16 @@ class _Extractor:
         positional = [*args.posonlyargs, *args.args]
         pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=True))
         pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None]
+        agent = bool(ctx.cls and ctx.cls.endswith("Agent") and node.name == "__init__")
         for arg, default in pairs:
             name = arg.arg
-            if not _PROMPT_NAME_RE.search(name) or _NAME_DENY_RE.search(name) or not _stringish(default):
+            described = agent and name == "description"  # what other agents and the team's selector read
+            if not (_PROMPT_NAME_RE.search(name) or described) or _NAME_DENY_RE.search(name) \
+                    or not _stringish(default):
                 continue
             self._rendered = []
             frag, percent = self._render(default, ctx.scope, 0)
-            if frag is not None and _named_prompt(name, frag):
+            if frag is not None and (_named_prompt(name, frag) or (described and _prose(frag))):
                 self._args_done.add(id(default))  # reported here: not again when the parameter reaches a sink
                 prompt = self._make_prompt(frag, _role_for_name(name), None, name, ctx.stmt, percent)
                 if prompt is not None:
