@@ -1068,3 +1068,23 @@ def test_agent_descriptions_tool_desc_and_field_prefixes() -> None:
         assert first_line(source, only(prompts, text)) == line_of(source, line)
     texts = [p.text for p in prompts]
     assert not [t for t in texts if "pull requests" in t or t == "reviewer" or t.startswith("Action")], texts
+
+
+def test_a_function_whose_docstring_says_it_writes_prompt_text() -> None:
+    source, prompts = run('''
+        class Citation:
+            @classmethod
+            def description(cls) -> str:
+                """Description of the citation type for use in prompts."""
+                return "Citations with quoted text. Include the exact text being cited."
+
+        def ask_name() -> str:
+            """Prompt the user for a name."""
+            return "Please type your name and press enter."
+
+        def file_name() -> str:
+            """Name of the file the prompt is read from."""
+            return "Write the summary in three sentences.txt"
+    ''')
+    assert first_line(source, only(prompts, "Citations with")) == line_of(source, '"Citations')
+    assert [p.text for p in prompts if "Citations" not in p.text] == []

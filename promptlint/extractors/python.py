@@ -590,7 +590,7 @@ class _Extractor:
                 self._docstring(node, role, sink, ctx, node.name)
             else:
                 self._emit_returns(self.funcs.get((inner.cls or "", node.name)), role, None, inner, sink)
-        elif _PROMPT_NAME_RE.search(node.name) and not _NAME_DENY_RE.search(node.name):
+        elif (_PROMPT_NAME_RE.search(node.name) or _says_prompt_text(node)) and not _NAME_DENY_RE.search(node.name):
             self._returned_prompts(node, inner)
         self._visit_body(node.body, inner)
 
@@ -2208,6 +2208,21 @@ def _sink_row(sink: Sink | None) -> list[Any] | None:
 
 def _deco_target(node: ast.expr) -> ast.expr:
     return node.func if isinstance(node, ast.Call) else node
+
+
+#: A docstring's summary saying the function makes text for a prompt ("Description of the type for use in
+#: prompts.", "Format the rubrics into a string for the prompt."), not that it asks the user something.
+_PROMPT_DOC_RE = compile_regex(r"(?i)\b(?:for|in|into|of|to)\s+(?:use\s+in\s+|the\s+|a\s+|an\s+|our\s+)?"
+                               r"(?:(?:llm|system|user|model|agent)(?:'s)?\s+)?prompts?\b")
+
+
+def _says_prompt_text(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    body = node.body
+    if not (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)):
+        return False
+    summary = body[0].value.value.strip().split("\n\n", 1)[0]
+    return _PROMPT_DOC_RE.search(summary) is not None
 
 
 def _decorator_sink(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, Role, str] | None:
