@@ -1088,3 +1088,16 @@ def test_a_function_whose_docstring_says_it_writes_prompt_text() -> None:
     ''')
     assert first_line(source, only(prompts, "Citations with")) == line_of(source, '"Citations')
     assert [p.text for p in prompts if "Citations" not in p.text] == []
+
+
+def test_a_message_answering_a_tool_call_is_a_tool_result() -> None:
+    _source, prompts = run('''
+        from agno.models.message import Message
+
+        def record(agent, tool, messages, result):
+            content = f"User inputs retrieved: {result}"
+            messages.append(Message(role=agent.model.tool_message_role, content=content, tool_call_id=tool.id))
+            messages.append({"role": agent.role, "tool_call_id": tool.id, "content": f"Lookup returned: {result}"})
+            messages.append(Message(role="user", content="Now answer the question using only the results above."))
+    ''')
+    assert [p.text for p in prompts] == ["Now answer the question using only the results above."]

@@ -2026,13 +2026,20 @@ def _pairs(node: ast.expr) -> list[tuple[str, ast.expr]] | None:
     return None
 
 
+_TOOL_RESULT = ast.Constant("tool")
+
+
 def _message_parts(node: ast.AST, tuples: bool = False) -> tuple[ast.expr | None, ast.expr, str] | None:
-    """(role expression, content expression, name) of a chat message, or None."""
+    """(role expression, content expression, name) of a chat message, or None. A message answering a tool
+    call (a `tool_call_id` given) has the role "tool" whatever its role expression says."""
     if isinstance(node, ast.Dict):
         role, content = _dict_get(node, "role"), _dict_get(node, "content")
         if role is not None and content is not None:
-            return role, content, "content"
+            return (_TOOL_RESULT if _dict_get(node, "tool_call_id") is not None else role), content, "content"
         return None
+    if isinstance(node, ast.Call) and any(k.arg == "tool_call_id" for k in node.keywords):
+        content = next((k.value for k in node.keywords if k.arg == "content"), None)
+        return (_TOOL_RESULT, content, "content") if content is not None else None
     if isinstance(node, ast.Call):
         chain = pc.dotted(node.func)
         last = chain.rsplit(".", 1)[-1]
