@@ -1101,3 +1101,24 @@ def test_a_message_answering_a_tool_call_is_a_tool_result() -> None:
             messages.append(Message(role="user", content="Now answer the question using only the results above."))
     ''')
     assert [p.text for p in prompts] == ["Now answer the question using only the results above."]
+
+
+def test_text_content_blocks_built_apart_from_their_message() -> None:
+    source, prompts = run('''
+        def build(contexts, images):
+            content = []
+            for i, ctx in enumerate(contexts):
+                content.append({"type": "text", "text": f"Context {i + 1}: {ctx}"})
+            content.append({"type": "image_url", "image_url": {"url": images[0]}})
+            content.append({
+                "type": "text",
+                "text": "Based on the contexts above, decide whether the response is faithful.",
+            })
+            return content
+
+        def as_block(value):
+            return {"type": "text", "text": value}
+    ''')
+    prompt = only(prompts, "decide whether")
+    assert first_line(source, prompt) == line_of(source, '"Based on')
+    assert [p.text for p in prompts] == [prompt.text]  # the data blocks are no prompts

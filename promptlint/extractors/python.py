@@ -42,7 +42,7 @@ _EXTRA_SOURCE = (
     r"\.signature\)|\(signature\)|inputfield|outputfield|with_instructions|handoff_description|expected_output"
     r"|@\w*tool|tool\(|tool\)|tool\.from_|converse|get_template|\.(?:md|txt|j2|jinja2?|mustache|hbs)[\"']"
     r"|[\"']description[\"']\]?\s*[:=]|description\s*="
-    r"|from_(?:callable|function|defaults)\(|\btools\s*=|dspy\.signature\("
+    r"|from_(?:callable|function|defaults)\(|\btools\s*=|dspy\.signature\(|[\"']type[\"']\s*:\s*[\"']text[\"']"
 )
 #: Literals (lower case) a file holding an `_EXTRA_SOURCE` marker holds: `in` scans are far faster than the
 #: pattern's search, and most files hold none of them.
@@ -50,7 +50,7 @@ _EXTRA_WORDS = (".signature)", "(signature)", "inputfield", "outputfield", "with
                 "expected_output", "@tool", "tool\n", "tool(", "tool)", "tool.from_", "tool_plain", "converse",
                 "get_template", ".md'", '.md"', ".txt'", '.txt"', ".j2'", '.j2"', ".jinja", ".mustache", ".hbs",
                 "\"description\":", "'description':", "from_callable(", "from_function(", "from_defaults(", "tools=",
-                "tools =", "dspy.signature(")
+                "tools =", "dspy.signature(", "\"type\": \"text\"", "'type': 'text'")
 _BOTH = compile_regex(_MARKER_SOURCE + "|" + _EXTRA_SOURCE)
 _BOTH_ANY_CASE = compile_regex(_MARKER_SOURCE + "|" + _EXTRA_SOURCE, re.IGNORECASE)
 
@@ -659,6 +659,11 @@ class _Extractor:
                                    ctx)
                 elif isinstance(sub, ast.Dict | ast.Call) and _message_parts(sub) is not None:
                     self._message(sub, None, ctx)
+                elif type(sub) is ast.Dict and _text_block(sub) is not None:
+                    # `parts.append({"type": "text", "text": "..."})`: a content block of a model request, built
+                    # apart from its message; prose only (`f"Context {i}: {ctx}"` is data)
+                    self._emit(_text_block(sub), "unknown", None, ctx, "text", prose=True,
+                               sink=self._sink("message content", "<content block>", sub))
                 elif self.tool_specs and ((isinstance(sub, ast.Dict) and len(sub.keys) > 1) or (
                         type(sub) is ast.Call and type(sub.func) is ast.Name and sub.func.id == "dict")):
                     description = _tool_description(sub)
@@ -1986,6 +1991,15 @@ def _peel_choice(node: ast.expr) -> ast.expr:
 #: `x["description"]` of a tool definition or schema written into its dict (`_store_key` form).
 _SPEC_DESCRIPTIONS = frozenset({f"{name}[description]" for name in (
     "tool", "tool_definition", "tool_def", "tool_spec", "function", "function_def", "schema", "spec", "func")})
+
+
+def _text_block(node: ast.Dict) -> ast.expr | None:
+    """The text written in a `{"type": "text", "text": "..."}` content block (not a value passed through it)."""
+    kind = _dict_get(node, "type")
+    if isinstance(kind, ast.Constant) and kind.value == "text":
+        text = _dict_get(node, "text")
+        return text if isinstance(text, ast.Constant | ast.JoinedStr | ast.BinOp) and _maybe_text(text) else None
+    return None
 
 
 def _is_content_target(target: ast.expr) -> bool:
