@@ -2051,49 +2051,54 @@ def _message_parts(node: ast.AST, tuples: bool = False) -> tuple[ast.expr | None
         if role is not None and content is not None:
             return (_TOOL_RESULT if _dict_get(node, "tool_call_id") is not None else role), content, "content"
         return None
-    if isinstance(node, ast.Call) and any(k.arg == "tool_call_id" for k in node.keywords):
-        content = next((k.value for k in node.keywords if k.arg == "content"), None)
-        return (_TOOL_RESULT, content, "content") if content is not None else None
     if isinstance(node, ast.Call):
-        chain = pc.dotted(node.func)
-        last = chain.rsplit(".", 1)[-1]
-        if last == "dict":
-            role, content = _dict_get(node, "role"), _dict_get(node, "content")
-            return (role, content, "content") if role is not None and content is not None else None
-        if last in pc.MESSAGE_CLASSES:
-            content = next((k.value for k in node.keywords if k.arg == "content"), None)
-            if content is None and node.args:
-                content = node.args[0]
-            if content is None:
-                return None
-            role_kw = next((k.value for k in node.keywords if k.arg == "role"), None)
-            role = role_kw if last == "ChatMessage" else ast.Constant(pc.MESSAGE_CLASSES[last])
-            return role, content, "content"
-        factory = pc.MESSAGE_FACTORY_RE.fullmatch(last) if "_" in last else None  # factories: `from_user`, ...
-        if factory is not None:
-            content = next((k.value for k in node.keywords if k.arg in ("content", "text", "message")), None)
-            if content is None and len(node.args) == 1:
-                content = node.args[0]
-            elif content is None and last.startswith("make_") and len(node.args) >= 2:
-                content = node.args[1]  # CAMEL's make_user_message(role_name, content)
-            return (ast.Constant(factory.group(1)), content, "content") if content is not None else None
-        if last.endswith("Message") and last[:1].isupper():  # `BaseMessage(role_type=..., content=...)`
-            content = next((k.value for k in node.keywords if k.arg == "content"), None)
-            role_kw = next((k.value for k in node.keywords if k.arg in ("role", "role_type")), None)
-            if content is None or (role_kw is None and last not in pc.TURN_CLASSES):
-                return None  # a message with no role (`StopMessage(content=...)`) is an event, not a chat turn
-            return role_kw, content, "content"
-        head = chain.rsplit(".", 2)[-2] if "." in chain else ""
-        if head in pc.MESSAGE_TEMPLATES and last == "from_template":
-            content = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "template"), None)
-            if content is None:
-                return None
-            return ast.Constant(pc.MESSAGE_TEMPLATES[head]), content, head
-        return None
+        parts = _call_message_parts(node)
+        if parts is not None and any(k.arg == "tool_call_id" for k in node.keywords):
+            return _TOOL_RESULT, parts[1], parts[2]
+        return parts
     if tuples and isinstance(node, ast.Tuple) and len(node.elts) == 2:
         role, content = node.elts
         if isinstance(role, ast.Constant) and isinstance(role.value, str):
             return role, content, role.value
+    return None
+
+
+def _call_message_parts(node: ast.Call) -> tuple[ast.expr | None, ast.expr, str] | None:
+    """(role expression, content expression, name) of a chat message made by a call, or None."""
+    chain = pc.dotted(node.func)
+    last = chain.rsplit(".", 1)[-1]
+    if last == "dict":
+        role, content = _dict_get(node, "role"), _dict_get(node, "content")
+        return (role, content, "content") if role is not None and content is not None else None
+    if last in pc.MESSAGE_CLASSES:
+        content = next((k.value for k in node.keywords if k.arg == "content"), None)
+        if content is None and node.args:
+            content = node.args[0]
+        if content is None:
+            return None
+        role_kw = next((k.value for k in node.keywords if k.arg == "role"), None)
+        role = role_kw if last == "ChatMessage" else ast.Constant(pc.MESSAGE_CLASSES[last])
+        return role, content, "content"
+    factory = pc.MESSAGE_FACTORY_RE.fullmatch(last) if "_" in last else None  # factories: `from_user`, ...
+    if factory is not None:
+        content = next((k.value for k in node.keywords if k.arg in ("content", "text", "message")), None)
+        if content is None and len(node.args) == 1:
+            content = node.args[0]
+        elif content is None and last.startswith("make_") and len(node.args) >= 2:
+            content = node.args[1]  # CAMEL's make_user_message(role_name, content)
+        return (ast.Constant(factory.group(1)), content, "content") if content is not None else None
+    if last.endswith("Message") and last[:1].isupper():  # `BaseMessage(role_type=..., content=...)`
+        content = next((k.value for k in node.keywords if k.arg == "content"), None)
+        role_kw = next((k.value for k in node.keywords if k.arg in ("role", "role_type")), None)
+        if content is None or (role_kw is None and last not in pc.TURN_CLASSES):
+            return None  # a message with no role (`StopMessage(content=...)`) is an event, not a chat turn
+        return role_kw, content, "content"
+    head = chain.rsplit(".", 2)[-2] if "." in chain else ""
+    if head in pc.MESSAGE_TEMPLATES and last == "from_template":
+        content = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "template"), None)
+        if content is None:
+            return None
+        return ast.Constant(pc.MESSAGE_TEMPLATES[head]), content, head
     return None
 
 
