@@ -1122,3 +1122,14 @@ def test_text_content_blocks_built_apart_from_their_message() -> None:
     prompt = only(prompts, "decide whether")
     assert first_line(source, prompt) == line_of(source, '"Based on')
     assert [p.text for p in prompts] == [prompt.text]  # the data blocks are no prompts
+
+
+def test_identifiers_reaching_a_sink_are_not_prompts() -> None:
+    _source, prompts = run('''
+        def start(client, llm):
+            kernel = client.containers.run("jupyter-kernel", detach=True)
+            cached = llm.invoke("prompt_cache_key")
+            short = llm.invoke("Summarize:")
+            return kernel, cached, short
+    ''')
+    assert [p.text for p in prompts] == ["Summarize:"]

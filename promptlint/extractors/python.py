@@ -2178,15 +2178,20 @@ _FILE_NAME_RE = compile_regex(r"[\w./\\-]*\w\.(?:txt|md|markdown|json|jsonl|ya?m
                               r"|log|prompt|mustache|hbs|png|jpe?g|pdf)")
 
 
+#: One token joining words with `_`, `-`, `/`, `.` or `:` (`jupyter-kernel`, `prompt_cache_key`, `gpt-4o`, `x_image`
+#: after a placeholder): a name, not a sentence.
+_IDENTIFIER_RE = compile_regex(r"[\w./:-]*\w[_./:-]\w[\w./:-]*")
+
+
 def _not_words(visible: str) -> bool:
-    """Is this text (placeholders masked) a file name or path, or a wrapper's half: a closing tag, or an
+    """Is this text (placeholders masked) a file name, path or identifier, or a wrapper's half: a closing tag, or an
     opening tag that ends its line (`"<context>\\n"`, the content appended after it), so that nothing in it is
     written for a model to read? Tags around words or a placeholder (`<rules>{rules}</rules>`) and a marker
     standing for content (`<image>`) are text all the same."""
     rest = visible.strip()
     if not rest:
         return False
-    if _FILE_NAME_RE.fullmatch(rest):
+    if _FILE_NAME_RE.fullmatch(rest) or _IDENTIFIER_RE.fullmatch(rest):
         return True
     tag = _TAG_RE.fullmatch(rest)
     return tag is not None and (rest[1] == "/" or visible.rstrip(" \t").endswith("\n"))
