@@ -32,12 +32,12 @@ def test_text_assigned_to_a_message_content_item() -> None:
             if not ocr:
                 new_message[
                     "content"
-                ] = "No output"
+                ] = "No output was produced."
     ''')
     ocr, empty = prompts
     assert ocr.text == "{description}\n---\nI've OCR'd the image, this is the result: {ocr}"
     assert source.position(ocr.positions.file_offset(ocr.text.index("I've")))[0] == 5
-    assert found(source, [empty]) == [(11, "No output", "message content")]
+    assert found(source, [empty]) == [(11, "No output was produced.", "message content")]
     assert ocr.sink is not None and ocr.sink.kind == "message content"
 
 
@@ -53,6 +53,7 @@ def test_content_attributes_and_other_keys_stay_out() -> None:
 
 
 def test_content_parts_appended_to_a_message() -> None:
+    # (each reported once: a part is read by one mechanism only)
     source, prompts = run('''
         def convert(message, new_message, path):
             if message["role"] == "computer":
@@ -62,8 +63,8 @@ def test_content_parts_appended_to_a_message() -> None:
             new_message["content"].append({"type": "text", "text": "This image is at this path: " + path})
     ''')
     assert found(source, prompts) == [
-        (5, "This image is the result of the last tool output. What does it mean?", "message content part"),
-        (7, "This image is at this path: {path}", "message content part")]
+        (5, "This image is the result of the last tool output. What does it mean?", "message content"),
+        (7, "This image is at this path: {path}", "message content")]
 
 
 def test_a_part_inside_a_message_is_reported_once_and_other_typed_dicts_stay_out() -> None:
