@@ -12,6 +12,7 @@ from promptlint.diskcache import compile_regex
 from promptlint.model import Extraction, Finding, Prompt, Severity, SourceFile
 from promptlint.rules_engine.concepts import ConceptRef
 from promptlint.rules_engine.fixes import build_fix
+from promptlint.rules_engine.gates import Gate, PatternList, folded, grams
 from promptlint.rules_engine.rule import Rule
 from promptlint.rules_engine.text import PLACEHOLDER, NormalText, normalise
 
@@ -26,13 +27,25 @@ Span = tuple[int, int]
 class PromptView:
     """One prompt as the rules read it: its normalised text, and its facts (computed on first use)."""
 
-    __slots__ = ("_facts", "_scores", "nt", "prompt")
+    __slots__ = ("_facts", "_grams", "_open", "_scores", "nt", "prompt")
 
     def __init__(self, prompt: Prompt, nt: NormalText, scores: SharedScores | None = None) -> None:
         self.prompt = prompt
         self.nt = nt
         self._facts: PromptFacts | None = None
         self._scores = scores
+        self._open: dict[Gate, int] = {}
+        self._grams: tuple[str, frozenset[str]] | None = None
+
+    def opens(self, gate: Gate) -> int:
+        """Which patterns behind `gate` the text may match (gates.py; asked once per gate and text)."""
+        found = self._open.get(gate)
+        if found is None:
+            if self._grams is None:
+                low = folded(self.nt.text)
+                self._grams = (low, grams(low))
+            found = self._open[gate] = gate.open(*self._grams)
+        return found
 
     @property
     def facts(self) -> PromptFacts:
@@ -145,12 +158,26 @@ def _found(pattern: Any, view: PromptView) -> bool:
     return pattern.search(view.nt.text) is not None
 
 
+def _runnable(patterns: Sequence[Any], view: PromptView) -> Sequence[Any]:
+    """The entries of `patterns` that may match the prompt: those whose gate (gates.py) the text opens, and
+    those without a gate (concepts among them). A plain list (no gates) is returned as it is."""
+    if not isinstance(patterns, PatternList):
+        return patterns
+    gate, always = patterns.gate()
+    return always if gate is None else patterns.runnable(view.opens(gate))
+
+
+def _any_found(patterns: Sequence[Any], view: PromptView) -> bool:
+    """Does any of `patterns` (phrase patterns or concepts) occur anywhere in the prompt?"""
+    return any(_found(pattern, view) for pattern in _runnable(patterns, view))
+
+
 def _raw_hits(patterns: Sequence[Any], view: PromptView) -> tuple[list[RuleHit], list[RuleHit]]:
     """(phrase hits, overlapping ones merged; sentence hits of the concepts), each sorted by position."""
     text = view.nt.text
     exact: list[Span] = []
     learned: list[RuleHit] = []
-    for pattern in patterns:
+    for pattern in _runnable(patterns, view):
         if isinstance(pattern, ConceptRef):
             for (start, end), score in pattern.spans(view.facts):
                 while end > start and text[end - 1] in " \n":
@@ -310,16 +337,14 @@ def _condition_hit(compiled: dict[str, Any], prompt: Prompt, siblings: Sequence[
         roles, groups = compiled["when_call"]
         if not _groups_met(groups, [prompt, *(p for p in siblings if p.role in roles)], views):
             return None
-    if any(_found(pattern, views(p)) for p in own for pattern in compiled["unless"]):
+    if any(_any_found(compiled["unless"], views(p)) for p in own):
         return None
     if compiled.get("unless_all") and _groups_met(compiled["unless_all"], own, views):
         return None
     if compiled["unless_call"]:
         roles, groups = compiled["unless_call"]
         for sibling in siblings:
-            if sibling.role in roles and all(
-                any(_found(pattern, views(sibling)) for pattern in patterns) for _name, patterns in groups
-            ):
+            if sibling.role in roles and all(_any_found(patterns, views(sibling)) for _name, patterns in groups):
                 return None
     if compiled.get("report") == "start":  # the rule is about something missing: point at the prompt's start
         first = _FIRST_WORD_RE.search(view.nt.text)
@@ -334,7 +359,7 @@ _WORD_CHAR_RE = compile_regex(r"\w")
 def _groups_met(groups: Sequence[tuple[str, Sequence[Any]]], pool: Sequence[Prompt],
                 views: Callable[[Prompt], PromptView]) -> bool:
     """Does every group have a pattern matching somewhere in `pool` (groups may match in different prompts)?"""
-    return all(any(_found(pattern, views(p)) for p in pool for pattern in patterns) for _name, patterns in groups)
+    return all(any(_any_found(patterns, views(p)) for p in pool) for _name, patterns in groups)
 
 
 def _finding(rule: Rule, source: SourceFile, start: int, end: int, **extra: Any) -> Finding:

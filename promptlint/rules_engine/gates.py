@@ -1,0 +1,212 @@
+"""Cheap gates in front of rule patterns: a pattern runs only on texts that hold one of its required literals.
+
+Why: a long literal message list (issue 16 point 7) gives the text rules thousands of short prompts, and most
+say nothing any rule looks for ("Message 17 about the billing plan."). Running the ~100 phrase regexes of the
+text rules on each cost ~100 µs a prompt. Every match of a pattern contains one of a few literal strings (a
+lexicon's terms, a fixed word): if none of them occurs in the text, the pattern cannot match, so it is not run.
+
+The literals are derived from the pattern's own parse tree (`required`), so a gate is exact by construction:
+every match of the pattern (its lookarounds included) contains one of them, read with the pattern's flags. A
+gate answers "may match" (run the pattern) or "cannot match" (skip it), never changing what a pattern finds.
+A pattern without such literals (`\\w+ing`, a `{fact:...}` concept, a custom rule's time-limited pattern, a
+case-sensitive one) has no gate and always runs.
+
+Per text, the work is shared by all rules (the engine's `PromptView`): the text folded to lower case once, and
+its set of 3-character runs; a rule's pattern list asks one gate (`PatternList.gate`), which most texts answer
+with one set comparison, and the few literals whose first characters occur are looked for in full.
+
+Parsing a pattern costs as much as compiling it, so the literals are kept in the per-user start-up cache
+(`diskcache`), keyed by the pattern and its flags.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from promptlint import diskcache
+from promptlint.fingerprint import digest
+
+#: Length of the literal starts a gate indexes, and the shortest literal a gate uses (shorter ones, " a" or "on",
+#: occur in nearly every text anyway).
+GRAM = 3
+#: Version of the cached literal sets; bump when `required` changes what it derives.
+_FORMAT = 2
+
+
+def _best(candidates: Iterable[frozenset[str]]) -> frozenset[str] | None:
+    """The most selective requirement a gate can read (ASCII literals, none shorter than GRAM): longest shortest
+    literal, then fewest literals."""
+    best: frozenset[str] | None = None
+    best_key: tuple[int, int] = (0, 0)
+    for candidate in candidates:
+        shortest = min(map(len, candidate))
+        if shortest < GRAM or not all(literal.isascii() for literal in candidate):
+            continue
+        key = (min(shortest, 8), -len(candidate))
+        if best is None or key > best_key:
+            best, best_key = candidate, key
+    return best
+
+
+def _sequence(items: Sequence[tuple[Any, Any]], parser: Any) -> frozenset[str] | None:
+    """Literals one of which every match of the sequence `items` contains (None: no such set found)."""
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, arg in items:
+        if op is parser.LITERAL:
+            run.append(chr(arg))
+            continue
+        if run:
+            candidates.append(frozenset(["".join(run)]))
+            run = []
+        found = _node(op, arg, parser)
+        if found is not None:
+            candidates.append(found)
+    if run:
+        candidates.append(frozenset(["".join(run)]))
+    return _best(candidates)
+
+
+def _node(op: Any, arg: Any, parser: Any) -> frozenset[str] | None:
+    if op is parser.SUBPATTERN:
+        _group, add_flags, del_flags, sub = arg
+        if add_flags or del_flags:  # a scoped flag changes how literals match: no gate
+            return None
+        return _sequence(list(sub), parser)
+    if op is parser.ATOMIC_GROUP:
+        return _sequence(list(arg), parser)
+    if op in (parser.MAX_REPEAT, parser.MIN_REPEAT, parser.POSSESSIVE_REPEAT):
+        low, _high, sub = arg
+        return _sequence(list(sub), parser) if low >= 1 else None
+    if op is parser.BRANCH:
+        union: set[str] = set()
+        for branch in arg[1]:
+            found = _sequence(list(branch), parser)
+            if found is None:
+                return None
+            union |= found
+        return frozenset(union)
+    if op is parser.ASSERT:  # a lookaround that must hold: its text is in the searched text too
+        _direction, sub = arg
+        return _sequence(list(sub), parser)
+    return None  # classes, any, anchors, negative lookarounds, back references: no literal required
+
+
+def required(regex: str, flags: int) -> tuple[str, ...] | None:
+    """Sorted literals one of which every match of `regex` (compiled with `flags`) contains, or None.
+
+    Read from `re`'s parse tree; kept in the start-up cache since parsing costs as much as compiling.
+    """
+    key = "gate:" + digest([f"{_FORMAT}|{flags}|".encode(), regex.encode("utf-8", "surrogatepass")])
+    cached = diskcache.get_data(key)
+    if isinstance(cached, tuple):
+        return cached[0]
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        found = _sequence(list(_parser.parse(regex, flags)), _parser)
+    except Exception:  # a private API that changed, or a pattern `re` refuses: no gate
+        found = None
+    literals = None if found is None else tuple(sorted(found))
+    diskcache.put_data(key, (literals,))
+    return literals
+
+
+#: The characters outside ASCII that `re` (Unicode, IGNORECASE) matches to an ASCII letter; tests/test_gates.py
+#: checks the list against every code point.
+_FOLDS = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
+_FOLDS_RE = re.compile("[" + "".join(_FOLDS) + "]")
+
+
+def folded(text: str) -> str:
+    """The text as the gates read it: lower case, and the four letters outside ASCII that `re` matches to an ASCII
+    letter (dotted and dotless i, long s, Kelvin sign) made that letter. Where an IGNORECASE pattern matches ASCII
+    literals, this text holds them in lower case (other characters may change length or case: they cannot be
+    part of such a match)."""
+    if not text.isascii():
+        text = _FOLDS_RE.sub(lambda m: _FOLDS[m.group()], text)
+    return text.lower()
+
+
+def grams(low: str) -> frozenset[str]:
+    """Every run of `GRAM` characters of a folded text: a gate first asks whether its literals' starts are there."""
+    return frozenset([low[i:i + GRAM] for i in range(len(low) - GRAM + 1)])
+
+
+class Gate:
+    """Which of some patterns a folded text (`folded`) may match: the patterns one of whose literals it holds,
+    as a bit mask over the patterns' places in their list (literals read as an IGNORECASE `re` reads them).
+
+    Asked with the text's set of `grams`: a literal whose first GRAM characters are not in it cannot occur, so
+    most texts are answered by one set comparison; the few literals whose starts occur are looked for in full."""
+
+    __slots__ = ("_by_start", "_starts")
+
+    def __init__(self, literals: Mapping[str, int]) -> None:
+        by_start: dict[str, list[tuple[str, int]]] = {}
+        for literal, mask in sorted(literals.items()):
+            by_start.setdefault(literal[:GRAM], []).append((literal, mask))
+        self._by_start = {start: tuple(found) for start, found in by_start.items()}
+        self._starts = frozenset(by_start)
+
+    def open(self, low: str, text_grams: frozenset[str]) -> int:
+        """The mask of the patterns whose literals the text holds (0: none)."""
+        if self._starts.isdisjoint(text_grams):
+            return 0
+        mask = 0
+        for start in self._starts & text_grams:
+            for literal, bits in self._by_start[start]:
+                if literal in low:
+                    mask |= bits
+        return mask
+
+
+def pattern_literals(pattern: Any) -> tuple[str, ...] | None:
+    """The literals a gate may use for a compiled pattern: its required literals when it is a `re` pattern
+    compiled with IGNORECASE whose literals are ASCII and at least GRAM long; else None (always run it)."""
+    if not isinstance(pattern, re.Pattern) or not pattern.flags & re.IGNORECASE:
+        return None
+    literals = required(pattern.pattern, pattern.flags & ~re.UNICODE)
+    if literals is None or not all(literal.isascii() and len(literal) >= GRAM for literal in literals):
+        return None
+    return literals
+
+
+class PatternList(list[Any]):
+    """A rule's list of phrase patterns and concepts (a plain list to every reader), plus their gate.
+
+    `gate()` gives, built on first use: the gate of all entries that have literals (None when none has), and
+    the entries that always run (concepts, patterns without literals).
+    """
+
+    __slots__ = ("_always", "_gate")
+
+    def gate(self) -> tuple[Gate | None, list[Any]]:
+        try:
+            return self._gate
+        except AttributeError:
+            pass
+        literals: dict[str, int] = {}
+        always: list[Any] = []
+        self._always = 0  # the mask of the entries always run
+        for i, pattern in enumerate(self):
+            found = pattern_literals(pattern)
+            if found is None:
+                always.append(pattern)
+                self._always |= 1 << i
+                continue
+            for literal in found:
+                literal = literal.lower()
+                literals[literal] = literals.get(literal, 0) | 1 << i
+        self._gate = (Gate(literals) if literals else None, always)
+        return self._gate
+
+    def runnable(self, mask: int) -> list[Any]:
+        """The entries to run on a text the gate answered `mask` for: those with a bit set, and those always run."""
+        _gate, always = self.gate()
+        if not mask:
+            return always
+        mask |= self._always
+        return [p for i, p in enumerate(self) if mask >> i & 1]
