@@ -120,3 +120,16 @@ def test_a_number_the_word_clusters_know_is_read_as_written() -> None:
     shared.scores("Message 42 about the billing plan.")
     shared.scores("Message 0 about the billing plan.")  # shares with 7 (neither is a cluster word)
     assert counting.asked == ["Message 7 about the billing plan.", "Message 42 about the billing plan."]
+
+
+def test_a_reply_read_across_a_comment_or_a_line_continuation_is_still_seen_by_pl403() -> None:
+    # PL403 skips a file whose only "content" is a message dict's key (a 20k-message list walked three times);
+    # a reply read as an attribute is found however the dot and the name are spread out
+    rules = [r for r in load_rules() if r.code == "PL403"]
+    head = ("import anthropic\nclient = anthropic.Anthropic()\n"
+            "reply = client.messages.create(model='m', max_tokens=9, messages=[{'role': 'user', 'content': 'hi'}])\n")
+    for read in ("print(reply.content[0].text)\n", "print(reply.  # the text\n      content[0].text)\n",
+                 "print(reply \\\n  .content[0].text)\n"):
+        findings = run_rules(extract(SourceFile("r.py", head + read)), rules)
+        assert [f.code for f in findings] == ["PL403"], read
+    assert run_rules(extract(SourceFile("r.py", head + "print(reply)\n")), rules) == []
