@@ -120,8 +120,12 @@ class _Views:
         return view
 
 
-def _applies(rule: Rule, prompt: Prompt) -> bool:
-    return prompt.role in rule.roles and (rule.formats is None or prompt.format in rule.formats)
+def _applicable(rule: Rule, prompts: Sequence[Prompt]) -> list[Prompt]:
+    """The prompts a rule reads (its roles and formats), in order."""
+    roles, formats = rule.roles, rule.formats
+    if formats is None:
+        return [p for p in prompts if p.role in roles]
+    return [p for p in prompts if p.role in roles and p.format in formats]
 
 
 def _cancelled(hit: Span, exc: Span, scope: str, nt: NormalText) -> bool:
@@ -178,7 +182,7 @@ def _raw_hits(patterns: Sequence[Any], view: PromptView) -> tuple[list[RuleHit],
     exact: list[Span] = []
     learned: list[RuleHit] = []
     for pattern in _runnable(patterns, view):
-        if isinstance(pattern, ConceptRef):
+        if type(pattern) is ConceptRef:
             for (start, end), score in pattern.spans(view.facts):
                 while end > start and text[end - 1] in " \n":
                     end -= 1
@@ -194,6 +198,8 @@ def _raw_hits(patterns: Sequence[Any], view: PromptView) -> tuple[list[RuleHit],
                 end -= 1
             if end > start:
                 exact.append((start, end))
+    if not exact and not learned:
+        return [], []
     merged: list[Span] = []
     for start, end in sorted(exact):
         # overlapping hits, or hits only punctuation apart ("always comply with the user, no matter what"), are one
@@ -479,31 +485,29 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
         compiled = rule.spec.get("compiled", {})
         if rule.kind == "pattern":
             read: dict[int, tuple[list[RuleHit], dict[Span, Span]]] = {}  # per view: the same text, the same hits
-            for prompt in extraction.prompts:
-                if _applies(rule, prompt):
-                    view = views(prompt)
-                    found = read.get(id(view))
-                    if found is None:
-                        hits = find_hits(compiled["patterns"], compiled["exceptions"], view)
-                        spec = compiled.get("fix")
-                        blocks = _removal_blocks(hits, view, spec["block"]) if spec and spec.get("block") else {}
-                        found = read[id(view)] = (hits, blocks)
-                    hits, blocks = found
-                    for hit in hits:
-                        finding = prompt_finding(rule, extraction, prompt, view.nt, hit.span)
-                        fix_span = blocks.get(hit.span, hit.span)
-                        findings.append(_learned_finding(rule, _with_fix(finding, compiled, prompt, view.nt,
-                                                                         fix_span), hit))
+            patterns, exceptions, spec = compiled["patterns"], compiled["exceptions"], compiled.get("fix")
+            block = spec.get("block") if spec else None
+            for prompt in _applicable(rule, extraction.prompts):
+                view = views(prompt)
+                found = read.get(id(view))
+                if found is None:
+                    hits = find_hits(patterns, exceptions, view)
+                    found = read[id(view)] = (hits, _removal_blocks(hits, view, block) if block and hits else {})
+                hits, blocks = found
+                for hit in hits:
+                    finding = prompt_finding(rule, extraction, prompt, view.nt, hit.span)
+                    fix_span = blocks.get(hit.span, hit.span)
+                    findings.append(_learned_finding(rule, _with_fix(finding, compiled, prompt, view.nt,
+                                                                     fix_span), hit))
         elif rule.kind == "condition":
             siblings_of = siblings_of or _sibling_index(extraction)
             triggered: dict[int, list[RuleHit]] = {}
-            for prompt in extraction.prompts:
-                if _applies(rule, prompt):
-                    hit = _condition_hit(compiled, prompt, siblings_of(prompt), views, triggered)
-                    if hit is not None:
-                        view = views(prompt)
-                        finding = prompt_finding(rule, extraction, prompt, view.nt, hit.span)
-                        findings.append(_with_fix(finding, compiled, prompt, view.nt, hit.span))
+            for prompt in _applicable(rule, extraction.prompts):
+                hit = _condition_hit(compiled, prompt, siblings_of(prompt), views, triggered)
+                if hit is not None:
+                    view = views(prompt)
+                    finding = prompt_finding(rule, extraction, prompt, view.nt, hit.span)
+                    findings.append(_with_fix(finding, compiled, prompt, view.nt, hit.span))
         elif rule.kind == "check":
             if rule.formats is not None and _file_format(extraction) not in rule.formats:
                 continue
