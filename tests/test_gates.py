@@ -15,12 +15,19 @@ from promptlint.extractors.python import extract
 from promptlint.model import SourceFile
 from promptlint.rules_engine import load_rules, run_rules
 from promptlint.rules_engine.gates import _FOLDS, Gate, PatternList, folded, grams, pattern_literals, required
+from promptlint.rules_engine.text import PLACEHOLDER
 
 
 def test_the_literals_every_match_holds_are_read_from_the_parse_tree() -> None:
-    assert required(r"(?:ignore|disregard) (?:all )?previous", re.I) == ("previous",)
-    assert required(r"(?:ignore|disregard)(?:s|d)? \w+", re.I) == ("disregard", "ignore")
-    assert required(r"(?<!\w)(?:no|without) limits?(?!\w)", re.I) == (" limit",)
+    # parts that match one of a few strings are joined into the strings their concatenation matches
+    assert required(r"(?:ignore|disregard) (?:all )?previous", re.I) == (
+        "disregard all previous", "disregard previous", "ignore all previous", "ignore previous")
+    assert required(r"act(?:ing)? as \w+", re.I) == ("act as ", "acting as ")
+    assert required(r"(?<!\w)(?:no|without) limits?(?!\w)", re.I) == ("no limit", "no limits", "without limit",
+                                                                      "without limits")
+    # a space stepping over placeholders joins too: the gate text drops the placeholders it steps over
+    assert required("as(?: \ue000)* you", re.I) == ("as you",)
+    assert folded("Act as \ue000 \ue000 you wish") == "act as you wish"
     assert required(r"(?=.*\bsecret\b)\w+", re.I) == ("secret",)  # a lookahead that must hold counts
     assert required(r"\w+ing", re.I) == ("ing",)
     assert required(r"\w+in", re.I) is None  # no literal of three characters or more
@@ -69,7 +76,8 @@ _WORDS = sorted({literal.strip() for p in _PATTERNS for literal in pattern_liter
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(_WORDS) | st.sampled_from(["you", "the", "all", "no", "not", "any", "my", "."]),
+@given(st.lists(st.sampled_from(_WORDS) | st.sampled_from(["you", "the", "all", "no", "not", "any", "my", ".",
+                                                             PLACEHOLDER, "\u212aill", "\u0130gnore"]),
                 min_size=1, max_size=8),
        st.sampled_from([str.lower, str.upper, str.title]))
 def test_no_builtin_pattern_matches_a_text_its_gate_closes(words: list[str], case: Any) -> None:

@@ -23,16 +23,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from re import _constants as sre_constants  # type: ignore[attr-defined]
 from typing import Any
 
 from promptlint import diskcache
 from promptlint.fingerprint import digest
+from promptlint.rules_engine.text import PLACEHOLDER
 
 #: Length of the literal starts a gate indexes, and the shortest literal a gate uses (shorter ones, " a" or "on",
 #: occur in nearly every text anyway).
 GRAM = 3
 #: Version of the cached literal sets; bump when `required` changes what it derives.
-_FORMAT = 2
+_FORMAT = 5
 
 
 def _best(candidates: Iterable[frozenset[str]]) -> frozenset[str] | None:
@@ -50,23 +52,94 @@ def _best(candidates: Iterable[frozenset[str]]) -> frozenset[str] | None:
     return best
 
 
+#: What the `(?: PLACEHOLDER)*` of a pattern's space repeats (patterns.SEP), as parsed.
+_STEP = " " + PLACEHOLDER
+_STEP_OVER = [(sre_constants.LITERAL, ord(c)) for c in _STEP]
+#: Most strings an exact part (`_exact`) may stand for; a longer product is cut where it would exceed this.
+_EXACT_LIMIT = 256
+
+
 def _sequence(items: Sequence[tuple[Any, Any]], parser: Any) -> frozenset[str] | None:
-    """Literals one of which every match of the sequence `items` contains (None: no such set found)."""
+    """Literals one of which every match of the sequence `items` contains (None: no such set found).
+
+    Consecutive parts that match one of a few known strings (`_exact`: a literal, `(?:an?|the) `, `s?`) are
+    joined into the strings their concatenation matches ("as" + " " gives "as "); each such run, and each other
+    part's own requirement, is a candidate; `_best` picks the most selective."""
     candidates: list[frozenset[str]] = []
-    run: list[str] = []
+    run: set[str] | None = None
     for op, arg in items:
-        if op is parser.LITERAL:
-            run.append(chr(arg))
+        if op is parser.ASSERT:  # a lookaround that must hold: its text is in the searched text too
+            found = _node(op, arg, parser)
+            if found is not None:
+                candidates.append(found)
+        exact = _exact(op, arg, parser)
+        if exact is not None and run is not None and len(run) * len(exact) <= _EXACT_LIMIT:
+            run = {a + b for a in run for b in exact}
             continue
-        if run:
-            candidates.append(frozenset(["".join(run)]))
-            run = []
-        found = _node(op, arg, parser)
-        if found is not None:
-            candidates.append(found)
-    if run:
-        candidates.append(frozenset(["".join(run)]))
+        if run is not None:
+            candidates.append(frozenset(run))
+        run = set(exact) if exact is not None else None
+        if exact is None:
+            found = _node(op, arg, parser)
+            if found is not None:
+                candidates.append(found)
+    if run is not None:
+        candidates.append(frozenset(run))
     return _best(candidates)
+
+
+def _exact(op: Any, arg: Any, parser: Any) -> frozenset[str] | None:
+    """The strings a part matches, when they are few (at most _EXACT_LIMIT) and known; else None.
+
+    Zero-width parts (anchors, lookarounds) match the empty string: they add nothing to what is consumed."""
+    if op is parser.LITERAL:
+        return frozenset([chr(arg)])
+    if op in (parser.AT, parser.ASSERT, parser.ASSERT_NOT):
+        return frozenset([""])
+    if op is parser.IN:
+        if len(arg) <= 8 and all(item_op is parser.LITERAL for item_op, _ in arg):
+            return frozenset(chr(c) for _, c in arg)
+        return None
+    if op is parser.SUBPATTERN:
+        _group, add_flags, del_flags, sub = arg
+        return None if add_flags or del_flags else _exact_sequence(list(sub), parser)
+    if op is parser.BRANCH:
+        union: set[str] = set()
+        for branch in arg[1]:
+            found = _exact_sequence(list(branch), parser)
+            if found is None or len(union) + len(found) > _EXACT_LIMIT:
+                return None
+            union |= found
+        return frozenset(union)
+    if op in (parser.MAX_REPEAT, parser.MIN_REPEAT, parser.POSSESSIVE_REPEAT):
+        low, high, sub = arg
+        if low == 0 and list(sub) == _STEP_OVER:
+            return frozenset([""])  # a space stepping over placeholders: `folded` drops what it matches
+        if high > 3:
+            return None
+        once = _exact_sequence(list(sub), parser)
+        if once is None:
+            return None
+        found, power = set(), {""}
+        for count in range(high + 1):
+            if count >= low:
+                found |= power
+            if count < high:
+                power = {a + b for a in power for b in once}
+                if len(power) > _EXACT_LIMIT:
+                    return None
+        return frozenset(found) if len(found) <= _EXACT_LIMIT else None
+    return None  # classes, any, categories, back references
+
+
+def _exact_sequence(items: Sequence[tuple[Any, Any]], parser: Any) -> frozenset[str] | None:
+    strings: set[str] = {""}
+    for op, arg in items:
+        exact = _exact(op, arg, parser)
+        if exact is None or len(strings) * len(exact) > _EXACT_LIMIT:
+            return None
+        strings = {a + b for a in strings for b in exact}
+    return frozenset(strings)
 
 
 def _node(op: Any, arg: Any, parser: Any) -> frozenset[str] | None:
@@ -124,9 +197,10 @@ def folded(text: str) -> str:
     """The text as the gates read it: lower case, and the four letters outside ASCII that `re` matches to an ASCII
     letter (dotted and dotless i, long s, Kelvin sign) made that letter. Where an IGNORECASE pattern matches ASCII
     literals, this text holds them in lower case (other characters may change length or case: they cannot be
-    part of such a match)."""
+    part of such a match). A placeholder with the space before it is dropped: what a pattern's space stepping
+    over placeholders (`patterns.SEP`) consumes, so the words on either side read as adjacent, as `_exact` has them."""
     if not text.isascii():
-        text = _FOLDS_RE.sub(lambda m: _FOLDS[m.group()], text)
+        text = _FOLDS_RE.sub(lambda m: _FOLDS[m.group()], text).replace(_STEP, "")
     return text.lower()
 
 
@@ -145,8 +219,11 @@ class Gate:
     __slots__ = ("_by_start", "_starts")
 
     def __init__(self, literals: Mapping[str, int]) -> None:
+        masks: dict[str, int] = {}
+        for literal, mask in literals.items():  # the folded text is lower case: so are the literals looked for
+            masks[literal.lower()] = masks.get(literal.lower(), 0) | mask
         by_start: dict[str, list[tuple[str, int]]] = {}
-        for literal, mask in sorted(literals.items()):
+        for literal, mask in sorted(masks.items()):
             by_start.setdefault(literal[:GRAM], []).append((literal, mask))
         self._by_start = {start: tuple(found) for start, found in by_start.items()}
         self._starts = frozenset(by_start)
@@ -198,7 +275,6 @@ class PatternList(list[Any]):
                 self._always |= 1 << i
                 continue
             for literal in found:
-                literal = literal.lower()
                 literals[literal] = literals.get(literal, 0) | 1 << i
         self._gate = (Gate(literals) if literals else None, always)
         return self._gate
