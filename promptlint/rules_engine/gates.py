@@ -34,7 +34,7 @@ from promptlint.rules_engine.text import PLACEHOLDER
 #: occur in nearly every text anyway).
 GRAM = 3
 #: Version of the cached literal sets; bump when `required` changes what it derives.
-_FORMAT = 5
+_FORMAT = 6
 
 
 def _best(candidates: Iterable[frozenset[str]]) -> frozenset[str] | None:
@@ -46,7 +46,7 @@ def _best(candidates: Iterable[frozenset[str]]) -> frozenset[str] | None:
         shortest = min(map(len, candidate))
         if shortest < GRAM or not all(literal.isascii() for literal in candidate):
             continue
-        key = (min(shortest, 8), -len(candidate))
+        key = (min(shortest, 5), -len(candidate))
         if best is None or key > best_key:
             best, best_key = candidate, key
     return best
@@ -228,6 +228,17 @@ class Gate:
         self._by_start = {start: tuple(found) for start, found in by_start.items()}
         self._starts = frozenset(by_start)
 
+    def to_plain(self) -> dict[str, tuple[tuple[str, int], ...]]:
+        """Plain data for the start-up cache (marshal)."""
+        return self._by_start
+
+    @classmethod
+    def from_plain(cls, by_start: dict[str, tuple[tuple[str, int], ...]]) -> Gate:
+        gate = cls.__new__(cls)
+        gate._by_start = by_start
+        gate._starts = frozenset(by_start)
+        return gate
+
     def open(self, low: str, text_grams: frozenset[str]) -> int:
         """The mask of the patterns whose literals the text holds (0: none)."""
         if self._starts.isdisjoint(text_grams):
@@ -265,19 +276,33 @@ class PatternList(list[Any]):
             return self._gate
         except AttributeError:
             pass
+        # Building a gate of a few thousand literals costs ~2 ms, every process: the built gate is kept in the
+        # start-up cache, keyed by the list's patterns (a one-file pre-commit run must not pay it)
+        key = "gates:" + digest([f"{_FORMAT}".encode(), *(
+            f"{getattr(p, 'flags', None)}|{getattr(p, 'pattern', p)!r}|{type(p).__name__}".encode(
+                "utf-8", "surrogatepass") for p in self)])
+        cached = diskcache.get_data(key)
+        if isinstance(cached, tuple) and len(cached) == 2:
+            by_start, self._always = cached
+            gate = Gate.from_plain(by_start) if by_start else None
+        else:
+            gate, self._always = self._build()
+            diskcache.put_data(key, (gate.to_plain() if gate is not None else {}, self._always))
+        self._gate = (gate, [p for i, p in enumerate(self) if self._always >> i & 1])
+        return self._gate
+
+    def _build(self) -> tuple[Gate | None, int]:
+        """(the gate, the mask of the entries always run) from each entry's literals."""
         literals: dict[str, int] = {}
-        always: list[Any] = []
-        self._always = 0  # the mask of the entries always run
+        always = 0
         for i, pattern in enumerate(self):
             found = pattern_literals(pattern)
             if found is None:
-                always.append(pattern)
-                self._always |= 1 << i
+                always |= 1 << i
                 continue
             for literal in found:
                 literals[literal] = literals.get(literal, 0) | 1 << i
-        self._gate = (Gate(literals) if literals else None, always)
-        return self._gate
+        return (Gate(literals) if literals else None), always
 
     def runnable(self, mask: int) -> list[Any]:
         """The entries to run on a text the gate answered `mask` for: those with a bit set, and those always run."""
