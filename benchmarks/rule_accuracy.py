@@ -1,6 +1,6 @@
 """Per-rule precision and recall of the text rules on independently written evaluation sets.
 
-Run: `python benchmarks/rule_accuracy.py [--split dev|test|all] [--misses RULE] [--json]`.
+Run: `python benchmarks/rule_accuracy.py [--split dev|test|all] [--misses RULE] [--json] [--items HELD_OUT.jsonl]`.
 
 Data (benchmarks/data/rule_eval/, see its README.md): JSON Lines items written by helpers who saw only
 each rule's documentation (`promptlint rule CODE`) and a description of the concept, never the rules'
@@ -48,12 +48,20 @@ def load_items(split: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for name in splits:
         for path in sorted((DATA / name).glob("*.jsonl")):
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                if line.strip():
-                    item = json.loads(line)
-                    item["_where"] = f"{path.relative_to(ROOT)}:{number}"
-                    item["_split"] = name
-                    items.append(item)
+            items += read_items(path, name)
+    return items
+
+
+def read_items(path: Path, split: str) -> list[dict[str, Any]]:
+    """The items of one JSON Lines file, each tagged with where it is and its split."""
+    items = []
+    where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            item = json.loads(line)
+            item["_where"] = f"{where}:{number}"
+            item["_split"] = split
+            items.append(item)
     return items
 
 
@@ -191,12 +199,16 @@ def _short(item: dict[str, Any], width: int = 160) -> str:
 
 
 def report(split: str, show_misses: str | None, as_json: bool, model: Path | None = None,
-           batch: str | None = None, shared: bool = True) -> dict[str, Any]:
+           batch: str | None = None, shared: bool = True, held_out: Sequence[Path] = ()) -> dict[str, Any]:
     linter = Linter(model)
     out: dict[str, Any] = {}
     names = ("dev", "test") if split == "all" else (split,)
+    if held_out:  # files kept outside the repository (a fresh held-out batch), instead of the splits
+        names = tuple(str(path) for path in held_out)
     for name in names:
-        items = [i for i in load_items(name) if batch is None or i["id"].startswith(batch)]
+        loaded = [x for path in held_out if str(path) == name for x in read_items(path, "held-out")] if held_out \
+            else load_items(name)
+        items = [i for i in loaded if batch is None or i["id"].startswith(batch)]
         if not items:
             print(f"[{name}] no items under {DATA / name}")
             continue
@@ -269,8 +281,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, help="a facts model file other than the shipped one")
     parser.add_argument("--batch", help="only items whose id starts with this prefix (e.g. B-)")
     parser.add_argument("--no-shared", action="store_true", help="skip the jailbreak and corpus figures")
+    parser.add_argument("--items", type=Path, action="append", default=[], metavar="PATH",
+                        help="measure this file of items (a held-out batch kept outside the repository) instead of "
+                        "the splits; may be repeated")
     args = parser.parse_args(argv)
-    report(args.split, args.misses, args.json, args.model, args.batch, not args.no_shared)
+    report(args.split, args.misses, args.json, args.model, args.batch, not args.no_shared, args.items)
     return 0
 
 

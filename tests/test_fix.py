@@ -181,9 +181,9 @@ def test_pl201_inserts_configured_operator_context_when_it_states_audience_and_p
     assert not [f for f in result.remaining if f.code == "PL201"]
 
 
-def test_pl201_fix_is_dropped_when_configured_context_lacks_a_purpose() -> None:
+def test_pl201_fix_is_dropped_when_configured_context_says_neither_who_nor_why() -> None:
     src = _call("'Hi'", system="'You are a pharmacology tutor.'")
-    config = Config(llm=LLMConfig(operator_context="Our users are nursing students at Acme College."))
+    config = Config(llm=LLMConfig(operator_context="Be accurate and cite your sources."))
     result = _fix(src, config=config, unsafe=True)
     assert result.fixed == src  # the insertion would not remove PL201: the file is left as it was
     assert result.rejected and "PL201" in result.rejected

@@ -224,7 +224,8 @@ def find_hits(patterns: Sequence[Any], exceptions: Sequence[Exception_], view: P
     if not exact and not sentences:
         return []
     if exceptions:
-        if any(exc.scope == "prompt" and exc.spares is None and _found(exc.pattern, view) for exc in exceptions):
+        if any(exc.scope == "prompt" and exc.spares is None and _found(exc.pattern, view)
+               and (exc.requires is None or _found(exc.requires, view)) for exc in exceptions):
             return []
         kept = [hit for hit in exact if not _excepted(hit.span, exceptions, view)]
         # A sentence whose phrase hit an exception cancelled (a bounded or harmless use the rule names: "never refuse
@@ -256,10 +257,12 @@ def _excepted(hit: Span, exceptions: Sequence[Exception_], view: PromptView, who
     nt = view.nt
     start, end = nt.sentence_at(hit[0])
     end = max(end, nt.sentence_at(max(hit[1] - 1, hit[0]))[1])
-    for pattern, scope, spares in exceptions:
+    for pattern, scope, spares, requires in exceptions:
         if whole_sentence and scope not in ("sentence", "prompt"):
             continue
         if spares is not None and _spared(spares, hit, view):
+            continue
+        if requires is not None and not _found(requires, view):
             continue
         if scope == "prompt":
             if _found(pattern, view):

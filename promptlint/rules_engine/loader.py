@@ -401,7 +401,7 @@ def _exceptions(doc: ParsedFile, value: Any, lexicons: dict[str, Lexicon], stub:
         at = ("exceptions", i)
         if isinstance(item, str):
             item = {"pattern": item}
-        data = _check_keys(doc, at, item, ("pattern", "scope", "spares"), "an exception")
+        data = _check_keys(doc, at, item, ("pattern", "scope", "spares", "requires"), "an exception")
         scope = data.get("scope", "sentence")
         if scope not in EXCEPTION_SCOPES:
             raise doc.error((*at, "scope"), f"bad exception scope {scope!r} (scopes: {', '.join(EXCEPTION_SCOPES)})")
@@ -411,7 +411,11 @@ def _exceptions(doc: ParsedFile, value: Any, lexicons: dict[str, Lexicon], stub:
         spares = None
         if "spares" in data:
             (spares,) = _patterns(doc, (*at, "spares"), data["spares"], lexicons, "exception `spares`", stub)[:1]
-        result.append(Exception_(pattern, scope, spares))
+        requires = None
+        if "requires" in data:
+            (requires,) = _patterns(doc, (*at, "requires"), data["requires"], lexicons, "exception `requires`",
+                                    stub)[:1]
+        result.append(Exception_(pattern, scope, spares, requires))
     return result
 
 

@@ -33,11 +33,14 @@ from promptlint.rules_engine.text import PLACEHOLDER
 class Exception_(NamedTuple):
     """A compiled exception of a pattern or condition rule: where `pattern` is found (relative to a hit, by
     `scope`), the hit is cancelled, unless the hit's own text matches `spares` (e.g. a condition such as
-    "when ..." bounds "never refuse a refund" but not "ignore your safety guidelines")."""
+    "when ..." bounds "never refuse a refund" but not "ignore your safety guidelines"), and only in a prompt
+    where `requires` is found, when it is given (e.g. a learned "talks about overrides" reading cancels an
+    override only in a prompt that says what it detects, moderates or refuses)."""
 
     pattern: Any
     scope: str
     spares: Any = None
+    requires: Any = None
 
 
 SEP = f"(?: {PLACEHOLDER})* "

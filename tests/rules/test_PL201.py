@@ -41,12 +41,21 @@ def test_pl201_quiet(text: str) -> None:
 
 
 def test_pl201_needs_both_audience_and_purpose() -> None:
-    audience = "You assist licensed pharmacists at City Hospital with drug interactions."
     purpose = "Your job is to answer questions about drug interactions."
     both = "You assist licensed pharmacists at City Hospital. Your job is to help them check drug interactions."
-    assert fires("PL201", audience, "system") and fires("PL201", purpose, "system")
+    assert fires("PL201", purpose, "system")
     assert not fires("PL201", both, "system")
     assert not fires("PL201", "You are an OSINT analyst.", "template")  # roles: system only
+
+
+@pytest.mark.parametrize("text", [
+    # a plain statement of who the users are carries their need (clean prompts of independent writers)
+    "You assist licensed pharmacists at City Hospital with drug interactions.",
+    "You'll be assisting veterinary nurses at PawsFirst clinics with drug calculations for cats and dogs. "
+    "Users are registered veterinary nurses; the vet in charge signs off every dose.",
+])
+def test_pl201_a_plain_statement_of_the_users_is_context_enough(text: str) -> None:
+    assert not fires("PL201", text, "system")
 
 
 def test_pl201_reads_audience_without_determiner_and_use_you_to_purpose() -> None:
