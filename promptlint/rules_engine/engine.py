@@ -278,20 +278,42 @@ def _excepted(hit: Span, exceptions: Sequence[Exception_], view: PromptView, who
     return False
 
 
+class _Group:
+    """The prompts sent together (one call, or a template file's), indexed by role, with what condition rules
+    concluded about them: a condition that reads the call's other prompts reads the same prompts for every
+    prompt of a role, so it is decided once per group, not once per prompt (a call of N messages whose
+    trigger matched N times cost O(N²))."""
+
+    __slots__ = ("_by_roles", "memo", "prompts")
+
+    def __init__(self, prompts: list[Prompt]) -> None:
+        self.prompts = prompts
+        self._by_roles: dict[Any, list[Prompt]] = {}
+        self.memo: dict[Any, Any] = {}
+
+    def with_roles(self, roles: Any) -> list[Prompt]:
+        """The group's prompts whose role is in `roles` (a collection of roles), in order."""
+        key = roles if isinstance(roles, frozenset) else tuple(roles)
+        found = self._by_roles.get(key)
+        if found is None:
+            found = self._by_roles[key] = [p for p in self.prompts if p.role in roles]
+        return found
+
+
 class _Siblings(Sequence[Prompt]):
     """The prompts of `group` but `prompt`, in order: made in constant time, walked only if a rule reads it
     (a condition rule does only once its trigger matched), so a call of N messages costs O(N), not O(N²)."""
 
-    __slots__ = ("_group", "_list", "_prompt")
+    __slots__ = ("_list", "_prompt", "group")
 
-    def __init__(self, group: Sequence[Prompt], prompt: Prompt) -> None:
-        self._group = group
+    def __init__(self, group: _Group, prompt: Prompt) -> None:
+        self.group = group
         self._prompt = prompt
         self._list: list[Prompt] | None = None
 
     def __iter__(self) -> Iterator[Prompt]:
         prompt = self._prompt
-        return (p for p in self._group if p is not prompt)
+        return (p for p in self.group.prompts if p is not prompt)
 
     def _items(self) -> list[Prompt]:
         if self._list is None:
@@ -307,18 +329,21 @@ class _Siblings(Sequence[Prompt]):
 
 def _sibling_index(extraction: Extraction) -> Callable[[Prompt], Sequence[Prompt]]:
     """`_siblings` for every prompt of an extraction, from one pass that groups the prompts by call."""
-    by_call: dict[int, list[Prompt]] = {}
-    without_call: list[Prompt] = []
+    by_call: dict[int, _Group] = {}
+    without_call = _Group([])
     for p in extraction.prompts:
         if p.call is None:
-            without_call.append(p)
+            without_call.prompts.append(p)
         else:
-            by_call.setdefault(id(p.call), []).append(p)
+            group = by_call.get(id(p.call))
+            if group is None:
+                group = by_call[id(p.call)] = _Group([])
+            group.prompts.append(p)
 
     def siblings(prompt: Prompt) -> Sequence[Prompt]:
         """Prompts sent with this one: same `call`; template files without calls count as one call."""
         if prompt.call is not None:
-            return _Siblings(by_call.get(id(prompt.call), ()), prompt)
+            return _Siblings(by_call.get(id(prompt.call)) or _Group([]), prompt)
         if prompt.format == "python":
             return ()
         return _Siblings(without_call, prompt)
@@ -330,7 +355,11 @@ def _condition_hit(compiled: dict[str, Any], prompt: Prompt, siblings: Sequence[
                    views: Callable[[Prompt], PromptView],
                    triggered: dict[int, list[RuleHit]] | None = None) -> RuleHit | None:
     """The hit of a condition rule on a prompt, or None; `triggered` keeps the trigger's hits per view (the
-    same text, the same hits) for the rule's other prompts."""
+    same text, the same hits) for the rule's other prompts.
+
+    What the rule reads of the call's other prompts is decided once per call and role (`_Group.memo`): the
+    prompts of the prompt's own role (`when_all`, `unless`, `unless_all`), those of `when_call`'s roles, those
+    of `unless_call`'s roles but the prompt itself (a count of the ones that qualify, less the prompt's own)."""
     view = views(prompt)
     hits = None if triggered is None else triggered.get(id(view))
     if hits is None:
@@ -339,22 +368,44 @@ def _condition_hit(compiled: dict[str, Any], prompt: Prompt, siblings: Sequence[
             triggered[id(view)] = hits
     if not hits:
         return None
-    own = [prompt, *(p for p in siblings if p.role == prompt.role)]
-    if compiled.get("when_all") and not _groups_met(compiled["when_all"], own, views):
+    group = siblings.group if isinstance(siblings, _Siblings) else _Group([prompt])
+    memo, rule, role = group.memo, id(compiled), prompt.role
+    own_ok = memo.get((rule, "own", role))
+    if own_ok is None:
+        own = group.with_roles((role,))  # the prompt and its siblings of its role
+        own_ok = memo[(rule, "own", role)] = not (
+            (compiled.get("when_all") and not _groups_met(compiled["when_all"], own, views))
+            or any(_any_found(compiled["unless"], views(p)) for p in own)
+            or (compiled.get("unless_all") and _groups_met(compiled["unless_all"], own, views)))
+    if not own_ok:
         return None
     if compiled.get("when_call"):
         roles, groups = compiled["when_call"]
-        if not _groups_met(groups, [prompt, *(p for p in siblings if p.role in roles)], views):
+        if role in roles:  # the prompt is among the group's prompts of those roles: the same pool for all
+            met = memo.get((rule, "when_call"))
+            if met is None:
+                met = memo[(rule, "when_call")] = _groups_met(groups, group.with_roles(roles), views)
+        else:  # the prompt, then the group's prompts of those roles: which requirement those meet, once
+            others = memo.get((rule, "when_call", role))
+            if others is None:
+                others = memo[(rule, "when_call", role)] = [
+                    any(_any_found(patterns, views(p)) for p in group.with_roles(roles)) for _name, patterns in groups]
+            met = all(done or _any_found(patterns, view)
+                      for done, (_name, patterns) in zip(others, groups, strict=True))
+        if not met:
             return None
-    if any(_any_found(compiled["unless"], views(p)) for p in own):
-        return None
-    if compiled.get("unless_all") and _groups_met(compiled["unless_all"], own, views):
-        return None
     if compiled["unless_call"]:
         roles, groups = compiled["unless_call"]
-        for sibling in siblings:
-            if sibling.role in roles and all(_any_found(patterns, views(sibling)) for _name, patterns in groups):
-                return None
+
+        def qualifies(sibling: Prompt) -> bool:
+            return all(_any_found(patterns, views(sibling)) for _name, patterns in groups)
+
+        count = memo.get((rule, "unless_call"))
+        if count is None:  # distinct prompts of those roles that qualify
+            distinct = {id(p): p for p in group.with_roles(roles)}
+            count = memo[(rule, "unless_call")] = sum(map(qualifies, distinct.values()))
+        if count - (1 if role in roles and qualifies(prompt) else 0) > 0:  # one other than the prompt
+            return None
     if compiled.get("report") == "start":  # the rule is about something missing: point at the prompt's start
         first = _FIRST_WORD_RE.search(view.nt.text)
         return RuleHit(*first.span(), hits[0].score) if first else hits[0]
