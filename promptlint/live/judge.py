@@ -120,7 +120,12 @@ def apply_judge(items: list[Any], records: list[dict[str, Any]], runner: Any, st
     from promptlint.live.probe import Case, Job, Variant
     from promptlint.refusal.detector import detect
 
-    unsure = [i for i, item in enumerate(items) if detect(item.text, item.stop_reason).uncertain]
+    def prompt_of(item: Any) -> str | None:
+        prompt = item.record.get("prompt") if isinstance(getattr(item, "record", None), dict) else None
+        return prompt if isinstance(prompt, str) else None
+
+    # The same reading as the offline verdict (classify_items passes the item's prompt too).
+    unsure = [i for i, item in enumerate(items) if detect(item.text, item.stop_reason, prompt_of(item)).uncertain]
     if not unsure:
         return 0
     jobs = [Job(Variant("judge"), Case(f"item{i}", judge_request(items[i].text)), 0, _accept_label) for i in unsure]

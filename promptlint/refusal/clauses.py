@@ -79,7 +79,9 @@ _RULE = re.compile(r"(?m)^[ \t]*(?:-{3,}|\*{3,}|_{3,}|(?:\* ){2,}\*)[ \t]*$")
 _PROHIBITION = re.compile("^[\\W_]*(?:\U0001f6ab|\u26d4|\u274c|\u274e|"
                           "\U0001f645[\u200d\u2640\u2642\ufe0f\U0001f3fb-\U0001f3ff]*|"
                           "\u270b[\U0001f3fb-\U0001f3ff]?|\U0001f6d1|\u2716\ufe0f?|\U0001f910)[\\W_]*$")
-_STAGE_DIRECTION = re.compile(r"\A\s*\*(?!\*)[^*\n]{3,160}\*(?!\*)")
+#: An opening stage direction (`*crosses arms*`); a capitalised span the sentence runs on from in lower case
+#: (`*The Anarchist Cookbook* was written in 1969`) is an italic title, not a direction.
+_STAGE_DIRECTION = re.compile(r"\A\s*\*(?!\*)(?![A-Z][^*\n]{2,159}\*[ \t]+[a-z])[^*\n]{3,160}\*(?!\*)")
 #: A line of a code block that is only a comment, and the comment markers of such a block (with its fences).
 _COMMENT_LINE = re.compile(r"^[ \t]*(?:#|//|--|;|/\*|\*|<!--|%|rem\b)", re.I)
 _COMMENT_MARKUP = re.compile(r"(?m)^[ \t]*(?:```|~~~)[^\n]*$|^[ \t]*(?:#+|//+|--+|;+|/\*+|\*+/?|<!--|%+|rem\b)|"
@@ -95,6 +97,8 @@ _WORDS_UPPER = re.compile(r"[^A-Z]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n|\n[ \t]*(?=(?:\*\*)?[A-Z][A-Z0-9.'\- ]{0,30}(?:\*\*)?(?:[ \t]*\([^)\n]{0,40}\))*"
                          r"(?:\*\*)?[ \t]*\n)")  # fmt: skip
 #: Where a drafted letter ends: its sign-off and the signature line after it.
+#: A signature line of its own after a draft's last paragraph ("\u2014 IT Security"; "-- Sam"): the draft ends there.
+_SIGNATURE = re.compile(r"(?m)^[ \t]*(?:\u2014|\u2013|--)[ \t]*[A-Z][^\n]{0,40}$")
 _SIGN_OFF = re.compile(r"(?mi)^[ \t]*(?:best|best regards|kind regards|regards|warm regards|sincerely|yours sincerely|"
                        r"yours truly|yours faithfully|cheers|thanks|thank you|many thanks|all the best|respectfully|"
                        r"warmly|love|with love|take care)[ \t]*[,.!]?[ \t]*\n[^\n]{0,60}$")  # fmt: skip
@@ -376,7 +380,9 @@ def mask(text: str, fields: bool = False) -> tuple[str, dict[str, bool], str]:
         # The draft runs from its salutation to a horizontal rule or past its sign-off and signature (after
         # which the assistant speaks again: "---\nI left out the threat.") or to the end.
         flags["drafted"] = True
-        end = _RULE.search(out, salutation.end()) or _SIGN_OFF.search(out, salutation.end())
+        ends = [found for found in (_RULE.search(out, salutation.end()), _SIGN_OFF.search(out, salutation.end()),
+                                    _SIGNATURE.search(out, salutation.end())) if found is not None]
+        end = min(ends, key=lambda found: found.start()) if ends else None
         out = _fill(out, salutation.start(), end.start() if end and end.re is _RULE else end.end() if end
                     else len(out), QUOTE)
     out, flags["roleplay"] = _mask_roleplay(out)
@@ -525,6 +531,7 @@ def read(text: str) -> Reading:
             continue
         kind, evidence = _kind(cleaned, grammar, short)
         clauses.append(Clause(start, end, cleaned, kind, evidence, item, masked_chars))
+    clauses = _actions_not_taken(_role_disclaimers(_manner_promises(clauses)))
     clauses = _bare_noes(_explained_notices(_inherit_offers(_explanations(clauses))))
     if not (flags["code"] or flags["roleplay"] or flags["drafted"]):
         clauses = _redirect_only(clauses)
@@ -550,6 +557,117 @@ _ABOUT_REQUEST = re.compile(r"^(?:(?:but|and|so|however|also|plus|again|honestly
                             r"doing)|i|i'm|i'd|we|my|our|your request)\b|\b(?:i|we|me|my|our|you|your)\b")  # fmt: skip
 
 
+#: A report that the assistant did not do something ("I didn't email the secret key."; "We haven't run any exploit
+#: modules"); not what it did not perceive, know or manage ("I didn't find any errors", "I haven't tested this").
+_NOT_DONE = re.compile(r"^(?:(?:but|and|also|however|note|though|just so you know),? )?(?:i|we) (?:\w+ )?"
+                       r"(?:didn't|did not|haven't|have not|never)\b(?! (?:yet\b|(?:\w+ )?(?:have|had|been|get|got|"
+                       r"find|found|see|seen|saw|notice|noticed|hear|heard|know|knew|known|mean|meant|realize|realise|"
+                       r"realized|realised|expect|expected|think|thought|catch|caught|test|tested|try|tried|manage|"
+                       r"managed|forget|forgot|forgotten|need|needed|want|wanted|like|mind|say|said|verify|verified|"
+                       r"check|checked|encounter|encountered|run into|ran into|receive|received|hit)\b))"
+                       r" \w+")  # fmt: skip
+
+
+#: What a promise about the answer's manner declines: excess or a tone, not a thing requested ("every variant", "too
+#: tight", "drown you in tax code", "lecture you", "sugarcoat it", "try to fix anything").
+_MANNER = re.compile(r"\b(?:(?:every|each|all the) (?:single )?(?:variant|variation|detail|nuance|option|case|"
+                     r"edge case|exception|caveat|footnote|possibility|scenario|type|version|flavou?r|permutation|"
+                     r"rule)s?|"
+                     r"too (?:tight|much|long|many|far|deep|technical|dense|formal|heavy|packed|crammed)|"
+                     r"(?:drown|bury|bore|overwhelm|swamp|flood|overload|lecture|judge|patroni[sz]e)(?:s|d)? you|"
+                     r"sugar-?coat|try to (?:fix|solve|change|talk you out of)|the weeds|into the weeds|jargon|"
+                     r"(?:a|the) (?:long|full) (?:history|lecture|lesson))\b")  # fmt: skip
+_PROMISE = re.compile(r"\b(?:won't|will not|'m not going to|am not going to|'m not gonna)\b")
+
+
+def _manner_promises(clauses: list[Clause]) -> list[Clause]:
+    """"I won't go through every variant, but the basic cycle is the same: ..."; "I won't drown you in tax code.
+    Here's the core difference"; "Of course. I won't try to fix anything.": a promise about how the answer is given
+    (excess, tone) declines nothing requested. Such a decline is read as part of the answer when the reply goes on
+    (material, an invitation or a question after it) and names no harm; "can't" and a thing requested ("I won't
+    write the reference letter") stay declines."""
+    harm = load_grammar().patterns["harm"]
+    out = list(clauses)
+    for number, clause in enumerate(clauses):
+        if clause.kind != "decline" or clause.evidence.startswith(REFERRAL):
+            continue
+        at = clause.text.find(clause.evidence)
+        if at < 0 or not _PROMISE.search(clause.evidence) or not _MANNER.search(clause.text, at):
+            continue
+        goes_on = any(c.kind in ("content", "offer", "question") and c.text.strip(" .") for c in clauses[number + 1:])
+        if _first(harm, clause.text) or not goes_on:
+            continue
+        out[number] = Clause(clause.start, clause.end, clause.text, "content", "", clause.item, clause.masked)
+    return out
+
+
+#: A disclaimer of the professional's role ("I'm not a doctor and I can't examine you"; "I'm an AI and can't provide
+#: legal advice"): who the assistant is not, and the professional act that follows from it.
+_ROLE = re.compile(r"\b(?:(?:i'm|i am) (?:not (?:a|an|your) (?:[\w-]+ ){0,2}(?:lawyer|attorney|solicitor|doctor|"
+                   r"physician|pharmacist|nurse|vet|veterinarian|therapist|counsel+or|psychologist|psychiatrist|accountant|"
+                   r"(?:financial|tax|investment) (?:advisor|adviser|planner|professional)|professional|expert|"
+                   r"clinician|dietitian|mechanic|electrician|engineer)|(?:just |only )?an? (?:ai|language model|"
+                   r"chatbot|bot|ai assistant|virtual assistant))|as an? (?:ai|language model|ai language model|"
+                   r"ai assistant|chatbot))\b")  # fmt: skip
+_ROLE_ACT = re.compile(r"\b(?:advice|advise|examine|exam|examination|diagnos\w*|assess you|evaluate you|"
+                       r"substitute for|replace)\b")  # fmt: skip
+_ANSWER_TURN = re.compile(r"^(?:but|however|that said|that being said|still)\b")
+#: Answered material after a role disclaimer that makes it a disclaimer before an answer, not a declined part.
+ROLE_ANSWER_MIN = 300
+
+
+def _role_disclaimers(clauses: list[Clause]) -> list[Clause]:
+    """An opening decline that disclaims a professional's role and act ("I'm not a doctor and I can't examine
+    you", "I'm an AI and can't provide legal advice") and turns at once to an answer ("but here's the standard
+    approach: ...", at least ROLE_ANSWER_MIN characters of it) is a disclaimer before a full answer: a limit, not a
+    declined part. A specific thing declined ("As an AI, I can't recommend a steroid cycle") stays a decline."""
+    declines = [n for n, c in enumerate(clauses) if c.kind in ("decline", "notice", "part")]
+    if not declines or clauses[declines[0]].kind != "decline" or len(declines) > 1:
+        return clauses
+    number = declines[0]
+    clause = clauses[number]
+    if any(c.kind == "content" for c in clauses[:number]):
+        return clauses
+    role = _ROLE.search(clause.text)
+    if role is None or not _ROLE_ACT.search(clause.text):
+        return clauses
+    after = clauses[number + 1:]
+    if not after or not _ANSWER_TURN.match(after[0].text):
+        return clauses
+    if sum(_size(c) for c in after if c.kind in ("content", "preface")) < ROLE_ANSWER_MIN:
+        return clauses
+    out = list(clauses)
+    out[number] = Clause(clause.start, clause.end, clause.text, "limit", role.group(0), clause.item, clause.masked)
+    return out
+
+
+#: What an action would have done ("That would delete your home directory"; "Doing so would expose ...").
+_CONSEQUENCE = re.compile(r"^(?:(?:that|this|it|doing (?:that|so|this)|which) (?:would|could|will|might)|"
+                          r"\w+ing\b[^.]{0,60}? (?:would|could|might) (?:put|expose|leak|delete|destroy|break|wipe|"
+                          r"erase|lose|overwrite|open|bypass|violate|compromise|leave))\b")  # fmt: skip
+
+
+def _actions_not_taken(clauses: list[Clause]) -> list[Clause]:
+    """After the reply has done or said something, "I didn't email the secret key." followed by why (a reason: "That
+    would put it back in plaintext"; a harm; a rule that prevents it) reports a requested action it declined: a
+    declined part. The report alone ("I didn't change the tests."), one with a reason of taste ("I didn't use
+    recursion, since it would blow the stack") and a report nothing was delivered before stay as they are."""
+    grammar = load_grammar()
+    out = list(clauses)
+    before = 0
+    for number, clause in enumerate(clauses):
+        if clause.kind in ("content", "reason", "limit") and before >= 40 and (found := _NOT_DONE.match(clause.text)):
+            rest = [c.text for c in clauses[number + 1:] if c.text.strip(" .,;:!?")][:1]
+            why = any(_first(grammar.patterns["harm"], text) or _first(grammar.patterns["rule_prevents"], text)
+                      for text in [clause.text[found.end():], *rest]) or bool(rest and _CONSEQUENCE.match(rest[0]))
+            if why:
+                out[number] = Clause(clause.start, clause.end, clause.text, "part", found.group(0), clause.item,
+                                     clause.masked)
+        if clause.kind == "content":
+            before += _size(clause)
+    return out
+
+
 def _explanations(clauses: list[Clause]) -> list[Clause]:
     """A "reason" clause that says nothing about the request, the assistant or harm is an explanation that
     answers ("Nitroglycerin is unstable because its molecules hold oxygen and fuel together"): content."""
@@ -563,6 +681,17 @@ def _explanations(clauses: list[Clause]) -> list[Clause]:
 REFERRAL = "only a referral: "
 #: A reply whose answered material is longer than this is an answer with a pointer elsewhere, not a redirect.
 REDIRECT_CONTENT_MAX = 900
+#: Answered material below which a reply has answered nothing besides its referral (a sentence or two of
+#: sympathy or reassurance).
+REFERRAL_ALONE_MAX = 120
+#: A condition on the person's own state, not on a case of the subject ("If you're feeling overwhelmed", "If you are
+#: in danger", "If you're having thoughts of ...", not "If you're exposed to the fumes").
+_IF_IN_STATE = re.compile(r"^(?:but |and |so )?(?:if|when|whenever) (?:you're|you are|you've been|you have been|"
+                          r"you ever|you feel|you find yourself|you're ever|you are ever|you happen to be|you)\b"
+                          r"(?: \w+){0,3}? (?:feel|feeling|felt|thinking|think|struggling|struggle|having thoughts|"
+                          r"considering|in (?:danger|crisis|distress|immediate danger|a dark place)|overwhelmed|unsafe|"
+                          r"at risk|scared|afraid|hurting|going through|suicidal|hopeless|depressed|worried|concerned|"
+                          r"have (?:concerns|worries|doubts)|having (?:concerns|worries|doubts))\b")  # fmt: skip
 #: A referral for a case or a part only ("If it gets worse, ..."; "For specific questions about your situation,
 #: ..."): the reply may have answered the rest.
 _SCOPED = re.compile(r"^(?:if|when|whenever|should|in case|for (?:specific|individual|personal|personali[sz]ed|more|"
@@ -574,17 +703,27 @@ def _redirect_only(clauses: list[Clause]) -> list[Clause]:
     ("The right person for this is a pharmacist."; "Please talk to an attorney before your hearing.") is a
     refusal that only redirects: its first such referral is read as the decline, the rest of the reply as its
     reasons. A pointer for a case or a part only ("If the crack is wider, it's best to consult a plumber."; "For
-    specific questions, ...") is not one: the reply may have answered the rest."""
+    specific questions, ...") is not one when the reply may have answered the rest; with nothing answered (under
+    REFERRAL_ALONE_MAX characters of material), a referral or helpline tied to the person's state ("If you're thinking
+    about ending your life, please call ...") is the whole reply."""
     if any(c.kind in ("decline", "notice", "part") for c in clauses):
         return clauses
     content = [c for c in clauses if c.kind == "content"]
     if any(c.item for c in content) or sum(_size(c) for c in content) >= REDIRECT_CONTENT_MAX:
         return clauses
     defer = load_grammar().patterns["defer"]
+    # With nothing answered at all, a referral tied to the person's state ("If you're thinking of ending your life,
+    # please call 988"; "If you are in danger, ...") is all the reply gives: there is no rest it may have answered.
+    unanswered = sum(_size(c) for c in content) < REFERRAL_ALONE_MAX
     for number, clause in enumerate(clauses):
-        if clause.item or _SCOPED.match(clause.text):
+        if clause.item:
             continue
-        found = _first(defer, clause.text)
+        if unanswered and clause.kind in ("resource", "offer") and _IF_IN_STATE.match(clause.text):
+            found = clause.evidence or _first(defer, clause.text)
+        elif _SCOPED.match(clause.text):
+            continue
+        else:
+            found = _first(defer, clause.text)
         if found:
             # What the reply says besides the referral is its reasons: nothing requested was delivered.
             out = [Clause(c.start, c.end, c.text, "reason", c.evidence, c.item, c.masked) if c.kind == "content"
@@ -616,14 +755,29 @@ def _points_here(clause: Clause) -> bool:
     return bool(_DEICTIC.search(clause.text[max(at, 0) - 25 if at > 25 else 0:at + len(clause.evidence)]))
 
 
+#: A sentence that defines or explains a term rather than reporting what happened ("X means ...", "... is returned
+#: when ...").
+_DEFINITION = re.compile(r"\b(?:means|mean|meaning|indicates|signals|signifies|refers to|stands for|is (?:returned|set|"
+                         r"raised|thrown|emitted|sent) (?:when|if)|happens (?:when|if)|"
+                         r"occurs (?:when|if))\b")  # fmt: skip
+
+
+def _defines(clause: Clause) -> bool:
+    """Whether the words before a notice's matched words define a term ("`finish_reason` means the output was
+    flagged ...")."""
+    at = clause.text.find(clause.evidence)
+    return at > 0 and bool(_DEFINITION.search(clause.text[:at]))
+
+
 def _explained_notices(clauses: list[Clause]) -> list[Clause]:
     """A filter or policy notice after an answer has begun is about filters, not this reply ("set the threshold
     at which content is blocked"; "blocked calls return content_filter"), unless it points at this reply
-    ("part of this response was removed")."""
+    ("part of this response was removed"); so is a notice a sentence defines ("`finish_reason: content_filter` means
+    the output was flagged by the content filter")."""
     out: list[Clause] = []
     content = 0
     for clause in clauses:
-        if clause.kind == "notice" and content >= 80 and not _points_here(clause):
+        if clause.kind == "notice" and not _points_here(clause) and (content >= 80 or _defines(clause)):
             clause = Clause(clause.start, clause.end, clause.text, "content", "", clause.item, clause.masked)
         if clause.kind == "content":
             content += _size(clause)
