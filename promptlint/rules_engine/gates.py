@@ -311,3 +311,13 @@ class PatternList(list[Any]):
             return always
         mask |= self._always
         return [p for i, p in enumerate(self) if mask >> i & 1]
+
+
+def build_all(value: Any) -> None:
+    """Build the gate of every PatternList in a rule's compiled parts (lists, and lists nested in tuples and
+    lists): before a pool forks, so its workers inherit the gates instead of each deriving them."""
+    if isinstance(value, PatternList):
+        value.gate()
+    elif isinstance(value, list | tuple):
+        for item in value:
+            build_all(item)
