@@ -179,7 +179,8 @@ def required(regex: str, flags: int) -> tuple[str, ...] | None:
     from re import _parser  # type: ignore[attr-defined]
 
     try:
-        found = _sequence(list(_parser.parse(regex, flags)), _parser)
+        kept = diskcache.take_parse(regex, flags)  # parsed when it was compiled in this process, if it was
+        found = _sequence(kept if kept is not None else list(_parser.parse(regex, flags)), _parser)
     except Exception:  # a private API that changed, or a pattern `re` refuses: no gate
         found = None
     literals = None if found is None else tuple(sorted(found))
