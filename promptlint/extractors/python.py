@@ -316,6 +316,9 @@ class _Extractor:
         self.done: set[int] = set()
         self.registered: set[int] = set()
         self._ascii_lines: dict[int, bool] = {}
+        #: a statement's span as its prompts report it (header only for a compound one), by node id: the
+        #: messages of one call share their statement (a 20k-message list computed it 20k times)
+        self._statement_spans: dict[int, tuple[int, int]] = {}
         # no `if` / `while` test can be a refusal test unless this superset matches (ASCII source only)
         self.may_refuse = not source.text.isascii() or pc.may_hold_refusal(marker_text)
         self._rendered: list[_Def] = []
@@ -1503,19 +1506,28 @@ class _Extractor:
             return None
         holes = [frag.holes, find_placeholders(text)]
         spans = merge_spans(*holes)
-        if spans and not _LETTER_WORD_RE.search(_masked(text, spans)):
+        visible = _masked(text, spans)
+        if spans and not _LETTER_WORD_RE.search(visible):
             return None  # nothing but placeholders and punctuation: no text written here to lint
-        if _not_words(_masked(text, spans)):
+        if _not_words(visible):
             return None  # a file name, a path or markup tags alone: no sentence written here to lint
         if percent:
             holes.append(ps.percent_placeholders(text))
-        span = self.span(stmt) if stmt is not None else None
-        if span is not None and hasattr(stmt, "body"):  # compound statement: header only
-            span = (span[0], max(span[0], self.offset(stmt.body[0].lineno, stmt.body[0].col_offset)))
+        span = self._statement_span(stmt) if stmt is not None else None
         return Prompt(
             text=text, role=role, path=self.src.path, format="python", positions=frag.position_map(),
             placeholders=merge_spans(*holes), call=site, name=name, statement_span=span, sink=sink,
         )
+
+    def _statement_span(self, stmt: ast.stmt) -> tuple[int, int]:
+        """The span a prompt of `stmt` reports: the statement, or a compound statement's header only."""
+        span = self._statement_spans.get(id(stmt))
+        if span is None:
+            span = self.span(stmt)
+            if hasattr(stmt, "body"):  # compound statement: header only
+                span = (span[0], max(span[0], self.offset(stmt.body[0].lineno, stmt.body[0].col_offset)))
+            self._statement_spans[id(stmt)] = span
+        return span
 
     def _lookup(self, node: ast.expr, scope: int) -> _Def | None:
         if isinstance(node, ast.Name):
@@ -2298,6 +2310,18 @@ def _dict_get(node: ast.AST | None, key: str) -> ast.expr | None:
     return None
 
 
+_MESSAGE_KEYS = frozenset({"role", "content", "tool_call_id"})
+
+
+def _dict_values(node: ast.Dict, keys: frozenset[str]) -> dict[str, ast.expr]:
+    """The values of a dict literal's constant `keys`, the first of each as `_dict_get` finds it; one pass."""
+    got: dict[str, ast.expr] = {}
+    for k, v in zip(node.keys, node.values, strict=True):
+        if isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value in keys and k.value not in got:
+            got[k.value] = v
+    return got
+
+
 def _pairs(node: ast.expr) -> list[tuple[str, ast.expr]] | None:
     """Keyword-like pairs of a dict literal, `dict(...)` or a params constructor call."""
     if isinstance(node, ast.Dict):
@@ -2315,9 +2339,10 @@ def _message_parts(node: ast.AST, tuples: bool = False) -> tuple[ast.expr | None
     """(role expression, content expression, name) of a chat message, or None. A message answering a tool
     call (a `tool_call_id` given) has the role "tool" whatever its role expression says."""
     if isinstance(node, ast.Dict):
-        role, content = _dict_get(node, "role"), _dict_get(node, "content")
+        got = _dict_values(node, _MESSAGE_KEYS)
+        role, content = got.get("role"), got.get("content")
         if role is not None and content is not None:
-            return (_TOOL_RESULT if _dict_get(node, "tool_call_id") is not None else role), content, "content"
+            return (_TOOL_RESULT if "tool_call_id" in got else role), content, "content"
         return None
     if isinstance(node, ast.Call):
         parts = _call_message_parts(node)
@@ -2457,7 +2482,7 @@ def _not_words(visible: str) -> bool:
     written for a model to read? Tags around words or a placeholder (`<rules>{rules}</rules>`) and a marker
     standing for content (`<image>`) are text all the same."""
     rest = visible.strip()
-    if not rest:
+    if not rest or (rest[0] != "<" and " " in rest):  # a tag opens with "<"; a name or path has no space
         return False
     if _FILE_NAME_RE.fullmatch(rest) or _IDENTIFIER_RE.fullmatch(rest):
         return True
