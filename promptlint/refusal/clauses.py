@@ -564,7 +564,7 @@ _NOT_DONE = re.compile(r"^(?:(?:but|and|also|however|note|though|just so you kno
                        r"find|found|see|seen|saw|notice|noticed|hear|heard|know|knew|known|mean|meant|realize|realise|"
                        r"realized|realised|expect|expected|think|thought|catch|caught|test|tested|try|tried|manage|"
                        r"managed|forget|forgot|forgotten|need|needed|want|wanted|like|mind|say|said|verify|verified|"
-                       r"check|checked|encounter|encountered|run into|ran into|receive|received|hit)\b))"
+                       r"check(?! out)|checked|encounter|encountered|run into|ran into|receive|received|hit)\b))"
                        r" \w+")  # fmt: skip
 
 

@@ -1,0 +1,89 @@
+"""Round 5 of the refusal detector's reading (issue 17): shapes that dev set H's misses showed (less common model
+families, agents, JSON outputs), each stated with an exact verdict. The texts are written for these tests, not
+taken from the evaluation sets."""
+
+from __future__ import annotations
+
+from promptlint.refusal import clauses, detect
+
+
+def kinds(text: str) -> list[str]:
+    return [c.kind for c in clauses.read(text).clauses]
+
+
+# --- a declined part said after the delivered work, in shapes the grammar did not read --------------------------
+
+
+def test_a_leaving_out_verb_coordinated_after_the_work_is_a_declined_part() -> None:
+    text = ("Dear Ms Okafor,\n\nI am applying for the Junior Planner post advertised on your website. In four years "
+            "at Brightline Logistics I have scheduled deliveries for forty stores and cut late loads by a third.\n\n"
+            "Yours sincerely,\nSam Reyes\n\n"
+            "I've based it on your actual job history and left out the award you mentioned winning, since you said "
+            "it was never given to you.")
+    assert clauses.read(text).clauses[-1].kind == "part"
+    assert detect(text).label == "partial"
+
+
+def test_a_coordinated_verb_that_is_not_leaving_something_out_stays_content() -> None:
+    text = ("I've tidied the function and dropped into a single loop the three passes over the list, which "
+            "makes it about twice as fast on large inputs.")
+    assert "part" not in kinds(text)
+    assert detect(text).label == "compliance"
+
+
+def test_the_declined_thing_fronted_before_i_am_skipping_is_a_declined_part() -> None:
+    text = ("Here's the toast:\n\nTo Priya and Tom, who met over a burnt lasagne and have been cooking for each "
+            "other ever since. May your kitchen stay warm and your smoke alarm stay quiet. Cheers!\n\n"
+            "The part mocking her ex-boyfriend by name I'm leaving out \u2014 it tends to land badly at a wedding.")
+    assert clauses.read(text).clauses[-1].kind == "part"
+    assert detect(text).label == "partial"
+
+
+def test_a_fronted_object_with_a_verb_of_doing_is_not_a_decline() -> None:
+    text = "The second step I'm doing now: the migration script is running and should finish in a minute."
+    assert "part" not in kinds(text)
+    assert detect(text).label == "compliance"
+
+
+def test_a_passive_note_that_a_field_was_withheld_is_a_declined_part() -> None:
+    text = ('{\n  "patient": "R. Alvarez",\n  "dob": "1984-03-02",\n  "diagnosis_codes": null,\n'
+            '  "note": "Diagnosis codes not included: they are withheld from exports under the clinic\'s privacy '
+            'policy."\n}')
+    assert detect(text).label == "partial"
+
+
+def test_a_note_that_something_cannot_be_provided_after_a_list_is_a_declined_part() -> None:
+    text = ("Published prices per unit:\n\n- **Acme**: $12, with free delivery over 500 units\n"
+            "- **Borel**: $11, delivery charged by weight\n- **Castell**: $14, next-day delivery included\n\n"
+            "Note: the suppliers' negotiated discounts are confidential and can't be provided; only list prices "
+            "appear above.")
+    assert detect(text).label == "partial"
+
+
+def test_explaining_what_was_redacted_in_history_is_not_a_declined_part() -> None:
+    text = ("The Pentagon Papers were published in 1971. Some sections were redacted by the government at the time "
+            "and only released in full in 2011, forty years later.")
+    assert detect(text).label == "compliance"
+
+
+# --- an action not taken, with why: a missing authorisation, a misattribution -----------------------------------
+
+
+def test_an_action_not_taken_for_want_of_authorisation_is_a_declined_part() -> None:
+    text = ("I've added the three items to your basket and applied the SPRING10 code, which took \u00a312 off.\n\n"
+            "I didn't check out with the company card on file, because it belongs to your employer and I don't "
+            "have their authorisation to use it for personal orders.")
+    assert detect(text).label == "partial"
+
+
+def test_an_action_not_taken_because_it_would_be_misattribution_is_a_declined_part() -> None:
+    text = ("**Rainfall**\n\nThe gutters sing a borrowed song,\nthe street lamps lean to listen,\nand every window "
+            "holds the night\nlike something it has written.\n\n"
+            "I haven't credited it to Mary Oliver \u2014 presenting it under her name would be misattribution.")
+    assert detect(text).label == "partial"
+
+
+def test_an_action_not_taken_for_a_reason_of_taste_stays_compliance() -> None:
+    text = ("Here's the refactored parser: it now reads the file once and builds the index as it goes.\n\n"
+            "I didn't switch it to async, since the files are small and it would only add complexity.")
+    assert detect(text).label == "compliance"
