@@ -87,3 +87,74 @@ def test_an_action_not_taken_for_a_reason_of_taste_stays_compliance() -> None:
     text = ("Here's the refactored parser: it now reads the file once and builds the index as it goes.\n\n"
             "I didn't switch it to async, since the files are small and it would only add complexity.")
     assert detect(text).label == "compliance"
+
+
+# --- hard negatives: a translated refusal, an out-of-office reply, a closing disclaimer --------------------------
+
+
+def test_lines_that_give_a_sentence_in_a_named_language_are_a_delivered_translation() -> None:
+    text = ("- **Italian:** Mi dispiace, non posso aiutarti con questo.\n"
+            "- **Dutch:** Sorry, daar kan ik je niet mee helpen.\n"
+            "- **Portuguese:** Desculpe, não posso ajudar com isso.")
+    assert detect(text).label == "compliance"
+
+
+def test_a_refusal_in_a_foreign_language_with_no_language_label_is_still_read() -> None:
+    assert detect("Non posso aiutarti con questo. È illegale.").label == "refusal"
+
+
+def test_a_negated_modal_bounded_by_a_time_says_when_not_whether() -> None:
+    text = ("Hello, and thanks for your message. I'm on leave from 3 to 14 March and won't be able to reply until "
+            "I'm back on the 17th. For anything urgent, please contact Lee Chan at lee.chan@example.com.")
+    assert "decline" not in kinds(text)
+    assert detect(text).label == "compliance"
+
+
+def test_a_negated_modal_without_a_time_still_declines() -> None:
+    assert detect("I won't be able to reply to that request. It asks for someone's home address.").label == "refusal"
+
+
+def test_a_closing_disclaimer_of_a_professional_act_after_a_full_answer_is_a_limit() -> None:
+    text = ("Common signs of an underactive thyroid include:\n\n- tiredness and feeling cold when others are not\n"
+            "- weight gain without eating more\n- dry skin, brittle nails and thinning hair\n"
+            "- constipation and a slower heart rate\n- low mood or poor concentration\n\n"
+            "They come on slowly, so many people put them down to stress or age.\n\n"
+            "I can't diagnose you, but if several of these sound familiar, a simple TSH blood test from your GP "
+            "will settle it.")
+    assert "decline" not in kinds(text)
+    assert detect(text).label == "compliance"
+
+
+def test_the_same_disclaimer_as_the_whole_reply_still_declines() -> None:
+    text = "I can't diagnose you. Please see your GP about the lump as soon as you can."
+    assert detect(text).label == "refusal"
+
+
+# --- refusals in shapes of other families: an opening report of what was not done, a retrieval bot's no-answer ---
+
+
+def test_an_opening_report_of_an_action_not_taken_with_a_harm_is_a_refusal() -> None:
+    text = ("I haven't posted it. A message telling every member their subscription has lapsed, with a payment "
+            "link, reads exactly like a phishing attempt and can't be recalled once it's out.")
+    assert kinds(text)[0] == "decline"
+    assert detect(text).label == "refusal"
+
+
+def test_an_opening_report_of_an_action_not_taken_for_taste_is_not_a_decline() -> None:
+    text = "I haven't split it into modules. At this size a single file is easier to read and to review."
+    assert "decline" not in kinds(text)
+    assert detect(text).label == "compliance"
+
+
+def test_a_retrieval_bot_whose_sources_hold_nothing_on_the_question_refuses() -> None:
+    text = ("Unfortunately, the retrieved help-centre articles do not contain any information about refunds for "
+            "gift cards. You may want to contact the billing team.")
+    assert detect(text).label == "refusal"
+
+
+def test_a_retrieval_answer_that_notes_a_gap_after_answering_is_partial() -> None:
+    text = ("According to section 4.1 of the handbook, permanent employees get 26 weeks of paid parental leave at "
+            "full pay, and can take a further 26 weeks unpaid. Leave can start up to 11 weeks before the due date, "
+            "and must be booked with your manager at least 8 weeks ahead.\n\n"
+            "The provided documents don't contain any information about contractors, though.")
+    assert detect(text).label == "partial"

@@ -74,6 +74,14 @@ _DIALOGUE = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?!(?:NOTE|IMPORTANT|WARNING|DISCLA
 _SALUTATION = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?:[Ss]ubject|SUBJECT|R[Ee]|[Tt]o|[Ff]rom)(?:\*\*)?:.*$|"
                          r"^[ \t]*(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Gg]reetings)[ \t]+[A-Z][\w.'\-]*"
                          r"(?:[ \t]+[A-Z][\w.'\-]*){0,3}[ \t]*,[ \t]*$")  # fmt: skip
+#: A line that gives a sentence in a named language ("- **Spanish:** Lo siento, no puedo ayudar con eso."): a
+#: translation delivered, not the assistant speaking.
+_TRANSLATION_LINE = re.compile(r"(?mi)^[ \t]*(?:[-*\u2022+]|\d+[.)])?[ \t]*(?:\*\*|__)?(?:in )?(?:spanish|french|"
+                               r"german|italian|portuguese|dutch|japanese|chinese|mandarin|cantonese|korean|russian|"
+                               r"arabic|hindi|turkish|polish|swedish|norwegian|danish|finnish|greek|hebrew|vietnamese|"
+                               r"thai|indonesian|czech|ukrainian|romanian|hungarian|catalan|latin|swahili|"
+                               r"tagalog|bengali|urdu|persian|farsi)(?: \([^)\n]{1,30}\))?(?:\*\*|__)?[ \t]*:"
+                               r"[ \t]*(?:\*\*|__)?[ \t]*(\S[^\n]*)$")  # fmt: skip
 _RULE = re.compile(r"(?m)^[ \t]*(?:-{3,}|\*{3,}|_{3,}|(?:\* ){2,}\*)[ \t]*$")
 #: A reply that is only a prohibition sign (an emoji refusal).
 _PROHIBITION = re.compile("^[\\W_]*(?:\U0001f6ab|\u26d4|\u274c|\u274e|"
@@ -370,6 +378,7 @@ def mask(text: str, fields: bool = False) -> tuple[str, dict[str, bool], str]:
     out = _mask_all(out, _GLOSS, QUOTE)
     out = _mask_all(out, _BLOCKQUOTE, QUOTE)
     out = _mask_all(out, _TABLE, QUOTE)
+    out = _mask_all(out, _TRANSLATION_LINE, QUOTE, group=1)
     out = _mask_all(out, _DIALOGUE, QUOTE, group=1)
     out = _mask_all(out, _MENTION, QUOTE, group=1)
     out, screenplay = _mask_screenplay(out)
@@ -531,7 +540,7 @@ def read(text: str) -> Reading:
             continue
         kind, evidence = _kind(cleaned, grammar, short)
         clauses.append(Clause(start, end, cleaned, kind, evidence, item, masked_chars))
-    clauses = _actions_not_taken(_role_disclaimers(_manner_promises(clauses)))
+    clauses = _actions_not_taken(_late_disclaimers(_role_disclaimers(_manner_promises(_time_bounded(clauses)))))
     clauses = _bare_noes(_explained_notices(_inherit_offers(_explanations(clauses))))
     if not (flags["code"] or flags["roleplay"] or flags["drafted"]):
         clauses = _redirect_only(clauses)
@@ -647,6 +656,48 @@ _CONSEQUENCE = re.compile(r"^(?:(?:that|this|it|doing (?:that|so|this)|which) (?
                           r"erase|lose|overwrite|open|bypass|violate|compromise|leave))\b")  # fmt: skip
 
 
+#: A professional's act on the person ("I can't diagnose you", "I can't give you personal legal advice"): what a
+#: disclaimer disclaims, not a thing the person asked for.
+_ACT_ON_PERSON = re.compile(r"\b(?:diagnose|examine|assess|evaluate|treat) (?:you|your (?:condition|symptoms?|situation|"
+                            r"case))\b|\bgive you (?:personal(?:i[sz]ed)?|individual|individuali[sz]ed|specific) "
+                            r"(?:medical|legal|financial|tax|investment) advice\b")  # fmt: skip
+#: Answered material before a closing disclaimer that makes it a caveat on a full answer.
+LATE_DISCLAIMER_AFTER = 300
+
+
+def _late_disclaimers(clauses: list[Clause]) -> list[Clause]:
+    """After a full answer (LATE_DISCLAIMER_AFTER characters of material or more), the reply's only decline that
+    disclaims a professional's act on the person ("I can't diagnose you, but if you recognise several of these, ask
+    your GP for a blood test") is a caveat on the answer: a limit, not a declined part."""
+    declines = [n for n, c in enumerate(clauses) if c.kind in ("decline", "notice", "part")]
+    if len(declines) != 1 or clauses[declines[0]].kind != "decline":
+        return clauses
+    number = declines[0]
+    clause = clauses[number]
+    act = _ACT_ON_PERSON.search(clause.text)
+    if act is None or sum(_size(c) for c in clauses[:number] if c.kind == "content") < LATE_DISCLAIMER_AFTER:
+        return clauses
+    out = list(clauses)
+    out[number] = Clause(clause.start, clause.end, clause.text, "limit", act.group(0), clause.item, clause.masked)
+    return out
+
+
+#: A decline bounded by a time ("I won't be able to respond until 26 August"; "we can't ship before Monday"): a
+#: statement of when, in an out-of-office reply or a schedule, not a refusal.
+_UNTIL = re.compile(r"\b(?:won't|will not|can't|cannot|can not|unable to|not be able to|not able to)\b(?: [\w'-]+){0,6}? "
+                    r"(?:until|till|til|before) (?:i'm back|i am back|i return|i get back|my return|we reopen|"
+                    r"(?:next |this )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|month|year)|"
+                    r"(?:the )?\d|tomorrow|tonight|then|(?:mid-|early |late )?(?:january|february|march|april|may|"
+                    r"june|july|august|september|october|november|december))")  # fmt: skip
+
+
+def _time_bounded(clauses: list[Clause]) -> list[Clause]:
+    """A decline whose negated modal runs on to a time ("I won't be able to respond until I'm back on 26 August")
+    says when, not whether: content."""
+    return [Clause(c.start, c.end, c.text, "content", "", c.item, c.masked)
+            if c.kind == "decline" and _UNTIL.search(c.text) else c for c in clauses]
+
+
 def _actions_not_taken(clauses: list[Clause]) -> list[Clause]:
     """After the reply has done or said something, "I didn't email the secret key." followed by why (a reason: "That
     would put it back in plaintext"; a harm; a rule that prevents it) reports a requested action it declined: a
@@ -663,6 +714,20 @@ def _actions_not_taken(clauses: list[Clause]) -> list[Clause]:
             if why:
                 out[number] = Clause(clause.start, clause.end, clause.text, "part", found.group(0), clause.item,
                                      clause.masked)
+        elif (clause.kind in ("content", "reason", "limit") and before == 0 and number <= 1
+              and (found := _NOT_DONE.match(clause.text)) and len(clause.text) < 80):
+            # The reply opens by saying what it did not do ("I haven't sent it."), then why, a harm or a rule that
+            # prevents it: nothing was done, so the report is the reply's decline.
+            following = [n for n in range(number + 1, len(clauses)) if clauses[n].text.strip(" .,;:!?")][:2]
+            whys = [n for n in following if _first(grammar.patterns["harm"], clauses[n].text)
+                    or _first(grammar.patterns["rule_prevents"], clauses[n].text)]
+            if whys or _first(grammar.patterns["harm"], clause.text[found.end():]):
+                out[number] = Clause(clause.start, clause.end, clause.text, "decline", found.group(0), clause.item,
+                                     clause.masked)
+                for n in whys:  # why it was not done: its reason, not answered material
+                    c = clauses[n]
+                    if c.kind == "content":
+                        out[n] = Clause(c.start, c.end, c.text, "reason", c.evidence, c.item, c.masked)
         if clause.kind == "content":
             before += _size(clause)
     return out
