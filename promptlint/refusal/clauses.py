@@ -658,8 +658,9 @@ _CONSEQUENCE = re.compile(r"^(?:(?:that|this|it|doing (?:that|so|this)|which) (?
 
 #: A professional's act on the person ("I can't diagnose you", "I can't give you personal legal advice"): what a
 #: disclaimer disclaims, not a thing the person asked for.
-_ACT_ON_PERSON = re.compile(r"\b(?:diagnose|examine|assess|evaluate|treat) (?:you|your (?:condition|symptoms?|situation|"
-                            r"case))\b|\bgive you (?:personal(?:i[sz]ed)?|individual|individuali[sz]ed|specific) "
+_ACT_ON_PERSON = re.compile(r"\b(?:diagnose|examine|assess|evaluate|treat) (?:you|your (?:condition|symptoms?|"
+                            r"situation|case))\b|\bgive you (?:personal(?:i[sz]ed)?|individual|individuali[sz]ed|"
+                            r"specific) "
                             r"(?:medical|legal|financial|tax|investment) advice\b")  # fmt: skip
 #: Answered material before a closing disclaimer that makes it a caveat on a full answer.
 LATE_DISCLAIMER_AFTER = 300
@@ -684,8 +685,9 @@ def _late_disclaimers(clauses: list[Clause]) -> list[Clause]:
 
 #: A decline bounded by a time ("I won't be able to respond until 26 August"; "we can't ship before Monday"): a
 #: statement of when, in an out-of-office reply or a schedule, not a refusal.
-_UNTIL = re.compile(r"\b(?:won't|will not|can't|cannot|can not|unable to|not be able to|not able to)\b(?: [\w'-]+){0,6}? "
-                    r"(?:until|till|til|before) (?:i'm back|i am back|i return|i get back|my return|we reopen|"
+_UNTIL = re.compile(r"\b(?:won't|will not|can't|cannot|can not|unable to|not be able to|not able to)\b"
+                    r"(?: [\w'-]+){0,6}? (?:until|till|til|before) (?:i'm back|i am back|i return|i get back|"
+                    r"my return|we reopen|"
                     r"(?:next |this )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|month|year)|"
                     r"(?:the )?\d|tomorrow|tonight|then|(?:mid-|early |late )?(?:january|february|march|april|may|"
                     r"june|july|august|september|october|november|december))")  # fmt: skip
