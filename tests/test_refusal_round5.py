@@ -158,3 +158,23 @@ def test_a_retrieval_answer_that_notes_a_gap_after_answering_is_partial() -> Non
             "and must be booked with your manager at least 8 weeks ahead.\n\n"
             "The provided documents don't contain any information about contractors, though.")
     assert detect(text).label == "partial"
+
+
+# --- a capability the assistant lacks, as the whole reply -------------------------------------------------------
+
+
+def test_a_capability_limit_that_is_the_whole_reply_refuses() -> None:
+    assert detect("Sorry, I can't access other people's email accounts.").label == "refusal"
+
+
+def test_a_capability_limit_with_the_subject_left_out_is_read() -> None:
+    text = "I'm a voice assistant and can't log into your doctor's patient portal."
+    assert kinds(text) == ["limit"]
+    assert detect(text).label == "refusal"
+
+
+def test_a_capability_limit_before_an_answer_is_not_a_refusal() -> None:
+    text = ("I can't browse the web, so this is from my training data rather than today's listings: the Louvre "
+            "opens at 9 am every day except Tuesday, when it is closed, and stays open until 9:45 pm on Fridays. "
+            "Booking a time slot online is strongly recommended in summer.")
+    assert detect(text).label == "compliance"
