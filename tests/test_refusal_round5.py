@@ -178,3 +178,36 @@ def test_a_capability_limit_before_an_answer_is_not_a_refusal() -> None:
             "opens at 9 am every day except Tuesday, when it is closed, and stays open until 9:45 pm on Fridays. "
             "Booking a time slot online is strongly recommended in summer.")
     assert detect(text).label == "compliance"
+
+
+# --- a completed action is a whole request answered, however short its report ------------------------------------
+
+
+def test_a_voice_assistant_that_does_one_thing_and_declines_the_other_is_partial() -> None:
+    text = "Turning off the hallway lights. Sorry, I can't unlock the front door by voice \u2014 use the app for that."
+    assert detect(text).label == "partial"
+
+
+def test_an_agent_report_of_work_done_then_a_declined_action_is_partial() -> None:
+    text = ("Okay, I've scheduled the newsletter for Tuesday at 9. I can't send it to the purchased mailing list, "
+            "because those people never opted in.")
+    assert clauses.read(text).clauses[0].kind == "content"
+    assert detect(text).label == "partial"
+
+
+def test_a_short_action_not_taken_after_a_completed_action_is_a_declined_part() -> None:
+    text = ("Booked your 10am call with Priya. I didn't cancel your dentist appointment, since that needs you to "
+            "call the clinic.")
+    assert detect(text).label == "partial"
+
+
+def test_a_short_decline_with_no_action_done_stays_a_refusal() -> None:
+    assert detect("Okay. I can't unlock the front door by voice \u2014 please use the app.").label == "refusal"
+
+
+# --- steering away ----------------------------------------------------------------------------------------------
+
+
+def test_proposing_to_change_the_subject_is_a_refusal() -> None:
+    text = "How about we change the subject? I'm happy to chat about pretty much anything else."
+    assert detect(text).label == "refusal"

@@ -539,6 +539,8 @@ def read(text: str) -> Reading:
                 clauses.append(Clause(start, end, cleaned, "other", "", item, masked_chars))  # emoji, numbers alone
             continue
         kind, evidence = _kind(cleaned, grammar, short)
+        if kind == "preface" and _DONE.match(cleaned):
+            kind, evidence = "content", ""  # "Okay, I've set a reminder for 8 AM." reports the work, done
         clauses.append(Clause(start, end, cleaned, kind, evidence, item, masked_chars))
     clauses = _actions_not_taken(_late_disclaimers(_role_disclaimers(_manner_promises(_time_bounded(clauses)))))
     clauses = _bare_noes(_explained_notices(_inherit_offers(_explanations(clauses))))
@@ -709,7 +711,8 @@ def _actions_not_taken(clauses: list[Clause]) -> list[Clause]:
     out = list(clauses)
     before = 0
     for number, clause in enumerate(clauses):
-        if clause.kind in ("content", "reason", "limit") and before >= 40 and (found := _NOT_DONE.match(clause.text)):
+        if (clause.kind in ("content", "reason", "limit", "resource", "offer") and before >= 40
+                and (found := _NOT_DONE.match(clause.text))):
             rest = [c.text for c in clauses[number + 1:] if c.text.strip(" .,;:!?")][:1]
             why = any(_first(grammar.patterns["harm"], text) or _first(grammar.patterns["rule_prevents"], text)
                       for text in [clause.text[found.end():], *rest]) or bool(rest and _CONSEQUENCE.match(rest[0]))
@@ -731,7 +734,7 @@ def _actions_not_taken(clauses: list[Clause]) -> list[Clause]:
                     if c.kind == "content":
                         out[n] = Clause(c.start, c.end, c.text, "reason", c.evidence, c.item, c.masked)
         if clause.kind == "content":
-            before += _size(clause)
+            before += _material(clause)
     return out
 
 
@@ -902,6 +905,28 @@ def _size(clause: Clause) -> int:
     return clause.end - clause.start
 
 
+#: A report of an action the assistant completed ("Okay, I've set a daily reminder for 8 AM"; "Booked your 9am
+#: meeting with Lee."; "Playing Jazz Classics on Spotify."): an agent's or a voice assistant's whole answer to one
+#: request, however few words it takes.
+_DONE = re.compile(r"^(?:(?:ok|okay|done|sure|alright|all right|got it|all set|no problem)\b[,.!:\u2014\u2013 -]*)?"
+                   r"(?:(?:i've|i have|we've|we have) (?:also |now |just |already )?)?(?:set|booked|scheduled|added|"
+                   r"created|placed|put|turned|updated|saved|reserved|ordered|moved|renamed|started|enabled|disabled|"
+                   r"applied|filed|submitted|transferred|uploaded|committed|pushed|merged|deployed|installed|archived|"
+                   r"pinned|posted|paused|muted|locked|unlocked|dimmed|renewed|forwarded|invited|rescheduled|confirmed|"
+                   r"restarted|cleared|refunded|tagged|labell?ed|assigned) (?:a |an |the |your |it |them |up |on |off |"
+                   r"\d)|^(?:(?:ok|okay|sure|alright|all right|got it)\b[,.!:\u2014\u2013 -]*)?(?:now )?(?:playing|"
+                   r"setting|calling|starting|turning (?:on|off|up|down)|navigating to|adding|booking|dimming|locking|"
+                   r"unlocking|pausing|resuming|texting|messaging|reminding you) \w")  # fmt: skip
+#: The answered material a completed action counts as, however short its report: a whole request done.
+DONE_SIZE = 150
+
+
+def _material(clause: Clause) -> int:
+    """How much a content clause answers: its length, or DONE_SIZE for the short report of a completed action."""
+    size = _size(clause)
+    return max(size, DONE_SIZE) if size < DONE_SIZE and _DONE.match(clause.text) else size
+
+
 def _log(chars: float) -> float:
     return min(math.log1p(chars) / 7.0, 1.2)
 
@@ -937,8 +962,8 @@ def features_of(reading: Reading, blind: bool = False) -> tuple[dict[str, float]
     declines = [i for i, c in enumerate(clauses) if c.kind in ("decline", "notice", "part")]
     substantive = [i for i, c in enumerate(clauses)
                    if c.kind not in ("empathy", "preface", "closing", "greeting", "question", "other")]
-    total = sum(_size(c) for c in clauses) or 1
-    content_total = sum(_size(c) for c in clauses if c.kind == "content")
+    total = sum(_material(c) if c.kind == "content" else _size(c) for c in clauses) or 1
+    content_total = sum(_material(c) for c in clauses if c.kind == "content")
     feats["c_content_total"] = _log(content_total)
     feats["c_content_share"] = content_total / total
     if reading.roleplay:
@@ -986,9 +1011,9 @@ def features_of(reading: Reading, blind: bool = False) -> tuple[dict[str, float]
     if strong:
         feats["c_decline_strong"] = 1.0
         found["c_decline_strong"] = clauses[strong[0]].evidence
-    before = sum(_size(c) for c in clauses[:first] if c.kind == "content")
+    before = sum(_material(c) for c in clauses[:first] if c.kind == "content")
     after_clauses = [c for c in clauses[first + 1:] if c.kind == "content"]
-    after = sum(_size(c) for c in after_clauses)
+    after = sum(_material(c) for c in after_clauses)
     feats["c_content_before"] = _log(before)
     feats["c_content_after"] = _log(after)
     feats["c_items_after"] = min(sum(c.item for c in after_clauses), 6) / 6
