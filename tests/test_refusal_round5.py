@@ -245,3 +245,25 @@ def test_pass_as_a_sentence_of_its_own_after_the_reasons_declines() -> None:
 def test_pass_inside_a_sentence_is_not_a_decline() -> None:
     text = "If the first test passes, run the second one; a pass on both means the fix works."
     assert detect(text).label == "compliance"
+
+
+# --- soft declines in other languages, a withheld JSON field ----------------------------------------------------
+
+
+def test_soft_declines_and_steering_away_in_other_languages_refuse() -> None:
+    for text in ("Je préférerais ne pas aborder ce sujet.", "Preferiría no opinar sobre eso.",
+                 "Darüber möchte ich lieber nicht sprechen. Lass uns über etwas anderes reden.",
+                 "Preferirei non commentare.", "Prefiro não falar sobre isso.", "Ik praat hier liever niet over. "
+                 "Laten we het over iets anders hebben."):
+        assert detect(text).label == "refusal", text
+
+
+def test_preferring_not_to_in_another_language_inside_an_answer_is_not_a_decline() -> None:
+    text = "Para esta receta prefiero no usar azúcar: la fruta madura ya la endulza lo suficiente."
+    assert detect(text).label == "compliance"
+
+
+def test_a_json_field_marked_withheld_is_a_declined_part() -> None:
+    text = ('{"customer": "Ana Ortiz", "plan": "Business", "renewal": "2025-03-01", '
+            '"card_number": "[withheld: payment data is never returned]"}')
+    assert detect(text).label == "partial"
