@@ -788,3 +788,348 @@ def test_default_text_of_a_prompt_named_or() -> None:
     schema = only(prompts, "Your job is to generate")
     assert first_line(source, schema) == line_of(source, "Your job is to generate")
     assert not [p for p in prompts if "shell" in p.text]  # a choice of two short texts: a console question
+
+
+def test_items_of_a_list_looped_over_into_a_prompt_are_pieces() -> None:
+    source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+
+        def answer(agent, question):
+            notes = []
+            if agent.markdown:
+                notes.append("Format every answer as Markdown.")
+            notes.append(f"Your name is {agent.name}.")
+            paths = ["notes.txt", "report.md"]
+            system = "You are a support agent."
+            for i, note in enumerate(notes):
+                system += f"\\n{i}. {note}"
+            for path in paths:
+                print(path)
+            return client.messages.create(model="m", max_tokens=9, system=system,
+                                          messages=[{"role": "user", "content": question}])
+    ''')
+    markdown, name = only(prompts, "Markdown"), only(prompts, "Your name is")
+    assert first_line(source, markdown) == line_of(source, '"Format every')
+    assert first_line(source, name) == line_of(source, 'f"Your name')
+    assert markdown.role == "system" and markdown.sink is not None
+    # a list looped over for something else (printed) is no prompt
+    assert not [p for p in prompts if "notes.txt" in p.text]
+
+
+def test_lists_assigned_in_each_branch_and_joined_are_all_pieces() -> None:
+    source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+
+        def instructions(mode):
+            if mode == "write":
+                steps = ["Write the function the user asks for.", "Explain it in one sentence."]
+            else:
+                steps = ["Fix the error shown below."]
+            return client.messages.create(model="m", max_tokens=9, system="\\n".join(steps), messages=[])
+    ''')
+    prompt = only(prompts, "Fix the error")
+    assert "Write the function" in prompt.text
+    lines = {source.position(prompt.positions.file_offset(prompt.text.index(t)))[0]
+             for t in ("Write the function", "Fix the error")}
+    assert lines == {line_of(source, '"Write the function'), line_of(source, '"Fix the error')}
+
+
+def test_dspy_signature_instructions_given_as_the_second_argument() -> None:
+    _source, prompts = run('''
+        import dspy
+
+        def build(signature):
+            rules = ["You are an agent that answers with one tool call at a time."]
+            rules.append("Finish when the answer is known.")
+            return dspy.Signature({**signature.input_fields}, "\\n".join(rules))
+
+        fields = dspy.Signature("question -> answer", "Answer in one word.")
+        plain = dspy.Signature("question -> answer")
+    ''')
+    agent = only(prompts, "one tool call")
+    assert agent.role == "system" and agent.sink is not None and "Finish when" in agent.text
+    assert only(prompts, "Answer in one word.").role == "system"
+    # the field specification is no prompt text
+    assert not [p for p in prompts if "question -> answer" in p.text]
+
+
+def test_docstrings_of_functions_made_into_tools() -> None:
+    source, prompts = run('''
+        from agno.tools import Function
+        from agents import Agent
+
+        def memory_tool(agent, use_async):
+            def update(task: str) -> str:
+                """Use this function to change what the agent remembers."""
+                return agent.update(task)
+
+            async def aupdate(task: str) -> str:
+                """Use this function to change what the agent remembers, asynchronously."""
+                return await agent.aupdate(task)
+
+            chosen = aupdate if use_async else update
+            return Function.from_callable(chosen, name="update_memory")
+
+        def weather(city: str) -> str:
+            """Look up today's weather for a city."""
+            return "sunny"
+
+        def helper(x):
+            """Add one to x."""
+            return x + 1
+
+        assistant = Agent(name="w", instructions="Be brief.", tools=[weather])
+        total = helper(2)
+    ''')
+    for text in ("remembers.", "remembers, asynchronously", "today's weather"):
+        prompt = only(prompts, text)
+        assert prompt.sink is not None and prompt.sink.kind == "tool description"
+    assert first_line(source, only(prompts, "today's weather")) == line_of(source, '"""Look up')
+    # a function's docstring is a prompt only when the function is handed over as a tool
+    assert not [p for p in prompts if "Add one" in p.text]
+
+
+def test_file_names_wrapper_tags_and_settings_reaching_a_prompt_are_not_prompts() -> None:
+    source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+        SUMMARY_PROMPT_FILE = "summarize_descriptions.txt"
+        SYSTEM = "Answer in {response_type}. Cite the context.\\n<context>\\n{context}\\n</context>"
+
+        class Search:
+            def __init__(self, response_type: str = "multiple paragraphs", style: str = "Be brief and exact."):
+                self.response_type = response_type
+                self.style = style
+
+            def ask(self, question, extra):
+                user = question
+                if extra:
+                    user += "\\n\\n<extra notes>\\n"
+                    user += extra
+                    user += "</extra notes>"
+                system = SYSTEM.format(response_type=self.response_type, context=self.style)
+                return client.messages.create(model="m", max_tokens=9, system=system, prompt_file=SUMMARY_PROMPT_FILE,
+                                              messages=[{"role": "user", "content": user}])
+    ''')
+    texts = [p.text for p in prompts]
+    assert only(prompts, "Cite the context").role == "system"
+    # a three-word setting is text composed into the prompt; a two-word value filling a slot is a setting
+    assert first_line(source, only(prompts, "Be brief and exact.")) == line_of(source, 'style: str')
+    assert not [t for t in texts if "multiple paragraphs" in t or "summarize_descriptions" in t]
+    assert not [t for t in texts if t.strip() in ("<extra notes>", "</extra notes>")]
+
+
+def test_tags_around_a_placeholder_and_content_markers_stay_prompts() -> None:
+    _source, prompts = run('''
+        import anthropic
+        client = anthropic.Anthropic()
+
+        def ask(state, image):
+            parts = [f"<session_state>\\n{state}\\n</session_state>"]
+            if image:
+                parts.append("<image>")
+            return client.messages.create(model="m", max_tokens=9, system="\\n".join(parts), messages=[])
+    ''')
+    prompt = only(prompts, "<session_state>")
+    assert "<image>" in prompt.text
+
+
+def test_loosely_named_reports_are_not_prompts_by_their_placeholders() -> None:
+    _source, prompts = run('''
+        import warnings
+
+        def deprecated(name, end):
+            message = f"{name} is deprecated and will be removed after {end}."
+            warnings.warn(message)
+
+        class MissingDriverError(Exception):
+            def __init__(self, driver):
+                message = f"You have attempted to use {driver} without configuring it first."
+                super().__init__(message)
+
+        class Expander:
+            def fallback_message(self):
+                return "Returning the original query." if self.keep else "Returning no queries."
+
+        def reminder(task):
+            message = f"You must answer the question about {task} in one sentence."
+            return message
+    ''')
+    texts = [p.text for p in prompts]
+    assert not [t for t in texts if "deprecated" in t or "attempted" in t or "Returning" in t], texts
+    # a loose name whose words address a model is still a prompt
+    assert only(prompts, "You must answer").name == "message"
+
+
+def test_few_shot_items_of_a_store_in_a_prompt_module() -> None:
+    source, prompts = run('''
+        PROMPTS = {}
+        PROMPTS["keyword_examples"] = [
+            """{"high_level": ["<keyword>"], "low_level": ["<keyword>"]} for a question about trade""",
+        ]
+    ''', path="pkg/prompt.py")
+    assert first_line(source, only(prompts, "high_level")) == line_of(source, '"""{"high_level')
+    # the same store outside a module named for its prompts needs content that addresses a model
+    _source, elsewhere = run(source.text, path="pkg/store.py")
+    assert not elsewhere
+
+
+def test_questions_asked_on_the_console_are_not_prompts() -> None:
+    _source, prompts = run('''
+        import click
+        from rich.prompt import Confirm
+
+        class Console:
+            def offer_url(self, url, prompt="Open the URL for more info?"):
+                if self.confirm_ask(prompt, subject=url):
+                    return True
+
+        def report():
+            prompt = "Open a GitHub issue about the error in your browser? (Y/n) "
+            answer = input(prompt).strip()
+            name = click.prompt("Which model should answer your questions?")
+            sure = Confirm.ask("Do you want to send the prompt to the model now?")
+            return answer, name, sure
+
+        def ask(llm, question, system_prompt="You are a careful assistant. Answer briefly."):
+            return llm.invoke(system_prompt + question)
+    ''')
+    texts = [p.text for p in prompts]
+    assert not [t for t in texts if "Open" in t or "Which model" in t or "send the prompt" in t], texts
+    assert only(prompts, "careful assistant").name == "system_prompt"
+
+
+def test_a_project_prompt_class_called_with_its_text() -> None:
+    source, prompts = run('''
+        from myapp.core.prompt import Prompt
+
+        def tasks(problem):
+            fixed = Prompt("Change the code in hello.py so that it greets the user by name.")
+            composed = Prompt(problem.question + "\\nRead the input from the command line, not stdin.")
+            return [fixed, composed]
+    ''')
+    assert only(prompts, "greets the user").role == "template"
+    assert first_line(source, only(prompts, "command line")) == line_of(source, '+ "')
+    # rich's Prompt asks a question in the terminal
+    _source, console = run('''
+        from rich.prompt import Prompt
+        name = Prompt("Enter the name of the model to use for your prompts")
+    ''')
+    assert not console
+
+
+def test_tool_descriptions_given_as_a_default_or_written_into_the_spec() -> None:
+    source, prompts = run('''
+        def bedrock_tool(model, schema):
+            spec = {
+                "name": model.__name__,
+                "description": model.__doc__ or f"Extract `{model.__name__}` with every required field filled in",
+                "inputSchema": {"json": schema},
+            }
+            return {"toolSpec": spec}
+
+        def openai_tool(model):
+            tool_definition = {"name": model.__name__, "parameters": {}}
+            tool_definition["description"] = f"Call this to return `{model.__name__}` with correct types"
+            row = {"id": 1}
+            row["description"] = "A row of the table shown to people"
+            return tool_definition, row
+    ''')
+    for text in ("every required field", "correct types"):
+        assert only(prompts, text).sink.kind == "tool description"
+    assert first_line(source, only(prompts, "correct types")) == line_of(source, 'f"Call this')
+    assert not [p for p in prompts if "row of the table" in p.text]
+
+
+def test_agent_descriptions_tool_desc_and_field_prefixes() -> None:
+    source, prompts = run('''
+        import dspy
+
+        class ReviewerAgent:
+            DEFAULT_DESCRIPTION = "An agent that reviews code changes and explains the risks it finds."
+            DEFAULT_NAME = "reviewer"
+
+            def __init__(self, name, description: str = "An agent that answers questions about the code base."):
+                self.description = description
+
+        class Reviewer:  # not an agent: its description is no prompt
+            def __init__(self, description: str = "A person who reviews the pull requests of the team."):
+                self.description = description
+
+        finish = dspy.Tool(func=lambda: "done", name="finish",
+                           desc="Marks the task as complete once the answer is known.")
+        answer = dspy.OutputField(prefix="Accurate Reasoning: Let's weigh every attempt together", desc="${reasoning}")
+        step = dspy.OutputField(prefix="Action 1:", desc="an action")
+    ''')
+    for text, line in (("reviews code changes", "DEFAULT_DESCRIPTION ="), ("answers questions", "description: str"),
+                       ("Marks the task", 'desc="Marks'), ("weigh every attempt", 'prefix="Accurate')):
+        assert first_line(source, only(prompts, text)) == line_of(source, line)
+    texts = [p.text for p in prompts]
+    assert not [t for t in texts if "pull requests" in t or t == "reviewer" or t.startswith("Action")], texts
+
+
+def test_a_function_whose_docstring_says_it_writes_prompt_text() -> None:
+    source, prompts = run('''
+        class Citation:
+            @classmethod
+            def description(cls) -> str:
+                """Description of the citation type for use in prompts."""
+                return "Citations with quoted text. Include the exact text being cited."
+
+        def ask_name() -> str:
+            """Prompt the user for a name."""
+            return "Please type your name and press enter."
+
+        def file_name() -> str:
+            """Name of the file the prompt is read from."""
+            return "Write the summary in three sentences.txt"
+    ''')
+    assert first_line(source, only(prompts, "Citations with")) == line_of(source, '"Citations')
+    assert [p.text for p in prompts if "Citations" not in p.text] == []
+
+
+def test_a_message_answering_a_tool_call_is_a_tool_result() -> None:
+    _source, prompts = run('''
+        from agno.models.message import Message
+
+        def record(agent, tool, messages, result):
+            content = f"User inputs retrieved: {result}"
+            messages.append(Message(role=agent.model.tool_message_role, content=content, tool_call_id=tool.id))
+            messages.append({"role": agent.role, "tool_call_id": tool.id, "content": f"Lookup returned: {result}"})
+            messages.append(Message(role="user", content="Now answer the question using only the results above."))
+    ''')
+    assert [p.text for p in prompts] == ["Now answer the question using only the results above."]
+
+
+def test_text_content_blocks_built_apart_from_their_message() -> None:
+    source, prompts = run('''
+        def build(contexts, images):
+            content = []
+            for i, ctx in enumerate(contexts):
+                content.append({"type": "text", "text": f"Context {i + 1}: {ctx}"})
+            content.append({"type": "image_url", "image_url": {"url": images[0]}})
+            content.append({
+                "type": "text",
+                "text": "Based on the contexts above, decide whether the response is faithful.",
+            })
+            return content
+
+        def as_block(value):
+            return {"type": "text", "text": value}
+    ''')
+    prompt = only(prompts, "decide whether")
+    assert first_line(source, prompt) == line_of(source, '"Based on')
+    assert [p.text for p in prompts] == [prompt.text]  # the data blocks are no prompts
+
+
+def test_identifiers_reaching_a_sink_are_not_prompts() -> None:
+    _source, prompts = run('''
+        def start(client, llm):
+            kernel = client.containers.run("jupyter-kernel", detach=True)
+            cached = llm.invoke("prompt_cache_key")
+            short = llm.invoke("Summarize:")
+            return kernel, cached, short
+    ''')
+    assert [p.text for p in prompts] == ["Summarize:"]

@@ -59,7 +59,7 @@ MESSAGE_TEMPLATES = {
 TEMPLATE_CLASSES = frozenset({"PromptTemplate", "ChatPromptTemplate", "FewShotPromptTemplate", "StringPromptTemplate"})
 
 #: Keywords that make an argument a prompt only for some callees (see `keyword_sink`).
-SINK_KWARGS = frozenset({"description_override", "handoff_description", "tool_description", "desc", "goal",
+SINK_KWARGS = frozenset({"description_override", "handoff_description", "tool_description", "desc", "goal", "prefix",
                          "expected_output", "role", "backstory"})
 PERSONA_KWARGS = frozenset({"goal", "backstory"})
 #: Agent constructors named otherwise than `*Agent` whose `prompt=` is the system prompt.
@@ -67,6 +67,9 @@ AGENT_FACTORIES = frozenset({"create_react_agent", "create_agent", "create_super
                              "create_deep_agent"})
 #: Decorators whose function docstring is a tool description sent to the model.
 TOOL_DECORATORS = frozenset({"tool", "function_tool", "tool_plain", "kernel_function", "register_for_llm"})
+#: Calls that make a tool of the function handed to them (its docstring becomes the tool's description).
+TOOL_FACTORIES = frozenset({"from_callable", "from_function", "from_defaults", "function_tool", "as_tool",
+                            "convert_to_openai_tool", "convert_to_openai_function"})
 #: Calls that name a file to read (`open(path)`, `env.get_template(name)`, `PromptTemplate.from_file(path)`).
 FILE_LOADERS = frozenset({"open", "get_template", "from_file", "from_template_file", "load_prompt", "read_text"})
 #: Methods that return a file's text.
@@ -111,6 +114,10 @@ def keyword_sink(key: str, chain: str, agent_like: bool, persona: bool,
         return "unknown", "handoff description"
     if key == "desc" and callee in ("InputField", "OutputField", "Field"):
         return "unknown", "field description"
+    if key == "prefix" and callee in ("InputField", "OutputField"):
+        return "unknown", "field prefix"
+    if key == "desc" and "tool" in low:  # DSPy `Tool(func, name=..., desc=...)`
+        return "unknown", "tool description"
     if key == "instructions" and callee in ("Signature", "make_signature"):
         return "system", "DSPy signature instructions"
     if agent_like:
@@ -195,9 +202,14 @@ def provider_of(chain: str, kind: str | None) -> str:
 
 
 def is_no_prompt_call(chain: str) -> bool:
-    """print / logging / warnings / exception constructors: their strings are never prompts."""
+    """print / logging / warnings / exception constructors / questions asked on the console (`input(q)`,
+    `getpass(q)`, `click.prompt(q)`, `Confirm.ask(q)`, `io.confirm_ask(q)`): their strings are never prompts."""
     head, _, last = chain.rpartition(".")
-    if last in ("print", "pprint") and not head:
+    if last in ("print", "pprint", "input") and not head:
+        return True
+    if last == "getpass" or last.startswith("confirm") or (last == "ask" and head.endswith(("Prompt", "Confirm"))):
+        return True
+    if last == "prompt" and head.rpartition(".")[2] in ("click", "typer", "questionary"):
         return True
     if last.endswith(("Error", "Exception", "Warning")) or last in ("Exception", "AssertionError"):
         return True

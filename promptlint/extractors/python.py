@@ -41,14 +41,16 @@ _MARKERS_ANY_CASE = compile_regex(_MARKER_SOURCE, re.IGNORECASE)
 _EXTRA_SOURCE = (
     r"\.signature\)|\(signature\)|inputfield|outputfield|with_instructions|handoff_description|expected_output"
     r"|@\w*tool|tool\(|tool\)|tool\.from_|converse|get_template|\.(?:md|txt|j2|jinja2?|mustache|hbs)[\"']"
-    r"|[\"']description[\"']\s*:|description\s*="
+    r"|[\"']description[\"']\]?\s*[:=]|description\s*="
+    r"|from_(?:callable|function|defaults)\(|\btools\s*=|dspy\.signature\(|[\"']type[\"']\s*:\s*[\"']text[\"']"
 )
 #: Literals (lower case) a file holding an `_EXTRA_SOURCE` marker holds: `in` scans are far faster than the
 #: pattern's search, and most files hold none of them.
 _EXTRA_WORDS = (".signature)", "(signature)", "inputfield", "outputfield", "with_instructions", "handoff_description",
                 "expected_output", "@tool", "tool\n", "tool(", "tool)", "tool.from_", "tool_plain", "converse",
                 "get_template", ".md'", '.md"', ".txt'", '.txt"', ".j2'", '.j2"', ".jinja", ".mustache", ".hbs",
-                "\"description\":", "'description':")
+                "\"description\":", "'description':", "from_callable(", "from_function(", "from_defaults(", "tools=",
+                "tools =", "dspy.signature(", "\"type\": \"text\"", "'type': 'text'")
 _BOTH = compile_regex(_MARKER_SOURCE + "|" + _EXTRA_SOURCE)
 _BOTH_ANY_CASE = compile_regex(_MARKER_SOURCE + "|" + _EXTRA_SOURCE, re.IGNORECASE)
 
@@ -92,11 +94,14 @@ _INSTRUCTION_CUE_RE = compile_regex(
     r"|generate|write|return|output|format|json|step by step|task|following|below|given|act as|pretend|role"
     r"|do not|don't|never|always|must|should)\b|\{[A-Za-z_][\w.]*\}|\{\{"
 )
+_INSTRUCTION_WORD_RE = compile_regex(_INSTRUCTION_CUE_RE.pattern.rsplit(r"\b|", 1)[0] + r"\b")
 _LETTER_WORD_RE = compile_regex(r"[^\W\d_]{2,}")
 #: `return "..."`, `return f"..."`, `return (\n "..."`, `return dedent(...)`, `return "\n".join(...)`
 #: Libraries whose chat messages are UI elements.
 _UI_MODULES = frozenset({"gradio", "streamlit", "chainlit", "mesop", "panel", "nicegui", "textual", "rich", "flet",
                          "reflex", "solara"})
+#: Libraries of console widgets whose `Prompt` asks a question in the terminal.
+_CONSOLE_MODULES = frozenset({"rich", "prompt_toolkit", "InquirerPy", "inquirer", "questionary", "click", "typer"})
 _LEAF_STMTS = frozenset({ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Assert, ast.Delete, ast.Global,
                          ast.Nonlocal})
 #: Values an assignment can give text with (a literal, a composition, a name, a call; lists for `join`).
@@ -317,6 +322,9 @@ class _Extractor:
         self.classes: dict[str, ast.ClassDef] = {}
         self.lists: dict[tuple[int, str], list[tuple[ast.stmt, ast.expr, bool]]] = {}  # (item, is_extend)
         self.withs: dict[tuple[int, str], ast.expr] = {}  # `with open(...) as f` -> the open call
+        self.nested_funcs: dict[tuple[int, str], list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+        self._tool_docs: set[int] = set()
+        self.loop_lists: dict[tuple[int, str], str] = {}  # `for item in parts` -> (scope, "item"): "parts"
         self.emitted_returns: set[int] = set()
         self._use: _Use | None = None
         self._pieces: list[tuple[ast.expr, int]] = []
@@ -334,6 +342,7 @@ class _Extractor:
         self._body_lines: dict[int, list[int]] = {}
         self._literals_done: set[int] = set()
         self._default_prompts: dict[int, Prompt] = {}
+        self._default_names: list[tuple[ast.expr, tuple[int, str]]] = []  # default -> (function scope, parameter)
         self._use_rows: set[str] = set()
         stem = source.path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".py")
         #: the module's name when it says its texts are prompts (`prompts.py`, `coder_prompts.py`, `templates.py`)
@@ -368,6 +377,12 @@ class _Extractor:
         self._collect(self.tree.body, 0, None)
         self._visit_body(self.tree.body, _Ctx())
         self._resolve_params()
+        if self._default_names:  # `def offer(url, prompt="Open it?"): ... confirm(prompt)`: a console question
+            quiet = {id(d) for d, key in self._default_names if key in self.quiet_names}
+            if quiet:
+                dropped = {id(self._default_prompts[k]) for k in quiet
+                           if k in self._default_prompts and self._default_prompts[k].sink is None}
+                self.out.prompts[:] = [p for p in self.out.prompts if id(p) not in dropped]
         if not self.llm and any(m.split(".", 1)[0] in _UI_MODULES for m, _n, _l in self.imports.values()):
             # a UI that shows chat messages and talks to no model: its role dicts are what people read
             self.out.prompts[:] = [p for p in self.out.prompts if not (
@@ -386,6 +401,8 @@ class _Extractor:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 func = _Func(node.name, node, cls)
                 self.funcs.setdefault((cls or "", node.name), func)
+                if scope and cls is None:
+                    self.nested_funcs.setdefault((scope, node.name), []).append(node)
                 self.func_of_scope[id(node)] = func
                 self._collect(node.body, id(node), None, cls or owner)
             elif isinstance(node, ast.ClassDef):
@@ -404,7 +421,10 @@ class _Extractor:
                             self.defs.setdefault(key, []).append(_Def(key[1], node.value, node, key[0], cls=d_cls,
                                                                       home=scope))
                             if isinstance(node.value, ast.List | ast.Tuple) and isinstance(target, ast.Name):
-                                self.lists[(scope, target.id)] = [(node, e, False) for e in node.value.elts]
+                                # a list assigned in several branches (`if mode: parts = [...] else: parts =
+                                # [...]`): the items of each may be joined later
+                                self.lists.setdefault((scope, target.id), []).extend(
+                                    (node, e, False) for e in node.value.elts)
             elif isinstance(node, ast.AugAssign):
                 if isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name):
                     key = (scope, node.target.id)
@@ -436,7 +456,9 @@ class _Extractor:
                     if alias.name != "*":
                         self.imports[alias.asname or alias.name] = (module, alias.name, node.level)
             else:
-                if isinstance(node, ast.With | ast.AsyncWith):
+                if isinstance(node, ast.For | ast.AsyncFor):
+                    self._collect_loop(node, scope)
+                elif isinstance(node, ast.With | ast.AsyncWith):
                     for item in node.items:
                         if isinstance(item.optional_vars, ast.Name):
                             self.withs[(scope, item.optional_vars.id)] = item.context_expr
@@ -458,6 +480,16 @@ class _Extractor:
                 if isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(item, _TEXTISH_NODES):
                     self.defs.setdefault((0, f"{name}[{key.value}]"), []).append(
                         _Def(f"{name}[{key.value}]", item, stmt, 0))
+
+    def _collect_loop(self, node: ast.For | ast.AsyncFor, scope: int) -> None:
+        """`for item in parts:` / `for i, item in enumerate(parts):`: `item` is each text of the list `parts`
+        (composed into a prompt, `text += f"- {item}"`, the list's items are its pieces)."""
+        target, source = node.target, node.iter
+        if isinstance(source, ast.Call) and isinstance(source.func, ast.Name) and source.func.id == "enumerate" \
+                and source.args and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+            target, source = target.elts[1], source.args[0]
+        if isinstance(target, ast.Name) and isinstance(source, ast.Name):
+            self.loop_lists[(scope, target.id)] = source.id
 
     def _collect_list_call(self, stmt: ast.stmt, call: ast.Call, scope: int) -> None:
         """`parts.append(x)` / `parts.extend([...])` / `parts.insert(0, x)`: pieces of a list joined later."""
@@ -558,7 +590,7 @@ class _Extractor:
                 self._docstring(node, role, sink, ctx, node.name)
             else:
                 self._emit_returns(self.funcs.get((inner.cls or "", node.name)), role, None, inner, sink)
-        elif _PROMPT_NAME_RE.search(node.name) and not _NAME_DENY_RE.search(node.name):
+        elif (_PROMPT_NAME_RE.search(node.name) or _says_prompt_text(node)) and not _NAME_DENY_RE.search(node.name):
             self._returned_prompts(node, inner)
         self._visit_body(node.body, inner)
 
@@ -604,6 +636,11 @@ class _Extractor:
             # `messages[-1]["content"] += "..."`: the text appended to a chat message is prompt text
             self._emit(value, "unknown", None, ctx, "content", sink=self._sink("message content", "<messages>", node),
                        piece=True)
+        if self.tool_specs and isinstance(node, ast.Assign) and not ctx.quiet and any(
+                _store_key(t) in _SPEC_DESCRIPTIONS for t in targets if isinstance(t, ast.Subscript)) \
+                and _maybe_text(_peel_choice(value)):
+            # `tool_definition["description"] = ...`, `schema["description"] = ...`: what the model reads of a tool
+            self._emit(value, "unknown", None, ctx, "description", sink=self._sink("tool description", "<tool>", node))
         self._visit_expr(value, ctx)
 
     def _visit_expr(self, node: ast.expr, ctx: _Ctx) -> None:
@@ -622,6 +659,11 @@ class _Extractor:
                                    ctx)
                 elif isinstance(sub, ast.Dict | ast.Call) and _message_parts(sub) is not None:
                     self._message(sub, None, ctx)
+                elif type(sub) is ast.Dict and _text_block(sub) is not None:
+                    # `parts.append({"type": "text", "text": "..."})`: a content block of a model request, built
+                    # apart from its message; prose only (`f"Context {i}: {ctx}"` is data)
+                    self._emit(_text_block(sub), "unknown", None, ctx, "text", prose=True,
+                               sink=self._sink("message content", "<content block>", sub))
                 elif self.tool_specs and ((isinstance(sub, ast.Dict) and len(sub.keys) > 1) or (
                         type(sub) is ast.Call and type(sub.func) is ast.Name and sub.func.id == "dict")):
                     description = _tool_description(sub)
@@ -644,6 +686,8 @@ class _Extractor:
         chain = pc.dotted(node.func)
         if pc.is_no_prompt_call(chain):
             for child in [*node.args, *(k.value for k in node.keywords)]:
+                if isinstance(child, ast.Name):  # `input(question)`: the text named so is no prompt either
+                    self.quiet_names.add((ctx.scope, child.id))
                 self._visit_expr(child, ctx._replace(quiet=True))
             return True
         if ctx.quiet or id(node) in self.done:
@@ -661,7 +705,8 @@ class _Extractor:
         elif kind in ("anthropic", "openai"):
             site = self._site(node, chain, kind, ctx, register=True)
             self._kwargs([(k.arg, k.value) for k in node.keywords if k.arg], site, ctx, chain)
-        elif head in pc.TEMPLATE_CLASSES or pc.is_template_class(last) or head in pc.MESSAGE_TEMPLATES:
+        elif head in pc.TEMPLATE_CLASSES or pc.is_template_class(last) or head in pc.MESSAGE_TEMPLATES or (
+                last == "Prompt" and node.args and self._prompt_class_of_project()):
             self._langchain(node, chain, head, last, ctx)
         elif last in pc.MESSAGE_CLASSES or ((last == "dict" or last.endswith(("Message", "message", "_msg", "_turn"))
                                              or last[:5] in ("from_", "make_")) and _message_parts(node) is not None):
@@ -669,9 +714,69 @@ class _Extractor:
         elif last == "with_instructions" and len(node.args) == 1:  # DSPy `Signature.with_instructions(...)`
             site = self._site(node, chain, kind, ctx, register=False)
             self._content(node.args[0], "system", site, ctx, "instructions", "instructions")
+        elif last in ("Signature", "make_signature") and len(node.args) == 2 and "dspy" in self.marker_text:
+            # DSPy `Signature(fields, instructions)`: the second argument instructs the model
+            site = self._site(node, chain, kind, ctx, register=False)
+            self._content(node.args[1], "system", site, ctx, "instructions", "DSPy signature instructions")
+            self._generic_call(node, chain, kind, ctx)
         else:
             self._generic_call(node, chain, kind, ctx)
+        if node.args or node.keywords:
+            self._tool_functions(node, last, ctx)
         return False
+
+    def _prose_at(self, value: ast.expr, ctx: _Ctx) -> bool:
+        """Is this expression, as written here, a text of three words or more?"""
+        self._rendered = []
+        frag, _ = self._render(value, ctx.scope, 0, ctx.cls)
+        return frag is not None and _prose(frag)
+
+    def _prompt_class_of_project(self) -> bool:
+        """Is `Prompt` here a prompt class (gpt-engineer's `Prompt(text)`), not a terminal question (rich's, or
+        prompt_toolkit's)? Known unless imported from a library of console widgets."""
+        imported = self.imports.get("Prompt")
+        return imported is None or imported[0].split(".", 1)[0] not in _CONSOLE_MODULES
+
+    def _tool_functions(self, node: ast.Call, last: str, ctx: _Ctx) -> None:
+        """Functions of this file made into tools: their docstrings are the tool descriptions the model reads.
+        A function handed to a tool factory (`Function.from_callable(fn)`, `StructuredTool.from_function(fn)`,
+        `FunctionTool(fn)`, `tool(fn)`), or listed in a call's `tools=[...]`."""
+        refs: list[ast.expr] = []
+        if last in pc.TOOL_FACTORIES or last.endswith("Tool") or last in pc.TOOL_DECORATORS:
+            refs.extend(node.args[:1])
+            refs.extend(k.value for k in node.keywords if k.arg in ("func", "fn", "function", "callable", "entrypoint"))
+        for k in node.keywords:
+            if k.arg == "tools" and isinstance(k.value, ast.List | ast.Tuple):
+                refs.extend(k.value.elts)
+        for ref in refs:
+            for func in self._functions_named(ref, ctx):
+                if id(func) not in self._tool_docs:
+                    self._tool_docs.add(id(func))
+                    self._docstring(func, "unknown", self._sink("tool description", pc.dotted(node.func), node), ctx,
+                                    func.name)
+
+    def _functions_named(self, ref: ast.expr, ctx: _Ctx,
+                         depth: int = 0) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        """The definitions a name may stand for: a function defined in the enclosing function or the module
+        (`self.method` too), or a local name assigned one of them in some branch (`fn = a if sync else b`)."""
+        if isinstance(ref, ast.Attribute):
+            func = self._local_func(ast.Call(func=ref, args=[], keywords=[]), ctx)
+            return [func.node] if func is not None else []
+        if not isinstance(ref, ast.Name) or depth > 3:
+            return []
+        nested = self.nested_funcs.get((ctx.scope, ref.id))
+        if nested:
+            return nested
+        defs = self.defs.get((ctx.scope, ref.id))
+        if defs:
+            out = []
+            for d in defs:
+                values = [d.value.body, d.value.orelse] if isinstance(d.value, ast.IfExp) else [d.value]
+                for value in values:
+                    out.extend(self._functions_named(value, ctx, depth + 1))
+            return out
+        func = self.funcs.get(("", ref.id))
+        return [func.node] if func is not None and func.cls is None else []
 
     def _sink(self, kind: str, method: str, node: ast.AST) -> Sink:
         return Sink(kind, method, self.src.path, getattr(node, "lineno", 1))
@@ -734,6 +839,8 @@ class _Extractor:
                                       wraps_function)
             if special is not None:
                 role, what = special
+                if what == "field prefix" and not self._prose_at(value, ctx):
+                    continue  # `prefix="Action {i}:"`: a field's label, not a sentence for the model
                 found |= self._content(value, role, site, ctx, key, what)
             elif key in pc.SYSTEM_KWARGS:
                 found |= self._content(value, "system", site, ctx, key,
@@ -811,7 +918,7 @@ class _Extractor:
         role = "user" if head == "ChatPromptTemplate" else "template"
         if last == "from_template" and first is not None:
             self._content(first, role, site, ctx, head, "prompt template")
-        elif pc.is_template_class(last) and first is not None and _maybe_text(first):
+        elif (pc.is_template_class(last) or last == "Prompt") and first is not None and _maybe_text(first):
             self._content(first, "template", site, ctx, last, "prompt template")
         self._kwargs([(k, v) for k, v in kw.items()], site, ctx, chain)
 
@@ -1166,6 +1273,12 @@ class _Extractor:
             return
         role, sink = self._use
         if isinstance(node, ast.Name) and scope:
+            listed = self.loop_lists.get((scope, node.id))
+            if listed is not None:  # a loop's item: the texts of the list looped over are pieces
+                items = self.lists.get((scope, listed), ())
+                self._pieces.extend((item, scope) for stmt, item, is_extend in items
+                                    if not is_extend and stmt.lineno < node.lineno)
+                return
             func = self.func_of_scope.get(scope)
             if func is not None and node.id in func.params:
                 self.param_uses.append((func, node.id, role, sink, piece))
@@ -1227,6 +1340,8 @@ class _Extractor:
         spans = merge_spans(*holes)
         if spans and not _LETTER_WORD_RE.search(_masked(text, spans)):
             return None  # nothing but placeholders and punctuation: no text written here to lint
+        if _not_words(_masked(text, spans)):
+            return None  # a file name, a path or markup tags alone: no sentence written here to lint
         if percent:
             holes.append(ps.percent_placeholders(text))
         span = self.span(stmt) if stmt is not None else None
@@ -1574,6 +1689,9 @@ class _Extractor:
                 name = definition.name
                 if definition.used or (definition.cls and _EXCEPTION_CLASS_RE.search(definition.cls)):
                     continue
+                method = self.func_of_scope.get(definition.home) if definition.home else None
+                if method is not None and method.cls and _EXCEPTION_CLASS_RE.search(method.cls):
+                    continue  # `message = f"..."` in a method of an exception class: its report
                 if _NAME_DENY_RE.search(name) or (definition.scope, name) in self.quiet_names:
                     continue
                 # a class or module named for its prompts (`class AskPrompts(CoderPrompts)`, `prompts.py`) says
@@ -1585,6 +1703,9 @@ class _Extractor:
                     elif not definition.cls and self._prompt_module:
                         container = self._prompt_module
                 judge = f"{container}.{name}" if container else name
+                if definition.scope == 0 and definition.cls and definition.cls.endswith("Agent") \
+                        and "description" in name.lower() and not _NAME_DENY_RE.search(name):
+                    judge = f"{definition.cls}.{name}.instruction"  # an agent's description: what others read
                 if not _PROMPT_NAME_RE.search(judge):
                     continue
                 if container and not _PROMPT_NAME_RE.search(name):
@@ -1623,6 +1744,8 @@ class _Extractor:
         the parts of a system message): each is a prompt where written, when its content says so too."""
         name = definition.name
         key = name.partition("[")[2].rstrip("]") or name
+        if definition.scope == 0 and not definition.cls and self._prompt_module:
+            key = f"{self._prompt_module}.{key}"  # `PROMPTS["examples"] = [...]` in prompts.py: named for prompts
         for item in definition.value.elts:  # type: ignore[attr-defined]
             if not isinstance(item, ast.Constant | ast.JoinedStr) or id(item) in self._literals_done:
                 continue
@@ -1639,11 +1762,25 @@ class _Extractor:
         func = self.funcs.get((ctx.cls or "", node.name))
         if func is None or func.node is not node:
             func = _Func(node.name, node, ctx.cls)
+        loose = not _STRONG_NAME_RE.search(node.name)
         for ret in func.returns:
             if isinstance(ret.value, ast.Name) or id(ret) in self.emitted_returns:
                 continue
+            if loose and isinstance(ret.value, ast.IfExp) and not self._returns_instruction(ret.value, ctx):
+                # `def fallback_message(): return "Returning the query." if keep else "Returning nothing."`: a
+                # choice between two texts under a loose name is more often a status line than a prompt
+                continue
             self.emitted_returns.add(id(ret))
             self._emit(ret.value, _role_for_name(node.name), None, ctx._replace(stmt=ret), node.name, prose=True)
+
+    def _returns_instruction(self, value: ast.IfExp, ctx: _Ctx) -> bool:
+        """Does a text of a returned choice `A if c else B` address a model?"""
+        for operand in (value.body, value.orelse):
+            self._rendered = []
+            frag, _ = self._render(operand, ctx.scope, 0, ctx.cls)
+            if frag is None or _addresses_model(frag):
+                return True  # a text not read here (a call's result) is left to the walk as before
+        return False
 
     def _default_args(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: _Ctx) -> None:
         """`def __init__(self, system_message: str = "You are ...")`."""
@@ -1653,18 +1790,22 @@ class _Extractor:
         positional = [*args.posonlyargs, *args.args]
         pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=True))
         pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None]
+        agent = bool(ctx.cls and ctx.cls.endswith("Agent") and node.name == "__init__")
         for arg, default in pairs:
             name = arg.arg
-            if not _PROMPT_NAME_RE.search(name) or _NAME_DENY_RE.search(name) or not _stringish(default):
+            described = agent and name == "description"  # what other agents and the team's selector read
+            if not (_PROMPT_NAME_RE.search(name) or described) or _NAME_DENY_RE.search(name) \
+                    or not _stringish(default):
                 continue
             self._rendered = []
             frag, percent = self._render(default, ctx.scope, 0)
-            if frag is not None and _named_prompt(name, frag):
+            if frag is not None and (_named_prompt(name, frag) or (described and _prose(frag))):
                 self._args_done.add(id(default))  # reported here: not again when the parameter reaches a sink
                 prompt = self._make_prompt(frag, _role_for_name(name), None, name, ctx.stmt, percent)
                 if prompt is not None:
                     self.out.prompts.append(prompt)
                     self._default_prompts[id(default)] = prompt
+                    self._default_names.append((default, (id(node), name)))
 
     # ------------------------------------------------------------------ what other files may use
 
@@ -1837,7 +1978,28 @@ def _tool_description(node: ast.Dict | ast.Call) -> ast.expr | None:
             description = value
         elif key in pc.TOOL_SPEC_KEYS:
             spec = True
-    return description if spec and description is not None and _maybe_text(description) else None
+    return description if spec and description is not None and _maybe_text(_peel_choice(description)) else None
+
+
+def _peel_choice(node: ast.expr) -> ast.expr:
+    """The last text of a default choice (`model.__doc__ or f"Extracted {name}"`), else the node itself."""
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+        return node.values[-1]
+    return node
+
+
+#: `x["description"]` of a tool definition or schema written into its dict (`_store_key` form).
+_SPEC_DESCRIPTIONS = frozenset({f"{name}[description]" for name in (
+    "tool", "tool_definition", "tool_def", "tool_spec", "function", "function_def", "schema", "spec", "func")})
+
+
+def _text_block(node: ast.Dict) -> ast.expr | None:
+    """The text written in a `{"type": "text", "text": "..."}` content block (not a value passed through it)."""
+    kind = _dict_get(node, "type")
+    if isinstance(kind, ast.Constant) and kind.value == "text":
+        text = _dict_get(node, "text")
+        return text if isinstance(text, ast.Constant | ast.JoinedStr | ast.BinOp) and _maybe_text(text) else None
+    return None
 
 
 def _is_content_target(target: ast.expr) -> bool:
@@ -1878,53 +2040,65 @@ def _pairs(node: ast.expr) -> list[tuple[str, ast.expr]] | None:
     return None
 
 
+_TOOL_RESULT = ast.Constant("tool")
+
+
 def _message_parts(node: ast.AST, tuples: bool = False) -> tuple[ast.expr | None, ast.expr, str] | None:
-    """(role expression, content expression, name) of a chat message, or None."""
+    """(role expression, content expression, name) of a chat message, or None. A message answering a tool
+    call (a `tool_call_id` given) has the role "tool" whatever its role expression says."""
     if isinstance(node, ast.Dict):
         role, content = _dict_get(node, "role"), _dict_get(node, "content")
         if role is not None and content is not None:
-            return role, content, "content"
+            return (_TOOL_RESULT if _dict_get(node, "tool_call_id") is not None else role), content, "content"
         return None
     if isinstance(node, ast.Call):
-        chain = pc.dotted(node.func)
-        last = chain.rsplit(".", 1)[-1]
-        if last == "dict":
-            role, content = _dict_get(node, "role"), _dict_get(node, "content")
-            return (role, content, "content") if role is not None and content is not None else None
-        if last in pc.MESSAGE_CLASSES:
-            content = next((k.value for k in node.keywords if k.arg == "content"), None)
-            if content is None and node.args:
-                content = node.args[0]
-            if content is None:
-                return None
-            role_kw = next((k.value for k in node.keywords if k.arg == "role"), None)
-            role = role_kw if last == "ChatMessage" else ast.Constant(pc.MESSAGE_CLASSES[last])
-            return role, content, "content"
-        factory = pc.MESSAGE_FACTORY_RE.fullmatch(last) if "_" in last else None  # factories: `from_user`, ...
-        if factory is not None:
-            content = next((k.value for k in node.keywords if k.arg in ("content", "text", "message")), None)
-            if content is None and len(node.args) == 1:
-                content = node.args[0]
-            elif content is None and last.startswith("make_") and len(node.args) >= 2:
-                content = node.args[1]  # CAMEL's make_user_message(role_name, content)
-            return (ast.Constant(factory.group(1)), content, "content") if content is not None else None
-        if last.endswith("Message") and last[:1].isupper():  # `BaseMessage(role_type=..., content=...)`
-            content = next((k.value for k in node.keywords if k.arg == "content"), None)
-            role_kw = next((k.value for k in node.keywords if k.arg in ("role", "role_type")), None)
-            if content is None or (role_kw is None and last not in pc.TURN_CLASSES):
-                return None  # a message with no role (`StopMessage(content=...)`) is an event, not a chat turn
-            return role_kw, content, "content"
-        head = chain.rsplit(".", 2)[-2] if "." in chain else ""
-        if head in pc.MESSAGE_TEMPLATES and last == "from_template":
-            content = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "template"), None)
-            if content is None:
-                return None
-            return ast.Constant(pc.MESSAGE_TEMPLATES[head]), content, head
-        return None
+        parts = _call_message_parts(node)
+        if parts is not None and any(k.arg == "tool_call_id" for k in node.keywords):
+            return _TOOL_RESULT, parts[1], parts[2]
+        return parts
     if tuples and isinstance(node, ast.Tuple) and len(node.elts) == 2:
         role, content = node.elts
         if isinstance(role, ast.Constant) and isinstance(role.value, str):
             return role, content, role.value
+    return None
+
+
+def _call_message_parts(node: ast.Call) -> tuple[ast.expr | None, ast.expr, str] | None:
+    """(role expression, content expression, name) of a chat message made by a call, or None."""
+    chain = pc.dotted(node.func)
+    last = chain.rsplit(".", 1)[-1]
+    if last == "dict":
+        role, content = _dict_get(node, "role"), _dict_get(node, "content")
+        return (role, content, "content") if role is not None and content is not None else None
+    if last in pc.MESSAGE_CLASSES:
+        content = next((k.value for k in node.keywords if k.arg == "content"), None)
+        if content is None and node.args:
+            content = node.args[0]
+        if content is None:
+            return None
+        role_kw = next((k.value for k in node.keywords if k.arg == "role"), None)
+        role = role_kw if last == "ChatMessage" else ast.Constant(pc.MESSAGE_CLASSES[last])
+        return role, content, "content"
+    factory = pc.MESSAGE_FACTORY_RE.fullmatch(last) if "_" in last else None  # factories: `from_user`, ...
+    if factory is not None:
+        content = next((k.value for k in node.keywords if k.arg in ("content", "text", "message")), None)
+        if content is None and len(node.args) == 1:
+            content = node.args[0]
+        elif content is None and last.startswith("make_") and len(node.args) >= 2:
+            content = node.args[1]  # CAMEL's make_user_message(role_name, content)
+        return (ast.Constant(factory.group(1)), content, "content") if content is not None else None
+    if last.endswith("Message") and last[:1].isupper():  # `BaseMessage(role_type=..., content=...)`
+        content = next((k.value for k in node.keywords if k.arg == "content"), None)
+        role_kw = next((k.value for k in node.keywords if k.arg in ("role", "role_type")), None)
+        if content is None or (role_kw is None and last not in pc.TURN_CLASSES):
+            return None  # a message with no role (`StopMessage(content=...)`) is an event, not a chat turn
+        return role_kw, content, "content"
+    head = chain.rsplit(".", 2)[-2] if "." in chain else ""
+    if head in pc.MESSAGE_TEMPLATES and last == "from_template":
+        content = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "template"), None)
+        if content is None:
+            return None
+        return ast.Constant(pc.MESSAGE_TEMPLATES[head]), content, head
     return None
 
 
@@ -1998,10 +2172,39 @@ def _visible(frag: ps.Frag) -> str:
     return text
 
 
+#: Markup tags (`<context>`, `</additional context>`) and file names or paths (`extract_graph.txt`, `a/b.md`).
+_TAG_RE = compile_regex(r"</?[A-Za-z][\w .:-]{0,40}/?>")
+_FILE_NAME_RE = compile_regex(r"[\w./\\-]*\w\.(?:txt|md|markdown|json|jsonl|ya?ml|j2|jinja2?|html?|csv|py|toml|ini"
+                              r"|log|prompt|mustache|hbs|png|jpe?g|pdf)")
+
+
+#: One token joining words with `_`, `-`, `/`, `.` or `:` (`jupyter-kernel`, `prompt_cache_key`, `gpt-4o`, `x_image`
+#: after a placeholder): a name, not a sentence.
+_IDENTIFIER_RE = compile_regex(r"[\w./:-]*\w[_./:-]\w[\w./:-]*")
+
+
+def _not_words(visible: str) -> bool:
+    """Is this text (placeholders masked) a file name, path or identifier, or a wrapper's half: a closing tag, or an
+    opening tag that ends its line (`"<context>\\n"`, the content appended after it), so that nothing in it is
+    written for a model to read? Tags around words or a placeholder (`<rules>{rules}</rules>`) and a marker
+    standing for content (`<image>`) are text all the same."""
+    rest = visible.strip()
+    if not rest:
+        return False
+    if _FILE_NAME_RE.fullmatch(rest) or _IDENTIFIER_RE.fullmatch(rest):
+        return True
+    tag = _TAG_RE.fullmatch(rest)
+    return tag is not None and (rest[1] == "/" or visible.rstrip(" \t").endswith("\n"))
+
+
 def _texty(frag: ps.Frag) -> bool:
-    """Words, not a key, identifier, file name or separator: what a piece of prompt text at least is."""
+    """Words, not a key, identifier, file name or separator: what a piece of prompt text at least is. A value
+    of one or two words with no placeholder and no sentence mark (`"multiple paragraphs"` filling a template's
+    `{response_type}`) is a setting, not text written for the model."""
     text = _visible(frag).strip()
-    return bool(_LETTER_WORD_RE.search(text)) and any(c.isspace() for c in text)
+    if not (_LETTER_WORD_RE.search(text) and any(c.isspace() for c in text)):
+        return False
+    return bool(frag.holes) or "\n" in text or any(c in ".:;?!" for c in text) or len(_WORD_RE.findall(text)) >= 3
 
 
 def _named_prompt(name: str, frag: ps.Frag) -> bool:
@@ -2013,7 +2216,14 @@ def _named_prompt(name: str, frag: ps.Frag) -> bool:
         return False
     if _STRONG_NAME_RE.search(name):
         return True
-    return bool(_INSTRUCTION_CUE_RE.search(frag.text))
+    return _addresses_model(frag)
+
+
+def _addresses_model(frag: ps.Frag) -> bool:
+    """Words outside placeholders that address a model (a placeholder alone is no cue: `f"{name} is
+    deprecated"` and `f"Invalid mode {mode}"` are reports about values, not instructions)."""
+    visible = _masked(frag.text, merge_spans(frag.holes, find_placeholders(frag.text)))
+    return _INSTRUCTION_WORD_RE.search(visible) is not None
 
 
 def _concat(left: ps.Frag, right: ps.Frag) -> ps.Frag:
@@ -2029,6 +2239,21 @@ def _sink_row(sink: Sink | None) -> list[Any] | None:
 
 def _deco_target(node: ast.expr) -> ast.expr:
     return node.func if isinstance(node, ast.Call) else node
+
+
+#: A docstring's summary saying the function makes text for a prompt ("Description of the type for use in
+#: prompts.", "Format the rubrics into a string for the prompt."), not that it asks the user something.
+_PROMPT_DOC_RE = compile_regex(r"(?i)\b(?:for|in|into|of|to)\s+(?:use\s+in\s+|the\s+|a\s+|an\s+|our\s+)?"
+                               r"(?:(?:llm|system|user|model|agent)(?:'s)?\s+)?prompts?\b")
+
+
+def _says_prompt_text(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    body = node.body
+    if not (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)):
+        return False
+    summary = body[0].value.value.strip().split("\n\n", 1)[0]
+    return _PROMPT_DOC_RE.search(summary) is not None
 
 
 def _decorator_sink(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, Role, str] | None:

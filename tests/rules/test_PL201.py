@@ -81,7 +81,7 @@ def test_pl201_whoever_uses_the_assistant_is_its_audience(who_uses_it: str) -> N
 @pytest.mark.parametrize("no_one", [
     "Use this to look up torque specs for rifles.",
     "Then use this to look up torque specs for rifles.",
-    "You use the search tool to look up rifle specs.",
+    "You use the search tool to look up torque specs for rifles.",
 ])
 def test_pl201_an_instruction_to_use_a_tool_names_no_audience(no_one: str) -> None:
     assert fires("PL201", no_one, "system")
