@@ -39,3 +39,21 @@ def test_pl203_needs_context_and_limits_first() -> None:
 def test_pl203_a_doubt_that_ends_in_a_refusal_is_no_clarification_path(doubt_then_refuse: str) -> None:
     # the condition of doubt alone used to count as a path; what the model is told to do then decides
     assert fires("PL203", _CONTEXT + doubt_then_refuse, "system")
+
+
+_LENDING = ("You are the lending-policy assistant for Greenfield Credit Union's loan officers. Users: loan officers "
+            "(staff only), who need answers about lending policy and affordability. You may not approve or decline "
+            "applications or give members financial advice directly. ")
+
+
+@pytest.mark.parametrize("doubt", [
+    "When a case falls between two policy rules, or figures look inconsistent, point that out and suggest the "
+    "officer refers it to the credit committee.",
+    "If the answer depends on facts you were not given (filing status, state), ask for them.",
+])
+def test_pl203_a_doubt_about_the_case_then_a_way_out_is_a_clarification_path(doubt: str) -> None:
+    assert not fires("PL203", _LENDING + doubt, "system")
+
+
+def test_pl203_a_doubt_then_refusing_is_still_no_path() -> None:
+    assert fires("PL203", _LENDING + "When a case falls between two policy rules, refuse it.", "system")
