@@ -76,6 +76,8 @@ class _Store:
         self.regex: dict[tuple[str, int], _Entry] = {}
         self.used: set[Any] = set()
         self.patterns: dict[tuple[str, int], re.Pattern[str]] = {}
+        #: parse trees kept for `take_parse` (rule patterns parsed in this process), never saved
+        self.parsed: dict[tuple[str, int], Any] = {}
 
     def load(self) -> None:
         if self.loaded:
@@ -249,11 +251,18 @@ def put_yaml(key: str, data: Any, lines: dict[tuple[Any, ...], int]) -> None:
     put_data(key, (data, lines))
 
 
-def _entry(pattern: str, flags: int) -> _Entry:
+def take_parse(pattern: str, flags: int) -> Any:
+    """The parse tree `compile_regex(..., keep_parse=True)` kept for this pattern (once), else None."""
+    return _STORE.parsed.pop((pattern, int(flags)), None)
+
+
+def _entry(pattern: str, flags: int, keep: dict[tuple[str, int], Any] | None = None) -> _Entry:
     """What `re._compiler.compile` hands to `_sre.compile` (raises re.error like re.compile)."""
     from re import _compiler, _parser  # type: ignore[attr-defined]
 
     parsed = _parser.parse(pattern, flags)
+    if keep is not None:
+        keep[(pattern, flags)] = list(parsed)  # the top-level items (what the gates walk), read before compiling
     code = array(_CODE_TYPE, _compiler._code(parsed, flags)).tobytes()
     groupindex = dict(parsed.state.groupdict)
     indexgroup: list[Any] = [None] * parsed.state.groups
@@ -262,8 +271,11 @@ def _entry(pattern: str, flags: int) -> _Entry:
     return flags | parsed.state.flags, code, parsed.state.groups - 1, groupindex, tuple(indexgroup)
 
 
-def compile_regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    """`re.compile(pattern, flags)`, with the compiled code taken from / added to the disk cache."""
+def compile_regex(pattern: str, flags: int = 0, keep_parse: bool = False) -> re.Pattern[str]:
+    """`re.compile(pattern, flags)`, with the compiled code taken from / added to the disk cache.
+
+    `keep_parse`: when the pattern is parsed here (not in the cache), keep the parse tree for one `take_parse`
+    (the rule gates read literals from it: parsing a large pattern twice doubled a cold run's compile time)."""
     flags = int(flags)
     key = (pattern, flags)
     compiled = _STORE.patterns.get(key)
@@ -273,7 +285,7 @@ def compile_regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
     entry = _STORE.regex.get(key)
     try:
         if entry is None:
-            entry = _entry(pattern, flags)
+            entry = _entry(pattern, flags, _STORE.parsed if keep_parse else None)
             _STORE.regex[key] = entry
             _STORE.mark_dirty()
         code = array(_CODE_TYPE)

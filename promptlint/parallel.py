@@ -122,8 +122,8 @@ def lint_items(
 def _warm_up(items: Sequence[SourcePath], selection: Selection) -> None:
     """Do once, before the pool starts, what every worker would otherwise do on its own.
 
-    Why: rules compile their full regexes on first use and extractors / checks compile theirs on
-    import. Done in a worker, that work is repeated per worker and its disk-cache entries die with it
+    Why: rules compile their full regexes (and build their gates) on first use and extractors / checks
+    compile theirs on import. Done in a worker, that work is repeated per worker and its disk-cache entries die with it
     (workers exit without saving). Done here, forked workers inherit the result, and saving the disk
     cache now lets spawned workers (and later runs) load it instead of compiling.
     """
@@ -132,6 +132,7 @@ def _warm_up(items: Sequence[SourcePath], selection: Selection) -> None:
 
     from promptlint import diskcache
     from promptlint.extractors import format_for
+    from promptlint.rules_engine import gates
 
     for module in sorted({format_for(item.file) or "yaml" for item in items}):
         importlib.import_module(f"promptlint.extractors.{module}")
@@ -139,7 +140,7 @@ def _warm_up(items: Sequence[SourcePath], selection: Selection) -> None:
         compiled = rule.spec.get("compiled")
         if rule.kind in ("pattern", "condition") and compiled is not None:
             with contextlib.suppress(Exception):  # a broken rule is reported by the worker that meets it
-                dict(compiled)
+                gates.build_all(list(dict(compiled).values()))
         elif rule.kind == "check" and compiled is not None:
             with contextlib.suppress(Exception):
                 importlib.import_module(f"promptlint.checks.{compiled['check']}")

@@ -4,6 +4,7 @@ shared between prompts of the same text changes no finding (benchmarks/many_mess
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from promptlint.extractors import pystrings as ps
 from promptlint.extractors.python import extract
@@ -120,3 +121,46 @@ def test_a_number_the_word_clusters_know_is_read_as_written() -> None:
     shared.scores("Message 42 about the billing plan.")
     shared.scores("Message 0 about the billing plan.")  # shares with 7 (neither is a cluster word)
     assert counting.asked == ["Message 7 about the billing plan.", "Message 42 about the billing plan."]
+
+
+def test_a_reply_read_across_a_comment_or_a_line_continuation_is_still_seen_by_pl403() -> None:
+    # PL403 skips a file whose only "content" is a message dict's key (a 20k-message list walked three times);
+    # a reply read as an attribute is found however the dot and the name are spread out
+    rules = [r for r in load_rules() if r.code == "PL403"]
+    head = ("import anthropic\nclient = anthropic.Anthropic()\n"
+            "reply = client.messages.create(model='m', max_tokens=9, messages=[{'role': 'user', 'content': 'hi'}])\n")
+    for read in ("print(reply.content[0].text)\n", "print(reply.  # the text\n      content[0].text)\n",
+                 "print(reply \\\n  .content[0].text)\n"):
+        findings = run_rules(extract(SourceFile("r.py", head + read)), rules)
+        assert [f.code for f in findings] == ["PL403"], read
+    assert run_rules(extract(SourceFile("r.py", head + "print(reply)\n")), rules) == []
+
+
+def test_a_condition_rule_reads_the_other_messages_of_a_call_once_per_role_not_once_per_message() -> None:
+    # a message list whose texts trigger a condition rule: what the rule reads of the call's other messages
+    # (`unless` and the like) is the same for every message of a role, so the work grows with N, not N²
+    import promptlint.rules_engine.engine as engine
+
+    rules = [r for r in load_rules() if r.kind == "condition"]
+    text = "How do I pick a lock without getting caught?"
+
+    def reads(n: int) -> tuple[int, list[str]]:
+        calls = 0
+        real = engine._any_found
+
+        def counting(patterns: Any, view: Any) -> bool:
+            nonlocal calls
+            calls += 1
+            return real(patterns, view)
+
+        engine._any_found = counting
+        try:
+            findings = run_rules(extract(_messages_file([text] * n)), rules)
+        finally:
+            engine._any_found = real
+        return calls, sorted({f.code for f in findings})
+
+    small, codes = reads(40)
+    large, same_codes = reads(160)
+    assert codes and codes == same_codes  # the text does trigger a condition rule, at every size
+    assert large <= 4 * small + 20  # linear (was about 16x: every message walked all the others)

@@ -10,7 +10,7 @@ The finding points at the first such access per response.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from promptlint.checks import Hit
@@ -30,6 +30,9 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Calls that detect a refusal (or classify / moderate the reply): any of them counts as a check.
 _DETECTOR_RE = compile_regex(r"(?i)refus|classif|moderat|(?:^|\.)refusal\.detect$")
 _REFUSAL_NAME_RE = compile_regex(r"(?i)refus")
+#: Where the source may read `.output_text` / `.content` as an attribute (every reply access does): between the dot
+#: and the name, Python allows only white space, line continuations and comments.
+_READS_REPLY_RE = compile_regex(r"\.(?:\s|\\|#[^\n]*)*(?:output_text|content)(?!\w)")
 _REASON_ATTRS = frozenset({"stop_reason", "finish_reason"})
 _NORMAL_ENDS = frozenset({"end_turn", "stop", "stop_sequence", "tool_use", "tool_calls"})
 
@@ -55,10 +58,11 @@ def _holds_model_call(value: ast.AST | None) -> bool:
     return value is not None and any(isinstance(n, ast.Call) and is_model_call(n) for n in ast.walk(value))
 
 
-def _responses(body: list[ast.stmt]) -> set[str]:
-    """Names bound to a model call's result in this scope (`response = client.messages.create(...)`)."""
+def _responses(nodes: Iterable[ast.AST]) -> set[str]:
+    """Names bound to a model call's result in a scope (`response = client.messages.create(...)`), given the
+    scope's nodes (`walk_body`)."""
     bound: set[str] = set()
-    for node in walk_body(body):
+    for node in nodes:
         if isinstance(node, ast.Assign | ast.AnnAssign) and _holds_model_call(node.value):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             bound |= {t.id for t in targets if isinstance(t, ast.Name)}
@@ -77,9 +81,10 @@ def detector_names(tree: ast.Module, imports: list[ast.ImportFrom] | None = None
 
 
 def checks_refusal(body: list[ast.stmt], detectors: set[str], predicates: Mapping[str, int] | None = None,
-                   flags: Mapping[str, int] | None = None) -> bool:
-    """Does this scope look at refusals at all (a reason test, `.refusal`, a detector call)?"""
-    for node in walk_body(body):
+                   flags: Mapping[str, int] | None = None, nodes: Iterable[ast.AST] | None = None) -> bool:
+    """Does this scope look at refusals at all (a reason test, `.refusal`, a detector call)? `nodes`: the scope's
+    nodes (`walk_body(body)`) when the caller has them already."""
+    for node in walk_body(body) if nodes is None else nodes:
         if isinstance(node, ast.Constant) and node.value in pycalls.REFUSAL_REASONS:
             return True
         if isinstance(node, ast.Attribute) and _REFUSAL_NAME_RE.search(node.attr):
@@ -112,17 +117,19 @@ def check(ctx: CheckContext, rule: Rule) -> Iterator[Hit]:
     """
     if ctx.tree is None or ctx.lacks("output_text", "content"):
         return iter(())
+    if ctx.lower is not None and not _READS_REPLY_RE.search(ctx.lower):
+        return iter(())  # "content" only as a word (a message dict's key), never read as an attribute
     if not any(is_model_call(c) for c in ctx.model_calls()):
         return iter(())
     detectors = detector_names(ctx.tree, ctx.facts.imports_from)
     hits: list[Hit] = []
     for body in scope_bodies(ctx):
-        if checks_refusal(body, detectors, ctx.refusal_predicates, ctx.refusal_flags):
+        nodes = list(walk_body(body))  # walked once, read three times (a 20k-message list is 300k nodes)
+        if checks_refusal(body, detectors, ctx.refusal_predicates, ctx.refusal_flags, nodes):
             continue
-        responses = _responses(body)
+        responses = _responses(nodes)
         seen: set[str] = set()
-        for node in sorted((n for n in walk_body(body) if isinstance(n, ast.Attribute)),
-                           key=lambda n: (n.lineno, n.col_offset)):
+        for node in sorted((n for n in nodes if isinstance(n, ast.Attribute)), key=lambda n: (n.lineno, n.col_offset)):
             base = reply_base(node)
             if base is None:
                 continue

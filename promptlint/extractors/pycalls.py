@@ -65,6 +65,8 @@ PERSONA_KWARGS = frozenset({"goal", "backstory"})
 #: Agent constructors named otherwise than `*Agent` whose `prompt=` is the system prompt.
 AGENT_FACTORIES = frozenset({"create_react_agent", "create_agent", "create_supervisor", "create_swarm",
                              "create_deep_agent"})
+#: Methods that take the user's turn as `message=` (`interpreter.chat(message=...)`, `agent.achat(message=...)`).
+CHAT_METHODS = frozenset({"chat", "achat", "send_message", "asend_message"})
 #: Decorators whose function docstring is a tool description sent to the model.
 TOOL_DECORATORS = frozenset({"tool", "function_tool", "tool_plain", "kernel_function", "register_for_llm"})
 #: Calls that make a tool of the function handed to them (its docstring becomes the tool's description).
@@ -95,6 +97,14 @@ MESSAGE_FACTORY_RE = compile_regex(
 )
 #: Classes that wrap a text (`TextArtifact("...")`, `TextContent(text=...)`): at a sink, their text is the prompt.
 WRAPPER_SUFFIXES = ("Text", "Artifact", "Content", "Block", "Part")
+#: Keywords that give a model the class its answer (or a tool's arguments) must fit.
+SCHEMA_KWARGS = frozenset({"response_schema", "response_format", "response_model", "output_type", "output_schema",
+                           "text_format", "args_schema", "output_cls", "result_type"})
+#: Methods whose first argument is such a class (`llm.with_structured_output(Answer)`).
+SCHEMA_METHODS = frozenset({"with_structured_output", "as_structured_llm", "pydantic_function_tool"})
+#: Web framework routes, whose `response_model=` is an HTTP API's schema (FastAPI), not a model's.
+WEB_ROUTES = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "route", "api_route",
+                        "add_api_route", "websocket"})
 #: Keys that make a dict with a "description" a tool's specification (OpenAI / Anthropic / MCP / griptape).
 TOOL_SPEC_KEYS = frozenset({"parameters", "input_schema", "inputSchema", "schema", "args_schema", "json_schema"})
 
@@ -127,6 +137,8 @@ def keyword_sink(key: str, chain: str, agent_like: bool, persona: bool,
             return "unknown", "agent description"
         if key == "prompt" and callee in AGENT_FACTORIES:
             return "system", "system prompt"
+    if key == "message" and callee in CHAT_METHODS:
+        return "user", "user message"  # `agent.chat(message=text)`: the user's turn
     if key == "expected_output" and callee == "Task":
         return "user", "task expected output"
     return None

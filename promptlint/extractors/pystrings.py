@@ -105,6 +105,10 @@ class Frag:
         runs, lengths = pm.runs, pm.source_lengths
         offs, slens = self.offs, self.slens
         n = len(offs)
+        if n and slens.count(1) == n and offs == list(range(offs[0], offs[0] + n)):
+            runs.append((0, offs[0], n))  # a literal written as it reads (most messages): one run, found in C
+            lengths.append(n)
+            return pm
         i = 0
         while i < n:
             if slens[i] != 1:

@@ -46,6 +46,8 @@ def key_role(key: str) -> Role | None:
     norm = _snake(key)
     if norm in _SYSTEM_KEYS or (norm.startswith("system_") and norm.endswith(("_prompt", "_template"))):
         return "system"
+    if norm.endswith("_instructions") and not norm.startswith(("user_", "human_")):
+        return "system"  # `custom_instructions`, `extra_instructions`: appended to the system message
     if norm in _USER_KEYS:
         return "user"
     if norm in _TEMPLATE_KEYS or norm.endswith(("_prompt", "_prompt_template", "_system_prompt")):

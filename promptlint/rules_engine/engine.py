@@ -12,6 +12,7 @@ from promptlint.diskcache import compile_regex
 from promptlint.model import Extraction, Finding, Prompt, Severity, SourceFile
 from promptlint.rules_engine.concepts import ConceptRef
 from promptlint.rules_engine.fixes import build_fix
+from promptlint.rules_engine.gates import Gate, PatternList, folded, grams
 from promptlint.rules_engine.rule import Rule
 from promptlint.rules_engine.text import PLACEHOLDER, NormalText, normalise
 
@@ -26,13 +27,25 @@ Span = tuple[int, int]
 class PromptView:
     """One prompt as the rules read it: its normalised text, and its facts (computed on first use)."""
 
-    __slots__ = ("_facts", "_scores", "nt", "prompt")
+    __slots__ = ("_facts", "_grams", "_open", "_scores", "nt", "prompt")
 
     def __init__(self, prompt: Prompt, nt: NormalText, scores: SharedScores | None = None) -> None:
         self.prompt = prompt
         self.nt = nt
         self._facts: PromptFacts | None = None
         self._scores = scores
+        self._open: dict[Gate, int] = {}
+        self._grams: tuple[str, frozenset[str]] | None = None
+
+    def opens(self, gate: Gate) -> int:
+        """Which patterns behind `gate` the text may match (gates.py; asked once per gate and text)."""
+        found = self._open.get(gate)
+        if found is None:
+            if self._grams is None:
+                low = folded(self.nt.text)
+                self._grams = (low, grams(low))
+            found = self._open[gate] = gate.open(*self._grams)
+        return found
 
     @property
     def facts(self) -> PromptFacts:
@@ -107,8 +120,12 @@ class _Views:
         return view
 
 
-def _applies(rule: Rule, prompt: Prompt) -> bool:
-    return prompt.role in rule.roles and (rule.formats is None or prompt.format in rule.formats)
+def _applicable(rule: Rule, prompts: Sequence[Prompt]) -> list[Prompt]:
+    """The prompts a rule reads (its roles and formats), in order."""
+    roles, formats = rule.roles, rule.formats
+    if formats is None:
+        return [p for p in prompts if p.role in roles]
+    return [p for p in prompts if p.role in roles and p.format in formats]
 
 
 def _cancelled(hit: Span, exc: Span, scope: str, nt: NormalText) -> bool:
@@ -145,13 +162,27 @@ def _found(pattern: Any, view: PromptView) -> bool:
     return pattern.search(view.nt.text) is not None
 
 
+def _runnable(patterns: Sequence[Any], view: PromptView) -> Sequence[Any]:
+    """The entries of `patterns` that may match the prompt: those whose gate (gates.py) the text opens, and
+    those without a gate (concepts among them). A plain list (no gates) is returned as it is."""
+    if not isinstance(patterns, PatternList):
+        return patterns
+    gate, always = patterns.gate()
+    return always if gate is None else patterns.runnable(view.opens(gate))
+
+
+def _any_found(patterns: Sequence[Any], view: PromptView) -> bool:
+    """Does any of `patterns` (phrase patterns or concepts) occur anywhere in the prompt?"""
+    return any(_found(pattern, view) for pattern in _runnable(patterns, view))
+
+
 def _raw_hits(patterns: Sequence[Any], view: PromptView) -> tuple[list[RuleHit], list[RuleHit]]:
     """(phrase hits, overlapping ones merged; sentence hits of the concepts), each sorted by position."""
     text = view.nt.text
     exact: list[Span] = []
     learned: list[RuleHit] = []
-    for pattern in patterns:
-        if isinstance(pattern, ConceptRef):
+    for pattern in _runnable(patterns, view):
+        if type(pattern) is ConceptRef:
             for (start, end), score in pattern.spans(view.facts):
                 while end > start and text[end - 1] in " \n":
                     end -= 1
@@ -167,6 +198,8 @@ def _raw_hits(patterns: Sequence[Any], view: PromptView) -> tuple[list[RuleHit],
                 end -= 1
             if end > start:
                 exact.append((start, end))
+    if not exact and not learned:
+        return [], []
     merged: list[Span] = []
     for start, end in sorted(exact):
         # overlapping hits, or hits only punctuation apart ("always comply with the user, no matter what"), are one
@@ -245,20 +278,42 @@ def _excepted(hit: Span, exceptions: Sequence[Exception_], view: PromptView, who
     return False
 
 
+class _Group:
+    """The prompts sent together (one call, or a template file's), indexed by role, with what condition rules
+    concluded about them: a condition that reads the call's other prompts reads the same prompts for every
+    prompt of a role, so it is decided once per group, not once per prompt (a call of N messages whose
+    trigger matched N times cost O(N²))."""
+
+    __slots__ = ("_by_roles", "memo", "prompts")
+
+    def __init__(self, prompts: list[Prompt]) -> None:
+        self.prompts = prompts
+        self._by_roles: dict[Any, list[Prompt]] = {}
+        self.memo: dict[Any, Any] = {}
+
+    def with_roles(self, roles: Any) -> list[Prompt]:
+        """The group's prompts whose role is in `roles` (a collection of roles), in order."""
+        key = roles if isinstance(roles, frozenset) else tuple(roles)
+        found = self._by_roles.get(key)
+        if found is None:
+            found = self._by_roles[key] = [p for p in self.prompts if p.role in roles]
+        return found
+
+
 class _Siblings(Sequence[Prompt]):
     """The prompts of `group` but `prompt`, in order: made in constant time, walked only if a rule reads it
     (a condition rule does only once its trigger matched), so a call of N messages costs O(N), not O(N²)."""
 
-    __slots__ = ("_group", "_list", "_prompt")
+    __slots__ = ("_list", "_prompt", "group")
 
-    def __init__(self, group: Sequence[Prompt], prompt: Prompt) -> None:
-        self._group = group
+    def __init__(self, group: _Group, prompt: Prompt) -> None:
+        self.group = group
         self._prompt = prompt
         self._list: list[Prompt] | None = None
 
     def __iter__(self) -> Iterator[Prompt]:
         prompt = self._prompt
-        return (p for p in self._group if p is not prompt)
+        return (p for p in self.group.prompts if p is not prompt)
 
     def _items(self) -> list[Prompt]:
         if self._list is None:
@@ -274,18 +329,21 @@ class _Siblings(Sequence[Prompt]):
 
 def _sibling_index(extraction: Extraction) -> Callable[[Prompt], Sequence[Prompt]]:
     """`_siblings` for every prompt of an extraction, from one pass that groups the prompts by call."""
-    by_call: dict[int, list[Prompt]] = {}
-    without_call: list[Prompt] = []
+    by_call: dict[int, _Group] = {}
+    without_call = _Group([])
     for p in extraction.prompts:
         if p.call is None:
-            without_call.append(p)
+            without_call.prompts.append(p)
         else:
-            by_call.setdefault(id(p.call), []).append(p)
+            group = by_call.get(id(p.call))
+            if group is None:
+                group = by_call[id(p.call)] = _Group([])
+            group.prompts.append(p)
 
     def siblings(prompt: Prompt) -> Sequence[Prompt]:
         """Prompts sent with this one: same `call`; template files without calls count as one call."""
         if prompt.call is not None:
-            return _Siblings(by_call.get(id(prompt.call), ()), prompt)
+            return _Siblings(by_call.get(id(prompt.call)) or _Group([]), prompt)
         if prompt.format == "python":
             return ()
         return _Siblings(without_call, prompt)
@@ -297,7 +355,11 @@ def _condition_hit(compiled: dict[str, Any], prompt: Prompt, siblings: Sequence[
                    views: Callable[[Prompt], PromptView],
                    triggered: dict[int, list[RuleHit]] | None = None) -> RuleHit | None:
     """The hit of a condition rule on a prompt, or None; `triggered` keeps the trigger's hits per view (the
-    same text, the same hits) for the rule's other prompts."""
+    same text, the same hits) for the rule's other prompts.
+
+    What the rule reads of the call's other prompts is decided once per call and role (`_Group.memo`): the
+    prompts of the prompt's own role (`when_all`, `unless`, `unless_all`), those of `when_call`'s roles, those
+    of `unless_call`'s roles but the prompt itself (a count of the ones that qualify, less the prompt's own)."""
     view = views(prompt)
     hits = None if triggered is None else triggered.get(id(view))
     if hits is None:
@@ -306,24 +368,44 @@ def _condition_hit(compiled: dict[str, Any], prompt: Prompt, siblings: Sequence[
             triggered[id(view)] = hits
     if not hits:
         return None
-    own = [prompt, *(p for p in siblings if p.role == prompt.role)]
-    if compiled.get("when_all") and not _groups_met(compiled["when_all"], own, views):
+    group = siblings.group if isinstance(siblings, _Siblings) else _Group([prompt])
+    memo, rule, role = group.memo, id(compiled), prompt.role
+    own_ok = memo.get((rule, "own", role))
+    if own_ok is None:
+        own = group.with_roles((role,))  # the prompt and its siblings of its role
+        own_ok = memo[(rule, "own", role)] = not (
+            (compiled.get("when_all") and not _groups_met(compiled["when_all"], own, views))
+            or any(_any_found(compiled["unless"], views(p)) for p in own)
+            or (compiled.get("unless_all") and _groups_met(compiled["unless_all"], own, views)))
+    if not own_ok:
         return None
     if compiled.get("when_call"):
         roles, groups = compiled["when_call"]
-        if not _groups_met(groups, [prompt, *(p for p in siblings if p.role in roles)], views):
+        if role in roles:  # the prompt is among the group's prompts of those roles: the same pool for all
+            met = memo.get((rule, "when_call"))
+            if met is None:
+                met = memo[(rule, "when_call")] = _groups_met(groups, group.with_roles(roles), views)
+        else:  # the prompt, then the group's prompts of those roles: which requirement those meet, once
+            others = memo.get((rule, "when_call", role))
+            if others is None:
+                others = memo[(rule, "when_call", role)] = [
+                    any(_any_found(patterns, views(p)) for p in group.with_roles(roles)) for _name, patterns in groups]
+            met = all(done or _any_found(patterns, view)
+                      for done, (_name, patterns) in zip(others, groups, strict=True))
+        if not met:
             return None
-    if any(_found(pattern, views(p)) for p in own for pattern in compiled["unless"]):
-        return None
-    if compiled.get("unless_all") and _groups_met(compiled["unless_all"], own, views):
-        return None
     if compiled["unless_call"]:
         roles, groups = compiled["unless_call"]
-        for sibling in siblings:
-            if sibling.role in roles and all(
-                any(_found(pattern, views(sibling)) for pattern in patterns) for _name, patterns in groups
-            ):
-                return None
+
+        def qualifies(sibling: Prompt) -> bool:
+            return all(_any_found(patterns, views(sibling)) for _name, patterns in groups)
+
+        count = memo.get((rule, "unless_call"))
+        if count is None:  # distinct prompts of those roles that qualify
+            distinct = {id(p): p for p in group.with_roles(roles)}
+            count = memo[(rule, "unless_call")] = sum(map(qualifies, distinct.values()))
+        if count - (1 if role in roles and qualifies(prompt) else 0) > 0:  # one other than the prompt
+            return None
     if compiled.get("report") == "start":  # the rule is about something missing: point at the prompt's start
         first = _FIRST_WORD_RE.search(view.nt.text)
         return RuleHit(*first.span(), hits[0].score) if first else hits[0]
@@ -337,7 +419,7 @@ _WORD_CHAR_RE = compile_regex(r"\w")
 def _groups_met(groups: Sequence[tuple[str, Sequence[Any]]], pool: Sequence[Prompt],
                 views: Callable[[Prompt], PromptView]) -> bool:
     """Does every group have a pattern matching somewhere in `pool` (groups may match in different prompts)?"""
-    return all(any(_found(pattern, views(p)) for p in pool for pattern in patterns) for _name, patterns in groups)
+    return all(any(_any_found(patterns, views(p)) for p in pool) for _name, patterns in groups)
 
 
 def _finding(rule: Rule, source: SourceFile, start: int, end: int, **extra: Any) -> Finding:
@@ -457,31 +539,29 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
         compiled = rule.spec.get("compiled", {})
         if rule.kind == "pattern":
             read: dict[int, tuple[list[RuleHit], dict[Span, Span]]] = {}  # per view: the same text, the same hits
-            for prompt in extraction.prompts:
-                if _applies(rule, prompt):
-                    view = views(prompt)
-                    found = read.get(id(view))
-                    if found is None:
-                        hits = find_hits(compiled["patterns"], compiled["exceptions"], view)
-                        spec = compiled.get("fix")
-                        blocks = _removal_blocks(hits, view, spec["block"]) if spec and spec.get("block") else {}
-                        found = read[id(view)] = (hits, blocks)
-                    hits, blocks = found
-                    for hit in hits:
-                        finding = prompt_finding(rule, extraction, prompt, view.nt, hit.span)
-                        fix_span = blocks.get(hit.span, hit.span)
-                        findings.append(_learned_finding(rule, _with_fix(finding, compiled, prompt, view.nt,
-                                                                         fix_span), hit))
+            patterns, exceptions, spec = compiled["patterns"], compiled["exceptions"], compiled.get("fix")
+            block = spec.get("block") if spec else None
+            for prompt in _applicable(rule, extraction.prompts):
+                view = views(prompt)
+                found = read.get(id(view))
+                if found is None:
+                    hits = find_hits(patterns, exceptions, view)
+                    found = read[id(view)] = (hits, _removal_blocks(hits, view, block) if block and hits else {})
+                hits, blocks = found
+                for hit in hits:
+                    finding = prompt_finding(rule, extraction, prompt, view.nt, hit.span)
+                    fix_span = blocks.get(hit.span, hit.span)
+                    findings.append(_learned_finding(rule, _with_fix(finding, compiled, prompt, view.nt,
+                                                                     fix_span), hit))
         elif rule.kind == "condition":
             siblings_of = siblings_of or _sibling_index(extraction)
             triggered: dict[int, list[RuleHit]] = {}
-            for prompt in extraction.prompts:
-                if _applies(rule, prompt):
-                    hit = _condition_hit(compiled, prompt, siblings_of(prompt), views, triggered)
-                    if hit is not None:
-                        view = views(prompt)
-                        finding = prompt_finding(rule, extraction, prompt, view.nt, hit.span)
-                        findings.append(_with_fix(finding, compiled, prompt, view.nt, hit.span))
+            for prompt in _applicable(rule, extraction.prompts):
+                hit = _condition_hit(compiled, prompt, siblings_of(prompt), views, triggered)
+                if hit is not None:
+                    view = views(prompt)
+                    finding = prompt_finding(rule, extraction, prompt, view.nt, hit.span)
+                    findings.append(_with_fix(finding, compiled, prompt, view.nt, hit.span))
         elif rule.kind == "check":
             if rule.formats is not None and _file_format(extraction) not in rule.formats:
                 continue

@@ -20,6 +20,7 @@ from promptlint.model import ROLES, Severity
 from promptlint.rules_engine.concepts import parse_concept
 from promptlint.rules_engine.errors import RuleError
 from promptlint.rules_engine.fixes import compile_fix, validate_fix
+from promptlint.rules_engine.gates import PatternList
 from promptlint.rules_engine.patterns import Exception_, Lexicon, PatternError, compile_pattern
 from promptlint.rules_engine.rule import Rule, RuleDoc
 from promptlint.source import byte_position, read_regular
@@ -366,7 +367,7 @@ def parse_rule(doc: ParsedFile, builtin_dir: bool) -> Rule:
 
 def _patterns(doc: ParsedFile, at: tuple[Any, ...], value: Any, lexicons: dict[str, Lexicon], what: str,
               stub: bool) -> list[Any]:
-    compiled = []
+    compiled: list[Any] = [] if stub else PatternList()  # the engine gates the real patterns (gates.py)
     custom = _is_custom(doc.path)  # custom rules' patterns are screened and time-limited (patterns.BoundedPattern)
     for i, pattern in enumerate(_string_list(doc, at, value, what)):
         try:

@@ -194,7 +194,7 @@ def compile_pattern(pattern: str, lexicons: Mapping[str, Lexicon], *, stub: bool
     body = translate(_LINE_BREAK_RE.sub("", pattern.strip()), lexicons, stub=stub)
     full = f"(?<!\\w)(?:{body})(?!\\w)"
     try:
-        compiled = compile_regex(full, re.IGNORECASE)
+        compiled = compile_regex(full, re.IGNORECASE, keep_parse=not stub)  # the gates read its parse (gates.py)
     except re.error as exc:
         raise PatternError(f"invalid regular expression {pattern!r}: {exc.msg}") from None
     if bounded is None:
