@@ -3,17 +3,11 @@ variable of a loop over them -- reaching a sink: each text is a prompt where it 
 
 from __future__ import annotations
 
-import textwrap
+from extracted import runner
 
-from promptlint.extractors.python import extract
 from promptlint.model import Prompt, SourceFile
 
-
-def run(code: str, path: str = "agent.py") -> tuple[SourceFile, list[Prompt]]:
-    source = SourceFile(path, textwrap.dedent(code))
-    extraction = extract(source)
-    assert extraction.problem is None, extraction.problem
-    return source, extraction.prompts
+run = runner("agent.py")
 
 
 def lines(source: SourceFile, prompts: list[Prompt]) -> list[tuple[int, str, str]]:

@@ -6,16 +6,12 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from extracted import runner
 
 from promptlint.extractors.python import extract
 from promptlint.model import Prompt, SourceFile
 
-
-def run(code: str, path: str = "agent.py") -> tuple[SourceFile, list[Prompt]]:
-    source = SourceFile(path, textwrap.dedent(code))
-    extraction = extract(source)
-    assert extraction.problem is None, extraction.problem
-    return source, extraction.prompts
+run = runner("agent.py")
 
 
 def line_of(source: SourceFile, needle: str) -> int:

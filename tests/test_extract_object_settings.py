@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import textwrap
 
-from promptlint.extractors.python import extract
+from extracted import runner
+
 from promptlint.model import Prompt, SourceFile
 
-
-def run(code: str, path: str = "profile.py") -> tuple[SourceFile, list[Prompt]]:
-    source = SourceFile(path, textwrap.dedent(code))
-    extraction = extract(source)
-    assert extraction.problem is None, extraction.problem
-    return source, extraction.prompts
+run = runner("profile.py")
 
 
 def line_of(source: SourceFile, needle: str) -> int:

@@ -3,22 +3,9 @@ is prompt text the model reads to decide its next step (issue 18)."""
 
 from __future__ import annotations
 
-import textwrap
+from extracted import found, runner
 
-from promptlint.extractors.python import extract
-from promptlint.model import Prompt, SourceFile
-
-
-def run(code: str, path: str = "tools.py") -> tuple[SourceFile, list[Prompt]]:
-    source = SourceFile(path, textwrap.dedent(code))
-    extraction = extract(source)
-    assert extraction.problem is None, extraction.problem
-    return source, extraction.prompts
-
-
-def found(source: SourceFile, prompts: list[Prompt]) -> list[tuple[int, str, str]]:
-    return [(source.position(p.positions.file_offset(0))[0], p.text, p.sink.kind if p.sink else "")
-            for p in prompts]
+run = runner("tools.py")
 
 
 def test_texts_returned_by_the_methods_of_a_tool_class() -> None:
