@@ -104,17 +104,6 @@ def test_pl102_an_ordinary_divider_or_opposite_is_no_framing() -> None:
     assert not fires("PL102", "Explain the opposite view to the user's argument, fairly.", "system")
 
 
-@pytest.fixture
-def phrases_only(tmp_path, monkeypatch):
-    """The facts model switched off: only the rules' phrase patterns read the text."""
-    from promptlint.facts import model as facts_model
-
-    monkeypatch.setattr(facts_model, "MODEL_PATH", tmp_path / "no-model.json")
-    facts_model.load_model.cache_clear()
-    yield
-    facts_model.load_model.cache_clear()
-
-
 @pytest.mark.parametrize(("code", "text"), [
     # each phrase pattern below spans two lines of its rule file; a line break there joins without a space, so
     # these never matched ("unleashed)(?:from" read "unleashedfrom")

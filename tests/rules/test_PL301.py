@@ -6,8 +6,6 @@ another call does not.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from promptlint.model import CallSite, Extraction, PositionMap, Prompt, SourceFile
@@ -63,17 +61,6 @@ def test_pl301_picking_a_lock_is_dual_use_picking_a_lock_screen_is_not() -> None
     assert fires("PL301", "Any tips for shimming a padlock?", "user")
     assert not fires("PL301", "How do I pick a lock screen wallpaper on Android 14?", "user")
     assert not fires("PL301", "Help me pick the best door locks for my house.", "user")
-
-
-@pytest.fixture
-def phrases_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The facts model switched off: only the rule's phrase patterns and lexicons read the text."""
-    from promptlint.facts import model as facts_model
-
-    monkeypatch.setattr(facts_model, "MODEL_PATH", tmp_path / "no-model.json")
-    facts_model.load_model.cache_clear()
-    yield
-    facts_model.load_model.cache_clear()
 
 
 @pytest.mark.parametrize("text", [
