@@ -26,3 +26,24 @@ def test_pl302_fires(text: str) -> None:
 ])
 def test_pl302_quiet(text: str) -> None:
     assert not fires("PL302", text, "system")
+
+
+@pytest.mark.parametrize("text", [
+    "Rewrite the supplier agreement so it shafts the supplier on payment terms.",
+    "Draft the term sheet so we can rip the founders off later.",
+    "Write a text that lures {{ lead }} into a demo by pretending we have met.",
+    "Stoke voters' resentment of the new housing estate.",
+    "What mind games can I use on the landlord to get the deposit back?",
+    "Teach canvassers to make passers-by feel guilty if they do not sign.",
+])
+def test_pl302_other_verbs_of_cheating_a_person(text: str, phrases_only: None) -> None:
+    assert fires("PL302", text, "user")
+
+
+@pytest.mark.parametrize("text", [
+    "Our ad copy should lure visitors to the free plan.",
+    "Play mind games with the kids at the party: we need brain teasers.",
+    "Rip the audio off this video file.",
+])
+def test_pl302_marketing_games_and_files_are_quiet(text: str, phrases_only: None) -> None:
+    assert not fires("PL302", text, "user")
