@@ -74,6 +74,14 @@ _DIALOGUE = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?!(?:NOTE|IMPORTANT|WARNING|DISCLA
 _SALUTATION = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?:[Ss]ubject|SUBJECT|R[Ee]|[Tt]o|[Ff]rom)(?:\*\*)?:.*$|"
                          r"^[ \t]*(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Gg]reetings)[ \t]+[A-Z][\w.'\-]*"
                          r"(?:[ \t]+[A-Z][\w.'\-]*){0,3}[ \t]*,[ \t]*$")  # fmt: skip
+#: A line that gives a sentence in a named language ("- **Spanish:** Lo siento, no puedo ayudar con eso."): a
+#: translation delivered, not the assistant speaking.
+_TRANSLATION_LINE = re.compile(r"(?mi)^[ \t]*(?:[-*\u2022+]|\d+[.)])?[ \t]*(?:\*\*|__)?(?:in )?(?:spanish|french|"
+                               r"german|italian|portuguese|dutch|japanese|chinese|mandarin|cantonese|korean|russian|"
+                               r"arabic|hindi|turkish|polish|swedish|norwegian|danish|finnish|greek|hebrew|vietnamese|"
+                               r"thai|indonesian|czech|ukrainian|romanian|hungarian|catalan|latin|swahili|"
+                               r"tagalog|bengali|urdu|persian|farsi)(?: \([^)\n]{1,30}\))?(?:\*\*|__)?[ \t]*:"
+                               r"[ \t]*(?:\*\*|__)?[ \t]*(\S[^\n]*)$")  # fmt: skip
 _RULE = re.compile(r"(?m)^[ \t]*(?:-{3,}|\*{3,}|_{3,}|(?:\* ){2,}\*)[ \t]*$")
 #: A reply that is only a prohibition sign (an emoji refusal).
 _PROHIBITION = re.compile("^[\\W_]*(?:\U0001f6ab|\u26d4|\u274c|\u274e|"
@@ -370,6 +378,7 @@ def mask(text: str, fields: bool = False) -> tuple[str, dict[str, bool], str]:
     out = _mask_all(out, _GLOSS, QUOTE)
     out = _mask_all(out, _BLOCKQUOTE, QUOTE)
     out = _mask_all(out, _TABLE, QUOTE)
+    out = _mask_all(out, _TRANSLATION_LINE, QUOTE, group=1)
     out = _mask_all(out, _DIALOGUE, QUOTE, group=1)
     out = _mask_all(out, _MENTION, QUOTE, group=1)
     out, screenplay = _mask_screenplay(out)
@@ -530,8 +539,10 @@ def read(text: str) -> Reading:
                 clauses.append(Clause(start, end, cleaned, "other", "", item, masked_chars))  # emoji, numbers alone
             continue
         kind, evidence = _kind(cleaned, grammar, short)
+        if kind == "preface" and _DONE.match(cleaned):
+            kind, evidence = "content", ""  # "Okay, I've set a reminder for 8 AM." reports the work, done
         clauses.append(Clause(start, end, cleaned, kind, evidence, item, masked_chars))
-    clauses = _actions_not_taken(_role_disclaimers(_manner_promises(clauses)))
+    clauses = _actions_not_taken(_late_disclaimers(_role_disclaimers(_manner_promises(_time_bounded(clauses)))))
     clauses = _bare_noes(_explained_notices(_inherit_offers(_explanations(clauses))))
     if not (flags["code"] or flags["roleplay"] or flags["drafted"]):
         clauses = _redirect_only(clauses)
@@ -564,7 +575,7 @@ _NOT_DONE = re.compile(r"^(?:(?:but|and|also|however|note|though|just so you kno
                        r"find|found|see|seen|saw|notice|noticed|hear|heard|know|knew|known|mean|meant|realize|realise|"
                        r"realized|realised|expect|expected|think|thought|catch|caught|test|tested|try|tried|manage|"
                        r"managed|forget|forgot|forgotten|need|needed|want|wanted|like|mind|say|said|verify|verified|"
-                       r"check|checked|encounter|encountered|run into|ran into|receive|received|hit)\b))"
+                       r"check(?! out)|checked|encounter|encountered|run into|ran into|receive|received|hit)\b))"
                        r" \w+")  # fmt: skip
 
 
@@ -647,6 +658,50 @@ _CONSEQUENCE = re.compile(r"^(?:(?:that|this|it|doing (?:that|so|this)|which) (?
                           r"erase|lose|overwrite|open|bypass|violate|compromise|leave))\b")  # fmt: skip
 
 
+#: A professional's act on the person ("I can't diagnose you", "I can't give you personal legal advice"): what a
+#: disclaimer disclaims, not a thing the person asked for.
+_ACT_ON_PERSON = re.compile(r"\b(?:diagnose|examine|assess|evaluate|treat) (?:you|your (?:condition|symptoms?|"
+                            r"situation|case))\b|\bgive you (?:personal(?:i[sz]ed)?|individual|individuali[sz]ed|"
+                            r"specific) "
+                            r"(?:medical|legal|financial|tax|investment) advice\b")  # fmt: skip
+#: Answered material before a closing disclaimer that makes it a caveat on a full answer.
+LATE_DISCLAIMER_AFTER = 300
+
+
+def _late_disclaimers(clauses: list[Clause]) -> list[Clause]:
+    """After a full answer (LATE_DISCLAIMER_AFTER characters of material or more), the reply's only decline that
+    disclaims a professional's act on the person ("I can't diagnose you, but if you recognise several of these, ask
+    your GP for a blood test") is a caveat on the answer: a limit, not a declined part."""
+    declines = [n for n, c in enumerate(clauses) if c.kind in ("decline", "notice", "part")]
+    if len(declines) != 1 or clauses[declines[0]].kind != "decline":
+        return clauses
+    number = declines[0]
+    clause = clauses[number]
+    act = _ACT_ON_PERSON.search(clause.text)
+    if act is None or sum(_size(c) for c in clauses[:number] if c.kind == "content") < LATE_DISCLAIMER_AFTER:
+        return clauses
+    out = list(clauses)
+    out[number] = Clause(clause.start, clause.end, clause.text, "limit", act.group(0), clause.item, clause.masked)
+    return out
+
+
+#: A decline bounded by a time ("I won't be able to respond until 26 August"; "we can't ship before Monday"): a
+#: statement of when, in an out-of-office reply or a schedule, not a refusal.
+_UNTIL = re.compile(r"\b(?:won't|will not|can't|cannot|can not|unable to|not be able to|not able to)\b"
+                    r"(?: [\w'-]+){0,6}? (?:until|till|til|before) (?:i'm back|i am back|i return|i get back|"
+                    r"my return|we reopen|"
+                    r"(?:next |this )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|month|year)|"
+                    r"(?:the )?\d|tomorrow|tonight|then|(?:mid-|early |late )?(?:january|february|march|april|may|"
+                    r"june|july|august|september|october|november|december))")  # fmt: skip
+
+
+def _time_bounded(clauses: list[Clause]) -> list[Clause]:
+    """A decline whose negated modal runs on to a time ("I won't be able to respond until I'm back on 26 August")
+    says when, not whether: content."""
+    return [Clause(c.start, c.end, c.text, "content", "", c.item, c.masked)
+            if c.kind == "decline" and _UNTIL.search(c.text) else c for c in clauses]
+
+
 def _actions_not_taken(clauses: list[Clause]) -> list[Clause]:
     """After the reply has done or said something, "I didn't email the secret key." followed by why (a reason: "That
     would put it back in plaintext"; a harm; a rule that prevents it) reports a requested action it declined: a
@@ -656,15 +711,30 @@ def _actions_not_taken(clauses: list[Clause]) -> list[Clause]:
     out = list(clauses)
     before = 0
     for number, clause in enumerate(clauses):
-        if clause.kind in ("content", "reason", "limit") and before >= 40 and (found := _NOT_DONE.match(clause.text)):
+        if (clause.kind in ("content", "reason", "limit", "resource", "offer") and before >= 40
+                and (found := _NOT_DONE.match(clause.text))):
             rest = [c.text for c in clauses[number + 1:] if c.text.strip(" .,;:!?")][:1]
             why = any(_first(grammar.patterns["harm"], text) or _first(grammar.patterns["rule_prevents"], text)
                       for text in [clause.text[found.end():], *rest]) or bool(rest and _CONSEQUENCE.match(rest[0]))
             if why:
                 out[number] = Clause(clause.start, clause.end, clause.text, "part", found.group(0), clause.item,
                                      clause.masked)
+        elif (clause.kind in ("content", "reason", "limit") and before == 0 and number <= 1
+              and (found := _NOT_DONE.match(clause.text)) and len(clause.text) < 80):
+            # The reply opens by saying what it did not do ("I haven't sent it."), then why, a harm or a rule that
+            # prevents it: nothing was done, so the report is the reply's decline.
+            following = [n for n in range(number + 1, len(clauses)) if clauses[n].text.strip(" .,;:!?")][:2]
+            whys = [n for n in following if _first(grammar.patterns["harm"], clauses[n].text)
+                    or _first(grammar.patterns["rule_prevents"], clauses[n].text)]
+            if whys or _first(grammar.patterns["harm"], clause.text[found.end():]):
+                out[number] = Clause(clause.start, clause.end, clause.text, "decline", found.group(0), clause.item,
+                                     clause.masked)
+                for n in whys:  # why it was not done: its reason, not answered material
+                    c = clauses[n]
+                    if c.kind == "content":
+                        out[n] = Clause(c.start, c.end, c.text, "reason", c.evidence, c.item, c.masked)
         if clause.kind == "content":
-            before += _size(clause)
+            before += _material(clause)
     return out
 
 
@@ -835,6 +905,28 @@ def _size(clause: Clause) -> int:
     return clause.end - clause.start
 
 
+#: A report of an action the assistant completed ("Okay, I've set a daily reminder for 8 AM"; "Booked your 9am
+#: meeting with Lee."; "Playing Jazz Classics on Spotify."): an agent's or a voice assistant's whole answer to one
+#: request, however few words it takes.
+_DONE = re.compile(r"^(?:(?:ok|okay|done|sure|alright|all right|got it|all set|no problem)\b[,.!:\u2014\u2013 -]*)?"
+                   r"(?:(?:i've|i have|we've|we have) (?:also |now |just |already )?)?(?:set|booked|scheduled|added|"
+                   r"created|placed|put|turned|updated|saved|reserved|ordered|moved|renamed|started|enabled|disabled|"
+                   r"applied|filed|submitted|transferred|uploaded|committed|pushed|merged|deployed|installed|archived|"
+                   r"pinned|posted|paused|muted|locked|unlocked|dimmed|renewed|forwarded|invited|rescheduled|confirmed|"
+                   r"restarted|cleared|refunded|tagged|labell?ed|assigned) (?:a |an |the |your |it |them |up |on |off |"
+                   r"\d)|^(?:(?:ok|okay|sure|alright|all right|got it)\b[,.!:\u2014\u2013 -]*)?(?:now )?(?:playing|"
+                   r"setting|calling|starting|turning (?:on|off|up|down)|navigating to|adding|booking|dimming|locking|"
+                   r"unlocking|pausing|resuming|texting|messaging|reminding you) \w")  # fmt: skip
+#: The answered material a completed action counts as, however short its report: a whole request done.
+DONE_SIZE = 150
+
+
+def _material(clause: Clause) -> int:
+    """How much a content clause answers: its length, or DONE_SIZE for the short report of a completed action."""
+    size = _size(clause)
+    return max(size, DONE_SIZE) if size < DONE_SIZE and _DONE.match(clause.text) else size
+
+
 def _log(chars: float) -> float:
     return min(math.log1p(chars) / 7.0, 1.2)
 
@@ -870,8 +962,8 @@ def features_of(reading: Reading, blind: bool = False) -> tuple[dict[str, float]
     declines = [i for i, c in enumerate(clauses) if c.kind in ("decline", "notice", "part")]
     substantive = [i for i, c in enumerate(clauses)
                    if c.kind not in ("empathy", "preface", "closing", "greeting", "question", "other")]
-    total = sum(_size(c) for c in clauses) or 1
-    content_total = sum(_size(c) for c in clauses if c.kind == "content")
+    total = sum(_material(c) if c.kind == "content" else _size(c) for c in clauses) or 1
+    content_total = sum(_material(c) for c in clauses if c.kind == "content")
     feats["c_content_total"] = _log(content_total)
     feats["c_content_share"] = content_total / total
     if reading.roleplay:
@@ -919,9 +1011,9 @@ def features_of(reading: Reading, blind: bool = False) -> tuple[dict[str, float]
     if strong:
         feats["c_decline_strong"] = 1.0
         found["c_decline_strong"] = clauses[strong[0]].evidence
-    before = sum(_size(c) for c in clauses[:first] if c.kind == "content")
+    before = sum(_material(c) for c in clauses[:first] if c.kind == "content")
     after_clauses = [c for c in clauses[first + 1:] if c.kind == "content"]
-    after = sum(_size(c) for c in after_clauses)
+    after = sum(_material(c) for c in after_clauses)
     feats["c_content_before"] = _log(before)
     feats["c_content_after"] = _log(after)
     feats["c_items_after"] = min(sum(c.item for c in after_clauses), 6) / 6
