@@ -120,7 +120,10 @@ def test_budget_stops_before_exceeding(tmp_path: Path, capsys: pytest.CaptureFix
         sent = fake.count("/v1/messages") - fake.count("/v1/messages/count_tokens")
     data = _json(capsys)
     assert code == 1 and data["budget_exhausted"] is True
-    assert 0 < data["requests_sent"] == sent <= 4
+    # How many go out before the first refused reservation depends on how many settled (and freed their
+    # worst case) by then, i.e. on thread timing; what holds is that the cap stopped the run (100 planned) and
+    # was never exceeded. (Was `<= 4`, which failed once under load in a fresh-venv run of the whole suite.)
+    assert 0 < data["requests_sent"] == sent < 100
     assert 0 < data["spent_usd"] <= 0.01
 
 
