@@ -43,6 +43,10 @@ MAX_ENTRIES = 5000
 #: used go first. Each edit of a rule file or of promptlint's code makes a new rule-set entry, and the
 #: whole file is read by every process, so stale ones must not pile up.
 MAX_DATA_BYTES = 1_500_000
+#: Bytes of compiled-regex entries kept (those used by this process first, then the most recently added). Every
+#: rule edit adds the new patterns' code; without a bound the file grew to ~9 MB on a developer's machine and its
+#: load became a tenth of a one-file check.
+MAX_REGEX_BYTES = 2_500_000
 
 #: (flags, code as machine words, groups - 1, groupindex, indexgroup): `_sre.compile`'s arguments.
 _Entry = tuple[int, bytes, int, dict[str, int], tuple[Any, ...]]
@@ -90,6 +94,8 @@ class _Store:
             data = marshal.loads(path.read_bytes())
             if isinstance(data, dict) and isinstance(data.get("yaml"), dict) and isinstance(data.get("re"), dict):
                 self.yaml, self.regex = data["yaml"], data["re"]
+                if _regex_bytes(self.regex) > MAX_REGEX_BYTES:
+                    self.mark_dirty()  # written back pruned at exit, even if this process adds nothing
 
     def mark_dirty(self) -> None:
         if not self.dirty:
@@ -102,7 +108,7 @@ class _Store:
         if not self.dirty or path is None:
             return
         self.dirty = False
-        yaml_entries, regex_entries = _recent(self.yaml, self.used), self.regex
+        yaml_entries, regex_entries = _recent(self.yaml, self.used), _recent_regex(self.regex, self.used)
         if len(yaml_entries) + len(regex_entries) > MAX_ENTRIES:
             yaml_entries = {k: v for k, v in yaml_entries.items() if k in self.used}
             regex_entries = {k: v for k, v in regex_entries.items() if k in self.used}
@@ -123,6 +129,26 @@ def _recent(entries: dict[str, bytes], used: set[Any]) -> dict[str, bytes]:
         if key in used or size <= MAX_DATA_BYTES:
             kept.append(key)
     return {key: entries[key] for key in reversed(kept)}
+
+
+def _regex_bytes(entries: dict[tuple[str, int], _Entry]) -> int:
+    return sum(len(entry[1]) + len(key[0]) for key, entry in entries.items())
+
+
+def _recent_regex(entries: dict[tuple[str, int], _Entry], used: set[Any]) -> dict[tuple[str, int], _Entry]:
+    """The compiled-regex entries this process used, then the most recently added, within MAX_REGEX_BYTES."""
+    if _regex_bytes(entries) <= MAX_REGEX_BYTES:
+        return entries
+    kept = {key for key in entries if key in used}
+    size = sum(len(entries[key][1]) + len(key[0]) for key in kept)
+    for key in reversed(entries):
+        if key in kept:
+            continue
+        size += len(entries[key][1]) + len(key[0])
+        if size > MAX_REGEX_BYTES:
+            break
+        kept.add(key)
+    return {key: entry for key, entry in entries.items() if key in kept}
 
 
 _STORE = _Store()

@@ -440,3 +440,26 @@ def test_importing_the_package_leaves_dataclasses_alone(tmp_path: Path) -> None:
     cli = ("import json, dataclasses\nfrom promptlint.cli import main\nmain(['rules'])\n"
            "print(json.dumps('exec' in vars(dataclasses)))\n")
     assert json.loads(_fresh_process(cli, tmp_path).splitlines()[-1]) is True
+
+
+def test_stale_compiled_regexes_are_pruned_to_a_byte_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each rule edit adds the new patterns' compiled code; past MAX_REGEX_BYTES the file keeps what this process
+    used and the most recent, and a process that only reads an oversized file writes it back pruned."""
+    monkeypatch.setenv("PROMPTLINT_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv(diskcache.ENV_DISABLE, raising=False)
+    monkeypatch.setattr(diskcache, "_STORE", diskcache._Store())
+    patterns = [f"old{i}" + "".join(f"(?:a{j}|b{j})" for j in range(40)) for i in range(30)]
+    for pattern in patterns:
+        diskcache.compile_regex(pattern)
+    diskcache._STORE.save()
+    size = diskcache._regex_bytes(diskcache._STORE.regex)
+    monkeypatch.setattr(diskcache, "MAX_REGEX_BYTES", size // 3)
+    monkeypatch.setattr(diskcache, "_STORE", diskcache._Store())  # a later process that uses the first pattern only
+    assert diskcache.compile_regex(patterns[0]).fullmatch("old0" + "".join(f"a{j}" for j in range(40)))
+    assert diskcache._STORE.dirty  # the file it read is over the bound
+    diskcache._STORE.save()
+    monkeypatch.setattr(diskcache, "_STORE", diskcache._Store())
+    diskcache._STORE.load()
+    kept = [key[0] for key in diskcache._STORE.regex]
+    assert patterns[0] in kept and patterns[-1] in kept and len(kept) < len(patterns)
+    assert diskcache._regex_bytes(diskcache._STORE.regex) <= size // 3
