@@ -202,12 +202,10 @@ def report(split: str, show_misses: str | None, as_json: bool, model: Path | Non
            batch: str | None = None, shared: bool = True, held_out: Sequence[Path] = ()) -> dict[str, Any]:
     linter = Linter(model)
     out: dict[str, Any] = {}
-    names = ("dev", "test") if split == "all" else (split,)
-    if held_out:  # files kept outside the repository (a fresh held-out batch), instead of the splits
-        names = tuple(str(path) for path in held_out)
-    for name in names:
-        loaded = [x for path in held_out if str(path) == name for x in read_items(path, "held-out")] if held_out \
-            else load_items(name)
+    # files kept outside the repository (a fresh held-out batch) instead of the splits, when given
+    sources = [(str(path), read_items(path, "held-out")) for path in held_out] or \
+        [(name, load_items(name)) for name in (("dev", "test") if split == "all" else (split,))]
+    for name, loaded in sources:
         items = [i for i in loaded if batch is None or i["id"].startswith(batch)]
         if not items:
             print(f"[{name}] no items under {DATA / name}")
