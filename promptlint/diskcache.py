@@ -91,11 +91,14 @@ class _Store:
         if path is None:
             return
         with contextlib.suppress(Exception):  # missing, unreadable or corrupt: start empty
-            data = marshal.loads(path.read_bytes())
+            raw = path.read_bytes()
+            data = marshal.loads(raw)
             if isinstance(data, dict) and isinstance(data.get("yaml"), dict) and isinstance(data.get("re"), dict):
                 self.yaml, self.regex = data["yaml"], data["re"]
-                if _regex_bytes(self.regex) > MAX_REGEX_BYTES:
-                    self.mark_dirty()  # written back pruned at exit, even if this process adds nothing
+                # written back pruned at exit, even if this process adds nothing (the entries are summed only when
+                # the whole file is over the bound: they cannot be when it is not)
+                if len(raw) > MAX_REGEX_BYTES and _regex_bytes(self.regex) > MAX_REGEX_BYTES:
+                    self.mark_dirty()
 
     def mark_dirty(self) -> None:
         if not self.dirty:
