@@ -100,12 +100,15 @@ class _Views:
     """Views of the prompts of one extraction, computed once and shared by all rules (ruff's per-file context).
 
     Prompts of the same text (and placeholders) share one view, made for the first of them: what a rule reads of
-    a view (normalised text, facts) depends on nothing else, so a text written many times is read once."""
+    a view (normalised text, facts) depends on nothing else, so a text written many times is read once. A rule
+    reads the prompts of its roles and formats as `groups`: each distinct view once, with its prompts."""
 
-    def __init__(self) -> None:
+    def __init__(self, prompts: Sequence[Prompt]) -> None:
+        self._prompts = prompts
         self._cache: dict[int, PromptView] = {}
         self._by_text: dict[tuple[str, tuple[tuple[int, int], ...]], PromptView] = {}
         self._scores = SharedScores()
+        self._groups: dict[Any, tuple[list[tuple[Prompt, PromptView]], list[PromptView]]] = {}
 
     def __call__(self, prompt: Prompt) -> PromptView:
         key = id(prompt)
@@ -118,6 +121,16 @@ class _Views:
                                                             self._scores)
             self._cache[key] = view
         return view
+
+    def of_rule(self, rule: Rule) -> tuple[list[tuple[Prompt, PromptView]], list[PromptView]]:
+        """(the prompts a rule reads with their views, in order; their distinct views, in order of first use),
+        made once per set of roles and formats (most rules share one)."""
+        key = (rule.roles, rule.formats)
+        found = self._groups.get(key)
+        if found is None:
+            pairs = [(p, self(p)) for p in _applicable(rule, self._prompts)]
+            found = self._groups[key] = (pairs, list({id(v): v for _p, v in pairs}.values()))
+        return found
 
 
 def _applicable(rule: Rule, prompts: Sequence[Prompt]) -> list[Prompt]:
@@ -531,22 +544,28 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
 
     `builtin` rules (PL000, PL001) are emitted by the runner and suppressions, not here.
     """
-    views = _Views()
+    views = _Views(extraction.prompts)
     siblings_of: Callable[[Prompt], Sequence[Prompt]] | None = None
     findings: list[Finding] = []
     checks: CheckContext | None = None  # one per file, shared by every check rule (built at the first)
     for rule in rules:
         compiled = rule.spec.get("compiled", {})
         if rule.kind == "pattern":
-            read: dict[int, tuple[list[RuleHit], dict[Span, Span]]] = {}  # per view: the same text, the same hits
+            # Each distinct text is read once; only the texts with hits walk their prompts (in order)
+            pairs, distinct = views.of_rule(rule)
             patterns, exceptions, spec = compiled["patterns"], compiled["exceptions"], compiled.get("fix")
             block = spec.get("block") if spec else None
-            for prompt in _applicable(rule, extraction.prompts):
-                view = views(prompt)
+            read: dict[int, tuple[list[RuleHit], dict[Span, Span]]] = {}
+            for view in distinct:
+                hits = find_hits(patterns, exceptions, view)
+                if hits:
+                    read[id(view)] = (hits, _removal_blocks(hits, view, block) if block else {})
+            if not read:
+                continue
+            for prompt, view in pairs:
                 found = read.get(id(view))
                 if found is None:
-                    hits = find_hits(patterns, exceptions, view)
-                    found = read[id(view)] = (hits, _removal_blocks(hits, view, block) if block and hits else {})
+                    continue
                 hits, blocks = found
                 for hit in hits:
                     finding = prompt_finding(rule, extraction, prompt, view.nt, hit.span)
@@ -554,12 +573,22 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
                     findings.append(_learned_finding(rule, _with_fix(finding, compiled, prompt, view.nt,
                                                                      fix_span), hit))
         elif rule.kind == "condition":
-            siblings_of = siblings_of or _sibling_index(extraction)
+            # The trigger is read once per distinct text; the rest of the condition only for prompts it matched
+            pairs, distinct = views.of_rule(rule)
+            trigger, trigger_exceptions = compiled["trigger"], compiled["exceptions"]
             triggered: dict[int, list[RuleHit]] = {}
-            for prompt in _applicable(rule, extraction.prompts):
+            for view in distinct:
+                hits = find_hits(trigger, trigger_exceptions, view)
+                if hits:
+                    triggered[id(view)] = hits
+            if not triggered:
+                continue
+            siblings_of = siblings_of or _sibling_index(extraction)
+            for prompt, view in pairs:
+                if id(view) not in triggered:
+                    continue
                 hit = _condition_hit(compiled, prompt, siblings_of(prompt), views, triggered)
                 if hit is not None:
-                    view = views(prompt)
                     finding = prompt_finding(rule, extraction, prompt, view.nt, hit.span)
                     findings.append(_with_fix(finding, compiled, prompt, view.nt, hit.span))
         elif rule.kind == "check":
