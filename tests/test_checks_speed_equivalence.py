@@ -181,6 +181,12 @@ _TARGETED_CASES = [
     "x = (client\n     .messages\n     .create(model='m', messages=m))\ny = helper(1)\n",
     "if ok:\n    pass\nelse:\n    while tries < 3:\n        r = agent.run(task)\n",
     "y = llm.invoke(q) if not is_refusal(t) else None\nz = helper(2)\n",
+    # a long list (whose items are checked against the candidate lines one by one) with a model call among them,
+    # an item spanning lines, and a conditional refusal test
+    "steps = [\n" + "".join(f"    helper({i}),\n" for i in range(20)) + "    (client\n     .messages.create(model='m'"
+    ", messages=[])),\n    llm.invoke(q) if not is_refusal(r) else None,\n]\n",
+    # ... and inside an f-string in such a list
+    "rows = [\n" + "".join(f"    {{'n': {i}}},\n" for i in range(20)) + "    f\"{llm.invoke('x')}\",\n]\n",
 ]
 
 

@@ -449,9 +449,9 @@ class Facts:
                         if isinstance(item, _BLOCKS):
                             queue.append(item)
                         elif covered and isinstance(item, ast.AST):
-                            _expressions_under(item, calls, tested)
+                            _expressions_under(item, calls, tested, lines)
                 elif covered and isinstance(value, ast.AST):
-                    _expressions_under(value, calls, tested)
+                    _expressions_under(value, calls, tested, lines)
         return cls(calls, loops, tested, functions, imports_from, assigns, handlers)
 
 
@@ -468,8 +468,13 @@ def _covers(node: ast.AST, lines: list[int]) -> bool:
     return at < len(lines) and lines[at] <= (end or start)
 
 
-def _expressions_under(node: ast.AST, calls: list[ast.Call], tested: list[ast.If | ast.While | ast.IfExp]) -> None:
-    """Calls and conditional expressions under a statement's own expressions (no statements below them)."""
+def _expressions_under(node: ast.AST, calls: list[ast.Call], tested: list[ast.If | ast.While | ast.IfExp],
+                       lines: list[int] | None = None) -> None:
+    """Calls and conditional expressions under a statement's own expressions (no statements below them).
+
+    With the candidate `lines` (`Facts._walk`), the items of a long list of expressions (`_PRUNE_FROM` or more:
+    a literal list of 20k messages) that cover none of them are not entered: nothing under them can be
+    accepted. f-strings are walked whole (their parts' positions are not reliable before Python 3.12)."""
     stack = [node]
     ast_node = ast.AST
     while stack:
@@ -479,12 +484,29 @@ def _expressions_under(node: ast.AST, calls: list[ast.Call], tested: list[ast.If
             calls.append(sub)  # type: ignore[arg-type]
         elif kind is ast.IfExp:
             tested.append(sub)  # type: ignore[arg-type]
+        elif kind is ast.JoinedStr and lines is not None:
+            _expressions_under(sub, calls, tested)
+            continue
         for name in sub._fields:
             value = getattr(sub, name, None)
             if isinstance(value, list):
-                stack.extend(item for item in value if isinstance(item, ast_node))
+                if lines is not None and len(value) >= _PRUNE_FROM:
+                    last = len(lines)
+                    for item in value:
+                        if isinstance(item, ast.expr):  # `_covers` of an expression, inline
+                            at = bisect.bisect_left(lines, item.lineno)
+                            if at < last and lines[at] <= (item.end_lineno or item.lineno):
+                                stack.append(item)
+                        elif isinstance(item, ast_node):
+                            stack.append(item)
+                else:
+                    stack.extend(item for item in value if isinstance(item, ast_node))
             elif isinstance(value, ast_node):
                 stack.append(value)
+
+
+#: Length from which `_expressions_under` checks each item of a list against the candidate lines.
+_PRUNE_FROM = 16
 
 
 #: Expressions that loop: `[f(s) for s in plan]`, `(ask(s) for s in steps)`, set and dict comprehensions.
