@@ -34,18 +34,36 @@ class PromptFacts:
     """The facts of one prompt: per sentence, per concept, a probability."""
 
     sentences: list[SentenceFacts] = field(default_factory=list)
+    #: Each concept's highest score over the sentences, made on first use: most prompts reach no rule's
+    #: threshold for most concepts, and one look-up tells (the text rules ask for ~10 concepts per prompt).
+    _top: dict[str, float] | None = field(default=None, init=False, repr=False, compare=False)
 
     def spans(self, concept: str, threshold: float) -> list[tuple[Span, float]]:
         """Normalised spans of the sentences scoring at least `threshold` for `concept`, with the score."""
+        if self.best(concept) < threshold:
+            return []
         return [((s.start, s.end), s.scores.get(concept, 0.0)) for s in self.sentences
                 if s.scores.get(concept, 0.0) >= threshold]
 
     def best(self, concept: str) -> float:
         """The highest score of `concept` over the prompt's sentences (0.0 for none)."""
-        return max((s.scores.get(concept, 0.0) for s in self.sentences), default=0.0)
+        top = self._top
+        if top is None:
+            top = self._top = _top_scores(self.sentences)
+        return top.get(concept, 0.0)
 
     def has(self, concept: str, threshold: float) -> bool:
         return self.best(concept) >= threshold
+
+
+def _top_scores(sentences: list[SentenceFacts]) -> dict[str, float]:
+    """concept -> max(score or 0.0 over the sentences), for every concept some sentence scores."""
+    if len(sentences) == 1:
+        return sentences[0].scores
+    top: dict[str, float] = {}
+    for concept in {c for s in sentences for c in s.scores}:
+        top[concept] = max(s.scores.get(concept, 0.0) for s in sentences)
+    return top
 
 
 def read_facts(nt: NormalText, model: FactsModel | None) -> PromptFacts:

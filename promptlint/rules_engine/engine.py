@@ -181,7 +181,10 @@ def _runnable(patterns: Sequence[Any], view: PromptView) -> Sequence[Any]:
     if not isinstance(patterns, PatternList):
         return patterns
     gate, always = patterns.gate()
-    return always if gate is None else patterns.runnable(view.opens(gate))
+    if gate is None:
+        return always
+    mask = view.opens(gate)
+    return patterns.runnable(mask) if mask else always
 
 
 def _any_found(patterns: Sequence[Any], view: PromptView) -> bool:
@@ -196,7 +199,10 @@ def _raw_hits(patterns: Sequence[Any], view: PromptView) -> tuple[list[RuleHit],
     learned: list[RuleHit] = []
     for pattern in _runnable(patterns, view):
         if type(pattern) is ConceptRef:
-            for (start, end), score in pattern.spans(view.facts):
+            facts = view.facts
+            if not pattern.below and facts.best(pattern.concept) < pattern.threshold:
+                continue  # no sentence reaches the threshold (what `spans` would find, in one look-up)
+            for (start, end), score in pattern.spans(facts):
                 while end > start and text[end - 1] in " \n":
                     end -= 1
                 if end > start:
