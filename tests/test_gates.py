@@ -55,6 +55,37 @@ def test_a_gate_answers_the_patterns_whose_literals_the_text_holds() -> None:
         assert gate.open(low, grams(low)) == mask, text
 
 
+
+def test_a_gate_files_a_literal_under_a_run_ordinary_text_rarely_holds() -> None:
+    """Filed under its first run "bou", "boundaries" would be looked up in every text saying "about"; filed
+    under a rarer run of it, an ordinary sentence answers with one set comparison, and the gate still opens
+    wherever the literal occurs."""
+    gate = Gate({"boundaries": 0b01, "out of bounds": 0b10})
+    ordinary = folded("Tell me about the billing plan, without a doubt.")
+    assert gate._keys.isdisjoint(grams(ordinary))
+    assert gate.open(ordinary, grams(ordinary)) == 0
+    for text, mask in [("Respect the BOUNDARIES.", 0b01), ("that is out of bounds", 0b10)]:
+        low = folded(text)
+        assert gate.open(low, grams(low)) == mask, text
+
+
+def test_the_shipped_gram_counts_are_what_the_script_builds(tmp_path: Any, monkeypatch: Any) -> None:
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("build_gram_counts", root / "scripts" / "build_gram_counts.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    monkeypatch.setattr(script, "OUT", tmp_path / "gram_counts.json")
+    monkeypatch.setattr(script, "ROOT", tmp_path)
+    script.main()
+    built = json.loads((tmp_path / "gram_counts.json").read_text(encoding="utf-8"))
+    shipped = json.loads((root / "promptlint" / "rules_engine" / "gram_counts.json").read_text(encoding="utf-8"))
+    assert built == shipped and built["sentences"] >= 1000
+
 def _all_patterns() -> list[Any]:
     found = []
     for rule in load_rules():

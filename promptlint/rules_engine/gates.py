@@ -13,7 +13,8 @@ case-sensitive one) has no gate and always runs.
 
 Per text, the work is shared by all rules (the engine's `PromptView`): the text folded to lower case once, and
 its set of 3-character runs; a rule's pattern list asks one gate (`PatternList.gate`), which most texts answer
-with one set comparison, and the few literals whose first characters occur are looked for in full.
+with one set comparison (each literal is filed under a run of it that ordinary text rarely holds), and the
+few literals whose run occurs are looked for in full.
 
 Parsing a pattern costs as much as compiling it, so the literals are kept in the per-user start-up cache
 (`diskcache`), keyed by the pattern and its flags.
@@ -21,8 +22,12 @@ Parsing a pattern costs as much as compiling it, so the literals are kept in the
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from typing import Any
 
@@ -34,7 +39,7 @@ from promptlint.rules_engine.text import PLACEHOLDER
 #: occur in nearly every text anyway).
 GRAM = 3
 #: Version of the cached literal sets; bump when `required` changes what it derives.
-_FORMAT = 6
+_FORMAT = 7
 
 
 def _best(candidates: Iterable[frozenset[str]]) -> frozenset[str] | None:
@@ -206,47 +211,69 @@ def folded(text: str) -> str:
 
 
 def grams(low: str) -> frozenset[str]:
-    """Every run of `GRAM` characters of a folded text: a gate first asks whether its literals' starts are there."""
+    """Every run of `GRAM` characters of a folded text: a gate first asks whether its literals' runs are there."""
     return frozenset([low[i:i + GRAM] for i in range(len(low) - GRAM + 1)])
+
+
+@cache
+def gram_counts() -> dict[str, int]:
+    """How many ordinary sentences hold each 3-character run (gram_counts.json, scripts/build_gram_counts.py);
+    read only when a gate is built (built gates are kept in the start-up cache)."""
+    data = json.loads(_GRAM_COUNTS.read_text(encoding="utf-8"))
+    return data["counts"]
+
+
+_GRAM_COUNTS = Path(__file__).with_name("gram_counts.json")
+
+
+def _key(literal: str, counts: Mapping[str, int], spread: Mapping[str, int]) -> str:
+    """The run of `literal` a gate files it under: the one fewest ordinary sentences hold (`gram_counts`), then
+    the one fewest of the gate's literals share, then the first."""
+    runs = [literal[i:i + GRAM] for i in range(len(literal) - GRAM + 1)]
+    return min(runs, key=lambda run: (counts.get(run, 0), spread[run]))
 
 
 class Gate:
     """Which of some patterns a folded text (`folded`) may match: the patterns one of whose literals it holds,
     as a bit mask over the patterns' places in their list (literals read as an IGNORECASE `re` reads them).
 
-    Asked with the text's set of `grams`: a literal whose first GRAM characters are not in it cannot occur, so
-    most texts are answered by one set comparison; the few literals whose starts occur are looked for in full."""
+    Each literal is filed under one of its runs of GRAM characters (`_key`: one ordinary text rarely holds),
+    and asked with the text's set of `grams`: a literal whose run is not in it cannot occur, so most texts
+    are answered by one set comparison; the few literals whose run occurs are looked for in full."""
 
-    __slots__ = ("_by_start", "_starts")
+    __slots__ = ("_by_key", "_keys")
 
     def __init__(self, literals: Mapping[str, int]) -> None:
         masks: dict[str, int] = {}
         for literal, mask in literals.items():  # the folded text is lower case: so are the literals looked for
             masks[literal.lower()] = masks.get(literal.lower(), 0) | mask
-        by_start: dict[str, list[tuple[str, int]]] = {}
+        counts = gram_counts()
+        spread = Counter(run for literal in masks for run in {literal[i:i + GRAM]
+                                                              for i in range(len(literal) - GRAM + 1)})
+        by_key: dict[str, list[tuple[str, int]]] = {}
         for literal, mask in sorted(masks.items()):
-            by_start.setdefault(literal[:GRAM], []).append((literal, mask))
-        self._by_start = {start: tuple(found) for start, found in by_start.items()}
-        self._starts = frozenset(by_start)
+            by_key.setdefault(_key(literal, counts, spread), []).append((literal, mask))
+        self._by_key = {key: tuple(found) for key, found in by_key.items()}
+        self._keys = frozenset(by_key)
 
     def to_plain(self) -> dict[str, tuple[tuple[str, int], ...]]:
         """Plain data for the start-up cache (marshal)."""
-        return self._by_start
+        return self._by_key
 
     @classmethod
-    def from_plain(cls, by_start: dict[str, tuple[tuple[str, int], ...]]) -> Gate:
+    def from_plain(cls, by_key: dict[str, tuple[tuple[str, int], ...]]) -> Gate:
         gate = cls.__new__(cls)
-        gate._by_start = by_start
-        gate._starts = frozenset(by_start)
+        gate._by_key = by_key
+        gate._keys = frozenset(by_key)
         return gate
 
     def open(self, low: str, text_grams: frozenset[str]) -> int:
         """The mask of the patterns whose literals the text holds (0: none)."""
-        if self._starts.isdisjoint(text_grams):
+        if self._keys.isdisjoint(text_grams):
             return 0
         mask = 0
-        for start in self._starts & text_grams:
-            for literal, bits in self._by_start[start]:
+        for key in self._keys & text_grams:
+            for literal, bits in self._by_key[key]:
                 if literal in low:
                     mask |= bits
         return mask
