@@ -47,6 +47,17 @@ class PromptView:
             found = self._open[gate] = gate.open(*self._grams)
         return found
 
+    def may_hit(self, quick: Quick) -> bool:
+        """False when no entry of a pattern list can match (`_quick`): its gate is shut and no sentence reaches
+        any of its concepts' thresholds."""
+        gate, needs = quick
+        if gate is not None and self.opens(gate):
+            return True
+        if needs:
+            best = self.facts.best
+            return any(best(concept) >= threshold for concept, threshold in needs)
+        return False
+
     @property
     def facts(self) -> PromptFacts:
         if self._facts is None:
@@ -185,6 +196,22 @@ def _runnable(patterns: Sequence[Any], view: PromptView) -> Sequence[Any]:
         return always
     mask = view.opens(gate)
     return patterns.runnable(mask) if mask else always
+
+
+#: (a pattern list's gate, (concept, threshold) of each of its always-run entries): see `_quick`.
+Quick = tuple[Gate | None, tuple[tuple[str, float], ...]]
+
+
+def _quick(patterns: Sequence[Any]) -> Quick | None:
+    """What tells, per text, that no entry of `patterns` can match: its gate (gates.py) and the thresholds of its
+    always-run entries, when these are all concepts read from above (a sentence must reach the threshold); None
+    when some entry always runs otherwise (a phrase pattern without literals, a `{fact:X:<T}` entry)."""
+    if not isinstance(patterns, PatternList):
+        return None
+    gate, always = patterns.gate()
+    if not all(type(entry) is ConceptRef and not entry.below for entry in always):
+        return None
+    return gate, tuple((entry.concept, entry.threshold) for entry in always)
 
 
 def _any_found(patterns: Sequence[Any], view: PromptView) -> bool:
@@ -562,7 +589,10 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
             patterns, exceptions, spec = compiled["patterns"], compiled["exceptions"], compiled.get("fix")
             block = spec.get("block") if spec else None
             read: dict[int, tuple[list[RuleHit], dict[Span, Span]]] = {}
+            quick = _quick(patterns)
             for view in distinct:
+                if quick is not None and not view.may_hit(quick):
+                    continue
                 hits = find_hits(patterns, exceptions, view)
                 if hits:
                     read[id(view)] = (hits, _removal_blocks(hits, view, block) if block else {})
@@ -583,7 +613,10 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
             pairs, distinct = views.of_rule(rule)
             trigger, trigger_exceptions = compiled["trigger"], compiled["exceptions"]
             triggered: dict[int, list[RuleHit]] = {}
+            quick = _quick(trigger)
             for view in distinct:
+                if quick is not None and not view.may_hit(quick):
+                    continue
                 hits = find_hits(trigger, trigger_exceptions, view)
                 if hits:
                     triggered[id(view)] = hits

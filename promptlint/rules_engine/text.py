@@ -177,6 +177,8 @@ def _is_break(text: str, m: re.Match[str]) -> bool:
 def _placeholders_to_sentinel(
     text: str, placeholders: Sequence[tuple[int, int]]
 ) -> tuple[str, list[int], list[int]]:
+    if not placeholders:
+        return text, list(range(len(text))), list(range(1, len(text) + 1))
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -202,13 +204,15 @@ def normalise(text: str, placeholders: Sequence[tuple[int, int]] = ()) -> Normal
     norm, starts, ends = _placeholders_to_sentinel(text, placeholders)
     if not norm.isascii():
         norm = _CHARS_RE.sub(lambda m: _CHARS[m.group()], norm)
-    norm, starts, ends = _rewrite(norm, starts, ends, _EMPHASIS_RE, _strip_emphasis(norm))
+    if "*" in norm or "`" in norm or "~~" in norm:
+        norm, starts, ends = _rewrite(norm, starts, ends, _EMPHASIS_RE, _strip_emphasis(norm))
     if "'" in norm or "nnot" in norm.lower():
         norm, starts, ends = _rewrite(norm, starts, ends, _CONTRACTION_RE, _expand_contraction)
     if "nt" in norm:
         norm, starts, ends = _rewrite(norm, starts, ends, _BARE_NOT_RE, _expand_bare_not)
-    current = norm
-    norm, starts, ends = _rewrite(norm, starts, ends, _WS_RE, lambda m: "\n" if _is_break(current, m) else " ")
+    if not norm.isprintable() or "  " in norm:  # a printable text holds no whitespace but single spaces
+        current = norm
+        norm, starts, ends = _rewrite(norm, starts, ends, _WS_RE, lambda m: "\n" if _is_break(current, m) else " ")
     # Trim leading / trailing whitespace so sentences and {start} anchors behave.
     lead = len(norm) - len(norm.lstrip())
     trail = len(norm.rstrip())
