@@ -121,7 +121,8 @@ class CheckContext:
         """False only when no `if` / `while` test in this source can be a refusal check: skip the tree walk."""
         if "refusal" not in self._gates:
             lower = self.lower
-            self._gates["refusal"] = lower is None or pycalls.may_hold_refusal(lower)
+            # the lines `refusal_lines` finds (one scan the facts walk reuses), not a search of its own
+            self._gates["refusal"] = lower is None or bool(self.refusal_lines)
         return self._gates["refusal"]
 
     # ------------------------------------------------------------------ the shared walk and what follows from it
@@ -133,8 +134,10 @@ class CheckContext:
             if self.tree is None:  # a syntax error, or the extractor found nothing worth parsing
                 self._facts = Facts([], [], [], [], [])
             else:
-                self._facts = Facts.of(self.tree, self.source, [c.line for c in self.extraction.calls],
-                                       self.lower, self.gate_line_starts if self.lower is not None else None)
+                lower = self.lower
+                self._facts = Facts.of(self.tree, self.source, [c.line for c in self.extraction.calls], lower,
+                                       self.gate_line_starts if lower is not None else None,
+                                       self.refusal_lines if lower is not None else None)
         return self._facts
 
     @property
@@ -391,20 +394,27 @@ class Facts:
 
     @classmethod
     def of(cls, tree: ast.Module, source: SourceFile | None = None, known_lines: Iterable[int] = (),
-           lower: str | None = None, starts: list[int] | None = None) -> Facts:
+           lower: str | None = None, starts: list[int] | None = None,
+           refusal_lines: Iterable[int] | None = None) -> Facts:
         """The facts of `tree`. With its `source`, only the statements whose lines can hold a model call
         (`MAYBE_MODEL_CALL_RES`), a call the extractor recorded (`known_lines`) or a refusal test
         (`pycalls.MAYBE_REFUSAL_RES`) have their expressions searched; without, every statement's are.
-        `lower`, `starts`: the source's gate text (`gate_text`) and its line starts, when the caller has them."""
+        `lower`, `starts`: the source's gate text (`gate_text`) and its line starts, when the caller has them;
+        `refusal_lines`: the lines of `lower` (by `starts`) the refusal-test patterns match, when it has those."""
         if source is not None and lower is None:
             lower, starts = gate_text(source.text), None
         if source is None or lower is None:
             return cls._walk(tree, None)
         if starts is None:
             starts = source.line_starts if source.text.isascii() else _line_starts(lower)
-        found = [m.start() for pattern in (*MAYBE_MODEL_CALL_RES, *pycalls.MAYBE_REFUSAL_RES)
-                 for m in pattern.finditer(lower)]
-        return cls._walk(tree, sorted({bisect.bisect_right(starts, at) for at in found} | set(known_lines)))
+        if refusal_lines is None:
+            found = [m.start() for pattern in (*MAYBE_MODEL_CALL_RES, *pycalls.MAYBE_REFUSAL_RES)
+                     for m in pattern.finditer(lower)]
+            refusal_lines = ()
+        else:
+            found = [m.start() for pattern in MAYBE_MODEL_CALL_RES for m in pattern.finditer(lower)]
+        return cls._walk(tree, sorted({bisect.bisect_right(starts, at) for at in found} | set(known_lines)
+                                      | set(refusal_lines)))
 
     @classmethod
     def _walk(cls, tree: ast.Module, lines: list[int] | None) -> Facts:
