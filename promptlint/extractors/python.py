@@ -319,8 +319,9 @@ class _Extractor:
         #: a statement's span as its prompts report it (header only for a compound one), by node id: the
         #: messages of one call share their statement (a 20k-message list computed it 20k times)
         self._statement_spans: dict[int, tuple[int, int]] = {}
-        # no `if` / `while` test can be a refusal test unless this superset matches (ASCII source only)
-        self.may_refuse = not source.text.isascii() or pc.may_hold_refusal(marker_text)
+        # no `if` / `while` test can be a refusal test unless this superset matches (ASCII source only); the scan
+        # is made at the first test (a file without one, a long literal message list, never pays it)
+        self.may_refuse: bool | None = None if source.text.isascii() else True
         self._rendered: list[_Def] = []
         # data flow: what the one statement pass (`_collect`) finds besides assignments
         self.imports: dict[str, tuple[str, str | None, int]] = {}
@@ -580,6 +581,8 @@ class _Extractor:
                     self._visit_expr(child.context_expr, ctx)
 
     def _refusal_test(self, test: ast.expr) -> bool:
+        if self.may_refuse is None:
+            self.may_refuse = pc.may_hold_refusal(self.marker_text)
         return self.may_refuse and pc.is_refusal_test(test)
 
     def _has_marker(self, node: ast.stmt) -> bool:
