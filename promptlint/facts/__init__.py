@@ -47,10 +47,14 @@ class PromptFacts:
 
     def best(self, concept: str) -> float:
         """The highest score of `concept` over the prompt's sentences (0.0 for none)."""
+        return self.top().get(concept, 0.0)
+
+    def top(self) -> dict[str, float]:
+        """concept -> its highest score over the sentences (`best`; a concept not there is 0.0). Read only."""
         top = self._top
         if top is None:
             top = self._top = _top_scores(self.sentences)
-        return top.get(concept, 0.0)
+        return top
 
     def has(self, concept: str, threshold: float) -> bool:
         return self.best(concept) >= threshold

@@ -47,17 +47,6 @@ class PromptView:
             found = self._open[gate] = gate.open(*self._grams)
         return found
 
-    def may_hit(self, quick: Quick) -> bool:
-        """False when no entry of a pattern list can match (`_quick`): its gate is shut and no sentence reaches
-        any of its concepts' thresholds."""
-        gate, needs = quick
-        if gate is not None and self.opens(gate):
-            return True
-        if needs:
-            best = self.facts.best
-            return any(best(concept) >= threshold for concept, threshold in needs)
-        return False
-
     @property
     def facts(self) -> PromptFacts:
         if self._facts is None:
@@ -198,7 +187,7 @@ def _runnable(patterns: Sequence[Any], view: PromptView) -> Sequence[Any]:
     return patterns.runnable(mask) if mask else always
 
 
-#: (a pattern list's gate, (concept, threshold) of each of its always-run entries): see `_quick`.
+#: (a pattern list's gate, (concept, threshold) of each of its always-run entries): see `_quick`, `_may_hit`.
 Quick = tuple[Gate | None, tuple[tuple[str, float], ...]]
 
 
@@ -212,6 +201,32 @@ def _quick(patterns: Sequence[Any]) -> Quick | None:
     if not all(type(entry) is ConceptRef and not entry.below for entry in always):
         return None
     return gate, tuple((entry.concept, entry.threshold) for entry in always)
+
+
+def _may_hit(views: list[PromptView], patterns: Sequence[Any]) -> list[PromptView]:
+    """The views on which some entry of `patterns` may match: all of them unless `_quick` can tell, else those
+    whose text opens the gate or has a sentence at one of the concepts' thresholds (one loop for all the
+    views: per view, a dict look-up or two)."""
+    quick = _quick(patterns)
+    if quick is None:
+        return views
+    gate, needs = quick
+    out: list[PromptView] = []
+    for view in views:
+        if gate is not None:
+            mask = view._open.get(gate)
+            if mask is None:
+                mask = view.opens(gate)
+            if mask:
+                out.append(view)
+                continue
+        if needs:
+            top = view.facts.top()
+            for concept, threshold in needs:
+                if top.get(concept, 0.0) >= threshold:
+                    out.append(view)
+                    break
+    return out
 
 
 def _any_found(patterns: Sequence[Any], view: PromptView) -> bool:
@@ -589,10 +604,7 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
             patterns, exceptions, spec = compiled["patterns"], compiled["exceptions"], compiled.get("fix")
             block = spec.get("block") if spec else None
             read: dict[int, tuple[list[RuleHit], dict[Span, Span]]] = {}
-            quick = _quick(patterns)
-            for view in distinct:
-                if quick is not None and not view.may_hit(quick):
-                    continue
+            for view in _may_hit(distinct, patterns):
                 hits = find_hits(patterns, exceptions, view)
                 if hits:
                     read[id(view)] = (hits, _removal_blocks(hits, view, block) if block else {})
@@ -613,10 +625,7 @@ def run_rules(extraction: Extraction, rules: Sequence[Rule]) -> list[Finding]:
             pairs, distinct = views.of_rule(rule)
             trigger, trigger_exceptions = compiled["trigger"], compiled["exceptions"]
             triggered: dict[int, list[RuleHit]] = {}
-            quick = _quick(trigger)
-            for view in distinct:
-                if quick is not None and not view.may_hit(quick):
-                    continue
+            for view in _may_hit(distinct, trigger):
                 hits = find_hits(trigger, trigger_exceptions, view)
                 if hits:
                     triggered[id(view)] = hits
