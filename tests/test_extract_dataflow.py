@@ -1129,3 +1129,24 @@ def test_identifiers_reaching_a_sink_are_not_prompts() -> None:
             return kernel, cached, short
     ''')
     assert [p.text for p in prompts] == ["Summarize:"]
+
+
+def test_text_built_in_a_local_and_passed_as_responses_input() -> None:
+    source, prompts = run('''
+        from openai import OpenAI
+        client = OpenAI()
+
+        def ask(name, history):
+            p = "Hello %s, describe your symptoms in one sentence." % name
+            client.responses.create(model="m", input=p)
+            q = "Write a limerick about {n}.".format(n=name)
+            client.responses.create(model="m", input=q)
+            msgs = [{"role": "user", "content": "Plan a picnic."}]
+            client.responses.create(model="m", input=msgs)
+            client.responses.create(model="m", input=history)
+    ''')
+    found = {p.text: (p.role, first_line(source, p)) for p in prompts}
+    assert found["Hello %s, describe your symptoms in one sentence."] == ("user", line_of(source, '"Hello'))
+    assert found["Write a limerick about {n}."][0] == "user"
+    assert found["Plan a picnic."][0] == "user"
+    assert len(prompts) == 3  # `history`, a parameter, holds no text written here

@@ -969,6 +969,9 @@ class _Extractor:
                 self._messages(value, site, ctx)
                 found = True
             elif key in ("messages", "input") and isinstance(value, ast.Name):
+                if key == "input" and model_call and self._names_text(value, ctx):
+                    # `responses.create(input=prompt)` with `prompt` a text built earlier: the user's turn
+                    found |= self._content(value, "user", site, ctx, key, "user message")
                 continue
             elif (key in ("input", "contents") and model_call) or key in pc.USER_KWARGS \
                     or (key == "description" and last == "Task"):
@@ -981,6 +984,22 @@ class _Extractor:
                 if role:
                     found |= self._content(value, role, site, ctx, key, f"{role} message")
         return found
+
+    def _names_text(self, name: ast.Name, ctx: _Ctx) -> bool:
+        """Whether a name passed as `input=` holds text rather than a message list: it is assigned a string
+        expression (a literal, an f-string, `%` or `.format` composition), not a list, and no messages are
+        appended to it."""
+        if (ctx.scope, name.id) in self.groups or (0, name.id) in self.groups:
+            return False
+        definition = self._lookup(name, ctx.scope)
+        if definition is None:
+            return False
+        value = _peel(definition.value)
+        if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mod | ast.Add):
+            value = value.left
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "format":
+            value = value.func.value
+        return isinstance(value, ast.JoinedStr) or (isinstance(value, ast.Constant) and isinstance(value.value, str))
 
     def _generic_call(self, node: ast.Call, chain: str, kind: str | None, ctx: _Ctx) -> None:
         """Any other call: prompt keywords (`instructions=`, `system_prompt=`...) or a message list argument."""
