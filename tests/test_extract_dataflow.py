@@ -1150,3 +1150,27 @@ def test_text_built_in_a_local_and_passed_as_responses_input() -> None:
     assert found["Write a limerick about {n}."][0] == "user"
     assert found["Plan a picnic."][0] == "user"
     assert len(prompts) == 3  # `history`, a parameter, holds no text written here
+
+
+def test_a_text_passed_through_a_call_and_reassigned_keeps_its_earlier_pieces() -> None:
+    source, prompts = run('''
+        def build(agent, markdown):
+            extra = []
+            if markdown:
+                extra.append("Use markdown to format your answers.")
+            content = ""
+            content += f"You are {agent.name}, a research assistant.\\n"
+            for item in extra:
+                content += f"\\n- {item}"
+            if agent.resolve:
+                content = render_vars(agent, content)
+            content += "Answer in one paragraph."
+            other = render_vars(agent, "status")
+            return Message(role="system", content=content.strip())
+    ''')
+    texts = [p.text for p in prompts]
+    assert any("a research assistant" in t for t in texts), texts
+    markdown = only(prompts, "Use markdown")
+    assert first_line(source, markdown) == line_of(source, '"Use markdown')
+    assert any("Answer in one paragraph." in t for t in texts)
+    assert not any(t == "status" for t in texts)

@@ -1651,6 +1651,8 @@ class _Extractor:
             if isinstance(node, ast.Name) and self._use is not None:
                 self._other_branches(node, definition, scope)
             frag, percent = self._render(definition.value, inner_scope, depth + 1, definition.cls or cls)
+            if isinstance(node, ast.Name) and self._use is not None:
+                self._transformed(definition, inner_scope)
             if frag is None and isinstance(node, ast.Name) and self._augments(definition, node.lineno):
                 # `prompt = helper(...)` then `prompt += "..."`: the pieces appended are prompt text
                 a, b = self.span(definition.value)
@@ -1674,6 +1676,17 @@ class _Extractor:
         if isinstance(node, ast.Call):
             return self._render_call(node, scope, depth, cls)
         return None, False
+
+    def _transformed(self, definition: _Def, scope: int) -> None:
+        """`content = render_vars(agent, content)`: a call handed the text the name held before gives it back
+        changed; what was written into it before (its first value, the pieces appended) is prompt text too."""
+        value = definition.value
+        if not isinstance(value, ast.Call) or definition.aug:
+            return
+        for arg in [*value.args, *(k.value for k in value.keywords)]:
+            if isinstance(arg, ast.Name) and arg.id == definition.name:
+                self._pieces.append((arg, scope))
+                return
 
     def _other_branches(self, node: ast.Name, definition: _Def, scope: int) -> None:
         """A local composed into a prompt and assigned in branches before (`if path: pre = f"The image at
