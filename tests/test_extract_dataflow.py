@@ -1174,3 +1174,75 @@ def test_a_text_passed_through_a_call_and_reassigned_keeps_its_earlier_pieces() 
     assert first_line(source, markdown) == line_of(source, '"Use markdown')
     assert any("Answer in one paragraph." in t for t in texts)
     assert not any(t == "status" for t in texts)
+
+
+def test_role_word_message_helpers_are_chat_turns() -> None:
+    """Vanna's `self.system_message(text)` / `self.user_message(text)` build chat turns; a setting read
+    (`agent.system_message`) or a call with no text stays out."""
+    source, prompts = run('''
+        class Base:
+            def combine(self, first, second):
+                prompt = [
+                    self.system_message("Combine the two questions into one if they are related."),
+                    self.user_message("First question: " + first + "\\nSecond question: " + second),
+                ]
+                return self.submit_prompt(prompt=prompt)
+
+            def settings(self, agent):
+                return agent.system_message, self.user_message(None)
+    ''')
+    roles = {p.text.split("\n")[0]: p.role for p in prompts}
+    assert roles == {"Combine the two questions into one if they are related.": "system",
+                     "First question: {first}": "user"}, roles
+
+
+def test_examples_given_with_an_instruction_are_prompt_text() -> None:
+    source, prompts = run('''
+        GOALS = ActionNode(key="Goals", expected_type=list[str],
+                           instruction="Provide up to three clear product goals.",
+                           example=["Create an engaging user experience", "Optimize performance"])
+        PORT = Setting(key="port", example="8080")
+    ''')
+    texts = [p.text for p in prompts]
+    assert texts == ["Provide up to three clear product goals.", "Create an engaging user experience",
+                     "Optimize performance"], texts
+
+
+def test_persona_attributes_of_role_and_agent_classes() -> None:
+    source, prompts = run('''
+        class Architect(Role):
+            name: str = "Bob"
+            goal: str = "design a concise, usable, complete software system"
+            constraints: str = "make sure the architecture is simple enough and uses open source libraries"
+
+        class Settings(BaseModel):
+            goal: str = "reach the quarterly sales target across all regions"
+    ''')
+    assert [(first_line(source, p), p.text) for p in prompts] == [
+        (4, "design a concise, usable, complete software system"),
+        (5, "make sure the architecture is simple enough and uses open source libraries")]
+
+
+def test_constants_of_a_module_in_a_prompts_folder() -> None:
+    code = '''
+        SALES_ASSISTANT = """You are a sales assistant helping your agent decide which stage the conversation is in.
+        Answer with one number only."""
+        DEFAULT_REGION = "eu-west-1"
+    '''
+    _source, prompts = run(code, path="metagpt/prompts/sales.py")
+    assert [p.text.split("\n")[0] for p in prompts] == [
+        "You are a sales assistant helping your agent decide which stage the conversation is in."]
+    _source, elsewhere = run(code, path="metagpt/roles/sales.py")
+    assert elsewhere == []
+
+
+def test_a_prompt_file_comment_header_closed_by_the_block_marker_is_cut_off() -> None:
+    from promptlint.extractors import promptfile
+    text = ("Variables:\n!<INPUT 0>! -- Persona name\n<commentblockmarker>###</commentblockmarker>\n"
+            "Task -- choose an area for !<INPUT 0>!.\n")
+    source = SourceFile("prompts/area_v1.txt", text)
+    [prompt] = promptfile.extract(source).prompts
+    assert prompt.text.startswith("Task -- choose an area")
+    assert first_line(source, prompt) == 4
+    [whole] = promptfile.extract(SourceFile("prompts/plain.txt", "Variables: none\nTask -- reply.\n")).prompts
+    assert whole.text.startswith("Variables: none")

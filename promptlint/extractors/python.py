@@ -79,6 +79,12 @@ _TEMPLATE_NAME_RE = compile_regex(r"(?i)template|prompt")
 _WORD_RE = compile_regex(r"[^\W\d_]{2,}")
 
 _TOOL_ATTRS = frozenset({"description"})
+#: Attributes of an agent or role class that fill its system prompt (MetaGPT's `profile`, `goal`, `constraints`).
+_PERSONA_ATTRS = frozenset({"profile", "goal", "goals", "constraints", "backstory", "persona", "role_description",
+                            "desc", "description", "instructions", "instruction"})
+#: Methods of a tool class that hand out its argument schema (`def get_args_schema(self): return SearchArgs`).
+_SCHEMA_GETTERS = frozenset({"get_args_schema", "args_schema", "get_input_schema", "input_schema", "get_schema",
+                             "get_parameters_schema", "parameters_schema"})
 #: Prompt files code may load: a name ending like this, or a path through a folder named like a prompt folder.
 _PROMPT_FILE_RE = compile_regex(r"(?i)\.(?:md|markdown|txt|text|jinja2?|j2|mustache|hbs|handlebars|json|prompt|ya?ml)$")
 _PROMPT_DIR_RE = compile_regex(r"(?i)prompt|template|instruction")
@@ -89,6 +95,8 @@ _LLM_MODULE_RE = compile_regex(
     r"|guidance|outlines|marvin|mem0|boto3|transformers|huggingface_hub|semantic_kernel|haystack)(?:\.|$)"
 )
 #: A name that says "prompt" on its own; other prompt-ish names (message, system) need the content to agree.
+#: A package folder of prompt modules (`prompts/`, `prompt_templates/`).
+_PROMPT_FOLDER_RE = compile_regex(r"(?i)^(?:\w+_)?prompts?(?:_\w+)?$")
 _STRONG_NAME_RE = compile_regex(r"(?i)prompt|instruction|template|backstory|persona|preamble|(?:^|_)sys(?:_|$)"
                                 r"|system_?(?:message|msg|content|text)")
 #: Content that addresses a model: second person, a task, an answer format, a role play.
@@ -131,7 +139,7 @@ def extract(source: SourceFile, full: bool = False) -> Extraction:
     marker_text, markers = _marker_text(text)
     # literal scans first (far faster than the pattern's): most files hold none of the extra markers
     extra = any(word in marker_text for word in _EXTRA_WORDS)
-    if not full and not extra and not markers.search(marker_text):
+    if not full and not extra and not markers.search(marker_text) and _prompt_folder(source.path) is None:
         return Extraction(source=source, facts=_lite_facts(text))
     if extra or "description" in marker_text:  # statements are searched for both kinds of marker at once
         # (`description=` is a statement marker, not a file one: a tool made of a function or a `dict(...)`)
@@ -150,6 +158,13 @@ def extract(source: SourceFile, full: bool = False) -> Extraction:
     except Exception as exc:  # a bug here must not stop the run: report it as PL000
         extraction.problem = ParseProblem(f"internal error in the Python extractor: {exc!r}")
     return extraction
+
+
+def _prompt_folder(path: str) -> str | None:
+    """The folder a module sits in (or the one above) when it is named for prompts (`metagpt/prompts/sales.py`,
+    `app/prompt_templates/review/code.py`): its constants are prompts by where they are written."""
+    parts = path.replace("\\", "/").split("/")
+    return next((d for d in reversed(parts[-3:-1]) if _PROMPT_FOLDER_RE.search(d)), None)
 
 
 _CLASS_RE = compile_regex(r"class[ \t]+(\w+)[ \t]*\(([^)]*)\)")
@@ -356,8 +371,10 @@ class _Extractor:
         self._default_names: list[tuple[ast.expr, tuple[int, str]]] = []  # default -> (function scope, parameter)
         self._use_rows: set[str] = set()
         stem = source.path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".py")
-        #: the module's name when it says its texts are prompts (`prompts.py`, `coder_prompts.py`, `templates.py`)
-        self._prompt_module = stem if _STRONG_NAME_RE.search(stem) else None
+        folder = _prompt_folder(source.path)
+        #: the module's name when it says its texts are prompts (`prompts.py`, `coder_prompts.py`, `templates.py`),
+        #: or the folder it sits in does (`metagpt/prompts/sales.py`)
+        self._prompt_module = stem if _STRONG_NAME_RE.search(stem) else f"{folder}.{stem}" if folder else None
 
     # ------------------------------------------------------------------ positions
 
@@ -615,7 +632,7 @@ class _Extractor:
         self.seen_classes.setdefault(node.name, []).append(node)
         for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
             self._visit_expr(expr, ctx)
-        bases = [pc.dotted(b).rsplit(".", 1)[-1] for b in node.bases]
+        bases = [pc.dotted(b).rsplit(".", 1)[-1].removesuffix("[]") for b in node.bases]
         if any(b == "Signature" or b.endswith("Signature") for b in bases):  # DSPy: the docstring instructs
             self._docstring(node, "system", self._sink("DSPy signature instructions", node.name, node), ctx,
                             node.name)
@@ -631,6 +648,20 @@ class _Extractor:
                         isinstance(t, ast.Name) and t.id in pc.SCHEMA_KWARGS
                         for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])):
                     self._schema_texts(stmt.value, node.name, stmt, ctx)
+                elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                    method = self.funcs.get((node.name, stmt.name))
+                    if stmt.name in _TOOL_ATTRS:  # `@property def description(self): return "..."`
+                        self._emit_returns(method, "unknown", None, ctx, self._sink("tool description", node.name,
+                                                                                     stmt))
+                    elif stmt.name in _SCHEMA_GETTERS and method is not None:  # `def get_args_schema(): return Args`
+                        for ret in method.returns:
+                            if ret.value is not None:
+                                self._schema_texts(ret.value, node.name, ret, ctx)
+            for base in node.bases:  # `class RunSql(Tool[RunSqlArgs])`: a tool generic over its arguments
+                if isinstance(base, ast.Subscript):
+                    args = base.slice.elts if isinstance(base.slice, ast.Tuple) else [base.slice]
+                    for arg in args:
+                        self._schema_texts(arg, node.name, node, ctx)
             for stmt in node.body:  # its interface (`__call__`, `forward`, `run`, LangChain's `_run`), not private
                 if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and (  # helpers (`_get_app_code`)
                         not stmt.name.startswith("_") or stmt.name.startswith("__") or stmt.name in ("_run", "_arun")):
@@ -845,6 +876,16 @@ class _Extractor:
                     out.append(cls)
         return out
 
+    def _persona_class(self, name: str) -> bool:
+        """Is the class of this name an agent or role persona (`class Architect(Role)`, `class Coder(BaseAgent)`),
+        whose `profile`, `goal` and `constraints` fill its system prompt?"""
+        for cls in self.seen_classes.get(name, ()):
+            for base in cls.bases:
+                last = pc.dotted(base).rsplit(".", 1)[-1].removesuffix("[]")
+                if last.endswith(("Agent", "Role")) or last in ("Role", "Persona"):
+                    return True
+        return False
+
     def _prose_at(self, value: ast.expr, ctx: _Ctx) -> bool:
         """Is this expression, as written here, a text of three words or more?"""
         self._rendered = []
@@ -965,6 +1006,9 @@ class _Extractor:
             elif key in pc.SYSTEM_KWARGS:
                 found |= self._content(value, "system", site, ctx, key,
                                        "instructions" if key.startswith("instruction") else "system prompt")
+            elif key in ("example", "examples") and {"instruction", "instructions"} & dict(kwargs).keys():
+                # `ActionNode(instruction="...", example="Create a 2048 game")`: shown to the model with it
+                found |= self._content(value, "system", site, ctx, key, "instruction example")
             elif key in ("messages", "input") and (model_call or key == "messages") and _is_message_list(value):
                 self._messages(value, site, ctx)
                 found = True
@@ -1946,6 +1990,9 @@ class _Extractor:
                 if definition.scope == 0 and definition.cls and definition.cls.endswith("Agent") \
                         and "description" in name.lower() and not _NAME_DENY_RE.search(name):
                     judge = f"{definition.cls}.{name}.instruction"  # an agent's description: what others read
+                elif definition.scope == 0 and definition.cls and name in _PERSONA_ATTRS \
+                        and self._persona_class(definition.cls):
+                    judge = f"{definition.cls}.{name}.instruction"  # `class Architect(Role): goal: str = "..."`
                 if not _PROMPT_NAME_RE.search(judge):
                     continue
                 if container and not _PROMPT_NAME_RE.search(name):
@@ -2411,7 +2458,8 @@ def _call_message_parts(node: ast.Call) -> tuple[ast.expr | None, ast.expr, str]
             content = node.args[0]
         elif content is None and last.startswith("make_") and len(node.args) >= 2:
             content = node.args[1]  # CAMEL's make_user_message(role_name, content)
-        return (ast.Constant(factory.group(1)), content, "content") if content is not None else None
+        role_word = factory.group(1) or factory.group(2)
+        return (ast.Constant(role_word), content, "content") if content is not None else None
     if last.endswith("Message") and last[:1].isupper():  # `BaseMessage(role_type=..., content=...)`
         content = next((k.value for k in node.keywords if k.arg == "content"), None)
         role_kw = next((k.value for k in node.keywords if k.arg in ("role", "role_type")), None)
