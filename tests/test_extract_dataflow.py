@@ -1179,7 +1179,7 @@ def test_a_text_passed_through_a_call_and_reassigned_keeps_its_earlier_pieces() 
 def test_role_word_message_helpers_are_chat_turns() -> None:
     """Vanna's `self.system_message(text)` / `self.user_message(text)` build chat turns; a setting read
     (`agent.system_message`) or a call with no text stays out."""
-    source, prompts = run('''
+    _source, prompts = run('''
         class Base:
             def combine(self, first, second):
                 prompt = [
@@ -1197,7 +1197,7 @@ def test_role_word_message_helpers_are_chat_turns() -> None:
 
 
 def test_examples_given_with_an_instruction_are_prompt_text() -> None:
-    source, prompts = run('''
+    _source, prompts = run('''
         GOALS = ActionNode(key="Goals", expected_type=list[str],
                            instruction="Provide up to three clear product goals.",
                            example=["Create an engaging user experience", "Optimize performance"])
