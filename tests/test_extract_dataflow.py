@@ -1246,3 +1246,39 @@ def test_a_prompt_file_comment_header_closed_by_the_block_marker_is_cut_off() ->
     assert first_line(source, prompt) == 4
     [whole] = promptfile.extract(SourceFile("prompts/plain.txt", "Variables: none\nTask -- reply.\n")).prompts
     assert whole.text.startswith("Variables: none")
+
+
+def test_methods_of_a_class_named_for_its_prompts_return_prompts() -> None:
+    source, prompts = run('''
+        class PromptFamily:
+            @staticmethod
+            def curate_sources(query, sources):
+                return f"""Your goal is to evaluate and curate the scraped content for the task: "{query}".
+        Keep only reliable sources: {sources}"""
+
+            def __repr__(self):
+                return f"PromptFamily(config={self.config})"
+
+            def label(self):
+                return "family"
+
+        class Report:
+            def introduction(self, question):
+                return f"Using the above information, prepare an introduction to {question}."
+    ''')
+    assert [(first_line(source, p), p.text.split("\n")[0]) for p in prompts] == [
+        (5, 'Your goal is to evaluate and curate the scraped content for the task: "{query}".')]
+
+
+def test_a_text_chosen_by_a_condition_and_composed_into_a_prompt() -> None:
+    source, prompts = run('''
+        def planning(summary, feedback):
+            note = (
+                f"Human feedback: {feedback}. You must plan the sections based on the human feedback."
+                if feedback
+                else ""
+            )
+            return [{"role": "user", "content": f"Research summary: {summary}\\n{note}\\nWrite an outline."}]
+    ''')
+    note = only(prompts, "Human feedback")
+    assert first_line(source, note) == line_of(source, 'f"Human feedback')

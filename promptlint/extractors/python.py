@@ -624,7 +624,8 @@ class _Extractor:
                 self._tool_results(node, inner)
             else:
                 self._emit_returns(self.funcs.get((inner.cls or "", node.name)), role, None, inner, sink)
-        elif (_PROMPT_NAME_RE.search(node.name) or _says_prompt_text(node)) and not _NAME_DENY_RE.search(node.name):
+        elif (_PROMPT_NAME_RE.search(node.name) or _says_prompt_text(node) or self._in_prompt_container(node, ctx)) \
+                and not _NAME_DENY_RE.search(node.name):
             self._returned_prompts(node, inner)
         self._visit_body(node.body, inner)
 
@@ -1292,8 +1293,9 @@ class _Extractor:
             if definition is not None and base is value and not definition.aug:
                 # follow `x = y` / `x = f()` chains to where the text is
                 inner = _peel(definition.value)
-                if isinstance(inner, ast.Name | ast.Attribute) or (
+                if isinstance(inner, ast.Name | ast.Attribute | ast.IfExp | ast.BoolOp) or (
                         isinstance(inner, ast.Call) and self._local_func(inner, ctx) is not None):
+                    # (`x = f"..." if context else ""`: each text it may hold, where it is written)
                     definition.used = True
                     return self._emit(definition.value, role, site, self._def_ctx(definition, ctx), name, prose,
                                       sink, piece, depth + 1)
@@ -2043,6 +2045,14 @@ class _Extractor:
                 self._literals_done.add(id(item))
                 self._add_prompt(frag, _role_for_name(name), None, name, definition.stmt, percent)
         definition.used = True
+
+    def _in_prompt_container(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: _Ctx) -> bool:
+        """A method of a class named for its prompts (`class PromptFamily: def curate_sources(...)`) or a function
+        of a module named for them (`prompts.py`): what it returns is a prompt, whatever the function's name (its
+        dunders and its returns of fewer than three words aside)."""
+        if node.name.startswith("__") or (ctx.scope != 0 and ctx.function is not None):
+            return False
+        return bool(_STRONG_NAME_RE.search(ctx.cls)) if ctx.cls else self._prompt_module is not None
 
     def _returned_prompts(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: _Ctx) -> None:
         """`def build_system_prompt(): return "..."`: the returned text is a prompt."""
