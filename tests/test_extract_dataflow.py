@@ -1282,3 +1282,17 @@ def test_a_text_chosen_by_a_condition_and_composed_into_a_prompt() -> None:
     ''')
     note = only(prompts, "Human feedback")
     assert first_line(source, note) == line_of(source, 'f"Human feedback')
+
+
+def test_a_message_class_given_its_role_and_content_by_position() -> None:
+    source, prompts = run('''
+        def prompt_system():
+            yield Message("system", "You are a terminal assistant. Keep answers short.")
+
+        def later(text):
+            return [Message("user", "Summarise the conversation so far."), Message("tool", text),
+                    Message("Warning", "Disk almost full")]
+    ''')
+    assert [(p.role, p.text) for p in prompts] == [
+        ("system", "You are a terminal assistant. Keep answers short."),
+        ("user", "Summarise the conversation so far.")]

@@ -2470,6 +2470,10 @@ def _call_message_parts(node: ast.Call) -> tuple[ast.expr | None, ast.expr, str]
             content = node.args[1]  # CAMEL's make_user_message(role_name, content)
         role_word = factory.group(1) or factory.group(2)
         return (ast.Constant(role_word), content, "content") if content is not None else None
+    if (last.endswith(("Message", "Msg")) or last in ("Turn", "ChatTurn")) and last[:1].isupper() \
+            and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant) \
+            and isinstance(node.args[0].value, str) and node.args[0].value.lower() in pc.ROLE_NAMES:
+        return node.args[0], node.args[1], "content"  # `Message("system", "You are ...")`: role, then content
     if last.endswith("Message") and last[:1].isupper():  # `BaseMessage(role_type=..., content=...)`
         content = next((k.value for k in node.keywords if k.arg == "content"), None)
         role_kw = next((k.value for k in node.keywords if k.arg in ("role", "role_type")), None)
