@@ -1285,7 +1285,7 @@ def test_a_text_chosen_by_a_condition_and_composed_into_a_prompt() -> None:
 
 
 def test_a_message_class_given_its_role_and_content_by_position() -> None:
-    source, prompts = run('''
+    _source, prompts = run('''
         def prompt_system():
             yield Message("system", "You are a terminal assistant. Keep answers short.")
 
