@@ -1296,3 +1296,11 @@ def test_a_message_class_given_its_role_and_content_by_position() -> None:
     assert [(p.role, p.text) for p in prompts] == [
         ("system", "You are a terminal assistant. Keep answers short."),
         ("user", "Summarise the conversation so far.")]
+
+
+def test_a_prompt_file_takes_its_role_from_its_folder_when_its_name_says_none() -> None:
+    from promptlint.extractors.promptfile import role_for_file
+    assert role_for_file("agent/system_prompts/default.md") == "system"
+    assert role_for_file("agent/system_prompts/user_turn.md") == "user"  # the file's own name first
+    assert role_for_file("agent/templates/question.j2") == "template"
+    assert role_for_file("users/notes.md") == "template"

@@ -25,11 +25,13 @@ _HEADER_END = "<commentblockmarker>###</commentblockmarker>"
 
 
 def role_for_file(path: str) -> Role:
-    name = path.replace("\\", "/").rsplit("/", 1)[-1]
-    if _SYSTEM_NAME.search(name):
-        return "system"
-    if _USER_NAME.search(name):
-        return "user"
+    """From the file's name (`system_prompt.md`, `user.txt`), else its folder's (`system_prompts/default.md`)."""
+    parts = path.replace("\\", "/").rsplit("/", 2)
+    for name in reversed(parts[-2:]):
+        if _SYSTEM_NAME.search(name):
+            return "system"
+        if _USER_NAME.search(name):
+            return "user"
     return "template"
 
 
