@@ -1304,3 +1304,18 @@ def test_a_prompt_file_takes_its_role_from_its_folder_when_its_name_says_none() 
     assert role_for_file("agent/system_prompts/user_turn.md") == "user"  # the file's own name first
     assert role_for_file("agent/templates/question.j2") == "template"
     assert role_for_file("users/notes.md") == "template"
+
+
+def test_conditional_items_of_a_list_joined_into_a_prompt_are_pieces() -> None:
+    source, prompts = run('''
+        def build_system_prompt(has_search):
+            parts = ["You are a data analyst."]
+            parts.extend([
+                "Example workflow:",
+                f"  First: call search(question={has_search!r})" if has_search else "",
+                "Do NOT skip the search step." if has_search else "",
+            ])
+            return "\\n".join(parts)
+    ''')
+    lines = {first_line(source, p) for p in prompts}
+    assert {line_of(source, 'f"  First'), line_of(source, '"Do NOT skip')} <= lines, [p.text for p in prompts]

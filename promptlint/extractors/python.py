@@ -1879,8 +1879,9 @@ class _Extractor:
                 continue
             frag, _ = self._render(item, scope, depth + 1, cls)
             if frag is None:
-                inner = _peel(item)
-                if isinstance(inner, ast.Name | ast.Attribute | ast.Call) and self._use is not None:
+                inner = _peel(item)  # (`f"... {x}" if has_search else ""`: each text it may be, where written)
+                if isinstance(inner, ast.Name | ast.Attribute | ast.Call | ast.IfExp | ast.BoolOp) \
+                        and self._use is not None:
                     self._pieces.append((inner, scope))
                 continue
             parts.append(frag)
