@@ -1229,6 +1229,7 @@ class _Extractor:
         if isinstance(base, ast.Call):
             func = self._local_func(base, ctx)
             if func is not None:
+                self._overridable(base, ctx.scope, ctx.cls, role, sink, piece)
                 return self._emit_returns(func, role, site, ctx, sink, depth, piece)
         if isinstance(base, ast.BoolOp | ast.IfExp):  # `prompt or DEFAULT_PROMPT`, `A if short else B`
             operands = base.values if isinstance(base, ast.BoolOp) else [base.body, base.orelse]
@@ -1498,6 +1499,19 @@ class _Extractor:
         finally:
             self._active.discard(id(func.node))
         return found
+
+    def _overridable(self, call: ast.Call, scope: int, cls: str | None, role: Role, sink: Sink | None,
+                     piece: bool) -> None:
+        """`self.field_description(sig)` used as prompt text and defined in this class: a subclass in another
+        file may override it (ChatAdapter's), so the use is left to the project join as well."""
+        func = call.func
+        if cls and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                and func.value.id in ("self", "cls"):
+            saved, self._use = self._use, (role, sink)
+            try:
+                self._unresolved(call, scope, cls, piece)
+            finally:
+                self._use = saved
 
     def _unresolved(self, node: ast.expr, scope: int, cls: str | None, piece: bool) -> None:
         """A name, attribute or call with no definition in this file: a use for the project join to follow, or
@@ -1797,6 +1811,8 @@ class _Extractor:
             return (ps.dedent(frag) if name == "dedent" else ps.cleandoc(frag)), percent
         local = self._local_func(node, _Ctx(scope=scope, cls=cls))
         if local is not None:
+            if self._use is not None:
+                self._overridable(node, scope, cls, *self._use, True)
             returns = local.returns
             if len(returns) == 1 and id(local.node) not in self._active:
                 self._active.add(id(local.node))
