@@ -164,3 +164,27 @@ def test_a_condition_rule_reads_the_other_messages_of_a_call_once_per_role_not_o
     large, same_codes = reads(160)
     assert codes and codes == same_codes  # the text does trigger a condition rule, at every size
     assert large <= 4 * small + 20  # linear (was about 16x: every message walked all the others)
+
+
+def test_a_text_no_entry_of_a_pattern_list_can_match_is_not_searched_by_it(monkeypatch: Any) -> None:
+    # many ordinary distinct messages: a rule whose pattern list `_quick` can rule out per text (its gate shut,
+    # no sentence at its concepts' thresholds) never searches them; the rules that cannot tell still do
+    import promptlint.rules_engine.engine as engine
+
+    rules = [r for r in load_rules() if r.kind != "builtin"]
+    by_code = {r.code: r.spec["compiled"]["patterns" if r.kind == "pattern" else "trigger"]
+               for r in rules if r.kind in ("pattern", "condition")}
+    lists = {id(patterns): code for code, patterns in by_code.items()}
+    ruled_out = {code for code, patterns in by_code.items() if engine._quick(patterns) is not None}
+    assert len(ruled_out) >= 5  # most rules can tell
+    searched: list[str] = []
+    real = engine.find_hits
+
+    def counting(patterns: Any, exceptions: Any, view: Any) -> Any:
+        searched.append(lists.get(id(patterns), "other"))
+        return real(patterns, exceptions, view)
+
+    monkeypatch.setattr(engine, "find_hits", counting)
+    texts = [f"Message {i} about the {topic}." for i, topic in enumerate(["invoice", "refund", "billing plan"] * 40)]
+    assert run_rules(extract(_messages_file(texts)), rules) == []
+    assert searched and not ruled_out & set(searched)
