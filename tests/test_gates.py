@@ -34,7 +34,9 @@ def test_the_literals_every_match_holds_are_read_from_the_parse_tree() -> None:
     assert required(r"(?:x?yz|abc)+", re.I) is None  # a branch with nothing long enough: no gate
     assert required(r"(?:abcd)*", re.I) is None  # may match empty text
     assert required(r"(?!forbidden)\w+", re.I) is None  # a negative lookahead requires nothing
-    assert required(r"(?-i:CSAM)|porn", re.I) is None  # a scoped flag changes how a literal matches
+    # a group matching case-sensitively only narrows what matches: its literal is still in the lower-cased text
+    assert required(r"(?-i:CSAM)|porn", re.I) == ("CSAM", "porn")
+    assert required(r"(?i:abcd)", 0) is None  # a group made case-insensitive matches other text: no literal
 
 
 def test_every_letter_outside_ascii_that_ignorecase_matches_to_ascii_is_folded() -> None:

@@ -37,14 +37,19 @@ class PromptView:
         self._open: dict[Gate, int] = {}
         self._grams: tuple[str, frozenset[str]] | None = None
 
+    def text_grams(self) -> tuple[str, frozenset[str]]:
+        """The text as the gates read it (`folded`) and its runs of characters (`grams`), made once."""
+        found = self._grams
+        if found is None:
+            low = folded(self.nt.text)
+            found = self._grams = (low, grams(low))
+        return found
+
     def opens(self, gate: Gate) -> int:
         """Which patterns behind `gate` the text may match (gates.py; asked once per gate and text)."""
         found = self._open.get(gate)
         if found is None:
-            if self._grams is None:
-                low = folded(self.nt.text)
-                self._grams = (low, grams(low))
-            found = self._open[gate] = gate.open(*self._grams)
+            found = self._open[gate] = gate.open(*self.text_grams())
         return found
 
     @property
@@ -211,17 +216,17 @@ def _may_hit(views: list[PromptView], patterns: Sequence[Any]) -> list[PromptVie
     if quick is None:
         return views
     gate, needs = quick
+    keys = gate.keys() if gate is not None else None
     out: list[PromptView] = []
     for view in views:
-        if gate is not None:
-            mask = view._open.get(gate)
-            if mask is None:
-                mask = view.opens(gate)
-            if mask:
+        if keys is not None:
+            found = view._grams or view.text_grams()
+            # most texts hold none of the gate's runs: answered here, without asking the gate (`Gate.open`)
+            if not keys.isdisjoint(found[1]) and view.opens(gate):  # type: ignore[arg-type]
                 out.append(view)
                 continue
         if needs:
-            top = view.facts.top()
+            top = (view._facts or view.facts).top()
             for concept, threshold in needs:
                 if top.get(concept, 0.0) >= threshold:
                     out.append(view)

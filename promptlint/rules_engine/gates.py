@@ -9,7 +9,8 @@ The literals are derived from the pattern's own parse tree (`required`), so a ga
 every match of the pattern (its lookarounds included) contains one of them, read with the pattern's flags. A
 gate answers "may match" (run the pattern) or "cannot match" (skip it), never changing what a pattern finds.
 A pattern without such literals (`\\w+ing`, a `{fact:...}` concept, a custom rule's time-limited pattern, a
-case-sensitive one) has no gate and always runs.
+case-sensitive one) has no gate and always runs (a case-sensitive group inside one, `(?-i:CSAM)`, still gives
+its literal: the gate reads lower-cased text).
 
 Per text, the work is shared by all rules (the engine's `PromptView`): the text folded to lower case once, and
 its set of 3-character runs; a rule's pattern list asks one gate (`PatternList.gate`), which most texts answer
@@ -39,7 +40,7 @@ from promptlint.rules_engine.text import PLACEHOLDER
 #: occur in nearly every text anyway).
 GRAM = 3
 #: Version of the cached literal sets; bump when `required` changes what it derives.
-_FORMAT = 7
+_FORMAT = 8
 
 
 def _best(candidates: Iterable[frozenset[str]]) -> frozenset[str] | None:
@@ -106,8 +107,8 @@ def _exact(op: Any, arg: Any, parser: Any) -> frozenset[str] | None:
             return frozenset(chr(c) for _, c in arg)
         return None
     if op is parser.SUBPATTERN:
-        _group, add_flags, del_flags, sub = arg
-        return None if add_flags or del_flags else _exact_sequence(list(sub), parser)
+        _group, add_flags, _del_flags, sub = arg
+        return None if _widens(add_flags) else _exact_sequence(list(sub), parser)
     if op is parser.BRANCH:
         union: set[str] = set()
         for branch in arg[1]:
@@ -147,10 +148,18 @@ def _exact_sequence(items: Sequence[tuple[Any, Any]], parser: Any) -> frozenset[
     return frozenset(strings)
 
 
+def _widens(add_flags: int) -> bool:
+    """Does a scoped group's flag let its literals match text other than themselves, as a gate reads them?
+    Only case-insensitivity (or locale) added by the group does. Removed case-insensitivity (`(?-i:CSAM)`) only
+    narrows what matches, and the gate reads the folded (lower-cased) text, which holds the literal's lower case
+    wherever the literal occurs as written; dot, anchor, verbose and ASCII flags leave literals as parsed."""
+    return bool(add_flags & (re.IGNORECASE | re.LOCALE))
+
+
 def _node(op: Any, arg: Any, parser: Any) -> frozenset[str] | None:
     if op is parser.SUBPATTERN:
-        _group, add_flags, del_flags, sub = arg
-        if add_flags or del_flags:  # a scoped flag changes how literals match: no gate
+        _group, add_flags, _del_flags, sub = arg
+        if _widens(add_flags):  # a scoped flag that lets a literal match other text: no gate
             return None
         return _sequence(list(sub), parser)
     if op is parser.ATOMIC_GROUP:
@@ -255,6 +264,10 @@ class Gate:
             by_key.setdefault(_key(literal, counts, spread), []).append((literal, mask))
         self._by_key = {key: tuple(found) for key, found in by_key.items()}
         self._keys = frozenset(by_key)
+
+    def keys(self) -> frozenset[str]:
+        """The runs the literals are filed under: a text holding none of them opens nothing."""
+        return self._keys
 
     def to_plain(self) -> dict[str, tuple[tuple[str, int], ...]]:
         """Plain data for the start-up cache (marshal)."""
