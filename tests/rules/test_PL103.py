@@ -152,3 +152,25 @@ def test_pl103_a_guard_prompt_that_judges_policy_violations_names_the_categories
     assert fires("PL103", f"Read the text below.\n{policy}", "system")
     assert fires("PL103", request, "user")
     assert fires("PL103", f"Check whether my formatting is fine, then: {request}", "user")
+
+
+class _Reads:
+    """A stand-in facts model that reads the sentences about quantities as hard_limit with one probability."""
+
+    def __init__(self, score: float) -> None:
+        self.score = score
+
+    def scores(self, sentence: str) -> dict[str, float]:
+        return {"hard_limit": self.score if "quantities" in sentence else 0.0}
+
+
+@pytest.mark.parametrize(("score", "fired"), [(0.8, False), (0.9, True)])
+def test_pl103_a_weak_reading_needs_a_word_of_the_domain_in_its_sentence(monkeypatch, score: float,
+                                                                         fired: bool) -> None:
+    from promptlint.facts import model as facts_model
+
+    monkeypatch.setattr(facts_model, "load_model", lambda path=None: _Reads(score))
+    # "permitted quantities of ammunition": the wording alone; the domain is named only in another sentence
+    text = "Staff ask you about permitted quantities of ammunition.\nNuclear safety is covered elsewhere."
+    assert fires("PL103", text, "system") is fired
+    assert fires("PL103", "Staff ask you about permitted quantities of sarin precursors.", "system")
