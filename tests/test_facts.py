@@ -199,6 +199,31 @@ def test_the_list_reading_does_not_change_scores_shared_with_another_prompt() ->
     assert shared == {"limit": 0.0}
 
 
+class _AudienceModel:
+    """A stand-in model that reads every sentence as saying, surely, who the users are and nothing else."""
+
+    def scores(self, sentence: str) -> dict[str, float]:
+        return {"audience": 0.95, "purpose": 0.1}
+
+
+@pytest.mark.parametrize(("sentence", "carries"), [
+    ("You assist nurses at Riverside Family Clinic with telephone triage notes.", True),
+    ("Users are qualified solicitors advising employers.", True),
+    ("Our users are verified SOC analysts who triage alerts.", True),
+    ("Users are registered veterinary nurses; the vet in charge signs off every dose.", True),
+    ("Our users are college students.", False),
+    ("Our users are adults in the United States.", False),
+    ("The users of this app are hospital staff.", False),
+])
+def test_a_sentence_saying_who_the_users_are_carries_their_need_unless_it_only_names_them(sentence: str,
+                                                                                            carries: bool) -> None:
+    from promptlint.facts import CARRIES_PURPOSE
+
+    (facts,) = read_facts(normalise(sentence), _AudienceModel()).sentences
+    assert facts.scores["purpose"] == (CARRIES_PURPOSE if carries else 0.1)
+    assert facts.scores["audience"] == 0.95
+
+
 # --- {fact:...} entries -------------------------------------------------------------------------------------
 
 

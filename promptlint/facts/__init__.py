@@ -32,6 +32,19 @@ _NEGATED_LEAD_IN_RE = re.compile(
     r"|restrictions?|limits|boundaries|red lines|don'?ts)\b)[^:\n]{1,80}:\s*", re.IGNORECASE)
 #: The `limit` reading of an item under a negated lead-in: as sure as a sentence saying "never ..." itself.
 LEAD_IN_LIMIT = 0.97
+#: A sentence read as saying who the users are, with at least this probability, also says what they need the
+#: assistant for ("You assist nurses at Riverside with telephone triage notes", "Users are solicitors advising
+#: employers"): its `purpose` reading is raised to this, unless the sentence only names the group.
+CARRIES_PURPOSE = 0.9
+#: A sentence that only names the users' group: "Our users are college students.", "The users of this app are adults
+#: in the United States." It says who, never what for: no verb of its own after the copula, no second clause.
+_BARE_AUDIENCE_RE = re.compile(
+    r"\s*(?:[-*\u2022]\s*)?(?:(?:our|the|all|your|its|this app's|this tool's)\s+)?(?:[\w'-]+\s+)?"
+    r"(?:users|customers|clients|members|audience|students|patients|people using (?:this|it)|visitors|callers|readers"
+    r"|learners)(?:\s+of\s+(?:this|the|our)\s+[\w-]+)?"
+    r"\s+(?:are|is|will be)\s+"
+    r"(?![^\n]*?\b(?:who|that|which|whom|to|so|for|because|when|while|with|and|but|using|use|uses|need|needs|want|wants)\b)"
+    r"(?![^\n]*?\b\w{3,}ing\b)[^;:,\n]{1,80}?[.!]?\s*", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -74,7 +87,17 @@ def read_facts(nt: NormalText, model: FactsModel | None) -> PromptFacts:
             continue
         out.append(SentenceFacts(start, end, model.scores(sentence)))
     _read_negated_lists(text, out)
+    _read_purpose_carried_by_audience(text, out)
     return PromptFacts(out)
+
+
+def _read_purpose_carried_by_audience(text: str, sentences: list[SentenceFacts]) -> None:
+    """A sentence that says who the users are and what they do with the assistant says why they need it too."""
+    for facts in sentences:
+        scores = facts.scores
+        if scores.get("audience", 0.0) >= CARRIES_PURPOSE and scores.get("purpose", 0.0) < CARRIES_PURPOSE \
+                and not _BARE_AUDIENCE_RE.fullmatch(text, facts.start, facts.end):
+            facts.scores = {**scores, "purpose": CARRIES_PURPOSE}  # a copy: scores may be shared between prompts
 
 
 def _read_negated_lists(text: str, sentences: list[SentenceFacts]) -> None:
