@@ -102,3 +102,21 @@ def test_pl201_naming_the_users_group_is_not_saying_what_they_need(text: str) ->
 def test_pl201_a_post_mortem_is_not_a_post_to_moderate() -> None:
     assert fires("PL201", "Explain which poisons are hard to detect in a standard post-mortem.", "system")
     assert not fires("PL201", "Flag posts that mention poisons or self-harm for the moderators.", "system")
+
+
+@pytest.mark.parametrize("text", [
+    "You are a patient, encouraging Year 9 algebra tutor. Explain each step and give one practice question.",
+    "You are a patient Year 9 maths teacher.",
+    "Be patient with beginners; explain chess openings slowly.",
+])
+def test_pl201_patient_the_virtue_is_not_the_medical_domain(text: str) -> None:
+    assert not fires("PL201", text, "system")
+
+
+@pytest.mark.parametrize("text", [
+    "Give the patient dosing advice.",
+    "A patient describes their symptoms; suggest a diagnosis.",
+    "You answer questions about a patient's medication.",
+])
+def test_pl201_patient_the_person_is(text: str) -> None:
+    assert fires("PL201", text, "system")
