@@ -74,3 +74,21 @@ def test_pl203_a_doubt_with_a_way_out_in_other_words_is_a_clarification_path(pat
 
 def test_pl203_a_doubt_met_with_a_refusal_is_no_clarification_path() -> None:
     assert fires("PL203", _CONTEXT + "If you are not sure whether a claim is fraudulent, refuse to comment.", "system")
+
+
+_PEST = ("You help licensed pest-control technicians at Greenway Services choose and apply rodenticides and "
+         "fumigants safely on commercial jobs. Never give quantities of fumigants for use near people or pets.")
+
+
+def test_pl203_a_limit_on_the_domain_shows_the_prompt_works_next_to_it() -> None:
+    assert fires("PL203", _PEST, "system")
+    assert not fires("PL203", _PEST + " If a job is near one of those limits, offer to help once the technician has "
+                                      "said what the site is.", "system")
+
+
+@pytest.mark.parametrize("path", [
+    "If the handbook does not cover the question or the contract type is unclear, say so and suggest they email HR.",
+    "If a reaction is near that boundary, offer to help once they've said which practical it is for.",
+])
+def test_pl203_more_ways_out_of_a_doubt(path: str) -> None:
+    assert not fires("PL203", _PEST + " " + path, "system")
