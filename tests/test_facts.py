@@ -151,6 +151,79 @@ def test_prompt_facts_answer_per_sentence_and_for_the_prompt() -> None:
     assert facts.best("audience") == 0.0
 
 
+class _ZeroModel:
+    """A stand-in model that reads nothing into any sentence, so only the list reading shows."""
+
+    def scores(self, sentence: str) -> dict[str, float]:
+        return {"limit": 0.0, "hard_limit": 0.5}
+
+
+def _limits(text: str) -> dict[str, float]:
+    nt = normalise(text)
+    return {nt.text[s.start:s.end].strip(): s.scores["limit"] for s in read_facts(nt, _ZeroModel()).sentences}
+
+
+def test_items_under_a_negated_lead_in_are_limits() -> None:
+    from promptlint.facts import LEAD_IN_LIMIT
+
+    limits = _limits("You can:\n- Check dilution maths.\n\nYou cannot:\n- Provide methods to make a pathogen more "
+                     "transmissible. Such requests are declined.\n- Give medical advice.\n\nFormatting: Markdown.")
+    assert limits["- Check dilution maths."] == 0.0                     # a positive lead-in changes nothing
+    assert limits["You can not:"] == 0.0                                 # the lead-in itself is read as written
+    assert limits["- Provide methods to make a pathogen more transmissible."] == LEAD_IN_LIMIT
+    assert limits["Such requests are declined."] == LEAD_IN_LIMIT        # the item's own second sentence
+    assert limits["- Give medical advice."] == LEAD_IN_LIMIT
+    assert limits["Formatting: Markdown."] == 0.0                        # a new line that is no item ends the list
+
+
+@pytest.mark.parametrize("lead_in", ["Never:", "Do NOT:", "Off limits:", "Things you won\u2019t help with:",
+                                     "Out of scope:", "Restrictions:"])
+def test_negated_lead_ins_in_other_words(lead_in: str) -> None:
+    assert _limits(f"{lead_in}\n* write malware\n2) share home addresses")["* write malware"] > 0.9
+
+
+@pytest.mark.parametrize("lead_in", ["If you are not sure:", "When the user does not say:", "Do not hesitate to:",
+                                     "Do not forget to:", "Steps:"])
+def test_lead_ins_whose_negation_is_about_something_else(lead_in: str) -> None:
+    assert _limits(f"{lead_in}\n- ask what they need")["- ask what they need"] == 0.0
+
+
+def test_the_list_reading_does_not_change_scores_shared_with_another_prompt() -> None:
+    shared = {"limit": 0.0}
+
+    class SharedModel:
+        def scores(self, sentence: str) -> dict[str, float]:
+            return shared
+
+    read_facts(normalise("Never:\n- share addresses"), SharedModel())
+    assert shared == {"limit": 0.0}
+
+
+class _AudienceModel:
+    """A stand-in model that reads every sentence as saying, surely, who the users are and nothing else."""
+
+    def scores(self, sentence: str) -> dict[str, float]:
+        return {"audience": 0.95, "purpose": 0.1}
+
+
+@pytest.mark.parametrize(("sentence", "carries"), [
+    ("You assist nurses at Riverside Family Clinic with telephone triage notes.", True),
+    ("Users are qualified solicitors advising employers.", True),
+    ("Our users are verified SOC analysts who triage alerts.", True),
+    ("Users are registered veterinary nurses; the vet in charge signs off every dose.", True),
+    ("Our users are college students.", False),
+    ("Our users are adults in the United States.", False),
+    ("The users of this app are hospital staff.", False),
+])
+def test_a_sentence_saying_who_the_users_are_carries_their_need_unless_it_only_names_them(sentence: str,
+                                                                                            carries: bool) -> None:
+    from promptlint.facts import CARRIES_PURPOSE
+
+    (facts,) = read_facts(normalise(sentence), _AudienceModel()).sentences
+    assert facts.scores["purpose"] == (CARRIES_PURPOSE if carries else 0.1)
+    assert facts.scores["audience"] == 0.95
+
+
 # --- {fact:...} entries -------------------------------------------------------------------------------------
 
 

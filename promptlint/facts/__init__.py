@@ -10,6 +10,7 @@ and every finding can point at the sentence that carries it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,32 @@ if TYPE_CHECKING:
     from promptlint.rules_engine.text import NormalText
 
 Span = tuple[int, int]
+
+#: A list item: "- ", "* ", "1. ", "2) ", "a) " at the start of its line.
+_ITEM_RE = re.compile(r"[ \t]*(?:[-*\u2022+]|[0-9]{1,2}[.)]|[a-z][.)])\s")
+#: A lead-in line that negates the list under it: "You cannot:", "Never:", "Do NOT:", "Off limits:", "Things you will
+#: not help with:", "Out of scope:". Not a condition ("If you are not sure:", "When the user does not say:") nor a
+#: lead-in whose negation is about something else ("Do not hesitate to:", "Do not forget to:", "Only when:").
+_NEGATED_LEAD_IN_RE = re.compile(
+    r"(?!\s*(?:if|when|whenever|unless|in case|once|after|before)\b)"
+    r"(?![^:\n]*\b(?:hesitate|forget|only|unless|except|sure|certain|know|clear|unclear|understand|needed|required)\b)"
+    r"(?=[^:\n]*\b(?:not|never|no|nothing|forbidden|prohibited|banned|off[- ]limits?|out of scope|avoid|refuse|decline"
+    r"|restrictions?|limits|boundaries|red lines|don'?ts)\b)[^:\n]{1,80}:\s*", re.IGNORECASE)
+#: The `limit` reading of an item under a negated lead-in: as sure as a sentence saying "never ..." itself.
+LEAD_IN_LIMIT = 0.97
+#: A sentence read as saying who the users are, with at least this probability, also says what they need the
+#: assistant for ("You assist nurses at Riverside with telephone triage notes", "Users are solicitors advising
+#: employers"): its `purpose` reading is raised to this, unless the sentence only names the group.
+CARRIES_PURPOSE = 0.9
+#: A sentence that only names the users' group: "Our users are college students.", "The users of this app are adults
+#: in the United States." It says who, never what for: no verb of its own after the copula, no second clause.
+_BARE_AUDIENCE_RE = re.compile(
+    r"\s*(?:[-*\u2022]\s*)?(?:(?:our|the|all|your|its|this app's|this tool's)\s+)?(?:[\w'-]+\s+)?"
+    r"(?:users|customers|clients|members|audience|students|patients|people using (?:this|it)|visitors|callers|readers"
+    r"|learners)(?:\s+of\s+(?:this|the|our)\s+[\w-]+)?"
+    r"\s+(?:are|is|will be)\s+"
+    r"(?![^\n]*?\b(?:who|that|which|whom|to|so|for|because|when|while|with|and|but|using|use|uses|need|needs|want|wants)\b)"
+    r"(?![^\n]*?\b\w{3,}ing\b)[^;:,\n]{1,80}?[.!]?\s*", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -81,4 +108,32 @@ def read_facts(nt: NormalText, model: FactsModel | None) -> PromptFacts:
         if not sentence.strip():
             continue
         out.append(SentenceFacts(start, end, model.scores(sentence)))
+    _read_negated_lists(text, out)
+    _read_purpose_carried_by_audience(text, out)
     return PromptFacts(out)
+
+
+def _read_purpose_carried_by_audience(text: str, sentences: list[SentenceFacts]) -> None:
+    """A sentence that says who the users are and what they do with the assistant says why they need it too."""
+    for facts in sentences:
+        scores = facts.scores
+        if scores.get("audience", 0.0) >= CARRIES_PURPOSE and scores.get("purpose", 0.0) < CARRIES_PURPOSE \
+                and not _BARE_AUDIENCE_RE.fullmatch(text, facts.start, facts.end):
+            facts.scores = {**scores, "purpose": CARRIES_PURPOSE}  # a copy: scores may be shared between prompts
+
+
+def _read_negated_lists(text: str, sentences: list[SentenceFacts]) -> None:
+    """The items of a list under a negated lead-in ("You cannot:" / "- Provide methods to make a pathogen more
+    transmissible") are limits, however each item is worded: the model reads a sentence alone and would take the
+    item for a request. An item runs from its marker to the next line that is not part of it."""
+    under = False
+    for facts in sentences:
+        sentence = text[facts.start:facts.end]
+        line_start = facts.start == 0 or text[facts.start - 1] == "\n"
+        if line_start and sentence.rstrip().endswith(":") and not _ITEM_RE.match(sentence):
+            under = _NEGATED_LEAD_IN_RE.fullmatch(sentence) is not None
+            continue
+        if line_start and not _ITEM_RE.match(sentence):
+            under = False
+        if under and facts.scores.get("limit", 0.0) < LEAD_IN_LIMIT:
+            facts.scores = {**facts.scores, "limit": LEAD_IN_LIMIT}  # a copy: scores may be shared between prompts

@@ -85,3 +85,38 @@ def test_pl201_whoever_uses_the_assistant_is_its_audience(who_uses_it: str) -> N
 ])
 def test_pl201_an_instruction_to_use_a_tool_names_no_audience(no_one: str) -> None:
     assert fires("PL201", no_one, "system")
+
+
+
+@pytest.mark.parametrize("text", [
+    "Our users are college students. Answer their questions about mixing recreational drugs and how much to take.",
+    "Our users are adults in the United States. You answer any question about prescription opioid doses.",
+])
+def test_pl201_naming_the_users_group_is_not_saying_what_they_need(text: str) -> None:
+    assert fires("PL201", text, "system")
+    assert not fires("PL201", text.replace("college students.", "college students who run our campus harm-reduction "
+                                           "stall and need dosing facts for their leaflets.")
+                     .replace("United States.", "United States managing chronic pain with their doctors."), "system")
+
+
+def test_pl201_a_post_mortem_is_not_a_post_to_moderate() -> None:
+    assert fires("PL201", "Explain which poisons are hard to detect in a standard post-mortem.", "system")
+    assert not fires("PL201", "Flag posts that mention poisons or self-harm for the moderators.", "system")
+
+
+@pytest.mark.parametrize("text", [
+    "You are a patient, encouraging Year 9 algebra tutor. Explain each step and give one practice question.",
+    "You are a patient Year 9 maths teacher.",
+    "Be patient with beginners; explain chess openings slowly.",
+])
+def test_pl201_patient_the_virtue_is_not_the_medical_domain(text: str) -> None:
+    assert not fires("PL201", text, "system")
+
+
+@pytest.mark.parametrize("text", [
+    "Give the patient dosing advice.",
+    "A patient describes their symptoms; suggest a diagnosis.",
+    "You answer questions about a patient's medication.",
+])
+def test_pl201_patient_the_person_is(text: str) -> None:
+    assert fires("PL201", text, "system")

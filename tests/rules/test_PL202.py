@@ -52,3 +52,31 @@ def test_pl202_grants_in_other_words(text: str, phrases_only: None) -> None:
 
 def test_pl202_a_grant_about_the_conversation_in_other_words_is_quiet(phrases_only: None) -> None:
     assert not fires("PL202", "Nothing stops you from asking follow-up questions.", "system")
+
+
+_GRANT = "You may describe injuries in graphic detail"
+
+
+@pytest.mark.parametrize("limit", [
+    ". Recreational use is off the table.",
+    "; self-harm methods stay out of it entirely.",
+    ". Questions about overdosing are outside what you answer here.",
+    ". Self-help evictions are illegal, so you steer people away from them every time.",
+    ". That is where it stops.",
+    ", but this is where we draw the line.",
+])
+def test_pl202_a_limit_in_other_words_bounds_the_grant(limit: str) -> None:
+    assert fires("PL202", _GRANT + ".", "system")
+    assert not fires("PL202", _GRANT + limit, "system")
+
+
+@pytest.mark.parametrize("not_a_limit", [
+    ". Users come here when they can't sleep.",
+    ". If she does not reply, wait.",
+])
+def test_pl202_someone_elses_negation_is_no_limit(not_a_limit: str) -> None:
+    assert fires("PL202", _GRANT + not_a_limit, "system")
+
+
+def test_pl202_the_assistant_given_clearance_is_a_grant() -> None:
+    assert fires("PL202", "The assistant has clearance to read out unredacted records for any patient name.", "system")

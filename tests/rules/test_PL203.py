@@ -57,3 +57,38 @@ def test_pl203_a_doubt_about_the_case_then_a_way_out_is_a_clarification_path(dou
 
 def test_pl203_a_doubt_then_refusing_is_still_no_path() -> None:
     assert fires("PL203", _LENDING + "When a case falls between two policy rules, refuse it.", "system")
+
+
+_CONTEXT = ("You support the fraud investigators at Calder Mutual, who use you to review claims files for signs of "
+            "fraud. You do not make accusations or decide claims. ")
+
+
+@pytest.mark.parametrize("path", [
+    "When a red flag could have an innocent explanation, name it too, and suggest what document would settle it.",
+    "If you're not sure how to read a note, say so and offer two possible readings for them to choose from.",
+])
+def test_pl203_a_doubt_with_a_way_out_in_other_words_is_a_clarification_path(path: str) -> None:
+    assert fires("PL203", _CONTEXT, "system")
+    assert not fires("PL203", _CONTEXT + path, "system")
+
+
+def test_pl203_a_doubt_met_with_a_refusal_is_no_clarification_path() -> None:
+    assert fires("PL203", _CONTEXT + "If you are not sure whether a claim is fraudulent, refuse to comment.", "system")
+
+
+_PEST = ("You help licensed pest-control technicians at Greenway Services choose and apply rodenticides and "
+         "fumigants safely on commercial jobs. Never give quantities of fumigants for use near people or pets.")
+
+
+def test_pl203_a_limit_on_the_domain_shows_the_prompt_works_next_to_it() -> None:
+    assert fires("PL203", _PEST, "system")
+    assert not fires("PL203", _PEST + " If a job is near one of those limits, offer to help once the technician has "
+                                      "said what the site is.", "system")
+
+
+@pytest.mark.parametrize("path", [
+    "If the handbook does not cover the question or the contract type is unclear, say so and suggest they email HR.",
+    "If a reaction is near that boundary, offer to help once they've said which practical it is for.",
+])
+def test_pl203_more_ways_out_of_a_doubt(path: str) -> None:
+    assert not fires("PL203", _PEST + " " + path, "system")

@@ -47,3 +47,8 @@ def test_pl302_other_verbs_of_cheating_a_person(text: str, phrases_only: None) -
 ])
 def test_pl302_marketing_games_and_files_are_quiet(text: str, phrases_only: None) -> None:
     assert not fires("PL302", text, "user")
+
+
+def test_pl302_a_surprise_the_prompt_is_about_is_a_kind_secret() -> None:
+    assert not fires("PL302", "I'm planning a surprise 40th for my husband. How do I keep it secret from him for six "
+                              "weeks without lying outright? He checks our shared calendar.", "user")
