@@ -108,7 +108,8 @@ def read_facts(nt: NormalText, model: FactsModel | None) -> PromptFacts:
         if not sentence.strip():
             continue
         out.append(SentenceFacts(start, end, model.scores(sentence)))
-    _read_negated_lists(text, out)
+    if ":" in text:  # a list's lead-in ends with a colon: no colon, no negated list
+        _read_negated_lists(text, out)
     _read_purpose_carried_by_audience(text, out)
     return PromptFacts(out)
 

@@ -35,9 +35,9 @@ class PromptView:
         self._facts: PromptFacts | None = None
         self._scores = scores
         self._open: dict[Gate, int] = {}
-        self._grams: tuple[str, frozenset[str]] | None = None
+        self._grams: tuple[str, set[str]] | None = None
 
-    def text_grams(self) -> tuple[str, frozenset[str]]:
+    def text_grams(self) -> tuple[str, set[str]]:
         """The text as the gates read it (`folded`) and its runs of characters (`grams`), made once."""
         found = self._grams
         if found is None:

