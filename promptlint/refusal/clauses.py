@@ -59,7 +59,9 @@ _MENTION = re.compile(r"(?i)(?:\byou (?:can|could|might|may|should) (?:say|write
                       r"instructions?|message|text|note|sentence|rule|disclaimer|notice) (?:is|was|would be|could be|"
                       r"might be|reads|goes|looks like|like|such as|along the lines of)|"
                       r"\b(?:say|write|reply|respond|type) (?:something like|something along the lines of)|\be\.g\.|"
-                      r"\bfor (?:example|instance)|\bsuch as|\blooks like|\bsounds like|\breads like)"
+                      r"\bfor (?:example|instance)|\bsuch as|\blooks like|\bsounds like|\breads like|"
+                      r"\b(?:should|could|would|might|can|will|must|to) (?:say|reply|respond|answer|read|write)"
+                      r"(?: something like| back| with)?)"
                       r"[ \t]*:[ \t]*(\S[^\n]*)")  # fmt: skip
 #: A parenthesis right after a quote glosses it (a translation, a transliteration): it is quoted too.
 _GLOSS = re.compile("(?<=" + "\u2591" + r")[ \t]*\([^()\n]{1,300}\)")
@@ -582,14 +584,16 @@ _ABOUT_REQUEST = re.compile(r"^(?:(?:but|and|so|however|also|plus|again|honestly
 
 
 #: A report that the assistant did not do something ("I didn't email the secret key."; "We haven't run any exploit
-#: modules"); not what it did not perceive, know or manage ("I didn't find any errors", "I haven't tested this").
+#: modules"; "I've stopped before sending the transfer"); not what it did not perceive, know or manage ("I didn't find
+#: any errors", "I haven't tested this").
 _NOT_DONE = re.compile(r"^(?:(?:but|and|also|however|note|though|just so you know),? )?(?:i|we) (?:\w+ )?"
                        r"(?:didn't|did not|haven't|have not|never)\b(?! (?:yet\b|(?:\w+ )?(?:have|had|been|get|got|"
                        r"find|found|see|seen|saw|notice|noticed|hear|heard|know|knew|known|mean|meant|realize|realise|"
                        r"realized|realised|expect|expected|think|thought|catch|caught|test|tested|try|tried|manage|"
                        r"managed|forget|forgot|forgotten|need|needed|want|wanted|like|mind|say|said|verify|verified|"
                        r"check(?! out)|checked|encounter|encountered|run into|ran into|receive|received|hit)\b))"
-                       r" \w+")  # fmt: skip
+                       r" \w+|^(?:(?:but|and|also|however|note|though|just so you know),? )?(?:i|we)(?:'ve| have)? "
+                       r"(?:stopped|paused|halted|held off) (?:short of|before|on) \w+ing\b")  # fmt: skip
 
 
 #: What a promise about the answer's manner declines: excess or a tone, not a thing requested ("every variant", "too
