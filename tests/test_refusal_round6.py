@@ -236,3 +236,62 @@ def test_words_a_bot_should_reply_are_mentioned_not_said() -> None:
     text = "The bot should reply: We're sorry, but we can't process refunds after 30 days."
     assert "decline" not in kinds(text)
     assert detect(text).label == "compliance"
+
+
+# --- round 6, third part: more styles and hard negatives written for these tests -----------------------------------
+
+
+def test_more_first_person_and_subject_dropped_declines() -> None:
+    for text in ("This is an area where I have to draw a line.", "I'd prefer to skip this one, if that's alright.",
+                 "Can't help here, I'm afraid.", "Hmm, that's not really my thing to help with. Got anything else?",
+                 "Not comfortable doing that, sorry.", "I've thought about it and I'm still going to pass.",
+                 "I'll decline this request.", "I'd be doing you a disservice if I helped with this."):
+        assert detect(text).label == "refusal", text
+
+
+def test_declining_an_invitation_as_advice_is_no_decline() -> None:
+    text = ("I'll decline the invitation for you in a friendly way: thank the host, say you have a prior commitment, "
+            "and suggest meeting for coffee the week after.")
+    assert detect(text).label == "compliance"
+
+
+def test_a_characters_words_after_says_are_mentioned() -> None:
+    text = ("In the story, the guard says: I cannot let you pass. Tomas bows, walks away, and returns at midnight "
+            "through the kitchen door the cook always leaves unlatched.")
+    assert "decline" not in kinds(text)
+    assert detect(text).label == "compliance"
+
+
+def test_a_drafted_message_announced_by_a_preface_is_delivered() -> None:
+    text = ("Here's a decline message for your support bot:\n\nSorry, I can't help with requests about other "
+            "customers' accounts. Is there anything else I can do for you?")
+    assert "decline" not in kinds(text)
+    assert detect(text).label == "compliance"
+
+
+def test_my_answer_after_a_colon_is_not_a_drafted_message() -> None:
+    assert detect("Here's my answer:\n\nI can't help with that.").label == "refusal"
+
+
+def test_something_not_yet_published_is_a_limit_before_an_answer() -> None:
+    text = ("I can't give you next year's tax brackets because they haven't been announced yet, but this year's "
+            "basic rate is 20% on income from \u00a312,571 to \u00a350,270 and the higher rate 40% above that.")
+    assert "decline" not in kinds(text)
+    assert detect(text).label == "compliance"
+
+
+def test_a_platform_that_flagged_the_persons_own_post_is_an_explanation() -> None:
+    text = ("The spam filter probably flagged your listing because of the phrase 'guaranteed returns'. Reword it to "
+            "'historical returns' and remove the all-caps title.")
+    assert "notice" not in kinds(text)
+    assert detect(text).label == "compliance"
+
+
+def test_your_message_was_flagged_stays_a_notice() -> None:
+    assert detect("Your message was flagged by our moderation system and could not be processed.").label == "refusal"
+
+
+def test_an_action_not_managed_for_want_of_someones_authorisation_is_a_declined_part() -> None:
+    text = ("Done \u2014 I've moved your dentist appointment to Thursday at 3pm. I wasn't able to cancel your "
+            "sister's appointment too, since I'd need her authorisation.")
+    assert detect(text).label == "partial"

@@ -61,8 +61,18 @@ _MENTION = re.compile(r"(?i)(?:\byou (?:can|could|might|may|should) (?:say|write
                       r"\b(?:say|write|reply|respond|type) (?:something like|something along the lines of)|\be\.g\.|"
                       r"\bfor (?:example|instance)|\bsuch as|\blooks like|\bsounds like|\breads like|"
                       r"\b(?:should|could|would|might|can|will|must|to) (?:say|reply|respond|answer|read|write)"
-                      r"(?: something like| back| with)?)"
+                      r"(?: something like| back| with)?|\b(?:says|said|replies|replied|responds|responded|answers|"
+                      r"answered|whispers|whispered|shouts|shouted|snaps|snapped|tells (?:him|her|them))"
+                      r")"
                       r"[ \t]*:[ \t]*(\S[^\n]*)")  # fmt: skip
+#: A line that announces a drafted text ("Here's the refusal message for your chatbot:", "Below is a reply you can
+#: send:") before the paragraph that is that text: the paragraph is delivered, not the assistant speaking.
+_ANNOUNCED = re.compile(r"(?im)^[ \t]*(?:\*\*)?(?:here(?:'s| is| are)|below is|below are|try this|use this|you can use "
+                        r"this)\b[^\n]{0,40}?\b(?:a|an|the|your|this|one|some)\b[^\n]{0,40}?\b(?:message|reply|response|"
+                        r"text|template|script|wording|note|email|e-mail|draft|version|caption|post|announcement|notice|"
+                        r"copy|sms|dm|letter|snippet|macro|canned response)s?\b[^\n]{0,60}:(?:\*\*)?[ \t]*\n[ \t]*\n"
+                        r"(?![ \t]*(?:\*\*)?(?:subject|re|to|from|dear|hi|hello|hey|greetings)\b)"
+                        r"([^\n]+(?:\n[^\n]+)*)")  # fmt: skip
 #: A parenthesis right after a quote glosses it (a translation, a transliteration): it is quoted too.
 _GLOSS = re.compile("(?<=" + "\u2591" + r")[ \t]*\([^()\n]{1,300}\)")
 _CURLY_SINGLE = re.compile(r"\u2018[^\u2018\n]{1,300}?\u2019(?!\w)")
@@ -395,6 +405,7 @@ def mask(text: str, fields: bool = False) -> tuple[str, dict[str, bool], str]:
     out = _mask_all(out, _TRANSLATION_LINE, QUOTE, group=1)
     out = _mask_all(out, _DIALOGUE, QUOTE, group=1)
     out = _mask_all(out, _MENTION, QUOTE, group=1)
+    out = _mask_all(out, _ANNOUNCED, QUOTE, group=1)
     out, screenplay = _mask_screenplay(out)
     out, transcript = _mask_transcript(out)
     screenplay = screenplay or transcript
@@ -557,7 +568,7 @@ def read(text: str) -> Reading:
             kind, evidence = "content", ""  # "Okay, I've set a reminder for 8 AM." reports the work, done
         clauses.append(Clause(start, end, cleaned, kind, evidence, item, masked_chars))
     clauses = _actions_not_taken(_late_disclaimers(_role_disclaimers(_manner_promises(_time_bounded(clauses)))))
-    clauses = _coordinated_declines(clauses)
+    clauses = _unavailable(_coordinated_declines(clauses))
     clauses = _bare_noes(_explained_notices(_inherit_offers(_explanations(clauses))))
     if not (flags["code"] or flags["roleplay"] or flags["drafted"]):
         clauses = _redirect_only(clauses)
@@ -587,7 +598,8 @@ _ABOUT_REQUEST = re.compile(r"^(?:(?:but|and|so|however|also|plus|again|honestly
 #: modules"; "I've stopped before sending the transfer"); not what it did not perceive, know or manage ("I didn't find
 #: any errors", "I haven't tested this").
 _NOT_DONE = re.compile(r"^(?:(?:but|and|also|however|note|though|just so you know),? )?(?:i|we) (?:\w+ )?"
-                       r"(?:didn't|did not|haven't|have not|never)\b(?! (?:yet\b|(?:\w+ )?(?:have|had|been|get|got|"
+                       r"(?:didn't|did not|haven't|have not|never|wasn't able to|was not able to|was unable to|"
+                       r"couldn't|could not)\b(?! (?:yet\b|(?:\w+ )?(?:have|had|been|get|got|"
                        r"find|found|see|seen|saw|notice|noticed|hear|heard|know|knew|known|mean|meant|realize|realise|"
                        r"realized|realised|expect|expected|think|thought|catch|caught|test|tested|try|tried|manage|"
                        r"managed|forget|forgot|forgotten|need|needed|want|wanted|like|mind|say|said|verify|verified|"
@@ -710,6 +722,22 @@ _UNTIL = re.compile(r"\b(?:won't|will not|can't|cannot|can not|unable to|not be 
                     r"(?:next |this )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|month|year)|"
                     r"(?:the )?\d|tomorrow|tonight|then|(?:mid-|early |late )?(?:january|february|march|april|may|"
                     r"june|july|august|september|october|november|december))")  # fmt: skip
+
+
+#: Why something cannot be given that says it does not exist yet ("because it isn't published yet", "since the
+#: rates haven't been announced"): a limit of what is known, not a refusal.
+_UNAVAILABLE = re.compile(r"\b(?:because|since|as) (?:it|they|that|this|these|those|the [\w-]+(?: [\w-]+)?)"
+                          r"(?:'s|'re| is| are| has| have)?(?: not| n't|n't|'t)? ?(?:isn't |aren't |hasn't |haven't |"
+                          r"not )?(?:been |yet )?"
+                          r"(?:published|released|announced|out yet|available yet|known yet|public yet|set yet|decided yet|"
+                          r"finali[sz]ed|determined yet)\b")  # fmt: skip
+
+
+def _unavailable(clauses: list[Clause]) -> list[Clause]:
+    """"I can't give you the 2025 figure because it isn't published yet, but the 2024 limit is ...": a decline whose
+    reason is that the thing does not exist yet is a limit of what is known."""
+    return [Clause(c.start, c.end, c.text, "limit", found.group(0), c.item, c.masked)
+            if c.kind == "decline" and (found := _UNAVAILABLE.search(c.text)) else c for c in clauses]
 
 
 def _time_bounded(clauses: list[Clause]) -> list[Clause]:
@@ -906,6 +934,15 @@ def _defines(clause: Clause) -> bool:
     return at > 0 and bool(_DEFINITION.search(clause.text[:at]))
 
 
+#: A filter or platform elsewhere that acted on the person's own material ("The content filter flagged the word
+#: 'shoot' in your product description"; "Instagram removed your post"): an explanation, not a notice about this reply.
+_USERS_THING_FLAGGED = re.compile(r"\b(?:filter|filters|moderation|moderator|moderators|system|algorithm|platform|"
+                                  r"automod|classifier|youtube|instagram|tiktok|facebook|twitter|amazon|google|etsy|ebay|"
+                                  r"linkedin|reddit|discord|spam filter)\b[^.]{0,30}\b(?:flagged|blocked|removed|"
+                                  r"rejected|filtered|hid|took down|suppressed|held)\b[^.]{0,40}\byour (?!request|"
+                                  r"message|prompt|input|query|question|submission|conversation|chat)\w+")  # fmt: skip
+
+
 def _explained_notices(clauses: list[Clause]) -> list[Clause]:
     """A filter or policy notice after an answer has begun is about filters, not this reply ("set the threshold
     at which content is blocked"; "blocked calls return content_filter"), unless it points at this reply
@@ -914,7 +951,8 @@ def _explained_notices(clauses: list[Clause]) -> list[Clause]:
     out: list[Clause] = []
     content = 0
     for clause in clauses:
-        if clause.kind == "notice" and not _points_here(clause) and (content >= 80 or _defines(clause)):
+        if clause.kind == "notice" and not _points_here(clause) and (content >= 80 or _defines(clause)
+                                                                      or _USERS_THING_FLAGGED.search(clause.text)):
             clause = Clause(clause.start, clause.end, clause.text, "content", "", clause.item, clause.masked)
         if clause.kind == "content":
             content += _size(clause)
