@@ -728,9 +728,8 @@ _UNTIL = re.compile(r"\b(?:won't|will not|can't|cannot|can not|unable to|not be 
 #: rates haven't been announced"): a limit of what is known, not a refusal.
 _UNAVAILABLE = re.compile(r"\b(?:because|since|as) (?:it|they|that|this|these|those|the [\w-]+(?: [\w-]+)?)"
                           r"(?:'s|'re| is| are| has| have)?(?: not| n't|n't|'t)? ?(?:isn't |aren't |hasn't |haven't |"
-                          r"not )?(?:been |yet )?"
-                          r"(?:published|released|announced|out yet|available yet|known yet|public yet|set yet|decided yet|"
-                          r"finali[sz]ed|determined yet)\b")  # fmt: skip
+                          r"not )?(?:been |yet )?(?:published|released|announced|out yet|available yet|known yet|"
+                          r"public yet|set yet|decided yet|finali[sz]ed|determined yet)\b")  # fmt: skip
 
 
 def _unavailable(clauses: list[Clause]) -> list[Clause]:
