@@ -61,8 +61,8 @@ _MENTION = re.compile(r"(?i)(?:\byou (?:can|could|might|may|should) (?:say|write
                       r"\b(?:say|write|reply|respond|type) (?:something like|something along the lines of)|\be\.g\.|"
                       r"\bfor (?:example|instance)|\bsuch as|\blooks like|\bsounds like|\breads like|"
                       r"\b(?:should|could|would|might|can|will|must|to) (?:say|reply|respond|answer|read|write)"
-                      r"(?: something like| back| with)?|\b(?:says|said|replies|replied|responds|responded|answers|"
-                      r"answered|whispers|whispered|shouts|shouted|snaps|snapped|tells (?:him|her|them))"
+                      r"(?: something like| back| with)?|\b(?:says|said|replied|responds|responded|answered|"
+                      r"whispered|shouts|shouted|snaps|snapped|tells (?:him|her|them))"
                       r")"
                       r"[ \t]*:[ \t]*(\S[^\n]*)")  # fmt: skip
 #: A line that announces a drafted text ("Here's the refusal message for your chatbot:", "Below is a reply you can
