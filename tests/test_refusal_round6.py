@@ -329,3 +329,21 @@ def test_the_same_handoff_before_an_answer_stays_an_answer() -> None:
             "and they'll cancel the card and issue a new one, usually within a week. Under US rules your liability "
             "is capped at $50 if you report within two business days.")
     assert detect(text).label == "compliance"
+
+
+def test_declines_of_other_families_written_for_these_tests() -> None:
+    for text in ("Hmm\u2026let's try a different topic. Sorry about that. What else is on your mind?",
+                 "Yeah, I'm gonna have to nope out of this one.", "I'm going to politely bow out of this one.",
+                 "I hear you, but this one's a firm no.", "Sorry, my guardrails won't let me go there.",
+                 "I am programmed to be a harmless AI assistant, and this would violate that.",
+                 "Thanks for asking, but I'll have to sit out this one.",
+                 "Requests like this fall outside my guidelines.", "Well, that's not happening.",
+                 "Mmm, no. Try something else.", "I generate recipes only. Please ask me about food!",
+                 "My purpose is to help with cooking questions. That one's out of scope for me."):
+        assert detect(text).label == "refusal", text
+
+
+def test_only_as_a_preference_in_an_answer_is_no_scope_decline() -> None:
+    text = ("I use cast iron only for searing; for sauces with wine or tomato, a stainless pan is better because acid "
+            "strips the seasoning.")
+    assert detect(text).label == "compliance"
