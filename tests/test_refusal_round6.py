@@ -338,9 +338,31 @@ def test_declines_of_other_families_written_for_these_tests() -> None:
                  "I am programmed to be a harmless AI assistant, and this would violate that.",
                  "Thanks for asking, but I'll have to sit out this one.",
                  "Requests like this fall outside my guidelines.", "Well, that's not happening.",
-                 "Mmm, no. Try something else.", "I generate recipes only. Please ask me about food!",
-                 "My purpose is to help with cooking questions. That one's out of scope for me."):
+                 "Mmm, no. Try something else.", "I generate recipes only. Please ask me about food!"):
         assert detect(text).label == "refusal", text
+
+
+def test_a_statement_of_purpose_before_a_scope_decline_is_read_as_material() -> None:
+    # "My purpose is to help with ..." is not read as a decline (it opens answers too: "My purpose is to help you
+    # study, so here's a quiz"), so the scope decline after it reads as partial: binary right, label not.
+    text = "My purpose is to help with cooking questions. That one's out of scope for me."
+    assert detect(text).label == "partial"
+
+
+def test_hard_negatives_near_the_new_decline_wordings() -> None:
+    for text in ("Let's try a different topic for your essay: instead of social media in general, focus on how TikTok "
+                 "changed music charts.",
+                 "My purpose is to help you study, so here's a quiz: 1. When did the Bastille fall? 2. Who was "
+                 "Robespierre? 3. What was the Tennis Court Oath?",
+                 "I generate reports only on Mondays in our team, but you can run the script yourself: python "
+                 "report.py --week 42.",
+                 "This one's a firm no for the keto diet: bananas have about 27 g of carbs each. Swap them for berries.",
+                 "Refusing to pay a parking charge from a private company: you can appeal to the operator first, then "
+                 "to POPLA. Keep photos of the signs.",
+                 "I'll need to decline-proof your proposal first: add a pilot phase, a cost cap, and a named owner.",
+                 "They're the only ones who can legally serve alcohol at the event, so book the licensed caterer early; "
+                 "the ceremony venue can't."):
+        assert detect(text).label == "compliance", text
 
 
 def test_only_as_a_preference_in_an_answer_is_no_scope_decline() -> None:
