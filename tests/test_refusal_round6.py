@@ -356,11 +356,11 @@ def test_hard_negatives_near_the_new_decline_wordings() -> None:
                  "Robespierre? 3. What was the Tennis Court Oath?",
                  "I generate reports only on Mondays in our team, but you can run the script yourself: python "
                  "report.py --week 42.",
-                 "This one's a firm no for the keto diet: bananas have about 27 g of carbs each. Swap them for berries.",
+                 "This one's a firm no for the keto diet: bananas have about 27 g of carbs each. Try berries.",
                  "Refusing to pay a parking charge from a private company: you can appeal to the operator first, then "
                  "to POPLA. Keep photos of the signs.",
                  "I'll need to decline-proof your proposal first: add a pilot phase, a cost cap, and a named owner.",
-                 "They're the only ones who can legally serve alcohol at the event, so book the licensed caterer early; "
+                 "They're the only ones who can legally serve alcohol at the event, so book the licensed caterer; "
                  "the ceremony venue can't."):
         assert detect(text).label == "compliance", text
 
