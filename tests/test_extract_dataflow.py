@@ -1129,3 +1129,193 @@ def test_identifiers_reaching_a_sink_are_not_prompts() -> None:
             return kernel, cached, short
     ''')
     assert [p.text for p in prompts] == ["Summarize:"]
+
+
+def test_text_built_in_a_local_and_passed_as_responses_input() -> None:
+    source, prompts = run('''
+        from openai import OpenAI
+        client = OpenAI()
+
+        def ask(name, history):
+            p = "Hello %s, describe your symptoms in one sentence." % name
+            client.responses.create(model="m", input=p)
+            q = "Write a limerick about {n}.".format(n=name)
+            client.responses.create(model="m", input=q)
+            msgs = [{"role": "user", "content": "Plan a picnic."}]
+            client.responses.create(model="m", input=msgs)
+            client.responses.create(model="m", input=history)
+    ''')
+    found = {p.text: (p.role, first_line(source, p)) for p in prompts}
+    assert found["Hello %s, describe your symptoms in one sentence."] == ("user", line_of(source, '"Hello'))
+    assert found["Write a limerick about {n}."][0] == "user"
+    assert found["Plan a picnic."][0] == "user"
+    assert len(prompts) == 3  # `history`, a parameter, holds no text written here
+
+
+def test_a_text_passed_through_a_call_and_reassigned_keeps_its_earlier_pieces() -> None:
+    source, prompts = run('''
+        def build(agent, markdown):
+            extra = []
+            if markdown:
+                extra.append("Use markdown to format your answers.")
+            content = ""
+            content += f"You are {agent.name}, a research assistant.\\n"
+            for item in extra:
+                content += f"\\n- {item}"
+            if agent.resolve:
+                content = render_vars(agent, content)
+            content += "Answer in one paragraph."
+            other = render_vars(agent, "status")
+            return Message(role="system", content=content.strip())
+    ''')
+    texts = [p.text for p in prompts]
+    assert any("a research assistant" in t for t in texts), texts
+    markdown = only(prompts, "Use markdown")
+    assert first_line(source, markdown) == line_of(source, '"Use markdown')
+    assert any("Answer in one paragraph." in t for t in texts)
+    assert not any(t == "status" for t in texts)
+
+
+def test_role_word_message_helpers_are_chat_turns() -> None:
+    """Vanna's `self.system_message(text)` / `self.user_message(text)` build chat turns; a setting read
+    (`agent.system_message`) or a call with no text stays out."""
+    _source, prompts = run('''
+        class Base:
+            def combine(self, first, second):
+                prompt = [
+                    self.system_message("Combine the two questions into one if they are related."),
+                    self.user_message("First question: " + first + "\\nSecond question: " + second),
+                ]
+                return self.submit_prompt(prompt=prompt)
+
+            def settings(self, agent):
+                return agent.system_message, self.user_message(None)
+    ''')
+    roles = {p.text.split("\n")[0]: p.role for p in prompts}
+    assert roles == {"Combine the two questions into one if they are related.": "system",
+                     "First question: {first}": "user"}, roles
+
+
+def test_examples_given_with_an_instruction_are_prompt_text() -> None:
+    _source, prompts = run('''
+        GOALS = ActionNode(key="Goals", expected_type=list[str],
+                           instruction="Provide up to three clear product goals.",
+                           example=["Create an engaging user experience", "Optimize performance"])
+        PORT = Setting(key="port", example="8080")
+    ''')
+    texts = [p.text for p in prompts]
+    assert texts == ["Provide up to three clear product goals.", "Create an engaging user experience",
+                     "Optimize performance"], texts
+
+
+def test_persona_attributes_of_role_and_agent_classes() -> None:
+    source, prompts = run('''
+        class Architect(Role):
+            name: str = "Bob"
+            goal: str = "design a concise, usable, complete software system"
+            constraints: str = "make sure the architecture is simple enough and uses open source libraries"
+
+        class Settings(BaseModel):
+            goal: str = "reach the quarterly sales target across all regions"
+    ''')
+    assert [(first_line(source, p), p.text) for p in prompts] == [
+        (4, "design a concise, usable, complete software system"),
+        (5, "make sure the architecture is simple enough and uses open source libraries")]
+
+
+def test_constants_of_a_module_in_a_prompts_folder() -> None:
+    code = '''
+        SALES_ASSISTANT = """You are a sales assistant helping your agent decide which stage the conversation is in.
+        Answer with one number only."""
+        DEFAULT_REGION = "eu-west-1"
+    '''
+    _source, prompts = run(code, path="metagpt/prompts/sales.py")
+    assert [p.text.split("\n")[0] for p in prompts] == [
+        "You are a sales assistant helping your agent decide which stage the conversation is in."]
+    _source, elsewhere = run(code, path="metagpt/roles/sales.py")
+    assert elsewhere == []
+
+
+def test_a_prompt_file_comment_header_closed_by_the_block_marker_is_cut_off() -> None:
+    from promptlint.extractors import promptfile
+    text = ("Variables:\n!<INPUT 0>! -- Persona name\n<commentblockmarker>###</commentblockmarker>\n"
+            "Task -- choose an area for !<INPUT 0>!.\n")
+    source = SourceFile("prompts/area_v1.txt", text)
+    [prompt] = promptfile.extract(source).prompts
+    assert prompt.text.startswith("Task -- choose an area")
+    assert first_line(source, prompt) == 4
+    [whole] = promptfile.extract(SourceFile("prompts/plain.txt", "Variables: none\nTask -- reply.\n")).prompts
+    assert whole.text.startswith("Variables: none")
+
+
+def test_methods_of_a_class_named_for_its_prompts_return_prompts() -> None:
+    source, prompts = run('''
+        class PromptFamily:
+            @staticmethod
+            def curate_sources(query, sources):
+                return f"""Your goal is to evaluate and curate the scraped content for the task: "{query}".
+        Keep only reliable sources: {sources}"""
+
+            def __repr__(self):
+                return f"PromptFamily(config={self.config})"
+
+            def label(self):
+                return "family"
+
+        class Report:
+            def introduction(self, question):
+                return f"Using the above information, prepare an introduction to {question}."
+    ''')
+    assert [(first_line(source, p), p.text.split("\n")[0]) for p in prompts] == [
+        (5, 'Your goal is to evaluate and curate the scraped content for the task: "{query}".')]
+
+
+def test_a_text_chosen_by_a_condition_and_composed_into_a_prompt() -> None:
+    source, prompts = run('''
+        def planning(summary, feedback):
+            note = (
+                f"Human feedback: {feedback}. You must plan the sections based on the human feedback."
+                if feedback
+                else ""
+            )
+            return [{"role": "user", "content": f"Research summary: {summary}\\n{note}\\nWrite an outline."}]
+    ''')
+    note = only(prompts, "Human feedback")
+    assert first_line(source, note) == line_of(source, 'f"Human feedback')
+
+
+def test_a_message_class_given_its_role_and_content_by_position() -> None:
+    _source, prompts = run('''
+        def prompt_system():
+            yield Message("system", "You are a terminal assistant. Keep answers short.")
+
+        def later(text):
+            return [Message("user", "Summarise the conversation so far."), Message("tool", text),
+                    Message("Warning", "Disk almost full")]
+    ''')
+    assert [(p.role, p.text) for p in prompts] == [
+        ("system", "You are a terminal assistant. Keep answers short."),
+        ("user", "Summarise the conversation so far.")]
+
+
+def test_a_prompt_file_takes_its_role_from_its_folder_when_its_name_says_none() -> None:
+    from promptlint.extractors.promptfile import role_for_file
+    assert role_for_file("agent/system_prompts/default.md") == "system"
+    assert role_for_file("agent/system_prompts/user_turn.md") == "user"  # the file's own name first
+    assert role_for_file("agent/templates/question.j2") == "template"
+    assert role_for_file("users/notes.md") == "template"
+
+
+def test_conditional_items_of_a_list_joined_into_a_prompt_are_pieces() -> None:
+    source, prompts = run('''
+        def build_system_prompt(has_search):
+            parts = ["You are a data analyst."]
+            parts.extend([
+                "Example workflow:",
+                f"  First: call search(question={has_search!r})" if has_search else "",
+                "Do NOT skip the search step." if has_search else "",
+            ])
+            return "\\n".join(parts)
+    ''')
+    lines = {first_line(source, p) for p in prompts}
+    assert {line_of(source, 'f"  First'), line_of(source, '"Do NOT skip')} <= lines, [p.text for p in prompts]

@@ -131,3 +131,42 @@ def test_the_args_schema_of_a_tool_class_and_a_config_objects_response_schema() 
     ''')
     assert [(line, text) for line, text, _kind in found(source, prompts)] == [
         (7, "The words to search the notes for"), (10, "Whether the request is safe to answer")]
+
+
+def test_a_tool_generic_over_its_arguments_with_a_description_property() -> None:
+    """Vanna-style tools: `class RunSql(Tool[RunSqlArgs])` with `@property def description` and
+    `get_args_schema()`: the description and the argument model's docstring and field descriptions are read by
+    the model; a model of the same file no tool uses stays out."""
+    source, prompts = run('''
+        from pydantic import BaseModel, Field
+
+        class RunSqlArgs(BaseModel):
+            """Arguments for running one SQL query."""
+            sql: str = Field(description="The SQL query to execute against the warehouse")
+
+        class SearchArgs(BaseModel):
+            query: str = Field(description="Text to look for in file names")
+
+        class Settings(BaseModel):
+            """Connection settings for the service."""
+            url: str = Field(description="Where the service listens")
+
+        class RunSqlTool(Tool[RunSqlArgs]):
+            @property
+            def name(self) -> str:
+                return "run_sql"
+
+            @property
+            def description(self) -> str:
+                return "Execute SQL queries against the configured database"
+
+        class SearchTool(Tool):
+            def get_args_schema(self):
+                return SearchArgs
+    ''')
+    assert sorted(found(source, prompts)) == [
+        (5, "Arguments for running one SQL query.", "response schema description"),
+        (6, "The SQL query to execute against the warehouse", "field description"),
+        (9, "Text to look for in file names", "field description"),
+        (22, "Execute SQL queries against the configured database", "tool description"),
+    ]

@@ -251,3 +251,29 @@ def test_attributes_of_an_instance_held_by_the_class_follow_both_class_hierarchi
     assert items[("app/fancy_prompts.py", 3)]["sink"] == "used as the system prompt at app/base_coder.py:5"
     assert items[("app/base_prompts.py", 2)]["role"] == "system"  # the base class's text, inherited
     assert items[("app/base_prompts.py", 3)]["role"] == "assistant"
+
+
+def test_a_method_a_base_class_composes_into_a_prompt_is_a_prompt_where_a_subclass_overrides_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg/__init__.py").write_text("")
+    (tmp_path / "pkg/base.py").write_text(
+        "class Adapter:\n"
+        "    def format(self, sig):\n"
+        '        return [{"role": "system", "content": f"{self.fields(sig)}\\n{self.task(sig)}"}]\n'
+        "    def fields(self, sig):\n"
+        '        return f"Your input fields are: {sig.inputs}"\n'
+        "    def task(self, sig):\n"
+        '        return f"Your objective is: {sig.instructions}"\n')
+    (tmp_path / "pkg/chat.py").write_text(
+        "from pkg.base import Adapter\n"
+        "class ChatAdapter(Adapter):\n"
+        "    def fields(self, sig):\n"
+        '        return f"Your input fields are:\\n{sig.inputs}\\nYour output fields are:\\n{sig.outputs}"\n'
+        "    def helper(self):\n"
+        '        return "a helper string the adapter never sends to a model"\n')
+    items = extracted(tmp_path)
+    assert items[("pkg/chat.py", 4)]["role"] == "system"
+    assert items[("pkg/chat.py", 4)]["sink"] is not None
+    assert ("pkg/chat.py", 6) not in items

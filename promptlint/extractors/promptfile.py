@@ -1,6 +1,8 @@
 """Standalone prompt files: Markdown, plain text, Jinja, Mustache / Handlebars templates.
 
-The whole file (after `---` front matter, if any) is one prompt, as the code that loads it reads it;
+The whole file (after `---` front matter, if any, or after a comment header closed by
+`<commentblockmarker>###</commentblockmarker>`, the generative-agents convention whose loaders send only what
+follows it) is one prompt, as the code that loads it reads it;
 template syntax (`{{ x }}`, `{% if %}`, `{# #}`, `{{#each}}`, `{x}`, `${x}`) is masked as placeholders
 so rules never match inside it. The role comes from the file name (`system_prompt.md` is a system
 prompt, `user.txt` a user turn, anything else a template); the runner replaces it with the role of the
@@ -18,14 +20,18 @@ FMT = "promptfile"
 _SYSTEM_NAME = compile_regex(r"(?i)system|instruction|persona|(?:^|[_\-.])sys(?:[_\-.]|$)")
 _IDENTIFIER = compile_regex(r"[A-Za-z_][\w.]*")
 _USER_NAME = compile_regex(r"(?i)(?:^|[_\-.])(?:user|human)(?:[_\-.]|$)")
+#: The end of a comment header the loader cuts off (generative agents' prompt templates and their forks).
+_HEADER_END = "<commentblockmarker>###</commentblockmarker>"
 
 
 def role_for_file(path: str) -> Role:
-    name = path.replace("\\", "/").rsplit("/", 1)[-1]
-    if _SYSTEM_NAME.search(name):
-        return "system"
-    if _USER_NAME.search(name):
-        return "user"
+    """From the file's name (`system_prompt.md`, `user.txt`), else its folder's (`system_prompts/default.md`)."""
+    parts = path.replace("\\", "/").rsplit("/", 2)
+    for name in reversed(parts[-2:]):
+        if _SYSTEM_NAME.search(name):
+            return "system"
+        if _USER_NAME.search(name):
+            return "user"
     return "template"
 
 
@@ -33,6 +39,11 @@ def extract(source: SourceFile) -> Extraction:
     """One prompt: the file's text after front matter, mapped 1:1 to the file."""
     text = source.text
     body, problem = front_matter(source) if text.startswith("---") else (0, None)
+    header = text.find(_HEADER_END, body)
+    if header >= 0:
+        body = header + len(_HEADER_END)
+        while body < len(text) and text[body] in "\r\n":
+            body += 1
     cmap = CharMap()
     cmap.add_span(text, body, len(text))
     out = Extraction(source=source, problem=problem)

@@ -91,9 +91,10 @@ NOT_TEMPLATE_CLASSES = frozenset({"Prompt", "IntPrompt", "FloatPrompt", "Confirm
 #: events: `StopMessage`, `HandoffMessage`).
 TURN_CLASSES = frozenset({"TextMessage", "MultiModalMessage"})
 #: Message factories: `ChatMessage.from_user(text)`, `BaseMessage.make_assistant_message(name, text)`,
-#: `stack.add_system_message(text)` -> the role word.
+#: `stack.add_system_message(text)`, Vanna's `self.system_message(text)` -> the role word (group 1 or 2).
 MESSAGE_FACTORY_RE = compile_regex(
     r"(?:from|make|add|create|new|append)_(system|user|human|assistant|ai|developer)(?:_message|_msg|_prompt|_turn)?"
+    r"|(system|user|human|assistant|ai|developer)_(?:message|msg)"
 )
 #: Classes that wrap a text (`TextArtifact("...")`, `TextContent(text=...)`): at a sink, their text is the prompt.
 WRAPPER_SUFFIXES = ("Text", "Artifact", "Content", "Block", "Part")

@@ -79,6 +79,12 @@ _TEMPLATE_NAME_RE = compile_regex(r"(?i)template|prompt")
 _WORD_RE = compile_regex(r"[^\W\d_]{2,}")
 
 _TOOL_ATTRS = frozenset({"description"})
+#: Attributes of an agent or role class that fill its system prompt (MetaGPT's `profile`, `goal`, `constraints`).
+_PERSONA_ATTRS = frozenset({"profile", "goal", "goals", "constraints", "backstory", "persona", "role_description",
+                            "desc", "description", "instructions", "instruction"})
+#: Methods of a tool class that hand out its argument schema (`def get_args_schema(self): return SearchArgs`).
+_SCHEMA_GETTERS = frozenset({"get_args_schema", "args_schema", "get_input_schema", "input_schema", "get_schema",
+                             "get_parameters_schema", "parameters_schema"})
 #: Prompt files code may load: a name ending like this, or a path through a folder named like a prompt folder.
 _PROMPT_FILE_RE = compile_regex(r"(?i)\.(?:md|markdown|txt|text|jinja2?|j2|mustache|hbs|handlebars|json|prompt|ya?ml)$")
 _PROMPT_DIR_RE = compile_regex(r"(?i)prompt|template|instruction")
@@ -89,6 +95,8 @@ _LLM_MODULE_RE = compile_regex(
     r"|guidance|outlines|marvin|mem0|boto3|transformers|huggingface_hub|semantic_kernel|haystack)(?:\.|$)"
 )
 #: A name that says "prompt" on its own; other prompt-ish names (message, system) need the content to agree.
+#: A package folder of prompt modules (`prompts/`, `prompt_templates/`).
+_PROMPT_FOLDER_RE = compile_regex(r"(?i)^(?:\w+_)?prompts?(?:_\w+)?$")
 _STRONG_NAME_RE = compile_regex(r"(?i)prompt|instruction|template|backstory|persona|preamble|(?:^|_)sys(?:_|$)"
                                 r"|system_?(?:message|msg|content|text)")
 #: Content that addresses a model: second person, a task, an answer format, a role play.
@@ -131,7 +139,7 @@ def extract(source: SourceFile, full: bool = False) -> Extraction:
     marker_text, markers = _marker_text(text)
     # literal scans first (far faster than the pattern's): most files hold none of the extra markers
     extra = any(word in marker_text for word in _EXTRA_WORDS)
-    if not full and not extra and not markers.search(marker_text):
+    if not full and not extra and not markers.search(marker_text) and _prompt_folder(source.path) is None:
         return Extraction(source=source, facts=_lite_facts(text))
     if extra or "description" in marker_text:  # statements are searched for both kinds of marker at once
         # (`description=` is a statement marker, not a file one: a tool made of a function or a `dict(...)`)
@@ -150,6 +158,13 @@ def extract(source: SourceFile, full: bool = False) -> Extraction:
     except Exception as exc:  # a bug here must not stop the run: report it as PL000
         extraction.problem = ParseProblem(f"internal error in the Python extractor: {exc!r}")
     return extraction
+
+
+def _prompt_folder(path: str) -> str | None:
+    """The folder a module sits in (or the one above) when it is named for prompts (`metagpt/prompts/sales.py`,
+    `app/prompt_templates/review/code.py`): its constants are prompts by where they are written."""
+    parts = path.replace("\\", "/").split("/")
+    return next((d for d in reversed(parts[-3:-1]) if _PROMPT_FOLDER_RE.search(d)), None)
 
 
 _CLASS_RE = compile_regex(r"class[ \t]+(\w+)[ \t]*\(([^)]*)\)")
@@ -356,8 +371,10 @@ class _Extractor:
         self._default_names: list[tuple[ast.expr, tuple[int, str]]] = []  # default -> (function scope, parameter)
         self._use_rows: set[str] = set()
         stem = source.path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".py")
-        #: the module's name when it says its texts are prompts (`prompts.py`, `coder_prompts.py`, `templates.py`)
-        self._prompt_module = stem if _STRONG_NAME_RE.search(stem) else None
+        folder = _prompt_folder(source.path)
+        #: the module's name when it says its texts are prompts (`prompts.py`, `coder_prompts.py`, `templates.py`),
+        #: or the folder it sits in does (`metagpt/prompts/sales.py`)
+        self._prompt_module = stem if _STRONG_NAME_RE.search(stem) else f"{folder}.{stem}" if folder else None
 
     # ------------------------------------------------------------------ positions
 
@@ -607,7 +624,8 @@ class _Extractor:
                 self._tool_results(node, inner)
             else:
                 self._emit_returns(self.funcs.get((inner.cls or "", node.name)), role, None, inner, sink)
-        elif (_PROMPT_NAME_RE.search(node.name) or _says_prompt_text(node)) and not _NAME_DENY_RE.search(node.name):
+        elif (_PROMPT_NAME_RE.search(node.name) or _says_prompt_text(node) or self._in_prompt_container(node, ctx)) \
+                and not _NAME_DENY_RE.search(node.name):
             self._returned_prompts(node, inner)
         self._visit_body(node.body, inner)
 
@@ -615,7 +633,7 @@ class _Extractor:
         self.seen_classes.setdefault(node.name, []).append(node)
         for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
             self._visit_expr(expr, ctx)
-        bases = [pc.dotted(b).rsplit(".", 1)[-1] for b in node.bases]
+        bases = [pc.dotted(b).rsplit(".", 1)[-1].removesuffix("[]") for b in node.bases]
         if any(b == "Signature" or b.endswith("Signature") for b in bases):  # DSPy: the docstring instructs
             self._docstring(node, "system", self._sink("DSPy signature instructions", node.name, node), ctx,
                             node.name)
@@ -631,6 +649,20 @@ class _Extractor:
                         isinstance(t, ast.Name) and t.id in pc.SCHEMA_KWARGS
                         for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])):
                     self._schema_texts(stmt.value, node.name, stmt, ctx)
+                elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                    method = self.funcs.get((node.name, stmt.name))
+                    if stmt.name in _TOOL_ATTRS:  # `@property def description(self): return "..."`
+                        self._emit_returns(method, "unknown", None, ctx, self._sink("tool description", node.name,
+                                                                                     stmt))
+                    elif stmt.name in _SCHEMA_GETTERS and method is not None:  # `def get_args_schema(): return Args`
+                        for ret in method.returns:
+                            if ret.value is not None:
+                                self._schema_texts(ret.value, node.name, ret, ctx)
+            for base in node.bases:  # `class RunSql(Tool[RunSqlArgs])`: a tool generic over its arguments
+                if isinstance(base, ast.Subscript):
+                    args = base.slice.elts if isinstance(base.slice, ast.Tuple) else [base.slice]
+                    for arg in args:
+                        self._schema_texts(arg, node.name, node, ctx)
             for stmt in node.body:  # its interface (`__call__`, `forward`, `run`, LangChain's `_run`), not private
                 if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and (  # helpers (`_get_app_code`)
                         not stmt.name.startswith("_") or stmt.name.startswith("__") or stmt.name in ("_run", "_arun")):
@@ -845,6 +877,16 @@ class _Extractor:
                     out.append(cls)
         return out
 
+    def _persona_class(self, name: str) -> bool:
+        """Is the class of this name an agent or role persona (`class Architect(Role)`, `class Coder(BaseAgent)`),
+        whose `profile`, `goal` and `constraints` fill its system prompt?"""
+        for cls in self.seen_classes.get(name, ()):
+            for base in cls.bases:
+                last = pc.dotted(base).rsplit(".", 1)[-1].removesuffix("[]")
+                if last.endswith(("Agent", "Role")) or last in ("Role", "Persona"):
+                    return True
+        return False
+
     def _prose_at(self, value: ast.expr, ctx: _Ctx) -> bool:
         """Is this expression, as written here, a text of three words or more?"""
         self._rendered = []
@@ -965,10 +1007,16 @@ class _Extractor:
             elif key in pc.SYSTEM_KWARGS:
                 found |= self._content(value, "system", site, ctx, key,
                                        "instructions" if key.startswith("instruction") else "system prompt")
+            elif key in ("example", "examples") and {"instruction", "instructions"} & dict(kwargs).keys():
+                # `ActionNode(instruction="...", example="Create a 2048 game")`: shown to the model with it
+                found |= self._content(value, "system", site, ctx, key, "instruction example")
             elif key in ("messages", "input") and (model_call or key == "messages") and _is_message_list(value):
                 self._messages(value, site, ctx)
                 found = True
             elif key in ("messages", "input") and isinstance(value, ast.Name):
+                if key == "input" and model_call and self._names_text(value, ctx):
+                    # `responses.create(input=prompt)` with `prompt` a text built earlier: the user's turn
+                    found |= self._content(value, "user", site, ctx, key, "user message")
                 continue
             elif (key in ("input", "contents") and model_call) or key in pc.USER_KWARGS \
                     or (key == "description" and last == "Task"):
@@ -981,6 +1029,22 @@ class _Extractor:
                 if role:
                     found |= self._content(value, role, site, ctx, key, f"{role} message")
         return found
+
+    def _names_text(self, name: ast.Name, ctx: _Ctx) -> bool:
+        """Whether a name passed as `input=` holds text rather than a message list: it is assigned a string
+        expression (a literal, an f-string, `%` or `.format` composition), not a list, and no messages are
+        appended to it."""
+        if (ctx.scope, name.id) in self.groups or (0, name.id) in self.groups:
+            return False
+        definition = self._lookup(name, ctx.scope)
+        if definition is None:
+            return False
+        value = _peel(definition.value)
+        if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mod | ast.Add):
+            value = value.left
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "format":
+            value = value.func.value
+        return isinstance(value, ast.JoinedStr) or (isinstance(value, ast.Constant) and isinstance(value.value, str))
 
     def _generic_call(self, node: ast.Call, chain: str, kind: str | None, ctx: _Ctx) -> None:
         """Any other call: prompt keywords (`instructions=`, `system_prompt=`...) or a message list argument."""
@@ -1165,6 +1229,7 @@ class _Extractor:
         if isinstance(base, ast.Call):
             func = self._local_func(base, ctx)
             if func is not None:
+                self._overridable(base, ctx.scope, ctx.cls, role, sink, piece)
                 return self._emit_returns(func, role, site, ctx, sink, depth, piece)
         if isinstance(base, ast.BoolOp | ast.IfExp):  # `prompt or DEFAULT_PROMPT`, `A if short else B`
             operands = base.values if isinstance(base, ast.BoolOp) else [base.body, base.orelse]
@@ -1229,8 +1294,9 @@ class _Extractor:
             if definition is not None and base is value and not definition.aug:
                 # follow `x = y` / `x = f()` chains to where the text is
                 inner = _peel(definition.value)
-                if isinstance(inner, ast.Name | ast.Attribute) or (
+                if isinstance(inner, ast.Name | ast.Attribute | ast.IfExp | ast.BoolOp) or (
                         isinstance(inner, ast.Call) and self._local_func(inner, ctx) is not None):
+                    # (`x = f"..." if context else ""`: each text it may hold, where it is written)
                     definition.used = True
                     return self._emit(definition.value, role, site, self._def_ctx(definition, ctx), name, prose,
                                       sink, piece, depth + 1)
@@ -1434,6 +1500,19 @@ class _Extractor:
             self._active.discard(id(func.node))
         return found
 
+    def _overridable(self, call: ast.Call, scope: int, cls: str | None, role: Role, sink: Sink | None,
+                     piece: bool) -> None:
+        """`self.field_description(sig)` used as prompt text and defined in this class: a subclass in another
+        file may override it (ChatAdapter's), so the use is left to the project join as well."""
+        func = call.func
+        if cls and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                and func.value.id in ("self", "cls"):
+            saved, self._use = self._use, (role, sink)
+            try:
+                self._unresolved(call, scope, cls, piece)
+            finally:
+                self._use = saved
+
     def _unresolved(self, node: ast.expr, scope: int, cls: str | None, piece: bool) -> None:
         """A name, attribute or call with no definition in this file: a use for the project join to follow, or
         a parameter of the function it is used in (resolved at that function's calls, see `_resolve_params`)."""
@@ -1632,6 +1711,8 @@ class _Extractor:
             if isinstance(node, ast.Name) and self._use is not None:
                 self._other_branches(node, definition, scope)
             frag, percent = self._render(definition.value, inner_scope, depth + 1, definition.cls or cls)
+            if isinstance(node, ast.Name) and self._use is not None:
+                self._transformed(definition, inner_scope)
             if frag is None and isinstance(node, ast.Name) and self._augments(definition, node.lineno):
                 # `prompt = helper(...)` then `prompt += "..."`: the pieces appended are prompt text
                 a, b = self.span(definition.value)
@@ -1655,6 +1736,17 @@ class _Extractor:
         if isinstance(node, ast.Call):
             return self._render_call(node, scope, depth, cls)
         return None, False
+
+    def _transformed(self, definition: _Def, scope: int) -> None:
+        """`content = render_vars(agent, content)`: a call handed the text the name held before gives it back
+        changed; what was written into it before (its first value, the pieces appended) is prompt text too."""
+        value = definition.value
+        if not isinstance(value, ast.Call) or definition.aug:
+            return
+        for arg in [*value.args, *(k.value for k in value.keywords)]:
+            if isinstance(arg, ast.Name) and arg.id == definition.name:
+                self._pieces.append((arg, scope))
+                return
 
     def _other_branches(self, node: ast.Name, definition: _Def, scope: int) -> None:
         """A local composed into a prompt and assigned in branches before (`if path: pre = f"The image at
@@ -1719,6 +1811,8 @@ class _Extractor:
             return (ps.dedent(frag) if name == "dedent" else ps.cleandoc(frag)), percent
         local = self._local_func(node, _Ctx(scope=scope, cls=cls))
         if local is not None:
+            if self._use is not None:
+                self._overridable(node, scope, cls, *self._use, True)
             returns = local.returns
             if len(returns) == 1 and id(local.node) not in self._active:
                 self._active.add(id(local.node))
@@ -1801,8 +1895,9 @@ class _Extractor:
                 continue
             frag, _ = self._render(item, scope, depth + 1, cls)
             if frag is None:
-                inner = _peel(item)
-                if isinstance(inner, ast.Name | ast.Attribute | ast.Call) and self._use is not None:
+                inner = _peel(item)  # (`f"... {x}" if has_search else ""`: each text it may be, where written)
+                if isinstance(inner, ast.Name | ast.Attribute | ast.Call | ast.IfExp | ast.BoolOp) \
+                        and self._use is not None:
                     self._pieces.append((inner, scope))
                 continue
             parts.append(frag)
@@ -1914,6 +2009,9 @@ class _Extractor:
                 if definition.scope == 0 and definition.cls and definition.cls.endswith("Agent") \
                         and "description" in name.lower() and not _NAME_DENY_RE.search(name):
                     judge = f"{definition.cls}.{name}.instruction"  # an agent's description: what others read
+                elif definition.scope == 0 and definition.cls and name in _PERSONA_ATTRS \
+                        and self._persona_class(definition.cls):
+                    judge = f"{definition.cls}.{name}.instruction"  # `class Architect(Role): goal: str = "..."`
                 if not _PROMPT_NAME_RE.search(judge):
                     continue
                 if container and not _PROMPT_NAME_RE.search(name):
@@ -1964,6 +2062,14 @@ class _Extractor:
                 self._literals_done.add(id(item))
                 self._add_prompt(frag, _role_for_name(name), None, name, definition.stmt, percent)
         definition.used = True
+
+    def _in_prompt_container(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: _Ctx) -> bool:
+        """A method of a class named for its prompts (`class PromptFamily: def curate_sources(...)`) or a function
+        of a module named for them (`prompts.py`): what it returns is a prompt, whatever the function's name (its
+        dunders and its returns of fewer than three words aside)."""
+        if node.name.startswith("__") or (ctx.scope != 0 and ctx.function is not None):
+            return False
+        return bool(_STRONG_NAME_RE.search(ctx.cls)) if ctx.cls else self._prompt_module is not None
 
     def _returned_prompts(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: _Ctx) -> None:
         """`def build_system_prompt(): return "..."`: the returned text is a prompt."""
@@ -2379,7 +2485,12 @@ def _call_message_parts(node: ast.Call) -> tuple[ast.expr | None, ast.expr, str]
             content = node.args[0]
         elif content is None and last.startswith("make_") and len(node.args) >= 2:
             content = node.args[1]  # CAMEL's make_user_message(role_name, content)
-        return (ast.Constant(factory.group(1)), content, "content") if content is not None else None
+        role_word = factory.group(1) or factory.group(2)
+        return (ast.Constant(role_word), content, "content") if content is not None else None
+    if (last.endswith(("Message", "Msg")) or last in ("Turn", "ChatTurn")) and last[:1].isupper() \
+            and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant) \
+            and isinstance(node.args[0].value, str) and node.args[0].value.lower() in pc.ROLE_NAMES:
+        return node.args[0], node.args[1], "content"  # `Message("system", "You are ...")`: role, then content
     if last.endswith("Message") and last[:1].isupper():  # `BaseMessage(role_type=..., content=...)`
         content = next((k.value for k in node.keywords if k.arg == "content"), None)
         role_kw = next((k.value for k in node.keywords if k.arg in ("role", "role_type")), None)
