@@ -1319,3 +1319,21 @@ def test_conditional_items_of_a_list_joined_into_a_prompt_are_pieces() -> None:
     ''')
     lines = {first_line(source, p) for p in prompts}
     assert {line_of(source, 'f"  First'), line_of(source, '"Do NOT skip')} <= lines, [p.text for p in prompts]
+
+
+def test_a_prompt_named_dict_of_a_class_is_read_entry_by_entry() -> None:
+    source, prompts = run('''
+        class Expander:
+            PROMPTS = {
+                "basic": """You are an expert at improving task prompts.
+        Expanded prompt:""",
+                "creative": "You are an expert at crafting inspiring task prompts.",
+            }
+            LABELS = {"basic": "Basic expansion of the task", "creative": "Creative rewrite of the task"}
+
+            def run(self, strategy, task):
+                return self.llm.invoke(self.PROMPTS[strategy.value].format(task=task))
+    ''')
+    assert [(first_line(source, p), p.text.split("\n")[0]) for p in prompts] == [
+        (4, "You are an expert at improving task prompts."),
+        (6, "You are an expert at crafting inspiring task prompts.")]

@@ -438,8 +438,8 @@ class _Extractor:
                     self.classes.setdefault(node.name, node)
                 self._collect(node.body, scope, node.name)
             elif isinstance(node, ast.Assign | ast.AnnAssign):
-                if isinstance(node.value, ast.Dict) and scope == 0 and cls is None:
-                    self._collect_store(node, node.value)
+                if isinstance(node.value, ast.Dict) and scope == 0:
+                    self._collect_store(node, node.value, cls)
                 elif node.value is not None and isinstance(node.value, _TEXTISH_NODES):
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     for target in targets:
@@ -502,15 +502,15 @@ class _Extractor:
                         else:
                             self._collect(sub, scope, cls, owner)
 
-    def _collect_store(self, stmt: ast.Assign | ast.AnnAssign, value: ast.Dict) -> None:
-        """`PROMPTS = {"system": "...", ...}` at module level: each text is defined as `PROMPTS[system]`."""
+    def _collect_store(self, stmt: ast.Assign | ast.AnnAssign, value: ast.Dict, cls: str | None) -> None:
+        """`PROMPTS = {"system": "...", ...}` at module or class level: each text is defined as `PROMPTS[system]`."""
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         names = [t.id for t in targets if isinstance(t, ast.Name)]
         for name in names:
             for key, item in zip(value.keys, value.values, strict=True):
                 if isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(item, _TEXTISH_NODES):
                     self.defs.setdefault((0, f"{name}[{key.value}]"), []).append(
-                        _Def(f"{name}[{key.value}]", item, stmt, 0))
+                        _Def(f"{name}[{key.value}]", item, stmt, 0, cls=cls))
 
     def _collect_loop(self, node: ast.For | ast.AsyncFor, scope: int) -> None:
         """`for item in parts:` / `for i, item in enumerate(parts):`: `item` is each text of the list `parts`
