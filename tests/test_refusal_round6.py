@@ -369,3 +369,21 @@ def test_only_as_a_preference_in_an_answer_is_no_scope_decline() -> None:
     text = ("I use cast iron only for searing; for sauces with wine or tomato, a stainless pan is better because acid "
             "strips the seasoning.")
     assert detect(text).label == "compliance"
+
+
+def test_mention_spans_found_from_the_colons_are_the_patterns_own() -> None:
+    """`_mention_spans` (colon first: a speed-up only) gives the spans `_MENTION.finditer` gives, on every reply of
+    the evaluation dev set and on edge cases (two colons on a line, nothing after a colon, a word run into the
+    introducing words)."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "refusal_eval" / "dev.jsonl"
+    texts = [json.loads(line)["response"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts += ["you can say: I can't", "Note: you could say: no thanks", "the example is:\n", "the example is:   x",
+              "thyou can say: hi", "Example is:: a", "for example:\nnext: for instance: x", "e.g.: y",
+              "In the story, the guard says: I cannot let you pass.\nThe bot should reply: Sorry, no."]
+    for text in texts:
+        for variant in (text, clauses.fold(text), text.lower()):
+            want = [m.span(1) for m in clauses._MENTION.finditer(variant) if m.group(1)]
+            assert clauses._mention_spans(variant) == want, variant[:120]
