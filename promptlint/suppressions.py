@@ -204,6 +204,11 @@ def find_comments(source: SourceFile, fmt: str | None) -> list[Comment]:
         return template_comments(source.text)
     if fmt == "json":
         return []  # JSON has no comments
+    if fmt == "toml":
+        from promptlint.extractors.tomlprompt import comments
+
+        text = source.text
+        return [Comment(a, b, _own_line(text, a)) for a, b in comments(text) if _MARKER_RE.search(text, a, b)]
     return yaml_comments(source.text)
 
 

@@ -63,7 +63,8 @@ def test_negation_in_nested_gitignore(tree: Path) -> None:
 def test_include_and_exclude_globs(tree: Path) -> None:
     (tree / "promptlint.toml").write_text('include = ["*.txt"]\nexclude = ["prompts/*.y*ml", "app.py"]\n')
     config = load_config([tree])
-    assert found(["."], config) == ["notes.txt", "prompts/c.prompty", "prompts/d.prompt", "src/pkg/keep.py"]
+    assert found(["."], config) == [  # TOML files are linted too (prompt-named keys), the config among them
+        "notes.txt", "promptlint.toml", "prompts/c.prompty", "prompts/d.prompt", "src/pkg/keep.py"]
 
 
 def test_explicit_files_are_linted_unless_force_exclude(tree: Path) -> None:

@@ -22,6 +22,7 @@ _BY_SUFFIX = {
     ".yml": "yaml",
     ".prompty": "prompty",
     ".prompt": "dotprompt",
+    ".toml": "tomlprompt",
 }
 
 #: Suffixes `check` lints by default (configured globs add more).

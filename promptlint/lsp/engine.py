@@ -36,6 +36,7 @@ from promptlint.model import Edit, Finding, Fix, ParseProblem, SourceFile
 LANGUAGE_SUFFIXES = {
     "python": ".py",
     "yaml": ".yaml",
+    "toml": ".toml",
     "prompty": ".prompty",
     "dotprompt": ".prompt",
     "handlebars": ".prompt",

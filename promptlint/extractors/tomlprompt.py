@@ -1,0 +1,165 @@
+"""TOML prompt files: prompts kept as strings under prompt-named keys (pr-agent's `settings/*_prompts.toml`).
+
+`tomllib` decides validity (its message and line become PL000); the key scanner of `promptlint.toml_lines`
+then walks the same text, and every string value is decoded here with, per character, its file offset
+(escapes such as `\\n` and `\\u00e9` map to their source; a line-ending backslash folds the lines it joins).
+Which strings are prompts:
+
+- a value under a prompt-named key (`system`, `system_prompt`, `instructions`, `*_prompt`, `*_template`, ...
+  as in YAML files), in the key's role;
+- `system` / `user` / `human` / `assistant` keys of a table named for a prompt (`[pr_review_prompt]`), in that
+  role;
+
+and only when it reads as prose (several words, or words with placeholders): a `prompt = "auto"` setting is
+not a prompt. Jinja and brace placeholders in the text are masked as in the other template formats.
+"""
+
+from __future__ import annotations
+
+import tomllib
+
+from promptlint.diskcache import compile_regex
+from promptlint.extractors.tmpl_common import ROLE_NAMES, build_prompt, line_start
+from promptlint.extractors.yaml import key_role, looks_like_prompt
+from promptlint.extractors.yaml_scalars import CharMap
+from promptlint.model import Extraction, ParseProblem, Role, SourceFile
+from promptlint.toml_lines import _Scanner
+
+FMT = "toml"
+_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\", "e": "\x1b"}
+_AT_LINE = compile_regex(r"\(at line (\d+), column (\d+)\)")
+_PROMPT_TABLE = compile_regex(r"(?i)prompt|template|instruction")
+
+
+class _Strings(_Scanner):
+    """The key scanner, keeping every string value (decoded, with positions) and every comment's span."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.found: list[tuple[tuple[str, ...], CharMap, int]] = []  # (key path, chars, offset of the key line)
+        self.comments: list[tuple[int, int]] = []
+        self._path: tuple[str, ...] = ()
+        self._key_at = 0
+
+    def skip_space(self, newlines: bool = False) -> None:
+        while self.i < len(self.text):
+            ch = self.text[self.i]
+            if ch in " \t" or (newlines and ch in "\r\n"):
+                self.advance()
+            elif ch == "#":
+                end = self.text.find("\n", self.i)
+                end = len(self.text) if end == -1 else end
+                self.comments.append((self.i, end - (1 if self.text[end - 1 : end] == "\r" else 0)))
+                self.advance(end - self.i)
+            else:
+                return
+
+    def key(self) -> tuple[str, ...]:
+        self._key_at = self.i
+        return super().key()
+
+    def value(self, path: tuple[str, ...]) -> None:
+        self.skip_space()
+        if self.peek() in ('"', "'"):
+            at = self._key_at
+            self.found.append((path, self.string_chars(), at))
+            return
+        super().value(path)
+
+    def string_chars(self) -> CharMap:
+        """The string at the cursor, decoded, each character mapped to its source."""
+        text, cmap = self.text, CharMap()
+        quote = self.peek(3) if self.peek(3) in ('"""', "'''") else self.peek()
+        basic = quote[0] == '"'
+        self.advance(len(quote))
+        multi = len(quote) == 3
+        if multi and self.text.startswith("\r\n", self.i):  # a newline right after the opening is trimmed
+            self.advance(2)
+        elif multi and self.peek() == "\n":
+            self.advance()
+        while self.i < len(text):
+            ch = text[self.i]
+            if multi and text.startswith(quote, self.i):
+                run = 3
+                while run < 5 and text[self.i + run : self.i + run + 1] == quote[0]:
+                    run += 1
+                for k in range(run - 3):  # `""""` closes with one quote of content before it
+                    cmap.add(quote[0], self.i + k)
+                self.advance(run)
+                return cmap
+            if not multi and ch == quote:
+                self.advance()
+                return cmap
+            if basic and ch == "\\":
+                nxt = text[self.i + 1 : self.i + 2]
+                if multi and nxt in (" ", "\t", "\r", "\n"):  # a line-ending backslash: fold the whitespace
+                    j = self.i + 1
+                    while j < len(text) and text[j] in " \t\r\n":
+                        j += 1
+                    self.advance(j - self.i)
+                    continue
+                if nxt in ("u", "U"):
+                    width = 4 if nxt == "u" else 8
+                    digits = text[self.i + 2 : self.i + 2 + width]
+                    cmap.add(chr(int(digits, 16)), self.i, 2 + width)
+                    self.advance(2 + width)
+                    continue
+                cmap.add(_ESCAPES.get(nxt, nxt), self.i, 2)
+                self.advance(2)
+                continue
+            if ch == "\r" and text[self.i + 1 : self.i + 2] == "\n":
+                cmap.add("\n", self.i, 2)
+                self.advance(2)
+                continue
+            cmap.add(ch, self.i)
+            self.advance()
+        return cmap
+
+
+def _role(path: tuple[str, ...]) -> Role | None:
+    if not path:
+        return None
+    role = key_role(path[-1])
+    if role is not None:
+        return role
+    last = path[-1].lower()
+    if last in ("system", "user", "human", "assistant") and len(path) > 1 and _PROMPT_TABLE.search(path[-2]):
+        return ROLE_NAMES[last]  # `[pr_review_prompt]` with `system = """..."""` and `user = """..."""`
+    return None
+
+
+def extract(source: SourceFile) -> Extraction:
+    text = source.text
+    out = Extraction(source=source)
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        where = _AT_LINE.search(message)
+        line, col = (int(where.group(1)), int(where.group(2))) if where else (1, 1)
+        out.problem = ParseProblem(f"invalid TOML: {_AT_LINE.sub('', message).strip()}", line, col)
+        return out
+    scanner = _Strings(text)
+    try:
+        scanner.document()
+    except (IndexError, ValueError):  # a scanner bug: no prompts rather than wrong ones
+        return out
+    for path, cmap, key_at in scanner.found:
+        role = _role(path)
+        if role is None or not looks_like_prompt(cmap.text) or not cmap.chars:
+            continue
+        start = line_start(text, key_at)
+        end = cmap.offsets[-1] + cmap.lengths[-1]
+        out.prompts.append(build_prompt(cmap, source, role=role, fmt=FMT, name=".".join(path),
+                                        statement_span=(start, end)))
+    return out
+
+
+def comments(text: str) -> list[tuple[int, int]]:
+    """Spans of the real comments of a TOML text (not `#` inside strings); empty if the scanner fails."""
+    scanner = _Strings(text)
+    try:
+        scanner.document()
+    except (IndexError, ValueError):
+        return []
+    return scanner.comments
