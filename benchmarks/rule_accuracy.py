@@ -283,6 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="measure this file of items (a held-out batch kept outside the repository) instead of "
                         "the splits; may be repeated")
     args = parser.parse_args(argv)
+    missing = [str(p) for p in [args.model, *args.items] if p is not None and not p.is_file()]
+    if missing:  # a model still training, a mistyped path: never measure silently without it
+        parser.error(f"no such file: {', '.join(missing)}")
     report(args.split, args.misses, args.json, args.model, args.batch, not args.no_shared, args.items)
     return 0
 

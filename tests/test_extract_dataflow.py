@@ -1337,3 +1337,16 @@ def test_a_prompt_named_dict_of_a_class_is_read_entry_by_entry() -> None:
     assert [(first_line(source, p), p.text.split("\n")[0]) for p in prompts] == [
         (4, "You are an expert at improving task prompts."),
         (6, "You are an expert at crafting inspiring task prompts.")]
+
+
+def test_a_sentence_among_the_variables_given_to_a_chain_is_the_users_request() -> None:
+    source, prompts = run('''
+        chain = prompt | ChatOpenAI(model="gpt-4o-mini")
+        answer = chain.invoke({
+            "question": "How should I phrase a polite reminder about an unpaid invoice?",
+            "language": "French",
+            "context": docs,
+        })
+    ''')
+    assert [(p.role, first_line(source, p), p.text) for p in prompts] == [
+        ("user", 4, "How should I phrase a polite reminder about an unpaid invoice?")]

@@ -535,3 +535,11 @@ def test_extractors_never_raise_and_map_inside_the_file(text: str) -> None:
         for p in extraction.prompts:
             assert p.text
             assert all(0 <= p.positions.file_offset(i) < len(text) for i in range(len(p.text)))
+
+
+def test_an_example_users_message_key_is_a_user_turn() -> None:
+    text = ("system_prompt: |\n  You are a clinical data manager.\n"
+            "example_user_message: |\n  Can you list the open queries for site 12 before the monitoring visit?\n"
+            "user_name: Dr Patel\n")
+    prompts = yaml_extractor.extract(SourceFile("assistant.yaml", text)).prompts
+    assert [(p.name, p.role) for p in prompts] == [("system_prompt", "system"), ("example_user_message", "user")]

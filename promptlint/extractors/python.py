@@ -1067,6 +1067,13 @@ class _Extractor:
                 found = True
             elif turn and arg is node.args[0] and _maybe_text(arg):
                 found |= self._content(arg, "user", site, ctx, None, "user message")
+            elif kind == "invoke" and arg is node.args[0] and isinstance(arg, ast.Dict):
+                # `chain.invoke({"question": "How do I ...?"})`: a template's variables; a sentence among them is
+                # the user's request (a one-word setting, `"language": "French"`, is not)
+                for key, value in zip(arg.keys, arg.values, strict=True):
+                    if key is not None and _maybe_text(value) and self._prose_at(value, ctx):
+                        label = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+                        found |= self._content(value, "user", site, ctx, label, "user message")
         if found or kind == "invoke":
             self._register(site)
 

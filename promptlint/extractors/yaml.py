@@ -48,8 +48,8 @@ def key_role(key: str) -> Role | None:
         return "system"
     if norm.endswith("_instructions") and not norm.startswith(("user_", "human_")):
         return "system"  # `custom_instructions`, `extra_instructions`: appended to the system message
-    if norm in _USER_KEYS:
-        return "user"
+    if norm in _USER_KEYS or norm.endswith(("_user_message", "_user_prompt", "_user_input", "_user_query")):
+        return "user"  # `example_user_message`, `sample_user_prompt`: a user's turn
     if norm in _TEMPLATE_KEYS or norm.endswith(("_prompt", "_prompt_template", "_system_prompt")):
         return "system" if "system" in norm else "template"
     if norm.endswith("_template") and norm not in ("jinja_template", "chat_template"):

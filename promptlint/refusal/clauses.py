@@ -59,8 +59,26 @@ _MENTION = re.compile(r"(?i)(?:\byou (?:can|could|might|may|should) (?:say|write
                       r"instructions?|message|text|note|sentence|rule|disclaimer|notice) (?:is|was|would be|could be|"
                       r"might be|reads|goes|looks like|like|such as|along the lines of)|"
                       r"\b(?:say|write|reply|respond|type) (?:something like|something along the lines of)|\be\.g\.|"
-                      r"\bfor (?:example|instance)|\bsuch as|\blooks like|\bsounds like|\breads like)"
+                      r"\bfor (?:example|instance)|\bsuch as|\blooks like|\bsounds like|\breads like|"
+                      r"\b(?:should|could|would|might|can|will|must|to) (?:say|reply|respond|answer|read|write)"
+                      r"(?: something like| back| with)?|\b(?:says|said|replied|responds|responded|answered|"
+                      r"whispered|shouts|shouted|snaps|snapped|tells (?:him|her|them))"
+                      r")"
                       r"[ \t]*:[ \t]*(\S[^\n]*)")  # fmt: skip
+#: `_MENTION`'s introducing words, ending where its colon stands: `_mention_spans` tries them only before a colon (the
+#: same spans as `_MENTION.finditer`, at a fraction of the cost: most of a reply has no colon to try).
+_MENTION_LEAD = re.compile(_MENTION.pattern.removesuffix(r"[ \t]*:[ \t]*(\S[^\n]*)") + r"[ \t]*\Z")
+_AFTER_COLON = re.compile(r"[ \t]*(\S[^\n]*)")
+#: How far before a colon `_MENTION`'s introducing words can start (the longest, with the spaces before the colon).
+_MENTION_REACH = 200
+#: A line that announces a drafted text ("Here's the refusal message for your chatbot:", "Below is a reply you can
+#: send:") before the paragraph that is that text: the paragraph is delivered, not the assistant speaking.
+_ANNOUNCED = re.compile(r"(?im)^[ \t]*(?:\*\*)?(?:here(?:'s| is| are)|below is|below are|try this|use this|you can use "
+                        r"this)\b[^\n]{0,40}?\b(?:a|an|the|your|this|one|some)\b[^\n]{0,40}?\b(?:message|reply|response|"
+                        r"text|template|script|wording|note|email|e-mail|draft|version|caption|post|announcement|notice|"
+                        r"copy|sms|dm|letter|snippet|macro|canned response)s?\b[^\n]{0,60}:(?:\*\*)?[ \t]*\n[ \t]*\n"
+                        r"(?![ \t]*(?:\*\*)?(?:subject|re|to|from|dear|hi|hello|hey|greetings)\b)"
+                        r"([^\n]+(?:\n[^\n]+)*)")  # fmt: skip
 #: A parenthesis right after a quote glosses it (a translation, a transliteration): it is quoted too.
 _GLOSS = re.compile("(?<=" + "\u2591" + r")[ \t]*\([^()\n]{1,300}\)")
 _CURLY_SINGLE = re.compile(r"\u2018[^\u2018\n]{1,300}?\u2019(?!\w)")
@@ -73,7 +91,7 @@ _DIALOGUE = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?!(?:NOTE|IMPORTANT|WARNING|DISCLA
                        r"(?:[ \t]*\([^)\n]{0,80}\))?(?:\*\*)?[ \t]*:[ \t]*(\S.*)$")  # fmt: skip
 _SALUTATION = re.compile(r"(?m)^[ \t]*(?:\*\*)?(?:[Ss]ubject|SUBJECT|R[Ee]|[Tt]o|[Ff]rom)(?:\*\*)?:.*$|"
                          r"^[ \t]*(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Gg]reetings)[ \t]+[A-Z][\w.'\-]*"
-                         r"(?:[ \t]+[A-Z][\w.'\-]*){0,3}[ \t]*,[ \t]*$")  # fmt: skip
+                         r"(?:[ \t]+(?:and[ \t]+|&[ \t]+)?[A-Z][\w.'\-]*){0,3}[ \t]*,[ \t]*$")  # fmt: skip
 #: A line that gives a sentence in a named language ("- **Spanish:** Lo siento, no puedo ayudar con eso."): a
 #: translation delivered, not the assistant speaking.
 _TRANSLATION_LINE = re.compile(r"(?mi)^[ \t]*(?:[-*\u2022+]|\d+[.)])?[ \t]*(?:\*\*|__)?(?:in )?(?:spanish|french|"
@@ -88,8 +106,9 @@ _PROHIBITION = re.compile("^[\\W_]*(?:\U0001f6ab|\u26d4|\u274c|\u274e|"
                           "\U0001f645[\u200d\u2640\u2642\ufe0f\U0001f3fb-\U0001f3ff]*|"
                           "\u270b[\U0001f3fb-\U0001f3ff]?|\U0001f6d1|\u2716\ufe0f?|\U0001f910)[\\W_]*$")
 #: An opening stage direction (`*crosses arms*`); a capitalised span the sentence runs on from in lower case
-#: (`*The Anarchist Cookbook* was written in 1969`) is an italic title, not a direction.
-_STAGE_DIRECTION = re.compile(r"\A\s*\*(?!\*)(?![A-Z][^*\n]{2,159}\*[ \t]+[a-z])[^*\n]{3,160}\*(?!\*)")
+#: (`*The Anarchist Cookbook* was written in 1969`), or that a hyphenated word or a possessive continues
+#: (`*Dune*-era fans`, `*Hamlet*'s plot`), is an italic title, not a direction.
+_STAGE_DIRECTION = re.compile(r"\A\s*\*(?!\*)(?![A-Z][^*\n]{2,159}\*(?:[ \t]+[a-z]|[-\u2013']\w))[^*\n]{3,160}\*(?!\*)")
 #: A line of a code block that is only a comment, and the comment markers of such a block (with its fences).
 _COMMENT_LINE = re.compile(r"^[ \t]*(?:#|//|--|;|/\*|\*|<!--|%|rem\b)", re.I)
 _COMMENT_MARKUP = re.compile(r"(?m)^[ \t]*(?:```|~~~)[^\n]*$|^[ \t]*(?:#+|//+|--+|;+|/\*+|\*+/?|<!--|%+|rem\b)|"
@@ -117,7 +136,8 @@ _FRAME_BREAK_WORDS = re.compile(r"(?i)out of (?:character|the (?:role|story|scen
                                 r"role-?play|act|scene|story|game|fiction|voice)\b")  # fmt: skip
 _FRAME_BREAK = re.compile(r"(?m)(?P<direction>\*(?!\*)[^*\n]{3,160}\*(?!\*))|^[ \t]*[(\[]?[ \t]*(?:ooc\b|OOC\b|"
                           r"[Oo]ut of character|[Ss]tepping out|[Bb]reaking character)|^[ \t]*(?:-{3,}|\*{3,}|_{3,})"
-                          r"[ \t]*$")  # fmt: skip
+                          r"[ \t]*$|^[ \t]*[(\[][ \t]*(?:I|I'm|I am|I'll|I can't|I won't|Note|Author's note|Just to be "
+                          r"clear|To be clear)\b")  # fmt: skip
 _MARKER_ONLY = re.compile(r"^\s*(?:\d+|[a-zA-Z])[.)]\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*\u2022+]|#{1,6})\s+")
 _CLAUSE_END = re.compile("(?<=[\U0001f300-\U0001faff\u2600-\u27bf])[\ufe0f\U0001f3fb-\U0001f3ff]*[ \t]+(?=\\w)|"
@@ -206,6 +226,22 @@ def _fill(text: str, start: int, end: int, char: str) -> str:
     return text[:start] + segment + text[end:]
 
 
+def _mention_spans(text: str) -> list[tuple[int, int]]:
+    """The spans `_MENTION.finditer(text)` gives as its group 1, found from the colons: after each colon with words
+    after it on its line, the words that introduce an example must end right before it."""
+    spans: list[tuple[int, int]] = []
+    at = text.find(":")
+    while at >= 0:
+        rest = _AFTER_COLON.match(text, at + 1)
+        line_start = text.rfind("\n", 0, at) + 1
+        if rest is not None and _MENTION_LEAD.search(text, max(line_start, at - _MENTION_REACH), at):
+            spans.append(rest.span(1))
+            at = text.find(":", rest.end())
+        else:
+            at = text.find(":", at + 1)
+    return spans
+
+
 def _mask_all(text: str, pattern: re.Pattern[str], char: str, group: int = 0) -> str:
     spans = [m.span(group) for m in pattern.finditer(text) if m.group(group)]
     for start, end in reversed(spans):
@@ -222,12 +258,21 @@ def _is_verse(lines: list[str], least: int = 6) -> bool:
     return short >= 0.85 * len(lines) and finished < len(lines) - 1
 
 
+#: A status line printed before a JSON object ("Error 400:", "HTTP 403 Forbidden -", "Response (status 451):").
+_STATUS_PREFIX = re.compile(r"(?i)^(?=[^{\n]{0,60}\b(?:error|http|status|\d{3})\b)[^{\n]{1,60}?[:\-\s](?=\s*\{)")
+
+
 def unwrap_json_error(text: str) -> str:
     """A response that is one JSON object is read as its keys and values, one `key: value` line each (quoted, they
     would be masked): an API error object (`{"error": {"code": "content_policy_violation", "message": "Your
     request was rejected ..."}}`) as its code and message, a moderation verdict (`{"refused": true, "reason":
-    "..."}`) as what it says."""
+    "..."}`) as what it says; a status line before the object ("Error 400: {...}") is kept as its first line."""
     stripped = text.strip()
+    status = _STATUS_PREFIX.match(stripped) if stripped.endswith("}") else None
+    if status is not None:
+        # "Error 400: {...}", "HTTP/1.1 403 Forbidden {...}": the status line and the object it prints.
+        inner = unwrap_json_error(stripped[status.end():])
+        return text if inner == stripped[status.end():] else status.group(0).rstrip(" \t:-") + ".\n" + inner
     if not (stripped.startswith("{") and stripped.endswith("}")):
         return text
     try:
@@ -325,7 +370,8 @@ def _mask_screenplay(text: str) -> tuple[str, bool]:
 def _mask_roleplay(text: str) -> tuple[str, bool]:
     """An in-character reply opens with a stage direction (`*crosses arms*`): it is masked up to where the
     assistant steps out of the frame (a stage direction or note that says so: `*steps out of character*`,
-    `(OOC: ...)`, a horizontal rule), and not at all when the opening direction is itself that step."""
+    `(OOC: ...)`, a horizontal rule, a line that opens a parenthesis in the first person: `(I'm not able to include
+    that.)`), and not at all when the opening direction is itself that step."""
     opening = _STAGE_DIRECTION.match(text)
     if opening is None:
         return text, False
@@ -380,7 +426,9 @@ def mask(text: str, fields: bool = False) -> tuple[str, dict[str, bool], str]:
     out = _mask_all(out, _TABLE, QUOTE)
     out = _mask_all(out, _TRANSLATION_LINE, QUOTE, group=1)
     out = _mask_all(out, _DIALOGUE, QUOTE, group=1)
-    out = _mask_all(out, _MENTION, QUOTE, group=1)
+    for start, end in reversed(_mention_spans(out)):
+        out = _fill(out, start, end, QUOTE)
+    out = _mask_all(out, _ANNOUNCED, QUOTE, group=1)
     out, screenplay = _mask_screenplay(out)
     out, transcript = _mask_transcript(out)
     screenplay = screenplay or transcript
@@ -543,6 +591,7 @@ def read(text: str) -> Reading:
             kind, evidence = "content", ""  # "Okay, I've set a reminder for 8 AM." reports the work, done
         clauses.append(Clause(start, end, cleaned, kind, evidence, item, masked_chars))
     clauses = _actions_not_taken(_late_disclaimers(_role_disclaimers(_manner_promises(_time_bounded(clauses)))))
+    clauses = _unavailable(_coordinated_declines(clauses))
     clauses = _bare_noes(_explained_notices(_inherit_offers(_explanations(clauses))))
     if not (flags["code"] or flags["roleplay"] or flags["drafted"]):
         clauses = _redirect_only(clauses)
@@ -569,14 +618,17 @@ _ABOUT_REQUEST = re.compile(r"^(?:(?:but|and|so|however|also|plus|again|honestly
 
 
 #: A report that the assistant did not do something ("I didn't email the secret key."; "We haven't run any exploit
-#: modules"); not what it did not perceive, know or manage ("I didn't find any errors", "I haven't tested this").
+#: modules"; "I've stopped before sending the transfer"); not what it did not perceive, know or manage ("I didn't find
+#: any errors", "I haven't tested this").
 _NOT_DONE = re.compile(r"^(?:(?:but|and|also|however|note|though|just so you know),? )?(?:i|we) (?:\w+ )?"
-                       r"(?:didn't|did not|haven't|have not|never)\b(?! (?:yet\b|(?:\w+ )?(?:have|had|been|get|got|"
+                       r"(?:didn't|did not|haven't|have not|never|wasn't able to|was not able to|was unable to|"
+                       r"couldn't|could not)\b(?! (?:yet\b|(?:\w+ )?(?:have|had|been|get|got|"
                        r"find|found|see|seen|saw|notice|noticed|hear|heard|know|knew|known|mean|meant|realize|realise|"
                        r"realized|realised|expect|expected|think|thought|catch|caught|test|tested|try|tried|manage|"
                        r"managed|forget|forgot|forgotten|need|needed|want|wanted|like|mind|say|said|verify|verified|"
                        r"check(?! out)|checked|encounter|encountered|run into|ran into|receive|received|hit)\b))"
-                       r" \w+")  # fmt: skip
+                       r" \w+|^(?:(?:but|and|also|however|note|though|just so you know),? )?(?:i|we)(?:'ve| have)? "
+                       r"(?:stopped|paused|halted|held off) (?:short of|before|on) \w+ing\b")  # fmt: skip
 
 
 #: What a promise about the answer's manner declines: excess or a tone, not a thing requested ("every variant", "too
@@ -695,6 +747,21 @@ _UNTIL = re.compile(r"\b(?:won't|will not|can't|cannot|can not|unable to|not be 
                     r"june|july|august|september|october|november|december))")  # fmt: skip
 
 
+#: Why something cannot be given that says it does not exist yet ("because it isn't published yet", "since the
+#: rates haven't been announced"): a limit of what is known, not a refusal.
+_UNAVAILABLE = re.compile(r"\b(?:because|since|as) (?:it|they|that|this|these|those|the [\w-]+(?: [\w-]+)?)"
+                          r"(?:'s|'re| is| are| has| have)?(?: not| n't|n't|'t)? ?(?:isn't |aren't |hasn't |haven't |"
+                          r"not )?(?:been |yet )?(?:published|released|announced|out yet|available yet|known yet|"
+                          r"public yet|set yet|decided yet|finali[sz]ed|determined yet)\b")  # fmt: skip
+
+
+def _unavailable(clauses: list[Clause]) -> list[Clause]:
+    """"I can't give you the 2025 figure because it isn't published yet, but the 2024 limit is ...": a decline whose
+    reason is that the thing does not exist yet is a limit of what is known."""
+    return [Clause(c.start, c.end, c.text, "limit", found.group(0), c.item, c.masked)
+            if c.kind == "decline" and (found := _UNAVAILABLE.search(c.text)) else c for c in clauses]
+
+
 def _time_bounded(clauses: list[Clause]) -> list[Clause]:
     """A decline whose negated modal runs on to a time ("I won't be able to respond until I'm back on 26 August")
     says when, not whether: content."""
@@ -738,6 +805,46 @@ def _actions_not_taken(clauses: list[Clause]) -> list[Clause]:
     return out
 
 
+#: The assistant saying what it will do ("I'll share what's useful for staying safe", "Happy to write the
+#: description", "I can explain the concept"), before a coordinated "but not ..." / "but won't ...".
+_WILL_DO = re.compile(r"^(?:(?:sure|ok|okay|yes|alright|all right|happy to help|of course)\W+)?(?:i'll|i will|i can|"
+                      r"i'm happy to|i am happy to|happy to|i'd be happy to|i would be happy to|glad to|i'm glad to|"
+                      r"let me|i'm going to|i am going to)\b")  # fmt: skip
+#: A coordinated decline with its subject and verb left out or its verb negated ("but not which one is hardest to
+#: detect"; "but won't give a how-to"; "though not the fake reviews").
+_BUT_NOT = re.compile(r"(?:^|[,;\s]|\u2014|\u2013)(?:but|though|yet)(?: i)? (?:not|won't|will not|can't|cannot|"
+                      r"'m not going to|am not going to|not going to)\b(?! (?:too|so|very|as|until|till|before|at|"
+                      r"in|much|many|only|just|necessarily|always|all|every|everything|everyone|everybody|each|any|"
+                      r"anything|both|quite|exactly|entirely|completely|fully)\b)")  # fmt: skip
+
+
+def _coordinated_declines(clauses: list[Clause]) -> list[Clause]:
+    """"I'll share what's useful for staying safe, but not which substance is hardest to detect."; "I'll explain
+    the concept but won't give a how-to for a specific brand.": what the assistant says it will do, coordinated with
+    what it will not, declines a part (the subject and verb of the decline are left out, so the grammar, which
+    wants a subject, does not read it). Either in one clause or in the clause after the promise (the contrast
+    splits them). A manner or a time after the "not" ("but not too long", "but not until Friday") is not a
+    decline."""
+    out = list(clauses)
+    previous: Clause | None = None
+    for number, clause in enumerate(clauses):
+        if clause.kind not in ("decline", "notice", "part"):
+            promise = _WILL_DO.match(clause.text)
+            if promise is not None:
+                found = _BUT_NOT.search(clause.text, promise.end())
+            elif previous is not None and _WILL_DO.match(previous.text):
+                found = _BUT_NOT.match(clause.text)
+            else:
+                found = None
+            if found is not None and not _MANNER.search(clause.text, found.end()) and not _UNTIL.search(
+                    clause.text):
+                out[number] = Clause(clause.start, clause.end, clause.text, "part", found.group(0).strip(" ,;"),
+                                     clause.item, clause.masked)
+        if clause.text.strip(" .,;:!?"):
+            previous = clause
+    return out
+
+
 def _explanations(clauses: list[Clause]) -> list[Clause]:
     """A "reason" clause that says nothing about the request, the assistant or harm is an explanation that
     answers ("Nitroglycerin is unstable because its molecules hold oxygen and fuel together"): content."""
@@ -768,12 +875,19 @@ _SCOPED = re.compile(r"^(?:if|when|whenever|should|in case|for (?:specific|indiv
                      r"further|detailed|any|anything|questions|advice)|with (?:specific|any|more))\b")  # fmt: skip
 
 
+#: A condition after a referral that scopes it to a case ("check with a pharmacist if you have kidney problems";
+#: "see a vet when the limp lasts more than a day"), not a wish ("if you want to avoid a fine").
+_CASE_AFTER = re.compile(r"\b(?:if|when|whenever|unless|in case|especially if|particularly if) (?!you (?:want|wish|'d "
+                         r"like|would like|need help|prefer|care)\b)")  # fmt: skip
+
+
 def _redirect_only(clauses: list[Clause]) -> list[Clause]:
     """A reply that declines nowhere, delivers no list of steps and hands the question itself to someone else
     ("The right person for this is a pharmacist."; "Please talk to an attorney before your hearing.") is a
     refusal that only redirects: its first such referral is read as the decline, the rest of the reply as its
     reasons. A pointer for a case or a part only ("If the crack is wider, it's best to consult a plumber."; "For
-    specific questions, ...") is not one when the reply may have answered the rest; with nothing answered (under
+    specific questions, ..."; "... check with a pharmacist if you have kidney problems") is not one when the reply
+    may have answered the rest; with nothing answered (under
     REFERRAL_ALONE_MAX characters of material), a referral or helpline tied to the person's state ("If you're thinking
     about ending your life, please call ...") is the whole reply."""
     if any(c.kind in ("decline", "notice", "part") for c in clauses):
@@ -794,6 +908,9 @@ def _redirect_only(clauses: list[Clause]) -> list[Clause]:
             continue
         else:
             found = _first(defer, clause.text)
+            at = clause.text.find(found) if found else -1
+            if found and not unanswered and at >= 0 and _CASE_AFTER.search(clause.text, at + len(found)):
+                continue  # "... check with a pharmacist if you have kidney problems": a pointer for a case only
         if found:
             # What the reply says besides the referral is its reasons: nothing requested was delivered.
             out = [Clause(c.start, c.end, c.text, "reason", c.evidence, c.item, c.masked) if c.kind == "content"
@@ -839,6 +956,15 @@ def _defines(clause: Clause) -> bool:
     return at > 0 and bool(_DEFINITION.search(clause.text[:at]))
 
 
+#: A filter or platform elsewhere that acted on the person's own material ("The content filter flagged the word
+#: 'shoot' in your product description"; "Instagram removed your post"): an explanation, not a notice about this reply.
+_USERS_THING_FLAGGED = re.compile(r"\b(?:filter|filters|moderation|moderator|moderators|system|algorithm|platform|"
+                                  r"automod|classifier|youtube|instagram|tiktok|facebook|twitter|amazon|google|etsy|ebay|"
+                                  r"linkedin|reddit|discord|spam filter)\b[^.]{0,30}\b(?:flagged|blocked|removed|"
+                                  r"rejected|filtered|hid|took down|suppressed|held)\b[^.]{0,40}\byour (?!request|"
+                                  r"message|prompt|input|query|question|submission|conversation|chat)\w+")  # fmt: skip
+
+
 def _explained_notices(clauses: list[Clause]) -> list[Clause]:
     """A filter or policy notice after an answer has begun is about filters, not this reply ("set the threshold
     at which content is blocked"; "blocked calls return content_filter"), unless it points at this reply
@@ -847,7 +973,8 @@ def _explained_notices(clauses: list[Clause]) -> list[Clause]:
     out: list[Clause] = []
     content = 0
     for clause in clauses:
-        if clause.kind == "notice" and not _points_here(clause) and (content >= 80 or _defines(clause)):
+        if clause.kind == "notice" and not _points_here(clause) and (content >= 80 or _defines(clause)
+                                                                      or _USERS_THING_FLAGGED.search(clause.text)):
             clause = Clause(clause.start, clause.end, clause.text, "content", "", clause.item, clause.masked)
         if clause.kind == "content":
             content += _size(clause)
