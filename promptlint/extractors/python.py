@@ -113,8 +113,7 @@ _UI_MODULES = frozenset({"gradio", "streamlit", "chainlit", "mesop", "panel", "n
                          "reflex", "solara"})
 #: Libraries of console widgets whose `Prompt` asks a question in the terminal.
 _CONSOLE_MODULES = frozenset({"rich", "prompt_toolkit", "InquirerPy", "inquirer", "questionary", "click", "typer"})
-_LEAF_STMTS = frozenset({ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Assert, ast.Delete, ast.Global,
-                         ast.Nonlocal})
+_LEAF_STMTS = frozenset({ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Delete, ast.Global, ast.Nonlocal})
 #: Values an assignment can give text with (a literal, a composition, a name, a call; lists for `join`).
 _TEXTISH_NODES = (ast.Constant, ast.JoinedStr, ast.BinOp, ast.Call, ast.Name, ast.Attribute, ast.List, ast.Tuple,
                   ast.BoolOp, ast.IfExp)
@@ -349,6 +348,8 @@ class _Extractor:
         self._schemas_done: set[int] = set()
         #: `for text in ["Are you there?", "Please reply."]:` -> (scope, "text"): the loop and its texts
         self.loop_texts: dict[tuple[int, str], tuple[ast.stmt, list[ast.expr]]] = {}
+        #: dicts of texts written at module or class level, by name: `TONES = {"formal": "...", ...}`
+        self.text_tables: dict[str, tuple[ast.stmt, list[ast.expr]]] = {}
         self.nested_funcs: dict[tuple[int, str], list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
         self._tool_docs: set[int] = set()
         self.loop_lists: dict[tuple[int, str], str] = {}  # `for item in parts` -> (scope, "item"): "parts"
@@ -473,6 +474,9 @@ class _Extractor:
                     self._collect_list_call(node, call, scope)
             elif isinstance(node, ast.Raise) and node.exc is not None:
                 self._mark_quiet(node.exc, scope)
+            elif isinstance(node, ast.Assert):
+                if node.msg is not None:
+                    self._mark_quiet(node.msg, scope)  # `assert ok, message`: the failure's report
             elif isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -507,6 +511,10 @@ class _Extractor:
         """`PROMPTS = {"system": "...", ...}` at module or class level: each text is defined as `PROMPTS[system]`."""
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         names = [t.id for t in targets if isinstance(t, ast.Name)]
+        texts = [v for v in value.values if isinstance(v, ast.Constant | ast.JoinedStr)]
+        if texts and len(texts) == len(value.values):
+            for name in names:
+                self.text_tables.setdefault(name, (stmt, texts))
         for name in names:
             for key, item in zip(value.keys, value.values, strict=True):
                 if isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(item, _TEXTISH_NODES):
@@ -773,6 +781,11 @@ class _Extractor:
             self.llm = True
         if last in pc.FILE_LOADERS:
             self._file_load(node, None, None, ctx)
+        if last == "get" and len(node.args) == 2 and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str) and _maybe_text(node.args[1]):
+            key = node.args[0].value  # `state.get("user_prompt", "Extract information from the image")`,
+            if _STRONG_NAME_RE.search(key) and not _NAME_DENY_RE.search(key):  # `os.environ.get("SYSTEM_PROMPT", ...)`
+                self._emit(node.args[1], _role_for_name(key), None, ctx, key, prose=True)
         if kind == "anthropic_batch":
             self._batch(node, chain, ctx)
         elif kind in ("anthropic", "openai"):
@@ -1011,8 +1024,11 @@ class _Extractor:
                 found |= self._content(value, "system", site, ctx, key,
                                        "instructions" if key.startswith("instruction") else "system prompt")
             elif key in ("example", "examples") and {"instruction", "instructions"} & dict(kwargs).keys():
-                # `ActionNode(instruction="...", example="Create a 2048 game")`: shown to the model with it
-                found |= self._content(value, "system", site, ctx, key, "instruction example")
+                # `ActionNode(instruction="...", example="Create a 2048 game")`: shown to the model with it (a
+                # one- or two-word example, `example="Python"`, is a value, not text to lint)
+                for item in value.elts if isinstance(value, ast.List | ast.Tuple) else [value]:
+                    if _maybe_text(item) and not (isinstance(item, ast.Constant) and len(str(item.value).split()) < 2):
+                        found |= self._content(item, "system", site, ctx, key, "instruction example")
             elif key in ("messages", "input") and (model_call or key == "messages") and _is_message_list(value):
                 self._messages(value, site, ctx)
                 found = True
@@ -1305,7 +1321,8 @@ class _Extractor:
                 # follow `x = y` / `x = f()` chains to where the text is
                 inner = _peel(definition.value)
                 if isinstance(inner, ast.Name | ast.Attribute | ast.IfExp | ast.BoolOp) or (
-                        isinstance(inner, ast.Call) and self._local_func(inner, ctx) is not None):
+                        isinstance(inner, ast.Call) and self._local_func(inner, ctx) is not None) or (
+                        self._text_table_lookup(inner) is not None):
                     # (`x = f"..." if context else ""`: each text it may hold, where it is written)
                     definition.used = True
                     return self._emit(definition.value, role, site, self._def_ctx(definition, ctx), name, prose,
@@ -1352,6 +1369,9 @@ class _Extractor:
             if self._lookup(node, ctx.scope) is not None:
                 return None
             return self.loop_texts.get((ctx.scope, node.id))
+        table = self._text_table_lookup(node)
+        if table is not None:
+            return table
         if isinstance(node, ast.Call):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
@@ -1372,6 +1392,30 @@ class _Extractor:
             return None
         definition.used = True
         return definition.stmt, list(definition.value.elts)
+
+    def _text_table_lookup(self, node: ast.expr) -> tuple[ast.stmt, list[ast.expr]] | None:
+        """`DESCRIPTIONS.get(category, f"Issues related to {category}")`, `self.TONES[tone]`: a lookup by a key
+        known only at run time in a dict of texts written at module or class level; any of its texts (and the
+        default) may be the one used."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+                and 1 <= len(node.args) <= 2 and not node.keywords:
+            holder, default = node.func.value, node.args[1:]
+        elif isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Constant):
+            holder, default = node.value, []
+        else:
+            return None
+        if isinstance(holder, ast.Attribute) and isinstance(holder.value, ast.Name) \
+                and holder.value.id in ("self", "cls"):
+            name = holder.attr
+        elif isinstance(holder, ast.Name):
+            name = holder.id
+        else:
+            return None
+        found = self.text_tables.get(name)
+        if found is None:
+            return None
+        stmt, texts = found
+        return stmt, [*texts, *(d for d in default if _maybe_text(d))]
 
     def _def_ctx(self, definition: _Def, ctx: _Ctx) -> _Ctx:
         scope = definition.scope if definition.scope >= 0 else definition.home
