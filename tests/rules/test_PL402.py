@@ -318,6 +318,19 @@ PL402_BAD = {
                 result = client.chat.completions.create(model="gpt-4.1-nano", messages=[{"role": "user", "content": q}])
             return result
         ''', ['"gpt-4.1-nano"']),
+    "a_deque_of_models_popped_until_no_refusal": ('''
+        from collections import deque
+        def translate(client, text):
+            queue = deque(["llama-3.3-70b-versatile", "llama-3.1-8b-instant"])
+            reply = ""
+            while queue:
+                model = queue.popleft()
+                r = client.chat.completions.create(model=model, messages=[{"role": "user", "content": text}])
+                reply = r.choices[0].message.content or ""
+                if "I cannot" not in reply:
+                    break
+            return reply
+        ''', ["queue.popleft()"]),
     "a_reply_opening_with_sorry_alone": ('''
         def ask(client, messages):
             r = client.chat.completions.create(model="gpt-4o", messages=messages)
