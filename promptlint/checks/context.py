@@ -242,11 +242,19 @@ class CheckContext:
 
     @property
     def refusal_flags(self) -> dict[str, int]:
-        """Variables of this module that hold a refusal test (`ok = r.stop_reason != "refusal"`), with polarity."""
+        """Variables of this module that hold a refusal test (`ok = r.stop_reason != "refusal"`), with polarity, and
+        the exceptions it raises only after a refusal (`except ContentPolicyError:` then runs only after one)."""
         if self._flags is None:
             self._flags = {}
             if self.may_hold_refusal_check():
                 self._flags = pycalls.refusal_flags(self.facts.assigns, self.refusal_predicates)
+                predicates = self.refusal_predicates
+                self._flags.update(pycalls.refusal_exceptions(self.facts.tested, predicates, self._flags))
+                sentinels = pycalls.refusal_sentinels(self._may_be_predicates(), predicates, self._flags)
+                if sentinels:
+                    assigns = [n for n in ast.walk(self.tree) if isinstance(n, ast.Assign)] if self.tree else []
+                    self._flags.update({name: sign for name, sign in pycalls.sentinel_flags(
+                        assigns, sentinels).items() if name not in self._flags})
         return self._flags
 
     def is_refusal_test(self, test: ast.expr) -> bool:

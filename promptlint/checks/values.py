@@ -193,6 +193,9 @@ class Evaluator:
             if name == "chain" and all(isinstance(p, list | tuple) for p in parts):
                 return [item for part in parts for item in part]
             return UNKNOWN
+        if name == "deque" and len(node.args) == 1 and not node.keywords:  # `deque([...])`, `collections.deque(...)`
+            items = self._eval(node.args[0], scope, env, overrides, depth)
+            return list(items) if isinstance(items, list | tuple) else UNKNOWN
         if not isinstance(func, ast.Name) or (node.keywords and name not in ("round", "enumerate")):
             return UNKNOWN
         args = [self._eval(a, scope, env, overrides, depth) for a in node.args]

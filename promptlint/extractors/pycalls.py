@@ -236,7 +236,8 @@ _REFUSAL_NAME_RE = compile_regex(r"(?i)refus")
 _REFUSAL_PHRASE_RE = compile_regex(
     r"(?i)^\s*(?:i\s+can['’]?t|i\s+cannot|i['’]?m\s+sorry|i\s+am\s+sorry|i\s+apologi[sz]e|i['’]?m\s+unable|"
     r"i\s+am\s+unable|i['’]?m\s+not\s+able|i\s+am\s+not\s+able|i\s+won['’]?t|as\s+an\s+ai|i\s+must\s+decline|"
-    r"i['’]?m\s+not\s+comfortable|sorry,?\s+(?:but\s+)?i|unable\s+to\s+(?:help|assist|comply))"
+    r"i['’]?m\s+not\s+comfortable|sorry,?\s+(?:but\s+)?i|unable\s+to\s+(?:help|assist|comply)"
+    r"|(?:sorry|unfortunately|i['’]?m\s+afraid)\W*$)"  # a decline's opener on its own (`startswith("Sorry")`)
 )
 
 
@@ -376,6 +377,59 @@ def refusal_phrase_lists(body: Iterable[ast.stmt]) -> dict[str, int]:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             found.update((t.id, 1) for t in targets if isinstance(t, ast.Name))
     return found
+
+
+def refusal_exceptions(tested: Iterable[ast.expr | ast.stmt], predicates: Mapping[str, int],
+                       flags: Mapping[str, int]) -> dict[str, int]:
+    """Exception classes this module raises only in the branch a refusal takes (`if text.startswith("I'm sorry"):
+    raise ContentPolicyError(text)`), as flags of polarity +1: a handler `except ContentPolicyError:` runs only
+    after a refusal, whatever the class is called."""
+    found: dict[str, int] = {}
+    for node in tested:
+        if not isinstance(node, ast.If):
+            continue
+        polarity = refusal_polarity(node.test, predicates, flags)
+        branch = node.body if polarity > 0 else node.orelse if polarity < 0 else []
+        for stmt in branch:
+            if isinstance(stmt, ast.Raise) and stmt.exc is not None:
+                exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
+                name = _called_name(ast.Call(func=exc, args=[], keywords=[]))
+                if name and name not in _GENERIC_EXCEPTIONS:
+                    found[name] = 1
+    return found
+
+
+def refusal_sentinels(functions: Iterable[ast.FunctionDef | ast.AsyncFunctionDef], predicates: Mapping[str, int],
+                      flags: Mapping[str, int]) -> set[str]:
+    """Functions of this module that answer a refusal with an empty value (`if choice.finish_reason ==
+    "content_filter": return None`, else the reply's text): a caller's `if result is None:` on their result then
+    tests for a refusal."""
+    found: set[str] = set()
+    for function in functions:
+        empty = False
+        for node in ast.walk(function):
+            if isinstance(node, ast.If) and (polarity := refusal_polarity(node.test, predicates, flags)):
+                branch = node.body if polarity > 0 else node.orelse
+                empty |= any(isinstance(stmt, ast.Return) and (stmt.value is None or (
+                    isinstance(stmt.value, ast.Constant) and stmt.value.value in (None, "", False)))
+                    for stmt in branch)
+        if empty and any(r.value is not None and not isinstance(r.value, ast.Constant)
+                         for r in returns_of(function.body)):
+            found.add(function.name)
+    return found
+
+
+def sentinel_flags(assignments: Iterable[ast.Assign], sentinels: set[str]) -> dict[str, int]:
+    """`result = primary_answer(q)` of a refusal sentinel: `result` holds the reply only when there was no
+    refusal (polarity -1: `if result is None:` / `if not result:` hold after one)."""
+    return {node.targets[0].id: -1 for node in assignments
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call)
+            and _called_name(node.value) in sentinels}
+
+
+#: Exceptions raised for many reasons: raising one after a refusal does not make catching it refusal handling.
+_GENERIC_EXCEPTIONS = frozenset({"Exception", "RuntimeError", "ValueError", "TypeError", "KeyError", "IOError",
+                                 "OSError", "AssertionError", "NotImplementedError", "BaseException"})
 
 
 def refusal_predicates(functions: Iterable[ast.FunctionDef | ast.AsyncFunctionDef],

@@ -289,9 +289,90 @@ PL402_BAD = {
                 r = client.chat.completions.create(model=cheaper(model), messages=q)
             return r
         ''', ["cheaper(model)"]),
+    "exception_raised_only_on_a_refusal_then_caught": ('''
+        class ContentPolicyError(RuntimeError):
+            pass
+
+        def ask(client, model, prompt):
+            text = client.chat.complete(model=model, messages=[{"role": "user", "content": prompt}]).choices[0].text
+            if text.strip().lower().startswith(("i'm sorry", "i cannot")):
+                raise ContentPolicyError(text)
+            return text
+
+        def summarise(client, prompt):
+            try:
+                return ask(client, "mistral-large-latest", prompt)
+            except ContentPolicyError:
+                return ask(client, "mistral-small-latest", prompt)
+        ''', ['"mistral-small-latest"']),
+    "helper_answers_a_refusal_with_none_and_the_caller_falls_back": ('''
+        def primary(client, q):
+            r = client.chat.completions.create(model="gpt-4.1", messages=[{"role": "user", "content": q}])
+            if r.choices[0].finish_reason == "content_filter":
+                return None
+            return r.choices[0].message.content
+
+        def answer(client, q):
+            result = primary(client, q)
+            if result is None:
+                result = client.chat.completions.create(model="gpt-4.1-nano", messages=[{"role": "user", "content": q}])
+            return result
+        ''', ['"gpt-4.1-nano"']),
+    "a_deque_of_models_popped_until_no_refusal": ('''
+        from collections import deque
+        def translate(client, text):
+            queue = deque(["llama-3.3-70b-versatile", "llama-3.1-8b-instant"])
+            reply = ""
+            while queue:
+                model = queue.popleft()
+                r = client.chat.completions.create(model=model, messages=[{"role": "user", "content": text}])
+                reply = r.choices[0].message.content or ""
+                if "I cannot" not in reply:
+                    break
+            return reply
+        ''', ["queue.popleft()"]),
+    "a_reply_opening_with_sorry_alone": ('''
+        def ask(client, messages):
+            r = client.chat.completions.create(model="gpt-4o", messages=messages)
+            if r.choices[0].message.content.startswith("Sorry"):
+                r = client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+            return r
+        ''', ['"gpt-4o-mini"']),
 }
 
 PL402_GOOD = {
+    "exception_raised_on_an_empty_reply_then_caught": '''
+        class EmptyReply(RuntimeError):
+            pass
+
+        def ask(client, model, prompt):
+            text = client.chat.complete(model=model, messages=[{"role": "user", "content": prompt}]).choices[0].text
+            if not text.strip():
+                raise EmptyReply(model)
+            return text
+
+        def summarise(client, prompt):
+            try:
+                return ask(client, "mistral-large-latest", prompt)
+            except EmptyReply:
+                return ask(client, "mistral-small-latest", prompt)
+        ''',
+    "helper_answers_a_network_error_with_none_and_the_caller_falls_back": '''
+        import openai
+
+        def primary(client, q):
+            try:
+                r = client.chat.completions.create(model="gpt-4.1", messages=[{"role": "user", "content": q}])
+            except openai.APIConnectionError:
+                return None
+            return r.choices[0].message.content
+
+        def answer(client, q):
+            result = primary(client, q)
+            if result is None:
+                result = client.chat.completions.create(model="gpt-4.1-nano", messages=[{"role": "user", "content": q}])
+            return result
+        ''',
     "with_fallbacks_on_rate_limits_good": '''
         from langchain_openai import ChatOpenAI
         from openai import APIStatusError, RateLimitError
