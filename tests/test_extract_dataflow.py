@@ -1350,3 +1350,45 @@ def test_a_sentence_among_the_variables_given_to_a_chain_is_the_users_request() 
     ''')
     assert [(p.role, first_line(source, p), p.text) for p in prompts] == [
         ("user", 4, "How should I phrase a polite reminder about an unpaid invoice?")]
+
+
+def test_a_lookup_in_a_dict_of_texts_composed_into_a_prompt_gives_every_text_as_a_piece() -> None:
+    source, prompts = run('''
+        class SafetyJudge:
+            DESCRIPTIONS = {
+                "harmful": "Content that could cause physical or psychological harm",
+                "illegal": "Instructions or promotion of illegal activities",
+            }
+
+            def evaluate(self, categories, output):
+                lines = []
+                for category in categories:
+                    description = self.DESCRIPTIONS.get(category, f"Issues related to {category}")
+                    lines.append(f"- {category}: {description}")
+                text = "\\n".join(lines)
+                return self.llm.invoke(f"Rate the output for these categories:\\n{text}\\n\\nOutput: {output}")
+
+        STATUS = {"ok": "All good here", "bad": "Something failed badly"}
+
+        def show(k):
+            print(STATUS[k])
+    ''')
+    lines = {first_line(source, p) for p in prompts}
+    assert {4, 5, line_of(source, 'f"Issues related')} <= lines, [p.text for p in prompts]
+    assert not any("All good" in p.text or "failed badly" in p.text for p in prompts)
+
+
+def test_the_default_of_a_prompt_named_setting_read_with_get() -> None:
+    source, prompts = run('''
+        import os
+        SYSTEM = os.environ.get("SYSTEM_PROMPT", "You are a concise assistant for the billing team.")
+        PATH = os.environ.get("PROMPT_FILE", "prompts/system.md")
+        MODE = cfg.get("template", "default")
+        LEVEL = os.environ.get("LOG_LEVEL", "debug output for the whole service")
+
+        def run(state, images):
+            return process(state.get("user_prompt", "Extract the line items from the receipt image"), images)
+    ''')
+    assert [(first_line(source, p), p.text) for p in prompts] == [
+        (3, "You are a concise assistant for the billing team."),
+        (9, "Extract the line items from the receipt image")]

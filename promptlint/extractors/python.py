@@ -348,6 +348,8 @@ class _Extractor:
         self._schemas_done: set[int] = set()
         #: `for text in ["Are you there?", "Please reply."]:` -> (scope, "text"): the loop and its texts
         self.loop_texts: dict[tuple[int, str], tuple[ast.stmt, list[ast.expr]]] = {}
+        #: dicts of texts written at module or class level, by name: `TONES = {"formal": "...", ...}`
+        self.text_tables: dict[str, tuple[ast.stmt, list[ast.expr]]] = {}
         self.nested_funcs: dict[tuple[int, str], list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
         self._tool_docs: set[int] = set()
         self.loop_lists: dict[tuple[int, str], str] = {}  # `for item in parts` -> (scope, "item"): "parts"
@@ -506,6 +508,10 @@ class _Extractor:
         """`PROMPTS = {"system": "...", ...}` at module or class level: each text is defined as `PROMPTS[system]`."""
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         names = [t.id for t in targets if isinstance(t, ast.Name)]
+        texts = [v for v in value.values if isinstance(v, ast.Constant | ast.JoinedStr)]
+        if texts and len(texts) == len(value.values):
+            for name in names:
+                self.text_tables.setdefault(name, (stmt, texts))
         for name in names:
             for key, item in zip(value.keys, value.values, strict=True):
                 if isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(item, _TEXTISH_NODES):
@@ -770,6 +776,11 @@ class _Extractor:
             self.llm = True
         if last in pc.FILE_LOADERS:
             self._file_load(node, None, None, ctx)
+        if last == "get" and len(node.args) == 2 and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str) and _maybe_text(node.args[1]):
+            key = node.args[0].value  # `state.get("user_prompt", "Extract information from the image")`,
+            if _STRONG_NAME_RE.search(key) and not _NAME_DENY_RE.search(key):  # `os.environ.get("SYSTEM_PROMPT", ...)`
+                self._emit(node.args[1], _role_for_name(key), None, ctx, key, prose=True)
         if kind == "anthropic_batch":
             self._batch(node, chain, ctx)
         elif kind in ("anthropic", "openai"):
@@ -1302,7 +1313,8 @@ class _Extractor:
                 # follow `x = y` / `x = f()` chains to where the text is
                 inner = _peel(definition.value)
                 if isinstance(inner, ast.Name | ast.Attribute | ast.IfExp | ast.BoolOp) or (
-                        isinstance(inner, ast.Call) and self._local_func(inner, ctx) is not None):
+                        isinstance(inner, ast.Call) and self._local_func(inner, ctx) is not None) or (
+                        self._text_table_lookup(inner) is not None):
                     # (`x = f"..." if context else ""`: each text it may hold, where it is written)
                     definition.used = True
                     return self._emit(definition.value, role, site, self._def_ctx(definition, ctx), name, prose,
@@ -1349,6 +1361,9 @@ class _Extractor:
             if self._lookup(node, ctx.scope) is not None:
                 return None
             return self.loop_texts.get((ctx.scope, node.id))
+        table = self._text_table_lookup(node)
+        if table is not None:
+            return table
         if isinstance(node, ast.Call):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
@@ -1369,6 +1384,30 @@ class _Extractor:
             return None
         definition.used = True
         return definition.stmt, list(definition.value.elts)
+
+    def _text_table_lookup(self, node: ast.expr) -> tuple[ast.stmt, list[ast.expr]] | None:
+        """`DESCRIPTIONS.get(category, f"Issues related to {category}")`, `self.TONES[tone]`: a lookup by a key
+        known only at run time in a dict of texts written at module or class level; any of its texts (and the
+        default) may be the one used."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+                and 1 <= len(node.args) <= 2 and not node.keywords:
+            holder, default = node.func.value, node.args[1:]
+        elif isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Constant):
+            holder, default = node.value, []
+        else:
+            return None
+        if isinstance(holder, ast.Attribute) and isinstance(holder.value, ast.Name) \
+                and holder.value.id in ("self", "cls"):
+            name = holder.attr
+        elif isinstance(holder, ast.Name):
+            name = holder.id
+        else:
+            return None
+        found = self.text_tables.get(name)
+        if found is None:
+            return None
+        stmt, texts = found
+        return stmt, [*texts, *(d for d in default if _maybe_text(d))]
 
     def _def_ctx(self, definition: _Def, ctx: _Ctx) -> _Ctx:
         scope = definition.scope if definition.scope >= 0 else definition.home
