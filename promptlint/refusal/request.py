@@ -12,10 +12,8 @@ compliant replies); together they read as a substitute for what was asked.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from promptlint.refusal.clauses import Reading
+from promptlint.refusal import clauses
 
 #: Words that carry no subject of their own: function words, the verbs and nouns of asking ("tell me", "give me
 #: a list", "the best way to", "exactly", "in detail") and of conversation.
@@ -88,21 +86,23 @@ def _substitute(offer: str) -> bool:
     return bool(_PROPOSAL.search(offer)) and not _GOES_ON.search(offer) and not _TASTE.match(offer)
 
 
-def answers_elsewhere(reading: Reading, reply: str, prompt: str | None) -> bool:
+def answers_elsewhere(reply: str, prompt: str | None) -> bool:
     """The reply, declining nowhere, hands over a substitute for what was asked: it takes up under UPTAKE_BELOW of
     the request's terms, delivers under MATERIAL_BELOW characters of material, no list and no code, and has a
     referral or resource (a hand-off), or an offer or question back that proposes something else (`_substitute`).
-    Read only when the caller has the prompt; the caller checks for code shown and for a decline."""
+    Read only when the caller has the prompt; the caller checks for code shown and for a decline. The share of terms
+    is read first: most replies take up enough of the request that the clauses need not be read again."""
     if not prompt:
         return False
+    share = uptake(prompt, reply)
+    if share is None or share >= UPTAKE_BELOW:
+        return False
+    reading = clauses.read(reply)
     kinds = {c.kind for c in reading.clauses}
     if kinds & {"decline", "part", "notice"} or reading.code:
         return False
     content = [c for c in reading.clauses if c.kind == "content"]
     if any(c.item for c in content) or sum(c.end - c.start for c in content) >= MATERIAL_BELOW:
         return False
-    if not any(c.kind == "resource" or (c.kind in ("offer", "question") and _substitute(c.text))
-               for c in reading.clauses):  # fmt: skip
-        return False
-    share = uptake(prompt, reply)
-    return share is not None and share < UPTAKE_BELOW
+    return any(c.kind == "resource" or (c.kind in ("offer", "question") and _substitute(c.text))
+               for c in reading.clauses)  # fmt: skip
