@@ -22,6 +22,7 @@ class _Scanner:
         self.i = 0
         self.line = 1
         self.lines: dict[tuple[str, ...], int] = {}
+        self.comments: list[tuple[int, int]] = []  # (start, end) of each comment, `\r` of a CRLF left out
 
     # -- characters -------------------------------------------------------------------------
 
@@ -40,7 +41,9 @@ class _Scanner:
                 self.advance()
             elif ch == "#":
                 end = self.text.find("\n", self.i)
-                self.advance((len(self.text) if end == -1 else end) - self.i)
+                end = len(self.text) if end == -1 else end
+                self.comments.append((self.i, end - (1 if self.text[end - 1 : end] == "\r" else 0)))
+                self.advance(end - self.i)
             else:
                 return
 

@@ -1200,12 +1200,12 @@ def test_examples_given_with_an_instruction_are_prompt_text() -> None:
     _source, prompts = run('''
         GOALS = ActionNode(key="Goals", expected_type=list[str],
                            instruction="Provide up to three clear product goals.",
-                           example=["Create an engaging user experience", "Optimize performance"])
+                           example=["Create an engaging user experience", "Optimize performance", "Python"])
         PORT = Setting(key="port", example="8080")
     ''')
     texts = [p.text for p in prompts]
     assert texts == ["Provide up to three clear product goals.", "Create an engaging user experience",
-                     "Optimize performance"], texts
+                     "Optimize performance"], texts  # a one-word example is a value
 
 
 def test_persona_attributes_of_role_and_agent_classes() -> None:
@@ -1392,3 +1392,13 @@ def test_the_default_of_a_prompt_named_setting_read_with_get() -> None:
     assert [(first_line(source, p), p.text) for p in prompts] == [
         (3, "You are a concise assistant for the billing team."),
         (9, "Extract the line items from the receipt image")]
+
+
+def test_a_message_reported_by_a_failed_assert_is_no_prompt() -> None:
+    _source, prompts = run('''
+        def configure(proxy):
+            message = "username and password must be provided in pairs or not at all"
+            assert "server" in proxy, message
+            return proxy
+    ''')
+    assert prompts == []

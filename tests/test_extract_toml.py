@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from promptlint.config import Config
 from promptlint.extractors import format_for
@@ -108,3 +111,50 @@ def test_toml_files_are_linted_by_check_and_noqa_in_a_toml_comment_applies(
     codes = {(f.path, f.code) for f in report.findings}
     assert ("a.toml", "PL101") in codes
     assert ("b.toml", "PL101") not in codes
+
+
+def _basic(value: str) -> str:
+    out = []
+    for ch in value:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 32 or ord(ch) == 127:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+@pytest.mark.parametrize("style", ["basic", "multi", "literal"])
+@given(words=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"),
+                              min_size=1, max_size=12), min_size=4, max_size=12))
+@settings(max_examples=60, deadline=None)
+def test_every_decoded_string_equals_tomllib_and_maps_into_its_quotes(style: str, words: list[str]) -> None:
+    value = " ".join(w.replace("\x00", "") or "x" for w in words)
+    if style == "basic":
+        written = _basic(value)
+    elif style == "multi":
+        written = '"""\n' + _basic(value)[1:-1].replace("\\n", "\n") + '"""'
+    else:
+        if "'" in value or any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in value):
+            return
+        written = "'" + value + "'"
+    text = f"[chat_prompt]\nsystem = {written}\n"
+    try:
+        expected = tomllib.loads(text)["chat_prompt"]["system"]
+    except tomllib.TOMLDecodeError:
+        return
+    source = SourceFile("p.toml", text)
+    out = extract(source)
+    found = [p for p in out.prompts if p.name == "chat_prompt.system"]
+    if not found:
+        return  # not prose (too few words): not a prompt, nothing to map
+    [prompt] = found
+    assert prompt.text == expected
+    start = text.index("=") + 2
+    for k in range(len(prompt.text)):
+        assert start <= prompt.positions.file_offset(k) < len(text) - 1

@@ -113,8 +113,7 @@ _UI_MODULES = frozenset({"gradio", "streamlit", "chainlit", "mesop", "panel", "n
                          "reflex", "solara"})
 #: Libraries of console widgets whose `Prompt` asks a question in the terminal.
 _CONSOLE_MODULES = frozenset({"rich", "prompt_toolkit", "InquirerPy", "inquirer", "questionary", "click", "typer"})
-_LEAF_STMTS = frozenset({ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Assert, ast.Delete, ast.Global,
-                         ast.Nonlocal})
+_LEAF_STMTS = frozenset({ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Delete, ast.Global, ast.Nonlocal})
 #: Values an assignment can give text with (a literal, a composition, a name, a call; lists for `join`).
 _TEXTISH_NODES = (ast.Constant, ast.JoinedStr, ast.BinOp, ast.Call, ast.Name, ast.Attribute, ast.List, ast.Tuple,
                   ast.BoolOp, ast.IfExp)
@@ -474,6 +473,9 @@ class _Extractor:
                     self._collect_list_call(node, call, scope)
             elif isinstance(node, ast.Raise) and node.exc is not None:
                 self._mark_quiet(node.exc, scope)
+            elif isinstance(node, ast.Assert):
+                if node.msg is not None:
+                    self._mark_quiet(node.msg, scope)  # `assert ok, message`: the failure's report
             elif isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -1019,8 +1021,11 @@ class _Extractor:
                 found |= self._content(value, "system", site, ctx, key,
                                        "instructions" if key.startswith("instruction") else "system prompt")
             elif key in ("example", "examples") and {"instruction", "instructions"} & dict(kwargs).keys():
-                # `ActionNode(instruction="...", example="Create a 2048 game")`: shown to the model with it
-                found |= self._content(value, "system", site, ctx, key, "instruction example")
+                # `ActionNode(instruction="...", example="Create a 2048 game")`: shown to the model with it (a
+                # one- or two-word example, `example="Python"`, is a value, not text to lint)
+                for item in value.elts if isinstance(value, ast.List | ast.Tuple) else [value]:
+                    if _maybe_text(item) and not (isinstance(item, ast.Constant) and len(str(item.value).split()) < 2):
+                        found |= self._content(item, "system", site, ctx, key, "instruction example")
             elif key in ("messages", "input") and (model_call or key == "messages") and _is_message_list(value):
                 self._messages(value, site, ctx)
                 found = True

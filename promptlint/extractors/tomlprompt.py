@@ -32,27 +32,12 @@ _PROMPT_TABLE = compile_regex(r"(?i)prompt|template|instruction")
 
 
 class _Strings(_Scanner):
-    """The key scanner, keeping every string value (decoded, with positions) and every comment's span."""
+    """The key scanner (which keeps every comment's span), keeping every string value decoded, with positions."""
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.found: list[tuple[tuple[str, ...], CharMap, int]] = []  # (key path, chars, offset of the key line)
-        self.comments: list[tuple[int, int]] = []
-        self._path: tuple[str, ...] = ()
         self._key_at = 0
-
-    def skip_space(self, newlines: bool = False) -> None:
-        while self.i < len(self.text):
-            ch = self.text[self.i]
-            if ch in " \t" or (newlines and ch in "\r\n"):
-                self.advance()
-            elif ch == "#":
-                end = self.text.find("\n", self.i)
-                end = len(self.text) if end == -1 else end
-                self.comments.append((self.i, end - (1 if self.text[end - 1 : end] == "\r" else 0)))
-                self.advance(end - self.i)
-            else:
-                return
 
     def key(self) -> tuple[str, ...]:
         self._key_at = self.i
