@@ -1289,13 +1289,17 @@ def test_a_message_class_given_its_role_and_content_by_position() -> None:
         def prompt_system():
             yield Message("system", "You are a terminal assistant. Keep answers short.")
 
-        def later(text):
+        def later(text, system_prompt, profile):
             return [Message("user", "Summarise the conversation so far."), Message("tool", text),
-                    Message("Warning", "Disk almost full")]
+                    Message("Warning", "Disk almost full"),
+                    Message("system", "No content provided"),  # a tool's status line
+                    Message("system", _todoread()),  # a tool's result
+                    Message("system", f"# Profile: {profile.name}\\n\\n{profile.system_prompt}")]
     ''')
-    assert [(p.role, p.text) for p in prompts] == [
+    assert [(p.role, p.text.split("\n")[0]) for p in prompts] == [
         ("system", "You are a terminal assistant. Keep answers short."),
-        ("user", "Summarise the conversation so far.")]
+        ("user", "Summarise the conversation so far."),
+        ("system", "# Profile: {profile.name}")]
 
 
 def test_a_prompt_file_takes_its_role_from_its_folder_when_its_name_says_none() -> None:
@@ -1402,3 +1406,22 @@ def test_a_message_reported_by_a_failed_assert_is_no_prompt() -> None:
             return proxy
     ''')
     assert prompts == []
+
+
+def test_the_purpose_of_a_tool_message_class() -> None:
+    source, prompts = run('''
+        class RetrievalTool(ToolMessage):
+            request: str = "retrieval_tool"
+            purpose: str = """
+            To retrieve up to <num_results> passages from a document-set that are relevant to a <query>.
+            """
+            num_results: int = 5
+
+        class Report(BaseModel):
+            purpose: str = "quarterly numbers for the board"
+    ''')
+    [purpose] = prompts
+    assert purpose.text.strip() == (
+        "To retrieve up to <num_results> passages from a document-set that are relevant to a <query>.")
+    start = source.position(purpose.positions.file_offset(purpose.text.index("To retrieve")))[0]
+    assert start == line_of(source, "To retrieve") and purpose.sink is not None

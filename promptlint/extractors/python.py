@@ -78,7 +78,8 @@ _HUMAN_NAME_RE = compile_regex(r"(?i)human")
 _TEMPLATE_NAME_RE = compile_regex(r"(?i)template|prompt")
 _WORD_RE = compile_regex(r"[^\W\d_]{2,}")
 
-_TOOL_ATTRS = frozenset({"description"})
+#: (Langroid's ToolMessage says what a tool is for in `purpose`.)
+_TOOL_ATTRS = frozenset({"description", "purpose"})
 #: Attributes of an agent or role class that fill its system prompt (MetaGPT's `profile`, `goal`, `constraints`).
 _PERSONA_ATTRS = frozenset({"profile", "goal", "goals", "constraints", "backstory", "persona", "role_description",
                             "desc", "description", "instructions", "instruction"})
@@ -648,7 +649,7 @@ class _Extractor:
         if any(b == "Signature" or b.endswith("Signature") for b in bases):  # DSPy: the docstring instructs
             self._docstring(node, "system", self._sink("DSPy signature instructions", node.name, node), ctx,
                             node.name)
-        if any(b.endswith("Tool") or b == "Toolkit" for b in bases):  # tools: `description = "..."`
+        if any(b.endswith(("Tool", "ToolMessage")) or b == "Toolkit" for b in bases):  # tools: `description = "..."`
             for stmt in node.body:
                 if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
                     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -2543,7 +2544,8 @@ def _call_message_parts(node: ast.Call) -> tuple[ast.expr | None, ast.expr, str]
         return (ast.Constant(role_word), content, "content") if content is not None else None
     if (last.endswith(("Message", "Msg")) or last in ("Turn", "ChatTurn")) and last[:1].isupper() \
             and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant) \
-            and isinstance(node.args[0].value, str) and node.args[0].value.lower() in pc.ROLE_NAMES:
+            and isinstance(node.args[0].value, str) and node.args[0].value.lower() in pc.ROLE_NAMES \
+            and _literal_addresses_model(node.args[1]):
         return node.args[0], node.args[1], "content"  # `Message("system", "You are ...")`: role, then content
     if last.endswith("Message") and last[:1].isupper():  # `BaseMessage(role_type=..., content=...)`
         content = next((k.value for k in node.keywords if k.arg == "content"), None)
@@ -2675,6 +2677,28 @@ def _named_prompt(name: str, frag: ps.Frag) -> bool:
     if _STRONG_NAME_RE.search(name):
         return True
     return _addresses_model(frag)
+
+
+def _literal_addresses_model(node: ast.expr) -> bool:
+    """A text written in place (a literal, an f-string's literal parts) addresses a model, or a text named or built
+    elsewhere is named for a prompt. `Message("system", "No content provided")`, a tool's status line, does not;
+    `Message("system", "You are a terminal assistant")` and `Message("system", system_prompt)` do."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        written = node.value
+    elif isinstance(node, ast.JoinedStr):
+        written = " ".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+        if any(_literal_addresses_model(v.value) for v in node.values if isinstance(v, ast.FormattedValue)
+               and isinstance(v.value, ast.Name | ast.Attribute | ast.Call)):
+            return True  # `f"# Agent Profile: {profile.name}\n\n{profile.system_prompt}"`
+    elif isinstance(node, ast.BoolOp | ast.IfExp):
+        operands = node.values if isinstance(node, ast.BoolOp) else [node.body, node.orelse]
+        return any(_literal_addresses_model(o) for o in operands)
+    else:  # a text named or built elsewhere: by its name (`system_prompt`, `build_instructions()`), not a
+        # tool's result (`_todoread()`) or a status (`result.message`)
+        named = node.func if isinstance(node, ast.Call) else node
+        last = named.attr if isinstance(named, ast.Attribute) else named.id if isinstance(named, ast.Name) else ""
+        return bool(_STRONG_NAME_RE.search(last))
+    return _INSTRUCTION_WORD_RE.search(written) is not None
 
 
 def _addresses_model(frag: ps.Frag) -> bool:
