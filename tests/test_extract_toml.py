@@ -158,3 +158,17 @@ def test_every_decoded_string_equals_tomllib_and_maps_into_its_quotes(style: str
     start = text.index("=") + 2
     for k in range(len(prompt.text)):
         assert start <= prompt.positions.file_offset(k) < len(text) - 1
+
+
+def test_chat_messages_written_as_tables_take_their_role() -> None:
+    text = (
+        '[[messages]]\nrole = "system"\ncontent = """You are a support agent for Acme routers.\n'
+        'Ask for the model number before troubleshooting."""\n\n'
+        '[[messages]]\ncontent = "My router keeps dropping the connection every evening."\nrole = "user"\n\n'
+        '[[messages]]\nrole = "tool"\ncontent = "lookup returned three matching firmware versions for that model"\n\n'
+        '[chat]\nturns = [{role = "assistant", content = "Sure, which model do you have at home?"}]\n'
+        '[settings]\ncontent = "a content setting with no role beside it at all"\n'
+    )
+    source = SourceFile("chat.toml", text)
+    assert [(p.role, first_line(source, 0, p)) for p in extract(source).prompts] == [
+        ("system", 3), ("user", 7), ("assistant", 15)]

@@ -9,6 +9,7 @@ Which strings are prompts:
   as in YAML files), in the key's role;
 - `system` / `user` / `human` / `assistant` keys of a table named for a prompt (`[pr_review_prompt]`), in that
   role;
+- the `content` of a chat message written as a table with its `role` (`[[messages]]`), in that role;
 
 and only when it reads as prose (several words, or words with placeholders): a `prompt = "auto"` setting is
 not a prompt. Jinja and brace placeholders in the text are masked as in the other template formats.
@@ -17,6 +18,7 @@ not a prompt. Jinja and brace placeholders in the text are masked as in the othe
 from __future__ import annotations
 
 import tomllib
+from typing import Any
 
 from promptlint.diskcache import compile_regex
 from promptlint.extractors.tmpl_common import ROLE_NAMES, build_prompt, line_start
@@ -113,11 +115,33 @@ def _role(path: tuple[str, ...]) -> Role | None:
     return None
 
 
+class _Turns:
+    """The roles of chat messages written as tables (`[[messages]]` with `role = "system"` and `content = "..."`,
+    or `messages = [{role = "user", content = "..."}]`): the k-th `content` string under a path, as the scanner
+    meets them, is the k-th message of the parsed list there that has one."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.seen: dict[tuple[str, ...], int] = {}
+
+    def role(self, parent: tuple[str, ...]) -> Role | None:
+        k = self.seen.get(parent, 0)
+        self.seen[parent] = k + 1
+        node: Any = self.data
+        for part in parent:
+            node = node.get(part) if isinstance(node, dict) else None
+        entries = node if isinstance(node, list) else [node]
+        turns = [e for e in entries if isinstance(e, dict) and isinstance(e.get("content"), str)]
+        if k >= len(turns) or not isinstance(turns[k].get("role"), str):
+            return None
+        return ROLE_NAMES.get(turns[k]["role"].lower())
+
+
 def extract(source: SourceFile) -> Extraction:
     text = source.text
     out = Extraction(source=source)
     try:
-        tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         where = _AT_LINE.search(message)
@@ -129,8 +153,9 @@ def extract(source: SourceFile) -> Extraction:
         scanner.document()
     except (IndexError, ValueError):  # a scanner bug: no prompts rather than wrong ones
         return out
+    turns = _Turns(data)
     for path, cmap, key_at in scanner.found:
-        role = _role(path)
+        role = _role(path) if path[-1] != "content" else turns.role(path[:-1])
         if role is None or not looks_like_prompt(cmap.text) or not cmap.chars:
             continue
         start = line_start(text, key_at)
