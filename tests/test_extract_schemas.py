@@ -170,3 +170,29 @@ def test_a_tool_generic_over_its_arguments_with_a_description_property() -> None
         (9, "Text to look for in file names", "field description"),
         (22, "Execute SQL queries against the configured database", "tool description"),
     ]
+
+
+def test_a_tool_class_that_sets_its_description_and_inputs_in_init() -> None:
+    """smolagents-style tools (txtai's): `self.description` and the descriptions of `self.inputs` set in
+    `__init__` are what the model reads; the same settings on a class that is no tool stay out."""
+    source, prompts = run('''
+        from smolagents import Tool
+
+        class BashTool(Tool):
+            def __init__(self):
+                self.name = "bash"
+                self.description = "Runs a shell command and returns the output."
+                self.inputs = {
+                    "command": {"type": "string", "description": "Command to run in the shell"},
+                }
+                self.output_type = "string"
+
+        class Report:
+            def __init__(self):
+                self.description = "Quarterly numbers for the board meeting"
+                self.inputs = {"x": {"type": "string", "description": "A column of the table"}}
+    ''')
+    assert sorted(found(source, prompts)) == [
+        (7, "Runs a shell command and returns the output.", "tool description"),
+        (9, "Command to run in the shell", "tool parameter description"),
+    ]

@@ -670,6 +670,7 @@ class _Extractor:
                         for ret in method.returns:
                             if ret.value is not None:
                                 self._schema_texts(ret.value, node.name, ret, ctx)
+            self._tool_settings(node, ctx)
             for base in node.bases:  # `class RunSql(Tool[RunSqlArgs])`: a tool generic over its arguments
                 if isinstance(base, ast.Subscript):
                     args = base.slice.elts if isinstance(base.slice, ast.Tuple) else [base.slice]
@@ -680,6 +681,30 @@ class _Extractor:
                         not stmt.name.startswith("_") or stmt.name.startswith("__") or stmt.name in ("_run", "_arun")):
                     self._tool_results(stmt, _Ctx(scope=id(stmt), function=stmt.name, cls=node.name))
         self._visit_body(node.body, ctx._replace(cls=node.name))
+
+    def _tool_settings(self, node: ast.ClassDef, ctx: _Ctx) -> None:
+        """A tool class that sets what the model reads in a method (smolagents style, in `__init__`):
+        `self.description = "..."` and the parameter descriptions of `self.inputs = {"command": {"type": ...,
+        "description": "..."}}` (also `parameters`, `input_schema`)."""
+        for method in node.body:
+            if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            inner = _Ctx(scope=id(method), function=method.name, cls=node.name)
+            for stmt in ast.walk(method):
+                if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                        and isinstance(stmt.targets[0], ast.Attribute)
+                        and isinstance(stmt.targets[0].value, ast.Name) and stmt.targets[0].value.id == "self"):
+                    continue
+                attr, value = stmt.targets[0].attr, stmt.value
+                if attr in _TOOL_ATTRS and _maybe_text(value):
+                    self._emit(value, "unknown", None, inner._replace(stmt=stmt), f"{node.name}.{attr}",
+                               sink=self._sink("tool description", node.name, stmt))
+                elif attr in ("inputs", "parameters", "input_schema") and isinstance(value, ast.Dict):
+                    schema = value if _dict_get(value, "properties") is not None else ast.Dict(
+                        keys=[ast.Constant("properties")], values=[value])
+                    for description in _property_descriptions(schema, 0):
+                        self._emit(description, "unknown", None, inner._replace(stmt=stmt), "description",
+                                   sink=self._sink("tool parameter description", node.name, stmt))
 
     def _docstring(self, node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef, role: Role, sink: Sink,
                    ctx: _Ctx, name: str) -> None:
