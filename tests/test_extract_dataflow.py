@@ -1425,3 +1425,21 @@ def test_the_purpose_of_a_tool_message_class() -> None:
         "To retrieve up to <num_results> passages from a document-set that are relevant to a <query>.")
     start = source.position(purpose.positions.file_offset(purpose.text.index("To retrieve")))[0]
     assert start == line_of(source, "To retrieve") and purpose.sink is not None
+
+
+def test_a_function_documented_as_building_an_error_message_returns_no_prompt() -> None:
+    _source, prompts = run('''
+        def truncated_output_message(max_tokens):
+            """The error message for output that the token limit cut off."""
+            return f"Model token limit ({max_tokens}) exceeded while generating output. Increase max_tokens."
+
+        def _unaddressable_reason(part):
+            """Why a block can't be addressed, and how to fix it."""
+            return f"Instruction block {part.name!r} has no id to qualify the name with. Give it an id."
+
+        class RetryPrompt:
+            def model_response(self):
+                """Return a string message describing why the retry is requested."""
+                return f"Validation feedback:\\n{self.content}\\n\\nFix the errors and try again."
+    ''', path="pkg/_instructions.py")
+    assert [p.text.split("\n")[0] for p in prompts] == ["Validation feedback:"], [p.text for p in prompts]

@@ -637,7 +637,7 @@ class _Extractor:
             else:
                 self._emit_returns(self.funcs.get((inner.cls or "", node.name)), role, None, inner, sink)
         elif (_PROMPT_NAME_RE.search(node.name) or _says_prompt_text(node) or self._in_prompt_container(node, ctx)) \
-                and not _NAME_DENY_RE.search(node.name):
+                and not _NAME_DENY_RE.search(node.name) and not _documents_error(node):
             self._returned_prompts(node, inner)
         self._visit_body(node.body, inner)
 
@@ -2752,6 +2752,22 @@ def _deco_target(node: ast.expr) -> ast.expr:
 #: prompts.", "Format the rubrics into a string for the prompt."), not that it asks the user something.
 _PROMPT_DOC_RE = compile_regex(r"(?i)\b(?:for|in|into|of|to)\s+(?:use\s+in\s+|the\s+|a\s+|an\s+|our\s+)?"
                                r"(?:(?:llm|system|user|model|agent)(?:'s)?\s+)?prompts?\b")
+
+
+_ERROR_DOC_RE = compile_regex(r"(?i)\b(?:error|exception|warning) messages?\b|^\s*why\b")
+#: ... unless it is written for the model (a retry prompt that reports what went wrong).
+_FOR_MODEL_DOC_RE = compile_regex(r"(?i)retry|re-?ask|\bmodel\b|\bllm\b|prompt|feedback")
+
+
+def _documents_error(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Does the function's docstring say it builds an error report (`"The error message for structured text
+    output that the token limit cut off"`, `"Why an ... block can't be addressed, and how to fix it"`)?"""
+    body = node.body
+    if not (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)):
+        return False
+    summary = body[0].value.value.strip().split("\n\n", 1)[0]
+    return _ERROR_DOC_RE.search(summary) is not None and _FOR_MODEL_DOC_RE.search(summary) is None
 
 
 def _says_prompt_text(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
