@@ -95,9 +95,9 @@ _LLM_MODULE_RE = compile_regex(
     r"|ollama|cohere|groq|together|dspy|crewai|autogen\w*|smolagents|pydantic_ai|agents|langgraph\w*|instructor"
     r"|guidance|outlines|marvin|mem0|boto3|transformers|huggingface_hub|semantic_kernel|haystack)(?:\.|$)"
 )
-#: A name that says "prompt" on its own; other prompt-ish names (message, system) need the content to agree.
 #: A package folder of prompt modules (`prompts/`, `prompt_templates/`).
 _PROMPT_FOLDER_RE = compile_regex(r"(?i)^(?:\w+_)?prompts?(?:_\w+)?$")
+#: A name that says "prompt" on its own; other prompt-ish names (message, system) need the content to agree.
 _STRONG_NAME_RE = compile_regex(r"(?i)prompt|instruction|template|backstory|persona|preamble|(?:^|_)sys(?:_|$)"
                                 r"|system_?(?:message|msg|content|text)")
 #: Content that addresses a model: second person, a task, an answer format, a role play.
@@ -158,6 +158,11 @@ def extract(source: SourceFile, full: bool = False) -> Extraction:
     except Exception as exc:  # a bug here must not stop the run: report it as PL000
         extraction.problem = ParseProblem(f"internal error in the Python extractor: {exc!r}")
     return extraction
+
+
+def _base_names(node: ast.ClassDef) -> list[str]:
+    """The last name of each base of a class (`Tool` of `smolagents.Tool` and of `Tool[RunSqlArgs]`)."""
+    return [pc.dotted(b).rsplit(".", 1)[-1].removesuffix("[]") for b in node.bases]
 
 
 def _prompt_folder(path: str) -> str | None:
@@ -645,7 +650,7 @@ class _Extractor:
         self.seen_classes.setdefault(node.name, []).append(node)
         for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
             self._visit_expr(expr, ctx)
-        bases = [pc.dotted(b).rsplit(".", 1)[-1].removesuffix("[]") for b in node.bases]
+        bases = _base_names(node)
         if any(b == "Signature" or b.endswith("Signature") for b in bases):  # DSPy: the docstring instructs
             self._docstring(node, "system", self._sink("DSPy signature instructions", node.name, node), ctx,
                             node.name)
@@ -922,12 +927,8 @@ class _Extractor:
     def _persona_class(self, name: str) -> bool:
         """Is the class of this name an agent or role persona (`class Architect(Role)`, `class Coder(BaseAgent)`),
         whose `profile`, `goal` and `constraints` fill its system prompt?"""
-        for cls in self.seen_classes.get(name, ()):
-            for base in cls.bases:
-                last = pc.dotted(base).rsplit(".", 1)[-1].removesuffix("[]")
-                if last.endswith(("Agent", "Role")) or last in ("Role", "Persona"):
-                    return True
-        return False
+        return any(base.endswith(("Agent", "Role")) or base == "Persona"
+                   for cls in self.seen_classes.get(name, ()) for base in _base_names(cls))
 
     def _prose_at(self, value: ast.expr, ctx: _Ctx) -> bool:
         """Is this expression, as written here, a text of three words or more?"""
@@ -1084,11 +1085,9 @@ class _Extractor:
         definition = self._lookup(name, ctx.scope)
         if definition is None:
             return False
-        value = _peel(definition.value)
-        if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mod | ast.Add):
+        value = _peel(definition.value)  # (`%` and `.format` composition taken off)
+        if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
             value = value.left
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "format":
-            value = value.func.value
         return isinstance(value, ast.JoinedStr) or (isinstance(value, ast.Constant) and isinstance(value.value, str))
 
     def _generic_call(self, node: ast.Call, chain: str, kind: str | None, ctx: _Ctx) -> None:
@@ -2759,24 +2758,23 @@ _ERROR_DOC_RE = compile_regex(r"(?i)\b(?:error|exception|warning) messages?\b|^\
 _FOR_MODEL_DOC_RE = compile_regex(r"(?i)retry|re-?ask|\bmodel\b|\bllm\b|prompt|feedback")
 
 
+def _doc_summary(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """The first paragraph of a function's docstring, as written; None without one."""
+    doc = ast.get_docstring(node, clean=False)
+    return None if doc is None else doc.strip().split("\n\n", 1)[0]
+
+
 def _documents_error(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Does the function's docstring say it builds an error report (`"The error message for structured text
     output that the token limit cut off"`, `"Why an ... block can't be addressed, and how to fix it"`)?"""
-    body = node.body
-    if not (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-            and isinstance(body[0].value.value, str)):
-        return False
-    summary = body[0].value.value.strip().split("\n\n", 1)[0]
-    return _ERROR_DOC_RE.search(summary) is not None and _FOR_MODEL_DOC_RE.search(summary) is None
+    summary = _doc_summary(node)
+    return summary is not None and _ERROR_DOC_RE.search(summary) is not None \
+        and _FOR_MODEL_DOC_RE.search(summary) is None
 
 
 def _says_prompt_text(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    body = node.body
-    if not (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-            and isinstance(body[0].value.value, str)):
-        return False
-    summary = body[0].value.value.strip().split("\n\n", 1)[0]
-    return _PROMPT_DOC_RE.search(summary) is not None
+    summary = _doc_summary(node)
+    return summary is not None and _PROMPT_DOC_RE.search(summary) is not None
 
 
 def _decorator_sink(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, Role, str] | None:
