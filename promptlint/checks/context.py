@@ -247,8 +247,8 @@ class CheckContext:
         if self._flags is None:
             self._flags = {}
             if self.may_hold_refusal_check():
-                self._flags = pycalls.refusal_flags(self.facts.assigns, self.refusal_predicates)
                 predicates = self.refusal_predicates
+                self._flags = pycalls.refusal_flags(self.facts.assigns, predicates)
                 self._flags.update(pycalls.refusal_exceptions(self.facts.tested, predicates, self._flags))
                 sentinels = pycalls.refusal_sentinels(self._may_be_predicates(), predicates, self._flags)
                 if sentinels:

@@ -350,7 +350,11 @@ def _polarity(node: ast.expr, predicates: Mapping[str, int], flags: Mapping[str,
 
 def _called_name(call: ast.Call) -> str | None:
     """`blocked` of `blocked(r)`, `self.blocked(r)`, `cls.blocked(r)`: a function or method of this module."""
-    func = call.func
+    return _own_name(call.func)
+
+
+def _own_name(func: ast.expr) -> str | None:
+    """`blocked` of `blocked`, `self.blocked`, `cls.blocked`: a name of this module (a function, a class)."""
     if isinstance(func, ast.Name):
         return func.id
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
@@ -386,17 +390,21 @@ def refusal_exceptions(tested: Iterable[ast.expr | ast.stmt], predicates: Mappin
     after a refusal, whatever the class is called."""
     found: dict[str, int] = {}
     for node in tested:
-        if not isinstance(node, ast.If):
-            continue
-        polarity = refusal_polarity(node.test, predicates, flags)
-        branch = node.body if polarity > 0 else node.orelse if polarity < 0 else []
-        for stmt in branch:
+        for stmt in _refusal_branch(node, predicates, flags):
             if isinstance(stmt, ast.Raise) and stmt.exc is not None:
-                exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
-                name = _called_name(ast.Call(func=exc, args=[], keywords=[]))
+                name = _own_name(stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc)
                 if name and name not in _GENERIC_EXCEPTIONS:
                     found[name] = 1
     return found
+
+
+def _refusal_branch(node: ast.AST, predicates: Mapping[str, int], flags: Mapping[str, int]) -> list[ast.stmt]:
+    """The statements of an `if` that run only after a refusal: its body for a refusal test, its `else` for the
+    test that there was none; nothing for any other statement."""
+    if not isinstance(node, ast.If):
+        return []
+    polarity = refusal_polarity(node.test, predicates, flags)
+    return node.body if polarity > 0 else node.orelse if polarity < 0 else []
 
 
 def refusal_sentinels(functions: Iterable[ast.FunctionDef | ast.AsyncFunctionDef], predicates: Mapping[str, int],
@@ -406,13 +414,9 @@ def refusal_sentinels(functions: Iterable[ast.FunctionDef | ast.AsyncFunctionDef
     tests for a refusal."""
     found: set[str] = set()
     for function in functions:
-        empty = False
-        for node in ast.walk(function):
-            if isinstance(node, ast.If) and (polarity := refusal_polarity(node.test, predicates, flags)):
-                branch = node.body if polarity > 0 else node.orelse
-                empty |= any(isinstance(stmt, ast.Return) and (stmt.value is None or (
-                    isinstance(stmt.value, ast.Constant) and stmt.value.value in (None, "", False)))
-                    for stmt in branch)
+        empty = any(isinstance(stmt, ast.Return) and (stmt.value is None or (
+            isinstance(stmt.value, ast.Constant) and stmt.value.value in (None, "", False)))
+            for node in ast.walk(function) for stmt in _refusal_branch(node, predicates, flags))
         if empty and any(r.value is not None and not isinstance(r.value, ast.Constant)
                          for r in returns_of(function.body)):
             found.add(function.name)
