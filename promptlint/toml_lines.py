@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 _BARE_KEY_RE = re.compile(r"[A-Za-z0-9_-]+")
-_BASIC_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
+_BASIC_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\", "e": "\x1b"}
 
 
 class _Scanner:
@@ -54,30 +54,65 @@ class _Scanner:
     # -- keys and values ----------------------------------------------------------------------
 
     def string(self) -> str:
-        """A string at the cursor (any of the four kinds), returned decoded enough to compare keys."""
-        for quote in ('"""', "'''"):
-            if self.peek(3) == quote:
-                end = self.text.find(quote, self.i + 3)
-                end = len(self.text) if end == -1 else end
-                while self.text[end + 3 : end + 4] == quote[0]:  # up to two quotes may close the body
-                    end += 1
-                value = self.text[self.i + 3 : end]
-                self.advance(end + 3 - self.i)
-                return value
-        quote = self.peek()
-        self.advance()
-        out = []
-        while self.i < len(self.text) and self.peek() not in (quote, "\n"):
-            ch = self.peek()
-            if quote == '"' and ch == "\\":
-                nxt = self.text[self.i + 1 : self.i + 2]
-                out.append(_BASIC_ESCAPES.get(nxt, nxt))
+        """A string at the cursor (any of the four kinds), decoded."""
+        return "".join(self.string_units()[0])
+
+    def string_units(self) -> tuple[list[str], list[int], list[int]]:
+        """The string at the cursor (any of the four kinds), decoded: its characters, each with the offset and the
+        length of its source (`\\n` is one character of two; a line-ending backslash folds the lines it joins;
+        the newline right after a multi-line opening is trimmed)."""
+        text = self.text
+        chars: list[str] = []
+        offsets: list[int] = []
+        lengths: list[int] = []
+
+        def add(ch: str, at: int, length: int = 1) -> None:
+            chars.append(ch)
+            offsets.append(at)
+            lengths.append(length)
+
+        quote = self.peek(3) if self.peek(3) in ('"""', "'''") else self.peek()
+        basic, multi = quote[0] == '"', len(quote) == 3
+        self.advance(len(quote))
+        if multi and text.startswith("\r\n", self.i):
+            self.advance(2)
+        elif multi and self.peek() == "\n":
+            self.advance()
+        while self.i < len(text):
+            ch = text[self.i]
+            if multi and text.startswith(quote, self.i):
+                run = 3
+                while run < 5 and text[self.i + run : self.i + run + 1] == quote[0]:
+                    run += 1
+                for k in range(run - 3):  # `""""` closes with one quote of content before it
+                    add(quote[0], self.i + k)
+                self.advance(run)
+                break
+            if not multi and ch in (quote, "\n"):
+                self.advance()
+                break
+            if basic and ch == "\\":
+                nxt = text[self.i + 1 : self.i + 2]
+                if multi and nxt in (" ", "\t", "\r", "\n"):  # a line-ending backslash: fold the whitespace
+                    j = self.i + 1
+                    while j < len(text) and text[j] in " \t\r\n":
+                        j += 1
+                    self.advance(j - self.i)
+                elif nxt in ("u", "U"):
+                    width = 4 if nxt == "u" else 8
+                    add(chr(int(text[self.i + 2 : self.i + 2 + width], 16)), self.i, 2 + width)
+                    self.advance(2 + width)
+                else:
+                    add(_BASIC_ESCAPES.get(nxt, nxt), self.i, 2)
+                    self.advance(2)
+                continue
+            if ch == "\r" and text[self.i + 1 : self.i + 2] == "\n":
+                add("\n", self.i, 2)
                 self.advance(2)
                 continue
-            out.append(ch)
+            add(ch, self.i)
             self.advance()
-        self.advance()
-        return "".join(out)
+        return chars, offsets, lengths
 
     def key(self) -> tuple[str, ...]:
         parts: list[str] = []

@@ -28,7 +28,6 @@ from promptlint.model import Extraction, ParseProblem, Role, SourceFile
 from promptlint.toml_lines import _Scanner
 
 FMT = "toml"
-_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\", "e": "\x1b"}
 _AT_LINE = compile_regex(r"\(at line (\d+), column (\d+)\)")
 _PROMPT_TABLE = compile_regex(r"(?i)prompt|template|instruction")
 
@@ -55,52 +54,7 @@ class _Strings(_Scanner):
 
     def string_chars(self) -> CharMap:
         """The string at the cursor, decoded, each character mapped to its source."""
-        text, cmap = self.text, CharMap()
-        quote = self.peek(3) if self.peek(3) in ('"""', "'''") else self.peek()
-        basic = quote[0] == '"'
-        self.advance(len(quote))
-        multi = len(quote) == 3
-        if multi and self.text.startswith("\r\n", self.i):  # a newline right after the opening is trimmed
-            self.advance(2)
-        elif multi and self.peek() == "\n":
-            self.advance()
-        while self.i < len(text):
-            ch = text[self.i]
-            if multi and text.startswith(quote, self.i):
-                run = 3
-                while run < 5 and text[self.i + run : self.i + run + 1] == quote[0]:
-                    run += 1
-                for k in range(run - 3):  # `""""` closes with one quote of content before it
-                    cmap.add(quote[0], self.i + k)
-                self.advance(run)
-                return cmap
-            if not multi and ch == quote:
-                self.advance()
-                return cmap
-            if basic and ch == "\\":
-                nxt = text[self.i + 1 : self.i + 2]
-                if multi and nxt in (" ", "\t", "\r", "\n"):  # a line-ending backslash: fold the whitespace
-                    j = self.i + 1
-                    while j < len(text) and text[j] in " \t\r\n":
-                        j += 1
-                    self.advance(j - self.i)
-                    continue
-                if nxt in ("u", "U"):
-                    width = 4 if nxt == "u" else 8
-                    digits = text[self.i + 2 : self.i + 2 + width]
-                    cmap.add(chr(int(digits, 16)), self.i, 2 + width)
-                    self.advance(2 + width)
-                    continue
-                cmap.add(_ESCAPES.get(nxt, nxt), self.i, 2)
-                self.advance(2)
-                continue
-            if ch == "\r" and text[self.i + 1 : self.i + 2] == "\n":
-                cmap.add("\n", self.i, 2)
-                self.advance(2)
-                continue
-            cmap.add(ch, self.i)
-            self.advance()
-        return cmap
+        return CharMap(*self.string_units())
 
 
 def _role(path: tuple[str, ...]) -> Role | None:
