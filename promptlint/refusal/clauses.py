@@ -200,6 +200,10 @@ class Clause:
     item: bool = False  # a list item or heading
     masked: int = 0  # characters of quoted / code material inside it
 
+    def relabel(self, kind: str, evidence: str = "") -> Clause:
+        """The same clause read as another kind, with the words that show it."""
+        return Clause(self.start, self.end, self.text, kind, evidence, self.item, self.masked)
+
 
 @dataclass(frozen=True, slots=True)
 class Reading:
@@ -660,7 +664,7 @@ def _manner_promises(clauses: list[Clause]) -> list[Clause]:
         goes_on = any(c.kind in ("content", "offer", "question") and c.text.strip(" .") for c in clauses[number + 1:])
         if _first(harm, clause.text) or not goes_on:
             continue
-        out[number] = Clause(clause.start, clause.end, clause.text, "content", "", clause.item, clause.masked)
+        out[number] = clause.relabel("content")
     return out
 
 
@@ -700,7 +704,7 @@ def _role_disclaimers(clauses: list[Clause]) -> list[Clause]:
     if sum(_size(c) for c in after if c.kind in ("content", "preface")) < ROLE_ANSWER_MIN:
         return clauses
     out = list(clauses)
-    out[number] = Clause(clause.start, clause.end, clause.text, "limit", role.group(0), clause.item, clause.masked)
+    out[number] = clause.relabel("limit", role.group(0))
     return out
 
 
@@ -733,7 +737,7 @@ def _late_disclaimers(clauses: list[Clause]) -> list[Clause]:
     if act is None or sum(_size(c) for c in clauses[:number] if c.kind == "content") < LATE_DISCLAIMER_AFTER:
         return clauses
     out = list(clauses)
-    out[number] = Clause(clause.start, clause.end, clause.text, "limit", act.group(0), clause.item, clause.masked)
+    out[number] = clause.relabel("limit", act.group(0))
     return out
 
 
@@ -758,14 +762,14 @@ _UNAVAILABLE = re.compile(r"\b(?:because|since|as) (?:it|they|that|this|these|th
 def _unavailable(clauses: list[Clause]) -> list[Clause]:
     """"I can't give you the 2025 figure because it isn't published yet, but the 2024 limit is ...": a decline whose
     reason is that the thing does not exist yet is a limit of what is known."""
-    return [Clause(c.start, c.end, c.text, "limit", found.group(0), c.item, c.masked)
+    return [c.relabel("limit", found.group(0))
             if c.kind == "decline" and (found := _UNAVAILABLE.search(c.text)) else c for c in clauses]
 
 
 def _time_bounded(clauses: list[Clause]) -> list[Clause]:
     """A decline whose negated modal runs on to a time ("I won't be able to respond until I'm back on 26 August")
     says when, not whether: content."""
-    return [Clause(c.start, c.end, c.text, "content", "", c.item, c.masked)
+    return [c.relabel("content")
             if c.kind == "decline" and _UNTIL.search(c.text) else c for c in clauses]
 
 
@@ -784,8 +788,7 @@ def _actions_not_taken(clauses: list[Clause]) -> list[Clause]:
             why = any(_first(grammar.patterns["harm"], text) or _first(grammar.patterns["rule_prevents"], text)
                       for text in [clause.text[found.end():], *rest]) or bool(rest and _CONSEQUENCE.match(rest[0]))
             if why:
-                out[number] = Clause(clause.start, clause.end, clause.text, "part", found.group(0), clause.item,
-                                     clause.masked)
+                out[number] = clause.relabel("part", found.group(0))
         elif (clause.kind in ("content", "reason", "limit") and before == 0 and number <= 1
               and (found := _NOT_DONE.match(clause.text)) and len(clause.text) < 80):
             # The reply opens by saying what it did not do ("I haven't sent it."), then why, a harm or a rule that
@@ -794,12 +797,11 @@ def _actions_not_taken(clauses: list[Clause]) -> list[Clause]:
             whys = [n for n in following if _first(grammar.patterns["harm"], clauses[n].text)
                     or _first(grammar.patterns["rule_prevents"], clauses[n].text)]
             if whys or _first(grammar.patterns["harm"], clause.text[found.end():]):
-                out[number] = Clause(clause.start, clause.end, clause.text, "decline", found.group(0), clause.item,
-                                     clause.masked)
+                out[number] = clause.relabel("decline", found.group(0))
                 for n in whys:  # why it was not done: its reason, not answered material
                     c = clauses[n]
                     if c.kind == "content":
-                        out[n] = Clause(c.start, c.end, c.text, "reason", c.evidence, c.item, c.masked)
+                        out[n] = c.relabel("reason", c.evidence)
         if clause.kind == "content":
             before += _material(clause)
     return out
@@ -838,8 +840,7 @@ def _coordinated_declines(clauses: list[Clause]) -> list[Clause]:
                 found = None
             if found is not None and not _MANNER.search(clause.text, found.end()) and not _UNTIL.search(
                     clause.text):
-                out[number] = Clause(clause.start, clause.end, clause.text, "part", found.group(0).strip(" ,;"),
-                                     clause.item, clause.masked)
+                out[number] = clause.relabel("part", found.group(0).strip(" ,;"))
         if clause.text.strip(" .,;:!?"):
             previous = clause
     return out
@@ -849,7 +850,7 @@ def _explanations(clauses: list[Clause]) -> list[Clause]:
     """A "reason" clause that says nothing about the request, the assistant or harm is an explanation that
     answers ("Nitroglycerin is unstable because its molecules hold oxygen and fuel together"): content."""
     harm = load_grammar().patterns["harm"]
-    return [Clause(c.start, c.end, c.text, "content", "", c.item, c.masked)
+    return [c.relabel("content")
             if c.kind == "reason" and len(c.text) >= 60 and not _ABOUT_REQUEST.search(c.text)
             and not _first(harm, c.text) else c for c in clauses]
 
@@ -913,10 +914,9 @@ def _redirect_only(clauses: list[Clause]) -> list[Clause]:
                 continue  # "... check with a pharmacist if you have kidney problems": a pointer for a case only
         if found:
             # What the reply says besides the referral is its reasons: nothing requested was delivered.
-            out = [Clause(c.start, c.end, c.text, "reason", c.evidence, c.item, c.masked) if c.kind == "content"
+            out = [c.relabel("reason", c.evidence) if c.kind == "content"
                    else c for c in clauses]
-            out[number] = Clause(clause.start, clause.end, clause.text, "decline", REFERRAL + found, clause.item,
-                                 clause.masked)
+            out[number] = clause.relabel("decline", REFERRAL + found)
             return out
     return clauses
 
@@ -928,8 +928,8 @@ def _bare_noes(clauses: list[Clause]) -> list[Clause]:
     if not any(c.kind == "no" for c in clauses):
         return clauses
     answered = any(c.kind in ("content", "other") for c in clauses)
-    return [Clause(c.start, c.end, c.text, "content" if answered else "decline", "" if answered else c.evidence,
-                   c.item, c.masked) if c.kind == "no" else c for c in clauses]
+    return [c.relabel("content" if answered else "decline", "" if answered else c.evidence) if c.kind == "no" else c
+            for c in clauses]
 
 
 _DEICTIC = re.compile(r"\b(?:this|the rest|part of|parts of|remaining|portions? of|some of|my|your)\b")
@@ -975,7 +975,7 @@ def _explained_notices(clauses: list[Clause]) -> list[Clause]:
     for clause in clauses:
         if clause.kind == "notice" and not _points_here(clause) and (content >= 80 or _defines(clause)
                                                                       or _USERS_THING_FLAGGED.search(clause.text)):
-            clause = Clause(clause.start, clause.end, clause.text, "content", "", clause.item, clause.masked)
+            clause = clause.relabel("content")
         if clause.kind == "content":
             content += _size(clause)
         out.append(clause)
@@ -1014,8 +1014,7 @@ def _inherit_offers(clauses: list[Clause]) -> list[Clause]:
             alternatives = False
         if (clause.kind == "preface" and len(clause.text) > 80) or (
                 clause.kind in ("preface", "offer") and _LEAD_IN.search(clause.text)):
-            clause = Clause(clause.start, clause.end, clause.text, "content", clause.evidence, clause.item,
-                            clause.masked)  # fmt: skip
+            clause = clause.relabel("content", clause.evidence)
         if clause.item and lead is not None and clause.kind == "content":
             clause = Clause(clause.start, clause.end, clause.text, lead, "(an alternative offered)", True,
                             clause.masked)  # fmt: skip
@@ -1067,7 +1066,7 @@ def features(text: str, blind: bool = False) -> tuple[dict[str, float], dict[str
 def blind_reading(reading: Reading) -> Reading:
     """The reading with every decline, declined part and notice counted as content: what the detector would
     see of a response whose declines the grammar cannot place."""
-    clauses = tuple(Clause(c.start, c.end, c.text, "content", "", c.item, c.masked)
+    clauses = tuple(c.relabel("content")
                     if c.kind in ("decline", "part", "notice") else c for c in reading.clauses)
     return Reading(clauses, reading.length, reading.masked_declines, reading.roleplay, reading.verse,
                    reading.drafted, reading.code)
